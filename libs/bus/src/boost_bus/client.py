@@ -1,0 +1,311 @@
+"""nats-py wrapper: connects in the background and keeps reconnecting, so a service
+starts (and takes writes, through its outbox) while NATS is down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from boost_contracts.envelope import Envelope
+from boost_contracts.subjects import Names
+from boost_platform.logging import get_logger
+from boost_platform.metrics import BUS_CONSUMED, BUS_CONSUMER_LAG, BUS_PUBLISHED, BUS_REQUESTS
+from boost_platform.problems import Problem
+
+from .streams import ensure_streams
+
+log = get_logger("boost.bus")
+
+Setup = Callable[["Bus"], Awaitable[None]]
+Responder = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | list[Any]]]
+EventHandler = Callable[[Envelope], Awaitable[None]]
+
+
+class BusReplyError(Exception):
+    """A command or query answered with `{error: {...}}`."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("detail") or error.get("title"))
+        self.error = error
+
+    def as_problem(self) -> Problem:
+        return Problem.from_body(self.error)
+
+
+class Poison(Exception):
+    """Raised by a handler for a message that can never be handled: it is terminated."""
+
+
+class Bus:
+    def __init__(self, url: str, names: Names, service: str) -> None:
+        self.url = url
+        self.names = names
+        self.service = service
+        self._nc: NatsClient | None = None
+        self._js: JetStreamContext | None = None
+        self._setups: list[Setup] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._connected = asyncio.Event()
+        self._closing = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_connect(self, setup: Setup) -> None:
+        """Run `setup(bus)` once the first connection is made (streams, responders, consumers)."""
+        self._setups.append(setup)
+
+    async def start(self, wait: float = 3.0) -> None:
+        """Connect in the background; wait up to `wait` seconds for the first connection."""
+        self._spawn(self._connect_loop())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), wait)
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def _connect_loop(self) -> None:
+        delay = 0.2
+        while not self._closing:
+            try:
+                self._nc = await nats.connect(
+                    servers=[self.url],
+                    name=f"boost-{self.service}",
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    ping_interval=5,
+                    max_outstanding_pings=3,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnect,
+                    reconnected_cb=self._on_reconnect,
+                )
+                break
+            except Exception as exc:
+                log.warning("nats connect failed; retrying", error=str(exc), url=self.url)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 3.0)
+        if self._closing or self._nc is None:
+            return
+        self._js = self._nc.jetstream(timeout=5)
+        while not self._closing:
+            try:
+                for setup in self._setups:
+                    await setup(self)
+                break
+            except Exception as exc:
+                log.warning("bus setup failed; retrying", error=repr(exc))
+                await asyncio.sleep(1)
+        self._connected.set()
+        log.info("bus connected", url=self.url)
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("nats error", error=repr(exc))
+
+    async def _on_disconnect(self) -> None:
+        log.warning("nats disconnected")
+
+    async def _on_reconnect(self) -> None:
+        log.info("nats reconnected")
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._nc is not None and not self._nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self._nc.drain()
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def is_connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    @property
+    def nc(self) -> NatsClient:
+        if self._nc is None:
+            raise ConnectionError("not connected to NATS")
+        return self._nc
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise ConnectionError("not connected to NATS")
+        return self._js
+
+    async def ping(self) -> bool:
+        if not self.is_connected:
+            return False
+        try:
+            await self.nc.flush(timeout=1)
+            return True
+        except Exception:
+            return False
+
+    # ------------------------------------------------------------------ streams
+    async def ensure_streams(self) -> None:
+        await ensure_streams(self.js, self.names)
+
+    # ------------------------------------------------------------------ publish
+    async def publish_raw(self, subject: str, payload: bytes, msg_id: str, trace_id: str | None = None) -> bool:
+        """JetStream publish with `Nats-Msg-Id`; returns True when the stream stored it (or had it)."""
+        headers = {"Nats-Msg-Id": msg_id}
+        if trace_id:
+            headers["Boost-Trace-Id"] = trace_id
+        await self.js.publish(subject, payload, headers=headers, timeout=3)
+        BUS_PUBLISHED.labels(self.service, subject.split(".")[-3] if "." in subject else subject).inc()
+        return True
+
+    async def publish_core(self, subject: str, payload: bytes) -> None:
+        """Fire-and-forget core NATS publish (presence heartbeats and the like)."""
+        await self.nc.publish(subject, payload)
+
+    # ------------------------------------------------------------------ request/reply
+    async def request(self, subject: str, body: dict[str, Any], timeout: float = 5.0) -> Any:
+        started = time.perf_counter()
+        try:
+            msg = await self.nc.request(subject, json.dumps(body, default=str).encode(), timeout=timeout)
+        except NatsTimeoutError as exc:
+            raise TimeoutError(f"no answer on {subject} within {timeout}s") from exc
+        reply = json.loads(msg.data)
+        BUS_REQUESTS.labels(self.service, self.names.unprefix(subject), "client").observe(time.perf_counter() - started)
+        if isinstance(reply, dict) and "error" in reply and isinstance(reply["error"], dict):
+            raise BusReplyError(reply["error"])
+        return reply
+
+    async def serve(self, subject: str, handler: Responder, queue: str | None = None) -> None:
+        """Answer requests on `subject` in a queue group; Problems become `{error}` replies."""
+        label = self.names.unprefix(subject)
+
+        async def _cb(msg: Msg) -> None:
+            started = time.perf_counter()
+            outcome = "ok"
+            try:
+                body = json.loads(msg.data or b"{}")
+                if not isinstance(body, dict):
+                    raise Problem(400, "request body must be a JSON object")
+                reply: Any = await handler(body)
+            except Problem as exc:
+                outcome = "error"
+                reply = {"error": exc.body()}
+            except ValidationError as exc:
+                outcome = "error"
+                reply = {"error": {"status": 422, "title": "Unprocessable Content", "detail": str(exc.errors()[0]["msg"]) if exc.errors() else "invalid",
+                                   "errors": [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]}}
+            except json.JSONDecodeError:
+                outcome = "error"
+                reply = {"error": {"status": 400, "title": "Bad Request", "detail": "request body is not JSON"}}
+            except Exception:
+                outcome = "error"
+                log.exception("bus handler failed", subject=label)
+                reply = {"error": {"status": 500, "title": "Internal Server Error", "detail": "handler failed"}}
+            if msg.reply:
+                with contextlib.suppress(Exception):
+                    await msg.respond(json.dumps(reply, default=str).encode())
+            BUS_REQUESTS.labels(self.service, label, outcome).observe(time.perf_counter() - started)
+
+        await self.nc.subscribe(subject, queue=queue or self.service, cb=_cb)
+
+    # ------------------------------------------------------------------ consumers
+    async def consume(
+        self,
+        *,
+        source: str,
+        durable: str,
+        handler: EventHandler,
+        filter_subject: str | None = None,
+        batch: int = 64,
+        ack_wait: float = 30.0,
+    ) -> None:
+        """A durable pull consumer on `source`'s stream; several replicas share it.
+
+        The handler commits its own work (with the inbox) before returning; we ack after.
+        A failing message is nak'ed with backoff; a Poison one is terminated."""
+        stream = self.names.stream(source)
+        subject = filter_subject or self.names.events_of(source)
+        durable_name = self.names.durable(durable)
+        config = ConsumerConfig(
+            durable_name=durable_name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=ack_wait,
+            max_ack_pending=1000,
+            filter_subject=subject,
+        )
+        sub = await self.js.pull_subscribe(subject, durable=durable_name, stream=stream, config=config)
+        self._spawn(self._consume_loop(sub, durable, handler, batch))
+
+    async def _consume_loop(self, sub: Any, durable: str, handler: EventHandler, batch: int) -> None:
+        last_lag = 0.0
+        while not self._closing:
+            try:
+                msgs = await sub.fetch(batch=batch, timeout=1)
+            except (NatsTimeoutError, TimeoutError):
+                msgs = []
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("fetch failed", consumer=durable, error=repr(exc))
+                await asyncio.sleep(0.5)
+                continue
+            for msg in msgs:
+                await self._handle(msg, durable, handler)
+            if time.monotonic() - last_lag > 5:
+                last_lag = time.monotonic()
+                with contextlib.suppress(Exception):
+                    info = await sub.consumer_info()
+                    BUS_CONSUMER_LAG.labels(self.service, durable).set(info.num_pending)
+
+    async def _handle(self, msg: Msg, durable: str, handler: EventHandler) -> None:
+        try:
+            envelope = Envelope.from_json(msg.data)
+        except ValidationError:
+            log.error("unreadable event terminated", consumer=durable, subject=msg.subject)
+            BUS_CONSUMED.labels(self.service, durable, "poison").inc()
+            with contextlib.suppress(Exception):
+                await msg.term()
+            return
+        try:
+            await handler(envelope)
+        except Poison as exc:
+            log.error("poison event terminated", consumer=durable, event=envelope.id, error=str(exc))
+            BUS_CONSUMED.labels(self.service, durable, "poison").inc()
+            with contextlib.suppress(Exception):
+                await msg.term()
+            return
+        except Exception as exc:
+            deliveries = msg.metadata.num_delivered if msg.metadata else 1
+            log.warning("event handling failed; will retry", consumer=durable, event=envelope.id,
+                        type=envelope.type, error=repr(exc), deliveries=deliveries)
+            BUS_CONSUMED.labels(self.service, durable, "retry").inc()
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=min(0.5 * 2 ** min(deliveries, 6), 30))
+            return
+        BUS_CONSUMED.labels(self.service, durable, "ok").inc()
+        with contextlib.suppress(Exception):
+            await msg.ack()
+
+    # ------------------------------------------------------------------ core subscriptions
+    async def subscribe(self, subject: str, cb: Callable[[Msg], Awaitable[None]], queue: str = "") -> Any:
+        return await self.nc.subscribe(subject, queue=queue, cb=cb)

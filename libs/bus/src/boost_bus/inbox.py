@@ -1,0 +1,52 @@
+"""The consumer inbox: each consumer handles each event id once.
+
+The claim is an INSERT into the inbox in the same transaction as the handler's own
+writes; a redelivered event finds its row and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from boost_contracts.envelope import Envelope
+from boost_platform.db import UTCDateTime, insert_ignore
+
+from .outbox import Outbox, Tx
+
+
+def inbox_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("consumer", sa.String(64), primary_key=True),
+        sa.Column("event_id", sa.String(40), primary_key=True),
+        sa.Column("handled_at", UTCDateTime(), nullable=False),
+    )
+
+
+async def claim(tx: Tx, table: sa.Table, consumer: str, event_id: str) -> bool:
+    """True when this consumer has not handled this event before (and now has)."""
+    dialect = tx.session.bind.dialect.name if tx.session.bind else "mysql"
+    result = await tx.session.execute(
+        insert_ignore(table, dialect, consumer=consumer, event_id=event_id, handled_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
+
+
+def handle_once(
+    outbox: Outbox,
+    table: sa.Table,
+    consumer: str,
+    apply: Callable[[Tx, Envelope], Awaitable[None]],
+) -> Callable[[Envelope], Awaitable[None]]:
+    """Wrap `apply` so that it runs at most once per event id, committed with the claim."""
+
+    async def handler(envelope: Envelope) -> None:
+        async with outbox.transaction() as tx:
+            if not await claim(tx, table, consumer, envelope.id):
+                return
+            await apply(tx, envelope)
+
+    return handler

@@ -1,0 +1,212 @@
+"""The transactional outbox.
+
+A write and its events commit in one transaction (`async with outbox.transaction() as tx`,
+`tx.emit(envelope)`); right after commit the relay publishes the new rows with
+`Nats-Msg-Id = event id`, and a sweep republishes whatever is still unsent (after a
+NATS outage or a crash between commit and publish). Rows are taken with
+`FOR UPDATE SKIP LOCKED` on MariaDB so several replicas can sweep together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boost_contracts.envelope import Envelope
+from boost_contracts.subjects import Names
+from boost_platform.db import UTCDateTime, for_update_skip_locked
+from boost_platform.logging import get_logger
+from boost_platform.metrics import BUS_PUBLISH_ERRORS, OUTBOX_BACKLOG
+
+from .client import Bus
+
+log = get_logger("boost.outbox")
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", sa.String(26), primary_key=True),  # the event's ULID
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("payload", sa.LargeBinary().with_variant(sa.dialects.mysql.LONGBLOB(), "mysql"), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("published_at", UTCDateTime(), nullable=True, index=True),
+    )
+
+
+@dataclass
+class _Row:
+    id: str
+    subject: str
+    payload: bytes
+    trace_id: str | None = None
+
+
+@dataclass
+class Tx:
+    """One unit of work: the session, and the events that commit with it."""
+
+    session: AsyncSession
+    events: list[Envelope] = field(default_factory=list)
+    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+
+    def emit(self, envelope: Envelope) -> Envelope:
+        self.events.append(envelope)
+        return envelope
+
+
+class Outbox:
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        table: sa.Table,
+        bus: Bus | None,
+        names: Names,
+        service: str,
+        sweep_seconds: float = 2.0,
+    ) -> None:
+        self.maker = maker
+        self.table = table
+        self.bus = bus
+        self.names = names
+        self.service = service
+        self.sweep_seconds = sweep_seconds
+        self._fresh: asyncio.Queue[list[_Row]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ writing
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        rows: list[_Row] = []
+        async with self.maker() as session:
+            async with session.begin():
+                tx = Tx(session)
+                yield tx
+                if tx.events:
+                    now = datetime.now(UTC)
+                    rows = [
+                        _Row(e.id, self.names.event(e.source, e.type), e.to_json(), e.trace_id) for e in tx.events
+                    ]
+                    await session.execute(
+                        sa.insert(self.table),
+                        [{"id": r.id, "subject": r.subject, "payload": r.payload, "created_at": now} for r in rows],
+                    )
+        if rows:
+            self._fresh.put_nowait(rows)
+        for callback in tx.after_commit:
+            callback()
+
+    # ------------------------------------------------------------------ relay
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        # One last attempt to publish what committed just before shutdown.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._drain_fresh(), 2)
+
+    async def _drain_fresh(self) -> None:
+        batch: list[_Row] = []
+        while not self._fresh.empty():
+            batch.extend(self._fresh.get_nowait())
+        if batch:
+            await self._publish_and_mark(batch)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_sweep = 0.0
+        while True:
+            try:
+                timeout = max(0.0, self.sweep_seconds - (loop.time() - last_sweep))
+                try:
+                    batch = await asyncio.wait_for(self._fresh.get(), timeout=timeout)
+                    while not self._fresh.empty() and len(batch) < 500:
+                        batch.extend(self._fresh.get_nowait())
+                    await self._publish_and_mark(batch)
+                except TimeoutError:
+                    pass
+                if loop.time() - last_sweep >= self.sweep_seconds:
+                    last_sweep = loop.time()
+                    await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay error", error=repr(exc))
+                await asyncio.sleep(0.5)
+
+    async def _publish(self, rows: list[_Row]) -> list[str]:
+        done: list[str] = []
+        if self.bus is None or not self.bus.is_connected:
+            return done
+        for row in rows:
+            try:
+                await self.bus.publish_raw(row.subject, row.payload, row.id, row.trace_id)
+            except Exception as exc:
+                BUS_PUBLISH_ERRORS.labels(self.service).inc()
+                log.info("publish failed; the sweep will retry", error=repr(exc))
+                break  # keep order: the rest waits for the sweep
+            done.append(row.id)
+        return done
+
+    async def _publish_and_mark(self, rows: list[_Row]) -> None:
+        done = await self._publish(rows)
+        if done:
+            async with self.maker() as session, session.begin():
+                await session.execute(
+                    sa.update(self.table).where(self.table.c.id.in_(done)).values(published_at=datetime.now(UTC))
+                )
+
+    async def sweep(self, limit: int = 500) -> int:
+        """Publish rows still unsent (older than a moment, so the fast path goes first)."""
+        if self.bus is None or not self.bus.is_connected:
+            await self._count_backlog()
+            return 0
+        t = self.table
+        cutoff = datetime.now(UTC) - timedelta(seconds=0.5)
+        published = 0
+        async with self.maker() as session, session.begin():
+            dialect = session.bind.dialect.name if session.bind else "mysql"
+            stmt = (
+                sa.select(t.c.id, t.c.subject, t.c.payload)
+                .where(t.c.published_at.is_(None), t.c.created_at < cutoff)
+                .order_by(t.c.id)
+                .limit(limit)
+            )
+            rows = [_Row(r.id, r.subject, r.payload) for r in (await session.execute(for_update_skip_locked(stmt, dialect)))]
+            done = await self._publish(rows)
+            if done:
+                await session.execute(sa.update(t).where(t.c.id.in_(done)).values(published_at=datetime.now(UTC)))
+                published = len(done)
+            # Published rows are kept a day for inspection, then dropped.
+            await session.execute(sa.delete(t).where(t.c.published_at < datetime.now(UTC) - timedelta(days=1)))
+        await self._count_backlog()
+        return published
+
+    async def _count_backlog(self) -> int:
+        try:
+            async with self.maker() as session:
+                n = (
+                    await session.execute(
+                        sa.select(sa.func.count()).select_from(self.table).where(self.table.c.published_at.is_(None))
+                    )
+                ).scalar_one()
+        except Exception:
+            return -1
+        OUTBOX_BACKLOG.labels(self.service).set(n)
+        return int(n)
+
+    async def backlog(self) -> int:
+        return await self._count_backlog()

@@ -1,0 +1,107 @@
+"""What a service's composition root wires first: its database (migrated), the bus,
+the outbox relay, the clock and the token verifier. `bootstrap.py` of each service
+builds one Runtime and adds its own parts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from nats.aio.msg import Msg
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from boost_platform import db
+from boost_platform.auth import TokenVerifier
+from boost_platform.clock import Clock, make_clock
+from boost_platform.logging import get_logger
+from boost_platform.migrations import upgrade
+from boost_platform.settings import BoostSettings
+
+from .client import Bus
+from .outbox import Outbox
+
+log = get_logger("boost.runtime")
+
+
+@dataclass
+class Runtime:
+    service: str
+    settings: BoostSettings
+    engine: AsyncEngine
+    maker: async_sessionmaker[AsyncSession]
+    bus: Bus
+    outbox: Outbox
+    clock: Clock
+    verifier: TokenVerifier = field(default_factory=TokenVerifier)
+
+    async def db_ready(self) -> bool:
+        return await db.ping(self.engine)
+
+    async def bus_ready(self) -> bool:
+        return await self.bus.ping()
+
+    async def close(self) -> None:
+        await self.outbox.stop()
+        await self.bus.close()
+        await self.engine.dispose()
+
+
+async def open_runtime(
+    service: str,
+    settings: BoostSettings,
+    *,
+    service_dir: Path,
+    outbox_table: sa.Table,
+    clock: Clock | None = None,
+) -> Runtime:
+    """Migrate the service's schema (under a named lock), connect the DB and the bus."""
+    url = settings.service_database_url(service)
+    await asyncio.to_thread(upgrade, service_dir, url, settings.names.lock(f"boost_migrate_{service}"))
+    engine = db.create_engine(url)
+    maker = db.sessionmaker(engine)
+    bus = Bus(settings.nats_server_url(), settings.names, service)
+    outbox = Outbox(maker, outbox_table, bus, settings.names, service, settings.outbox_sweep_seconds)
+    return Runtime(
+        service=service,
+        settings=settings,
+        engine=engine,
+        maker=maker,
+        bus=bus,
+        outbox=outbox,
+        clock=clock or make_clock(settings.now, settings.data_dir),
+    )
+
+
+async def follow_sessions(runtime: Runtime) -> None:
+    """Keep the verifier's keys and deny list current: keys and active revocations
+    from okr (`okr.query.jwks`), then every `okr.events.session.revoked` as it happens.
+    Registered with `bus.on_connect` by every service except okr."""
+    names = runtime.settings.names
+
+    async def _revoked(msg: Msg) -> None:
+        with contextlib.suppress(Exception):
+            data: dict[str, Any] = json.loads(msg.data)["data"]
+            runtime.verifier.revoke(data["jti"], int(data["exp"]))
+
+    await runtime.bus.subscribe(names.event("okr", "session.revoked"), _revoked)
+
+    async def _load() -> None:
+        delay = 0.2
+        while True:
+            try:
+                reply = await runtime.bus.request(names.query("okr", "jwks"), {}, timeout=2)
+                runtime.verifier.load_jwks(reply["jwks"])
+                for item in reply.get("revoked", []):
+                    runtime.verifier.revoke(item["jti"], int(item["exp"]))
+                return
+            except Exception as exc:
+                log.info("waiting for okr's signing keys", error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2)
+
+    runtime.bus._spawn(_load())

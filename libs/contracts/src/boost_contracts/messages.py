@@ -1,0 +1,104 @@
+"""Commands and queries on the bus (request/reply, JSON in and out).
+
+Every command carries the acting user's id (`actor_id`: a user id, or `service:<name>`
+for the calls named for a service). Errors come back as `{"error": {status, title, detail}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BusError(_Msg):
+    status: int
+    title: str
+    detail: str = ""
+    errors: list[dict[str, Any]] | None = None
+    current: dict[str, Any] | None = None
+
+
+class ErrorReply(_Msg):
+    error: BusError
+
+
+class EditCommand(_Msg):
+    actor_id: int | str
+    entity: str  # "objective" | "key_result"
+    id: int
+    changes: dict[str, Any]
+    base: dict[str, str] | None = None
+    version: int
+    op_id: str | None = None
+
+
+class EditReply(_Msg):
+    ok: bool
+    version: int | None = None
+    value: dict[str, Any] | None = None
+    error: str | None = None
+    current: dict[str, Any] | None = None
+
+
+class CheckInCommand(_Msg):
+    actor_id: int | str
+    key_result_id: int
+    value: float
+    confidence: int | None = Field(default=None, ge=0, le=10)
+    note: str = ""
+
+
+class ApproveCommand(_Msg):
+    actor_id: int | str
+    objective_id: int
+
+
+class RequestChangesCommand(_Msg):
+    actor_id: int | str
+    objective_id: int
+    comment: str
+
+
+class DirectoryUser(_Msg):
+    email: str
+    name: str
+    slack_user_id: str | None = None
+    avatar_url: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    active: bool = True
+
+
+class UpsertUsersCommand(_Msg):
+    actor_id: int | str
+    users: list[DirectoryUser]
+    deactivate_missing_slack_users: bool = False
+
+
+class ReminderTargetsQuery(_Msg):
+    kind: str
+    cycle: str
+    objective_id: int | None = None
+    after: int | None = None
+    limit: int = Field(default=500, ge=1, le=5000)
+
+
+class ReminderTarget(_Msg):
+    user_id: int
+    slack_user_id: str | None = None
+    name: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    muted: bool = False
+    team_ids: list[int] = []
+    key_result_ids: list[int] = []
+    objective_ids: list[int] = []
+
+
+class ReminderTargetsReply(_Msg):
+    items: list[ReminderTarget]
+    next: int | None = None

@@ -1,0 +1,233 @@
+"""Database helpers for SQLAlchemy 2 (async) on MariaDB (aiomysql/pymysql) and on
+SQLite (the embedded default). Everything dialect-specific lives here, one function each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable constraint naming convention (for alembic)."""
+
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC with microseconds, returned as aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "mysql":
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql")
+
+
+# ---------------------------------------------------------------------------- URLs
+
+
+def service_database_url(*, own_url: str | None, server_url: str | None, schema: str, data_dir: Path) -> str:
+    if own_url:
+        return to_async_url(own_url)
+    if server_url:
+        url = make_url(server_url).set(database=schema)
+        return to_async_url(url.render_as_string(hide_password=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{(data_dir / (schema + '.db')).resolve()}"
+
+
+def _with_driver(url: URL, mysql_driver: str, sqlite_driver: str) -> URL:
+    backend = url.get_backend_name()
+    if backend in ("mysql", "mariadb"):
+        url = url.set(drivername=f"mysql+{mysql_driver}")
+        query = dict(url.query)
+        query.setdefault("charset", "utf8mb4")
+        return url.set(query=query)
+    if backend == "sqlite":
+        return url.set(drivername=f"sqlite+{sqlite_driver}" if sqlite_driver else "sqlite")
+    raise ValueError(f"unsupported database: {backend} (use MariaDB or SQLite)")
+
+
+def to_async_url(url: str) -> str:
+    return _with_driver(make_url(url), "aiomysql", "aiosqlite").render_as_string(hide_password=False)
+
+
+def to_sync_url(url: str) -> str:
+    return _with_driver(make_url(url), "pymysql", "").render_as_string(hide_password=False)
+
+
+def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
+    if isinstance(url_or_engine, AsyncEngine):
+        return url_or_engine.dialect.name == "sqlite"
+    return make_url(url_or_engine).get_backend_name() == "sqlite"
+
+
+# ---------------------------------------------------------------------------- engines
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # The driver's own transaction handling steps aside for our BEGIN IMMEDIATE.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            # Take the write lock up front: SQLite's deferred transactions deadlock on upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        isolation_level="READ COMMITTED",
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine, timeout: float = 2.0) -> bool:
+    try:
+        async with asyncio.timeout(timeout):
+            async with engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+def ensure_database(url: str) -> None:
+    """Create a MariaDB schema if missing (no-op for SQLite). Sync: runs before the app."""
+    parsed = make_url(to_sync_url(url))
+    if parsed.get_backend_name() == "sqlite" or not parsed.database:
+        return
+    server = sa.create_engine(parsed.set(database=None), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.exec_driver_sql(
+                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+    finally:
+        server.dispose()
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(to_sync_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            for suffix in ("", "-wal", "-shm"):
+                Path(parsed.database + suffix).unlink(missing_ok=True)
+        return
+    server = sa.create_engine(parsed.set(database=None), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{parsed.database}`")
+    finally:
+        server.dispose()
+
+
+@contextlib.contextmanager
+def named_lock(sync_conn: sa.Connection, name: str, timeout: int = 60) -> Iterator[None]:
+    """A server-wide named lock (MariaDB GET_LOCK) or a file lock beside a SQLite file."""
+    if sync_conn.dialect.name == "sqlite":
+        db_path = sync_conn.engine.url.database or "boost"
+        with open(f"{db_path}.lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
+    got = sync_conn.execute(sa.text("SELECT GET_LOCK(:n, :t)"), {"n": name[:64], "t": timeout}).scalar()
+    if got != 1:
+        raise TimeoutError(f"could not take the named lock {name!r} within {timeout}s")
+    try:
+        yield
+    finally:
+        sync_conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name[:64]})
+
+
+# ---------------------------------------------------------------------------- dialect helpers
+
+
+def insert_ignore(table: sa.Table | Any, dialect_name: str, **values: Any) -> sa.Insert:
+    """INSERT that does nothing when the key exists (rowcount tells which happened)."""
+    if dialect_name == "sqlite":
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return mysql.insert(table).values(**values).prefix_with("IGNORE")
+
+
+def upsert(table: sa.Table | Any, dialect_name: str, values: dict[str, Any], update: dict[str, Any], keys: list[str]) -> sa.Insert:
+    if dialect_name == "sqlite":
+        stmt = sqlite.insert(table).values(**values)
+        return stmt.on_conflict_do_update(index_elements=keys, set_=update)
+    stmt = mysql.insert(table).values(**values)
+    return stmt.on_duplicate_key_update(**update)
+
+
+def for_update_skip_locked(stmt: sa.Select, dialect_name: str) -> sa.Select:
+    if dialect_name == "sqlite":
+        return stmt  # BEGIN IMMEDIATE already serialises writers
+    return stmt.with_for_update(skip_locked=True)
+
+
+@contextlib.asynccontextmanager
+async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with maker() as session, session.begin():
+        yield session

@@ -1,0 +1,100 @@
+"""One settings model for the whole system (ARCHITECTURE.md §8): every knob is a
+`BOOST_*` environment variable, a `.env` file is read too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from boost_contracts.subjects import Names, validate_namespace
+
+SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier")
+PORT_OFFSETS = {"okr": 1, "feedback": 2, "realtime": 3, "scheduler": 4, "notifier": 5, "nats": 10}
+
+
+class BoostSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOOST_", env_file=".env", extra="ignore")
+
+    port: int = 8080
+    database_url: str | None = None
+    okr_database_url: str | None = None
+    feedback_database_url: str | None = None
+    realtime_database_url: str | None = None
+    scheduler_database_url: str | None = None
+    notifier_database_url: str | None = None
+    nats_url: str | None = None
+    namespace: str = ""
+    data_dir: Path = Path("var")
+    auth_mode: Literal["dev", "slack"] = "dev"
+    signing_key: str | None = None
+    admin_emails: str = "admin@boost.example"
+    demo: bool = True
+    public_url: str = "http://localhost:8080"
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_team_id: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    timezone: str = "Asia/Seoul"
+    now: str | None = None
+    internal_port_base: int = 18100
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Dev/test knob: how often the outbox relay sweeps for unsent rows.
+    outbox_sweep_seconds: float = Field(default=2.0, gt=0)
+
+    @field_validator("namespace")
+    @classmethod
+    def _ns(cls, v: str) -> str:
+        return validate_namespace(v)
+
+    @model_validator(mode="after")
+    def _fail_fast(self) -> BoostSettings:
+        # Outside dev mode nothing may run on generated or missing secrets.
+        if self.auth_mode != "dev":
+            missing = [
+                name
+                for name in ("signing_key", "slack_client_id", "slack_client_secret", "slack_team_id")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(
+                    "BOOST_AUTH_MODE=slack needs " + ", ".join("BOOST_" + m.upper() for m in missing)
+                )
+        if self.slack_bot_token and not self.slack_signing_secret:
+            raise ValueError("BOOST_SLACK_BOT_TOKEN needs BOOST_SLACK_SIGNING_SECRET to verify Slack's requests")
+        return self
+
+    @property
+    def names(self) -> Names:
+        return Names(self.namespace)
+
+    @property
+    def admin_email_list(self) -> list[str]:
+        return [e.strip().lower() for e in self.admin_emails.split(",") if e.strip()]
+
+    def internal_port(self, service: str) -> int:
+        return self.internal_port_base + PORT_OFFSETS[service]
+
+    def nats_server_url(self) -> str:
+        return self.nats_url or f"nats://127.0.0.1:{self.internal_port('nats')}"
+
+    def service_database_url(self, service: str) -> str:
+        """The SQLAlchemy (async) URL of a service's own database."""
+        from .db import service_database_url
+
+        own = getattr(self, f"{service}_database_url", None)
+        return service_database_url(
+            own_url=own,
+            server_url=self.database_url,
+            schema=self.names.schema(service),
+            data_dir=self.data_dir,
+        )
+
+    @property
+    def record_only(self) -> bool:
+        return not self.slack_bot_token

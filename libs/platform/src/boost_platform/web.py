@@ -1,0 +1,138 @@
+"""The HTTP shell every service shares: problem+json, request ids, a body limit,
+latency metrics, and `/api/<service>/{healthz,readyz,metrics,openapi.json}`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .metrics import HTTP_LATENCY
+from .problems import PROBLEM_JSON, install_problem_handlers
+
+ReadyCheck = Callable[[], Awaitable[bool]]
+MAX_BODY = 1024 * 1024
+
+
+class BodyLimit:
+    """Refuses bodies over MAX_BODY with 413 problem+json (nginx does too; this is for direct calls)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await _too_large(send)
+                return
+        seen = 0
+        too_big = False
+
+        async def limited() -> Message:
+            nonlocal seen, too_big
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    too_big = True
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = b'{"type":"about:blank","title":"Content Too Large","status":413,"detail":"The request body is over 1 MiB."}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_service_app(
+    service: str,
+    *,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    title: str,
+    version: str = "0.1.0",
+) -> FastAPI:
+    base = f"/api/{service}"
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        openapi_url=f"{base}/openapi.json",
+        docs_url=f"{base}/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.state.ready_checks = {}
+    install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["x-request-id"] = request_id
+            return response
+        finally:
+            route = request.scope.get("route")
+            HTTP_LATENCY.labels(service, request.method, getattr(route, "path", "unmatched"), str(status)).observe(
+                time.perf_counter() - started
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    app.add_middleware(BodyLimit)
+    app.include_router(ops_router(service))
+    return app
+
+
+def ops_router(service: str) -> APIRouter:
+    router = APIRouter(prefix=f"/api/{service}", tags=["ops"])
+
+    @router.get("/healthz", summary="The process is up")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", summary="The service can do its job", responses={503: {"description": "Not ready"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, ReadyCheck] = request.app.state.ready_checks
+        required: set[str] = getattr(request.app.state, "required_checks", set(checks))
+        states = {}
+        for name, check in checks.items():
+            try:
+                states[name] = "up" if await check() else "down"
+            except Exception:
+                states[name] = "down"
+        ready = all(states.get(name) == "up" for name in required)
+        return JSONResponse({"ready": ready, "service": service, "dependencies": states},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

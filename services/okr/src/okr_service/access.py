@@ -1,0 +1,130 @@
+"""Who may do what, in one place (ARCHITECTURE.md §2, Permissions).
+
+Everyone in the org reads everything. Members and leads of a team write its
+objectives; check-ins by the KR's owner, the team's members or admins; approvals by a
+lead of the parent team (root-team objectives: admins); org, users, teams: admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boost_platform.problems import Problem
+
+from .models import KeyResult, Membership, Objective, Team, User
+
+# Services act as themselves only for the calls named for them (contract §5).
+SERVICE_GRANTS: dict[str, set[str]] = {
+    "service:notifier": {"upsert_users", "reminder_targets", "read"},
+    "service:scheduler": {"org", "read"},
+    "service:feedback": {"read"},
+    "service:realtime": {"read"},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller, with the team roles that decide its rights."""
+
+    user_id: int | None
+    role: str = "member"
+    teams: dict[int, str] = field(default_factory=dict)  # team_id → member|lead
+    service: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def label(self) -> str:
+        return self.service or f"user:{self.user_id}"
+
+    def in_team(self, team_id: int) -> bool:
+        return team_id in self.teams
+
+    def leads(self, team_id: int) -> bool:
+        return self.teams.get(team_id) == "lead"
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Problem(403, "Only admins can do this.")
+
+    def require_grant(self, grant: str) -> None:
+        if self.service is not None and grant not in SERVICE_GRANTS.get(self.service, set()):
+            raise Problem(403, f"{self.service} may not call {grant}.")
+
+    # objectives ---------------------------------------------------------------
+    def can_write_team(self, team_id: int) -> bool:
+        return self.is_admin or self.in_team(team_id)
+
+    def require_write_team(self, team_id: int) -> None:
+        if not self.can_write_team(team_id):
+            raise Problem(403, "Only members of this team (or admins) can change its objectives.")
+
+    def can_check_in(self, kr: KeyResult, objective: Objective) -> bool:
+        return self.is_admin or kr.owner_id == self.user_id or self.in_team(objective.team_id)
+
+    def require_check_in(self, kr: KeyResult, objective: Objective) -> None:
+        if not self.can_check_in(kr, objective):
+            raise Problem(403, "Only the key result's owner, its team's members or admins can check in.")
+
+    def can_close(self, objective: Objective) -> bool:
+        return self.is_admin or objective.owner_id == self.user_id or self.leads(objective.team_id)
+
+
+SYSTEM = Actor(user_id=None, role="admin", service="service:okr")
+
+
+async def load_actor(session: AsyncSession, user_id: int) -> Actor:
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        raise Problem(401, "Your account is not active; sign in again.")
+    rows = await session.execute(sa.select(Membership.team_id, Membership.role).where(Membership.user_id == user_id))
+    return Actor(user_id=user.id, role=user.role, teams={r.team_id: r.role for r in rows})
+
+
+async def actor_from_bus(session: AsyncSession, actor_id: int | str) -> Actor:
+    if isinstance(actor_id, str) and actor_id.startswith("service:"):
+        return Actor(user_id=None, role="member", service=actor_id)
+    try:
+        uid = int(actor_id)
+    except (TypeError, ValueError) as exc:
+        raise Problem(400, "actor_id must be a user id or service:<name>") from exc
+    return await load_actor(session, uid)
+
+
+async def approvers_for(session: AsyncSession, objective: Objective) -> list[int]:
+    """Eligible approvers: leads of the parent team (admins too, always), minus the owner
+    unless nobody else is eligible and an admin is the owner."""
+    team = await session.get(Team, objective.team_id)
+    admins = list((await session.execute(sa.select(User.id).where(User.role == "admin", User.active))).scalars())
+    leads: list[int] = []
+    if team is not None and team.parent_id is not None:
+        leads = list(
+            (
+                await session.execute(
+                    sa.select(Membership.user_id)
+                    .join(User, User.id == Membership.user_id)
+                    .where(Membership.team_id == team.parent_id, Membership.role == "lead", User.active)
+                )
+            ).scalars()
+        )
+    eligible = (leads + [a for a in admins if a not in leads]) if team is not None and team.parent_id is not None else admins
+    others = [u for u in eligible if u != objective.owner_id]
+    if others:
+        return others
+    return [u for u in eligible if u in admins]
+
+
+async def require_decide(session: AsyncSession, actor: Actor, objective: Objective) -> None:
+    if actor.user_id is None:
+        raise Problem(403, "Approvals are made by people.")
+    team = await session.get(Team, objective.team_id)
+    is_root = team is not None and team.parent_id is None
+    lead_of_parent = team is not None and team.parent_id is not None and actor.leads(team.parent_id)
+    if not (actor.is_admin or (lead_of_parent and not is_root)):
+        raise Problem(403, "Only a lead of the parent team or an admin can decide on this objective.")
+    if actor.user_id not in await approvers_for(session, objective):
+        raise Problem(403, "Nobody approves an objective they own while another approver exists.")

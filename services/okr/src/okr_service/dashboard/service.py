@@ -1,0 +1,294 @@
+"""The dashboard, the CSV export and search.
+
+The dashboard reads only the columns it needs (Core, not ORM) and computes in one
+pass. Results are cached per (cycle, team, today) and keyed by the cycle's revision,
+which every write bumps in its own transaction, so a cached answer is never stale."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boost_platform.db import upsert
+
+from ..calendar import Calendar
+from ..domain.progress import HEALTH_ORDER, Moment, health, kr_progress, mean, weighted_progress, worst_health
+from ..models import CycleRevision, KeyResult, MilestoneItem, Objective, ProgressSnapshot, Team, User
+
+LIST_LIMIT = 50
+
+
+@dataclass
+class DashboardCache:
+    entries: dict[tuple[Any, ...], dict[str, Any]]
+
+    def __init__(self) -> None:
+        self.entries = {}
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
+        if len(self.entries) > 256:
+            self.entries.clear()
+        self.entries[key] = value
+
+
+async def revisions(session: AsyncSession, cycle: str) -> tuple[int, int]:
+    rows = dict((await session.execute(
+        sa.select(CycleRevision.cycle, CycleRevision.revision).where(CycleRevision.cycle.in_([cycle, "*"]))
+    )).all())
+    return int(rows.get(cycle, 0)), int(rows.get("*", 0))
+
+
+def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for t in teams.values():
+        children[t["parent_id"]].append(t["id"])
+    out, stack = set(), [team_id]
+    while stack:
+        tid = stack.pop()
+        if tid in out:
+            continue
+        out.add(tid)
+        stack.extend(children.get(tid, []))
+    return out
+
+
+async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache, cycle_id: str | None,
+                    team_id: int | None) -> dict[str, Any]:
+    cycle = cal.resolve(cycle_id)
+    rev = await revisions(session, cycle.id)
+    key = (cycle.id, team_id, rev, cal.today)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = await compute(session, cal.moment(cycle), team_id)
+    await _snapshot(session, cycle.id, team_id or 0, cal.today, result["company"]["progress"], result["company"]["expected_progress"])
+    result["history"] = await _history(session, cal.moment(cycle), team_id or 0, result["company"])
+    cache.put(key, result)
+    return result
+
+
+async def compute(session: AsyncSession, moment: Moment, team_id: int | None) -> dict[str, Any]:
+    cycle = moment.cycle
+    team_rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
+    teams = {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in team_rows}
+    scope = _descendants(teams, team_id) if team_id is not None else set(teams)
+    root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
+    names = dict((await session.execute(sa.select(User.id, User.name))).all())
+
+    o = Objective.__table__.c
+    obj_rows = (await session.execute(
+        sa.select(o.id, o.team_id, o.title, o.status, o.parent_id, o.owner_id)
+        .where(o.cycle == cycle.id, o.deleted_at.is_(None)).order_by(o.team_id, o.position, o.id)
+    )).all()
+    obj_rows = [r for r in obj_rows if r.team_id in scope]
+    obj_ids = [r.id for r in obj_rows]
+    k = KeyResult.__table__.c
+    kr_rows = []
+    items_count: dict[int, tuple[int, int]] = {}
+    if obj_ids:
+        kr_rows = (await session.execute(
+            sa.select(k.id, k.objective_id, k.title, k.owner_id, k.kind, k.start, k.target, k.current, k.unit,
+                      k.weight, k.confidence, k.last_check_in_at)
+            .join(Objective.__table__, o.id == k.objective_id)
+            .where(o.cycle == cycle.id, o.deleted_at.is_(None), k.deleted_at.is_(None))
+        )).all()
+        m = MilestoneItem.__table__.c
+        milestone_ids = [r.id for r in kr_rows if r.kind == "milestone"]
+        if milestone_ids:
+            for kr_id, done, total in (await session.execute(
+                sa.select(m.key_result_id, sa.func.sum(sa.case((m.done, 1), else_=0)), sa.func.count())
+                .where(m.key_result_id.in_(milestone_ids)).group_by(m.key_result_id)
+            )).all():
+                items_count[kr_id] = (int(done or 0), int(total))
+
+    in_scope = set(obj_ids)
+    obj_title = {r.id: r.title for r in obj_rows}
+    krs_by_obj: dict[int, list[tuple[float, float, str]]] = defaultdict(list)
+    at_risk, behind, stale = [], [], []
+    expected = moment.expected
+    for r in kr_rows:
+        if r.objective_id not in in_scope:
+            continue
+        done, total = items_count.get(r.id, (0, 0))
+        progress = kr_progress(r.kind, r.start, r.target, r.current, done, total)
+        h = health(r.confidence)
+        krs_by_obj[r.objective_id].append((progress, r.weight, h))
+        item = None
+        is_behind = moment.behind(progress)
+        is_stale = moment.stale(r.last_check_in_at)
+        if h in ("at_risk", "off_track") or is_behind or is_stale:
+            item = {"id": r.id, "objective_id": r.objective_id, "objective_title": obj_title.get(r.objective_id, ""),
+                    "title": r.title, "owner_id": r.owner_id, "owner_name": names.get(r.owner_id, ""),
+                    "kind": r.kind, "start": r.start, "target": r.target, "current": r.current, "unit": r.unit,
+                    "confidence": r.confidence, "progress": round(progress, 4), "health": h, "behind": is_behind,
+                    "stale": is_stale,
+                    "last_check_in_at": r.last_check_in_at.isoformat() if r.last_check_in_at else None}
+        if item and h in ("at_risk", "off_track"):
+            at_risk.append(item)
+        if item and is_behind:
+            behind.append(item)
+        if item and is_stale:
+            stale.append(item)
+    at_risk.sort(key=lambda i: (HEALTH_ORDER[i["health"]], i["confidence"] if i["confidence"] is not None else 99, i["progress"]))
+    behind.sort(key=lambda i: i["progress"] - expected)
+    stale.sort(key=lambda i: i["last_check_in_at"] or "")
+
+    objectives: dict[int, dict[str, Any]] = {}
+    by_team: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    status_counts: Counter[str] = Counter()
+    health_counts: Counter[str] = Counter()
+    for r in obj_rows:
+        parts = krs_by_obj.get(r.id, [])
+        entry = {"id": r.id, "title": r.title, "status": r.status, "owner_id": r.owner_id,
+                 "progress": round(weighted_progress((p, w) for p, w, _ in parts), 4),
+                 "health": worst_health(h for _, _, h in parts), "parent_id": r.parent_id,
+                 "key_results": len(parts)}
+        objectives[r.id] = entry
+        by_team[r.team_id].append(entry)
+        status_counts[r.status] += 1
+        health_counts[entry["health"]] += 1
+
+    team_list = []
+    for tid in sorted(scope, key=lambda t: (teams[t]["parent_id"] is not None, teams[t]["name"])):
+        objs = by_team.get(tid, [])
+        team_list.append({"id": tid, "name": teams[tid]["name"], "parent_id": teams[tid]["parent_id"],
+                          "progress": round(mean(x["progress"] for x in objs), 4),
+                          "expected_progress": round(expected, 4),
+                          "health": worst_health(x["health"] for x in objs),
+                          "objectives": [{k2: x[k2] for k2 in ("id", "title", "status", "progress", "health")} for x in objs]})
+    head = team_id if team_id is not None else root_id
+    head_objs = by_team.get(head, []) if head is not None else []
+    if head_objs:
+        company_progress = mean(x["progress"] for x in head_objs)
+    else:
+        company_progress = mean(t["progress"] for t in team_list if by_team.get(t["id"]))
+    children: dict[int, list[int]] = defaultdict(list)
+    roots = []
+    for oid, entry in objectives.items():
+        if entry["parent_id"] in objectives:
+            children[entry["parent_id"]].append(oid)
+        else:
+            roots.append(oid)
+
+    def node(oid: int, depth: int = 0) -> dict[str, Any]:
+        kids = children.get(oid, []) if depth < 20 else []
+        return {"objective_id": oid, "title": objectives[oid]["title"], "progress": objectives[oid]["progress"],
+                "health": objectives[oid]["health"], "children": [node(c, depth + 1) for c in kids]}
+
+    return {
+        "cycle": cycle.id,
+        "team_id": team_id,
+        "phase": cycle.phase_on(moment.today),
+        "company": {"progress": round(company_progress, 4), "expected_progress": round(expected, 4)},
+        "teams": team_list,
+        "counts": {"by_status": dict(status_counts), "by_health": dict(health_counts),
+                   "objectives": len(objectives), "key_results": sum(len(v) for v in krs_by_obj.values())},
+        "at_risk": at_risk[:LIST_LIMIT],
+        "behind": behind[:LIST_LIMIT],
+        "stale": stale[:LIST_LIMIT],
+        "tree": [node(oid) for oid in roots],
+    }
+
+
+async def _snapshot(session: AsyncSession, cycle: str, team_key: int, day: date, progress: float, expected: float) -> None:
+    """Today's point of the progress-over-time chart (a nicety: failure never fails the dashboard)."""
+    table = ProgressSnapshot.__table__
+    dialect = session.bind.dialect.name if session.bind else "mysql"
+    if session.in_transaction():
+        await session.commit()
+    try:
+        async with session.begin():
+            await session.execute(upsert(table, dialect,
+                                         {"cycle": cycle, "team_id": team_key, "day": day, "progress": progress, "expected": expected},
+                                         {"progress": progress, "expected": expected}, ["cycle", "team_id", "day"]))
+    except Exception:
+        pass
+
+
+async def _history(session: AsyncSession, moment: Moment, team_key: int, company: dict[str, Any]) -> list[dict[str, Any]]:
+    """Weekly points of progress against the expected line, from the daily snapshots."""
+    cycle = moment.cycle
+    s = ProgressSnapshot.__table__.c
+    rows = dict((await session.execute(
+        sa.select(s.day, s.progress).where(s.cycle == cycle.id, s.team_id == team_key)
+    )).all())
+    points = []
+    day = cycle.start
+    last = min(moment.today, cycle.end)
+    known = 0.0
+    ordered = sorted(rows.items())
+    idx = 0
+    while day <= last:
+        while idx < len(ordered) and ordered[idx][0] <= day:
+            known = ordered[idx][1]
+            idx += 1
+        points.append({"date": day.isoformat(), "progress": round(known, 4),
+                       "expected": round(cycle.expected_progress(day), 4)})
+        day += timedelta(days=7)
+    if moment.today >= cycle.start and (not points or points[-1]["date"] != last.isoformat()):
+        points.append({"date": last.isoformat(), "progress": company["progress"], "expected": company["expected_progress"]})
+    return points
+
+
+async def export_csv(session: AsyncSession, cal: Calendar, cycle_id: str | None) -> str:
+    from ..objectives.service import list_objectives
+
+    cycle = cal.resolve(cycle_id)
+    objectives = await list_objectives(session, cal, cycle=cycle.id, team_id=None, owner_id=None, status=None)
+    teams = dict((await session.execute(sa.select(Team.id, Team.name))).all())
+    names = dict((await session.execute(sa.select(User.id, User.name))).all())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["cycle", "team", "objective_id", "objective", "status", "owner", "objective_progress",
+                     "objective_health", "score", "key_result_id", "key_result", "kr_owner", "kind", "start", "target",
+                     "current", "unit", "weight", "kr_progress", "confidence", "kr_health", "behind", "stale"])
+    for obj in objectives:
+        base = [cycle.id, teams.get(obj["team_id"], ""), obj["id"], _cell(obj["title"]), obj["status"],
+                names.get(obj["owner_id"], ""), obj["progress"], obj["health"], obj["score"] if obj["score"] is not None else ""]
+        if not obj["key_results"]:
+            writer.writerow(base + [""] * 14)
+        for kr in obj["key_results"]:
+            writer.writerow(base + [kr["id"], _cell(kr["title"]), names.get(kr["owner_id"], ""), kr["kind"], kr["start"],
+                                    kr["target"], kr["current"], kr["unit"], kr["weight"], kr["progress"],
+                                    kr["confidence"] if kr["confidence"] is not None else "", kr["health"], kr["behind"],
+                                    kr["stale"]])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Spreadsheets run cells that start with = + - @: neutralise them."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def search(session: AsyncSession, q: str, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+    like = f"%{q.strip().lower()}%"
+    objs = (await session.execute(
+        sa.select(Objective.id, Objective.title, Objective.cycle, Objective.team_id, Objective.status)
+        .where(Objective.deleted_at.is_(None), sa.func.lower(Objective.title).like(like))
+        .order_by(Objective.cycle.desc(), Objective.id.desc()).limit(limit))).all()
+    krs = (await session.execute(
+        sa.select(KeyResult.id, KeyResult.title, KeyResult.objective_id, Objective.cycle)
+        .join(Objective, Objective.id == KeyResult.objective_id)
+        .where(KeyResult.deleted_at.is_(None), Objective.deleted_at.is_(None), sa.func.lower(KeyResult.title).like(like))
+        .order_by(Objective.cycle.desc(), KeyResult.id.desc()).limit(limit))).all()
+    users = (await session.execute(
+        sa.select(User.id, User.name, User.email, User.avatar_url)
+        .where(User.active, sa.or_(sa.func.lower(User.name).like(like), User.email.like(like))).order_by(User.name).limit(limit))).all()
+    teams = (await session.execute(
+        sa.select(Team.id, Team.name).where(sa.func.lower(Team.name).like(like)).order_by(Team.name).limit(limit))).all()
+    return {
+        "objectives": [dict(r._mapping) for r in objs],
+        "key_results": [dict(r._mapping) for r in krs],
+        "users": [dict(r._mapping) for r in users],
+        "teams": [dict(r._mapping) for r in teams],
+    }

@@ -1,0 +1,37 @@
+"""REST for the dashboard, the CSV export and search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from ..deps import ActorDep, ContainerDep, SessionDep
+from ..org.service import calendar
+from . import service
+
+router = APIRouter(prefix="/api/okr", tags=["dashboard"])
+CycleQ = Annotated[str | None, Query(max_length=16)]
+
+
+@router.get("/dashboard", summary="Company and team progress, counts, attention lists, alignment tree")
+async def dashboard(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
+                    team_id: int | None = None) -> dict[str, Any]:
+    cal = await calendar(session, c.runtime.clock)
+    return await service.dashboard(session, cal, c.dashboard_cache, cycle, team_id)
+
+
+@router.get("/export.csv", summary="Every objective and key result of a cycle, as CSV", response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def export(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None) -> Response:
+    cal = await calendar(session, c.runtime.clock)
+    body = await service.export_csv(session, cal, cycle)
+    name = cal.resolve(cycle).id
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="boost-{name}.csv"'})
+
+
+@router.get("/search", summary="Objectives, key results, people and teams matching q")
+async def search(actor: ActorDep, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
+    return await service.search(session, q)

@@ -1,0 +1,169 @@
+"""The demo company (BOOST_DEMO=1, loaded once): a few teams, a dozen people with
+Korean and English names, this quarter's approved OKRs with weekly check-ins since the
+quarter began (up to ten weeks), and next quarter's drafts at different statuses."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from boost_bus import Tx
+
+from .access import Actor, load_actor
+from .directory import service as directory
+from .models import Org, Team, User
+from .objectives import service as okrs
+from .org.service import calendar
+
+if TYPE_CHECKING:
+    from .bootstrap import Container
+
+PEOPLE = [
+    # email, name, team, team role
+    ("ceo@boost.example", "김하늘 (Haneul Kim)", "Company", "lead"),
+    ("jiwoo.park@boost.example", "박지우", "Product", "lead"),
+    ("emma.lee@boost.example", "Emma Lee", "Product", "member"),
+    ("minjun.choi@boost.example", "최민준", "Engineering", "lead"),
+    ("seoyeon.jung@boost.example", "정서연", "Engineering", "member"),
+    ("daniel.kang@boost.example", "Daniel Kang", "Engineering", "member"),
+    ("sophia.yoon@boost.example", "Sophia Yoon", "Platform", "lead"),
+    ("hyunwoo.lim@boost.example", "임현우", "Platform", "member"),
+    ("yuna.han@boost.example", "한유나", "Sales", "lead"),
+    ("james.oh@boost.example", "James Oh", "Sales", "member"),
+    ("soojin.shin@boost.example", "신수진", "People", "lead"),
+    ("liam.song@boost.example", "Liam Song", "People", "member"),
+]
+TEAMS = [("Product", "Company"), ("Engineering", "Company"), ("Platform", "Engineering"), ("Sales", "Company"),
+         ("People", "Company")]
+
+# team → [(objective, [(kr title, kind, start, target, unit, weight)])]
+CURRENT = {
+    "Company": [("Become the OKR tool teams in Korea love", [
+        ("Weekly active teams", "number", 40, 120, "teams", 2), ("NPS", "number", 30, 50, "", 1),
+        ("Quarterly revenue", "number", 1.2, 2.0, "억원", 2)])],
+    "Product": [("Make check-ins take under a minute", [
+        ("Median check-in time", "number", 180, 45, "s", 1), ("Check-ins from Slack", "percent", 10, 60, "%", 1),
+        ("Ship the mobile check-in", "milestone", 0, 0, "", 1)])],
+    "Engineering": [("A fast, boringly reliable Boost", [
+        ("p95 dashboard latency", "number", 240, 50, "ms", 1), ("Incidents per month", "number", 6, 1, "", 1),
+        ("Move CI under ten minutes", "boolean", 0, 1, "", 1)])],
+    "Platform": [("Scale realtime past one machine", [
+        ("Concurrent editors per room", "number", 20, 200, "", 1), ("Realtime replicas in production", "number", 1, 3, "", 1)])],
+    "Sales": [("Win our first enterprise customers", [
+        ("Signed enterprise contracts", "number", 0, 5, "", 2), ("Pipeline", "number", 3, 12, "억원", 1),
+        ("Pilot-to-paid conversion", "percent", 20, 50, "%", 1)])],
+    "People": [("Grow a team that grows itself", [
+        ("Engagement survey score", "number", 3.6, 4.2, "/5", 1), ("Hires closed", "number", 0, 8, "", 1)])],
+}
+NEXT = {
+    "Company": ("Make Boost the default for Korean startups", "submitted"),
+    "Product": ("Plan the quarter together, live", "approved"),
+    "Engineering": ("Zero-downtime upgrades", "draft"),
+    "Sales": ("Open the Japanese market", "changes_requested"),
+    "People": ("Onboarding that takes one week", "draft"),
+}
+NOTES = ["Good week — the new flow landed.", "Slower than hoped; blocked on review.", "", "On track after the fix.",
+         "Customer feedback is encouraging.", "", "Two people out sick this week.", "Big jump after the launch."]
+
+
+async def load_demo(tx: Tx, c: Container) -> None:
+    session = tx.session
+    rng = random.Random(20270101)
+    org = await session.get(Org, 1)
+    if org is not None:
+        org.name = "Haneul Labs"
+    admin_email = c.settings.admin_email_list[0] if c.settings.admin_email_list else None
+    admin = (await session.execute(sa.select(User).where(User.email == admin_email))).scalar_one_or_none()
+    system = Actor(user_id=admin.id if admin else None, role="admin")
+    root = await directory.root_team(session)
+    root.name = "Haneul Labs"
+    teams: dict[str, Team] = {"Company": root}
+    for name, parent in TEAMS:
+        teams[name] = await directory.create_team(tx, system, {"name": name, "parent_id": teams[parent].id})
+    people: dict[str, User] = {}
+    for email, name, team, role in PEOPLE:
+        user = await directory.create_user(tx, system, {"email": email, "name": name,
+                                                        "locale": "en" if name.isascii() else "ko"})
+        people[email] = user
+        await directory.put_member(tx, system, teams[team].id, user.id, role)
+    if admin is not None:
+        await directory.put_member(tx, system, root.id, admin.id, "member")
+    lead_of = {team: next(u for e, _, t, r in PEOPLE if t == team and r == "lead" for u in [people[e]]) for team in teams}
+    members_of = {team: [people[e] for e, _, t, _ in PEOPLE if t == team] for team in teams}
+
+    cal = await calendar(session, c.runtime.clock)
+    current, nxt = cal.current(), cal.next()
+    company_objective: int | None = None
+    for team_name, objectives in CURRENT.items():
+        for title, krs in objectives:
+            owner = lead_of[team_name]
+            body: dict[str, Any] = {"cycle": current.id, "team_id": teams[team_name].id, "owner_id": owner.id,
+                                    "title": title, "parent_id": company_objective if team_name != "Company" else None,
+                                    "description": f"Why it matters: {title.lower()}.",
+                                    "key_results": []}
+            for n, (kr_title, kind, start, target, unit, weight) in enumerate(krs):
+                members = members_of[team_name]
+                kr_body = {"title": kr_title, "kind": kind, "start": start, "target": target, "unit": unit,
+                           "weight": weight, "owner_id": members[n % len(members)].id}
+                if kind == "milestone":
+                    kr_body["items"] = [{"title": t} for t in ("Design", "Prototype", "Beta", "Launch")]
+                body["key_results"].append(kr_body)
+            obj = await okrs.create_objective(tx, system, replace(cal, now=_at(current.start - timedelta(days=10))), body)
+            if team_name == "Company":
+                company_objective = obj.id
+            obj.status = "approved"
+            obj.review_by, obj.review_at = system.user_id, _at(current.start - timedelta(days=2))
+            await _history_of_check_ins(tx, c, obj.id, cal, rng, members_of[team_name])
+    for team_name, (title, status) in NEXT.items():
+        owner = lead_of[team_name]
+        body = {"cycle": nxt.id, "team_id": teams[team_name].id, "owner_id": owner.id, "title": title,
+                "description": "", "key_results": [
+                    {"title": "First milestone", "kind": "percent", "start": 0, "target": 100, "unit": "%"},
+                    {"title": "Customers who say yes", "kind": "number", "start": 0, "target": 20, "unit": ""}]}
+        obj = await okrs.create_objective(tx, system, cal, body)
+        if status != "draft":
+            obj.status = status
+            if status in ("approved", "changes_requested"):
+                obj.review_by, obj.review_at = system.user_id, cal.now
+                obj.review_comment = "Let's narrow this to one country first." if status == "changes_requested" else None
+
+
+def _at(day: Any, hour: int = 1) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=UTC)
+
+
+async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: Any, rng: random.Random,
+                                members: list[User]) -> None:
+    """Weekly check-ins from the quarter's start (at most ten weeks back) up to today."""
+    start = max(cal.current().start, cal.today - timedelta(weeks=10))
+    weeks = max(0, (cal.today - start).days // 7)
+    krs = (await tx.session.execute(sa.select(okrs.KeyResult).where(okrs.KeyResult.objective_id == objective_id))).scalars().all()
+    for kr in krs:
+        owner = await load_actor(tx.session, kr.owner_id)
+        pace = rng.uniform(0.55, 1.15)
+        skip_tail = rng.random() < 0.2  # some KRs go quiet: they show as stale
+        for week in range(weeks + 1):
+            if skip_tail and week > weeks - 3:
+                break
+            when = replace(cal, now=_at(start + timedelta(days=7 * week), hour=rng.randint(0, 9)))
+            share = min(1.0, pace * (week + 1) / 13)
+            confidence = max(0, min(10, round(5 + (pace - 0.8) * 10 + rng.uniform(-1.5, 1.5))))
+            if kr.kind == "milestone":
+                items = (await okrs.items_of(tx.session, [kr.id])).get(kr.id, [])
+                due = int(share * len(items))
+                pending = [i for i in items if not i.done][: max(0, due - sum(1 for i in items if i.done))]
+                if not pending:
+                    continue
+                await okrs.check_in(tx, owner, when, kr.id, value=None, confidence=confidence, note="",
+                                    item_id=pending[0].id, done=True)
+                continue
+            if kr.kind == "boolean":
+                value = 1.0 if share > 0.9 else 0.0
+            else:
+                value = round(kr.start + (kr.target - kr.start) * share * rng.uniform(0.85, 1.05), 2)
+            await okrs.check_in(tx, owner, when, kr.id, value=value, confidence=confidence,
+                                note=rng.choice(NOTES))

@@ -1,0 +1,398 @@
+"""The org directory: people, teams, memberships, the CSV import and Slack's upserts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boost_bus import Tx
+from boost_contracts.events import REMINDER_KINDS, make_event
+from boost_contracts.messages import DirectoryUser
+from boost_platform.problems import Problem, invalid, not_found
+
+from ..access import Actor
+from ..models import Membership, Team, User
+from ..org.service import bump_revision, check_timezone
+from ..serialize import team_data, user_data
+
+USER_ADMIN_FIELDS = {"name", "email", "avatar_url", "slack_user_id", "role", "active"}
+USER_SELF_FIELDS = {"locale", "timezone", "muted_reminders"}
+
+
+def emit_user(tx: Tx, user: User, action: str, actor_id: int | str | None, changes: list[str] | None = None) -> None:
+    tx.emit(make_event("okr", f"user.{action}", user_data(user), actor_id=actor_id, changes=changes or []))
+
+
+async def emit_team(tx: Tx, team: Team, action: str, actor_id: int | str | None, changes: list[str] | None = None) -> None:
+    await tx.session.refresh(team, ["memberships"])
+    tx.emit(make_event("okr", f"team.{action}", team_data(team), actor_id=actor_id, changes=changes or []))
+    await bump_revision(tx, "*")
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise invalid("not an email address", "email")
+    return email
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found(f"Person {user_id}")
+    return user
+
+
+async def get_team(session: AsyncSession, team_id: int) -> Team:
+    team = await session.get(Team, team_id)
+    if team is None:
+        raise not_found(f"Team {team_id}")
+    return team
+
+
+async def root_team(session: AsyncSession) -> Team:
+    team = (await session.execute(sa.select(Team).where(Team.parent_id.is_(None)).order_by(Team.id).limit(1))).scalar_one_or_none()
+    if team is None:
+        raise Problem(503, "The company team is missing.")
+    return team
+
+
+async def create_user(tx: Tx, actor: Actor, body: dict[str, Any]) -> User:
+    actor.require_admin()
+    email = normalise_email(body["email"])
+    if (await tx.session.execute(sa.select(User.id).where(User.email == email))).first():
+        raise Problem(409, f"{email} is already a person in Boost.")
+    user = User(email=email, name=body["name"], avatar_url=body.get("avatar_url"),
+                slack_user_id=body.get("slack_user_id") or None, role=body.get("role") or "member", active=True,
+                locale=body.get("locale"), timezone=check_timezone(body["timezone"]) if body.get("timezone") else None,
+                muted_reminders=[], created_at=datetime.now(UTC))
+    tx.session.add(user)
+    await tx.session.flush()
+    emit_user(tx, user, "created", actor.user_id)
+    return user
+
+
+async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    user = await get_user(tx.session, user_id)
+    fields = set(changes)
+    if not actor.is_admin:
+        if actor.user_id != user_id:
+            raise Problem(403, "Only admins can change other people.")
+        if fields - USER_SELF_FIELDS:
+            raise Problem(403, "You can change your language, timezone and muted reminders; admins change the rest.")
+    changed = []
+    for field, value in changes.items():
+        if field == "email":
+            value = normalise_email(value)
+            clash = (await tx.session.execute(sa.select(User.id).where(User.email == value, User.id != user_id))).first()
+            if clash:
+                raise Problem(409, f"{value} belongs to someone else.")
+        if field == "timezone" and value:
+            check_timezone(value)
+        if field == "muted_reminders":
+            unknown = set(value or []) - set(REMINDER_KINDS)
+            if unknown:
+                raise invalid(f"unknown reminder kinds: {', '.join(sorted(unknown))}", "muted_reminders")
+            value = sorted(set(value or []))
+        if field == "slack_user_id" and value == "":
+            value = None
+        if field == "role" and user.role == "admin" and value != "admin":
+            await _keep_one_admin(tx.session, user.id)
+        if field == "active" and not value and user.role == "admin":
+            await _keep_one_admin(tx.session, user.id)
+        if getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        await tx.session.flush()
+        emit_user(tx, user, "updated", actor.user_id, changed)
+        await bump_revision(tx, "*")
+    return user
+
+
+async def _keep_one_admin(session: AsyncSession, leaving: int) -> None:
+    others = (await session.execute(
+        sa.select(sa.func.count()).select_from(User).where(User.role == "admin", User.active, User.id != leaving)
+    )).scalar_one()
+    if not others:
+        raise Problem(409, "Boost needs at least one active admin.")
+
+
+async def _check_parent(session: AsyncSession, team_id: int | None, parent_id: int | None) -> None:
+    if parent_id is None:
+        raise invalid("a team needs a parent team (the company is the only root)", "parent_id")
+    await get_team(session, parent_id)
+    seen = set()
+    cursor: int | None = parent_id
+    while cursor is not None:
+        if cursor == team_id:
+            raise invalid("a team can't be inside itself", "parent_id")
+        if cursor in seen:
+            break
+        seen.add(cursor)
+        cursor = (await session.execute(sa.select(Team.parent_id).where(Team.id == cursor))).scalar_one_or_none()
+
+
+async def create_team(tx: Tx, actor: Actor, body: dict[str, Any]) -> Team:
+    actor.require_admin()
+    parent_id = body.get("parent_id")
+    if parent_id is None:
+        parent_id = (await root_team(tx.session)).id
+    await _check_parent(tx.session, None, parent_id)
+    team = Team(name=body["name"], parent_id=parent_id, slack_channel_id=body.get("slack_channel_id") or None)
+    tx.session.add(team)
+    await tx.session.flush()
+    for member in body.get("members") or []:
+        await get_user(tx.session, member["user_id"])
+        tx.session.add(Membership(team_id=team.id, user_id=member["user_id"], role=member.get("role", "member")))
+    await tx.session.flush()
+    await emit_team(tx, team, "created", actor.user_id)
+    return team
+
+
+async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any]) -> Team:
+    actor.require_admin()
+    team = await get_team(tx.session, team_id)
+    changed = []
+    if "parent_id" in changes:
+        if team.parent_id is None:
+            if changes["parent_id"] is not None:
+                raise invalid("the company team stays the root", "parent_id")
+        else:
+            await _check_parent(tx.session, team.id, changes["parent_id"])
+    for field in ("name", "parent_id", "slack_channel_id"):
+        if field in changes and getattr(team, field) != changes[field]:
+            setattr(team, field, changes[field] or None if field == "slack_channel_id" else changes[field])
+            changed.append(field)
+    if changed:
+        await emit_team(tx, team, "updated", actor.user_id, changed)
+    return team
+
+
+async def put_member(tx: Tx, actor: Actor, team_id: int, user_id: int, role: str) -> Team:
+    actor.require_admin()
+    team = await get_team(tx.session, team_id)
+    await get_user(tx.session, user_id)
+    membership = await tx.session.get(Membership, (team_id, user_id))
+    if membership is None:
+        tx.session.add(Membership(team_id=team_id, user_id=user_id, role=role))
+    elif membership.role == role:
+        return team
+    else:
+        membership.role = role
+    await tx.session.flush()
+    await emit_team(tx, team, "updated", actor.user_id, ["members"])
+    return team
+
+
+async def remove_member(tx: Tx, actor: Actor, team_id: int, user_id: int) -> Team:
+    actor.require_admin()
+    team = await get_team(tx.session, team_id)
+    membership = await tx.session.get(Membership, (team_id, user_id))
+    if membership is None:
+        raise not_found(f"Person {user_id} in team {team_id}")
+    await tx.session.delete(membership)
+    await tx.session.flush()
+    await emit_team(tx, team, "updated", actor.user_id, ["members"])
+    return team
+
+
+# ------------------------------------------------------------------ CSV import
+
+IMPORT_COLUMNS = ("email", "name", "team", "team_role", "parent_team", "role", "slack_user_id")
+
+
+async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
+    """All-or-nothing import of people and teams. Columns: email,name,team,team_role,parent_team,role,slack_user_id
+    (only email and name are required). Any bad row: nothing is applied, every bad row is reported."""
+    actor.require_admin()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise invalid("the file is not UTF-8 text", "file") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"email", "name"} <= {f.strip().lower() for f in reader.fieldnames}:
+        raise invalid("the first line must name the columns, with at least email and name", "file")
+    rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+    if len(rows) > 10_000:
+        raise invalid("at most 10,000 rows per import", "file")
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=2):
+        try:
+            email = normalise_email(row.get("email", ""))
+        except Problem:
+            errors.append({"row": n, "field": "email", "msg": "not an email address"})
+            continue
+        if email in seen:
+            errors.append({"row": n, "field": "email", "msg": "appears twice in the file"})
+        seen.add(email)
+        if not row.get("name") or len(row["name"]) > 200:
+            errors.append({"row": n, "field": "name", "msg": "a name of 1–200 characters is required"})
+        if row.get("team_role") and row["team_role"] not in ("member", "lead"):
+            errors.append({"row": n, "field": "team_role", "msg": "member or lead"})
+        if row.get("role") and row["role"] not in ("member", "admin"):
+            errors.append({"row": n, "field": "role", "msg": "member or admin"})
+        if row.get("team_role") and not row.get("team"):
+            errors.append({"row": n, "field": "team", "msg": "team_role needs a team"})
+        if len(row.get("team", "")) > 200:
+            errors.append({"row": n, "field": "team", "msg": "at most 200 characters"})
+    if errors:
+        raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
+                      errors=errors)
+    root = await root_team(tx.session)
+    teams = {t.name: t for t in (await tx.session.execute(sa.select(Team))).scalars()}
+    created_users = updated_users = created_teams = 0
+    for row in rows:
+        for name, parent in ((row.get("parent_team"), None), (row.get("team"), row.get("parent_team"))):
+            if name and name not in teams:
+                parent_team = teams.get(parent) if parent else root
+                team = Team(name=name, parent_id=(parent_team or root).id)
+                tx.session.add(team)
+                await tx.session.flush()
+                teams[name] = team
+                created_teams += 1
+                await emit_team(tx, team, "created", actor.user_id)
+    for row in rows:
+        email = normalise_email(row["email"])
+        user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
+        if user is None:
+            user = User(email=email, name=row["name"], role=row.get("role") or "member", active=True,
+                        slack_user_id=row.get("slack_user_id") or None, muted_reminders=[], created_at=datetime.now(UTC))
+            tx.session.add(user)
+            await tx.session.flush()
+            emit_user(tx, user, "created", actor.user_id)
+            created_users += 1
+        else:
+            changed = [f for f, v in (("name", row["name"]), ("role", row.get("role") or user.role),
+                                      ("slack_user_id", row.get("slack_user_id") or user.slack_user_id))
+                       if getattr(user, f) != v]
+            for f in changed:
+                setattr(user, f, {"name": row["name"], "role": row.get("role") or user.role,
+                                  "slack_user_id": row.get("slack_user_id") or user.slack_user_id}[f])
+            if changed:
+                emit_user(tx, user, "updated", actor.user_id, changed)
+                updated_users += 1
+        if row.get("team"):
+            team = teams[row["team"]]
+            membership = await tx.session.get(Membership, (team.id, user.id))
+            role = row.get("team_role") or "member"
+            if membership is None:
+                tx.session.add(Membership(team_id=team.id, user_id=user.id, role=role))
+                await tx.session.flush()
+                await emit_team(tx, team, "updated", actor.user_id, ["members"])
+            elif membership.role != role:
+                membership.role = role
+                await emit_team(tx, team, "updated", actor.user_id, ["members"])
+    return {"created_users": created_users, "updated_users": updated_users, "created_teams": created_teams,
+            "rows": len(rows)}
+
+
+# ------------------------------------------------------------------ Slack directory
+
+
+async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactivate_missing: bool) -> dict[str, int]:
+    """Slack's directory into Boost, matched by email. Locale and timezone are filled
+    only where the person has not set them."""
+    actor.require_grant("upsert_users")
+    if actor.service is None:
+        actor.require_admin()
+    created = updated = deactivated = 0
+    seen_slack_ids: set[str] = set()
+    for incoming in users:
+        email = normalise_email(incoming.email)
+        user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
+        if incoming.slack_user_id:
+            seen_slack_ids.add(incoming.slack_user_id)
+        if user is None:
+            if not incoming.active:
+                continue
+            user = User(email=email, name=incoming.name or email, slack_user_id=incoming.slack_user_id,
+                        avatar_url=incoming.avatar_url, role="member", active=True, locale=_locale(incoming.locale),
+                        timezone=_tz(incoming.timezone), muted_reminders=[], created_at=datetime.now(UTC))
+            tx.session.add(user)
+            await tx.session.flush()
+            emit_user(tx, user, "created", actor.label)
+            created += 1
+            continue
+        changes: dict[str, Any] = {}
+        if incoming.slack_user_id and user.slack_user_id != incoming.slack_user_id:
+            changes["slack_user_id"] = incoming.slack_user_id
+        if incoming.name and user.name != incoming.name:
+            changes["name"] = incoming.name
+        if incoming.avatar_url and user.avatar_url != incoming.avatar_url:
+            changes["avatar_url"] = incoming.avatar_url
+        if user.locale is None and _locale(incoming.locale):
+            changes["locale"] = _locale(incoming.locale)
+        if user.timezone is None and _tz(incoming.timezone):
+            changes["timezone"] = _tz(incoming.timezone)
+        if user.active != incoming.active:
+            if not incoming.active and user.role == "admin":
+                pass  # never lock the last admins out from Slack's side
+            else:
+                changes["active"] = incoming.active
+                if not incoming.active:
+                    deactivated += 1
+        if changes:
+            for k, v in changes.items():
+                setattr(user, k, v)
+            emit_user(tx, user, "updated", actor.label, sorted(changes))
+            updated += 1
+    if deactivate_missing:
+        stale = (await tx.session.execute(
+            sa.select(User).where(User.slack_user_id.is_not(None), User.active, User.role != "admin")
+        )).scalars()
+        for user in stale:
+            if user.slack_user_id not in seen_slack_ids:
+                user.active = False
+                emit_user(tx, user, "updated", actor.label, ["active"])
+                deactivated += 1
+    if created or updated or deactivated:
+        await bump_revision(tx, "*")
+    return {"created": created, "updated": updated, "deactivated": deactivated}
+
+
+def _locale(value: str | None) -> str | None:
+    if not value:
+        return None
+    return "ko" if value.lower().startswith("ko") else "en"
+
+
+def _tz(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return check_timezone(value)
+    except Problem:
+        return None
+
+
+async def match_or_create_slack_user(tx: Tx, c: Any, *, email: str, name: str, slack_user_id: str | None,
+                                     avatar_url: str | None, locale: str | None) -> User:
+    email = normalise_email(email)
+    user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
+    if user is None:
+        user = User(email=email, name=name, slack_user_id=slack_user_id, avatar_url=avatar_url,
+                    role="admin" if email in c.settings.admin_email_list else "member", active=True,
+                    locale=_locale(locale), muted_reminders=[], created_at=datetime.now(UTC))
+        tx.session.add(user)
+        await tx.session.flush()
+        emit_user(tx, user, "created", "service:okr")
+        return user
+    if not user.active:
+        raise Problem(403, "Your Boost account is deactivated; ask an admin.")
+    changed = []
+    if slack_user_id and user.slack_user_id != slack_user_id:
+        user.slack_user_id = slack_user_id
+        changed.append("slack_user_id")
+    if avatar_url and user.avatar_url != avatar_url:
+        user.avatar_url = avatar_url
+        changed.append("avatar_url")
+    if changed:
+        emit_user(tx, user, "updated", "service:okr", changed)
+    return user

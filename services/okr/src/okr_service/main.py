@@ -1,0 +1,50 @@
+"""The okr service's ASGI app: `create_app(settings)`; nothing is built at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from boost_platform.clock import Clock
+from boost_platform.logging import configure_logging
+from boost_platform.settings import BoostSettings
+from boost_platform.web import create_service_app
+
+from .auth import views as auth_views
+from .bootstrap import bootstrap
+from .dashboard import views as dashboard_views
+from .directory import views as directory_views
+from .objectives import views as objective_views
+
+
+def create_app(settings: BoostSettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or BoostSettings()
+    configure_logging("okr", settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await bootstrap(settings, clock)
+        runtime = container.runtime
+        app.state.container = container
+        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready}
+        app.state.required_checks = {"database"}  # writes survive a NATS outage through the outbox
+        runtime.outbox.start()
+        await runtime.bus.start()
+        try:
+            yield
+        finally:
+            await container.close()
+
+    app = create_service_app("okr", lifespan=lifespan, title="Boost OKR")
+
+    @app.middleware("http")
+    async def _renew_session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        auth_views.renew_if_needed(request, response)
+        return response
+
+    for module in (auth_views, directory_views, objective_views, dashboard_views):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,132 @@
+"""Org settings, the first-start bootstrap (org row, root team, admins) and the calendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boost_bus import Tx
+from boost_contracts.events import REMINDER_KINDS, OrgData, make_event
+from boost_platform.clock import Clock
+from boost_platform.db import upsert
+from boost_platform.problems import Problem, invalid
+from boost_platform.settings import BoostSettings
+
+from ..access import Actor
+from ..calendar import Calendar
+from ..models import CycleRevision, Objective, Org, Team, User
+
+ORG_ID = 1
+
+
+async def get_org(session: AsyncSession) -> Org:
+    org = await session.get(Org, ORG_ID)
+    if org is None:
+        raise Problem(503, "The organisation is not set up yet.")
+    return org
+
+
+async def calendar(session: AsyncSession, clock: Clock) -> Calendar:
+    org = await get_org(session)
+    return Calendar(org.timezone, org.fiscal_year_start_month, clock.now())
+
+
+def org_data(org: Org) -> OrgData:
+    return OrgData.model_validate({
+        "name": org.name, "timezone": org.timezone, "fiscal_year_start_month": org.fiscal_year_start_month,
+        "holidays": org.holidays or [], "reminders": org.reminders or {},
+    })
+
+
+def org_json(org: Org) -> dict[str, Any]:
+    body = org_data(org).model_dump(mode="json")
+    body["version"] = org.version
+    return body
+
+
+def check_timezone(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise invalid(f"unknown timezone {tz!r} (use an IANA name such as Asia/Seoul)", "timezone") from exc
+    return tz
+
+
+async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any]) -> Org:
+    actor.require_admin()
+    org = await get_org(tx.session)
+    changed: list[str] = []
+    if "name" in changes and changes["name"] is not None and changes["name"] != org.name:
+        org.name = changes["name"]
+        changed.append("name")
+    if "timezone" in changes and changes["timezone"] and changes["timezone"] != org.timezone:
+        org.timezone = check_timezone(changes["timezone"])
+        changed.append("timezone")
+    month = changes.get("fiscal_year_start_month")
+    if month is not None and month != org.fiscal_year_start_month:
+        has_objectives = (await tx.session.execute(sa.select(sa.func.count()).select_from(Objective))).scalar_one()
+        if has_objectives:
+            raise Problem(409, "The fiscal year's first month can't change once objectives exist: it would relabel every cycle.",
+                          current=org_json(org))
+        org.fiscal_year_start_month = month
+        changed.append("fiscal_year_start_month")
+    if "holidays" in changes and changes["holidays"] is not None:
+        holidays = sorted({d.isoformat() if isinstance(d, date) else str(d) for d in changes["holidays"]})
+        if holidays != list(org.holidays or []):
+            org.holidays = holidays
+            changed.append("holidays")
+    if "reminders" in changes and changes["reminders"] is not None:
+        unknown = set(changes["reminders"]) - set(REMINDER_KINDS)
+        if unknown:
+            raise invalid(f"unknown reminder kinds: {', '.join(sorted(unknown))}", "reminders")
+        merged = {**(org.reminders or {}), **changes["reminders"]}
+        if merged != org.reminders:
+            org.reminders = merged
+            changed.append("reminders")
+    if changed:
+        org.version += 1
+        tx.emit(make_event("okr", "org.updated", org_data(org), actor_id=actor.user_id, changes=changed))
+    return org
+
+
+async def ensure_org(tx: Tx, settings: BoostSettings) -> bool:
+    """First start: the org row and the root team (the company). True when created now."""
+    if await tx.session.get(Org, ORG_ID) is not None:
+        return False
+    org = Org(id=ORG_ID, name="Boost", timezone=check_timezone(settings.timezone), fiscal_year_start_month=1,
+              holidays=[], reminders={}, version=1)
+    tx.session.add(org)
+    root = Team(name="Company", parent_id=None)
+    tx.session.add(root)
+    await tx.session.flush()
+    tx.emit(make_event("okr", "org.updated", org_data(org), actor_id="service:okr", changes=["name", "timezone"]))
+    return True
+
+
+async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
+    from ..directory.service import emit_user
+
+    for email in settings.admin_email_list:
+        user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
+        if user is None:
+            user = User(email=email, name=email.split("@")[0].replace(".", " ").title(), role="admin", active=True,
+                        muted_reminders=[], created_at=datetime.now(UTC))
+            tx.session.add(user)
+            await tx.session.flush()
+            emit_user(tx, user, "created", "service:okr")
+        elif user.role != "admin":
+            user.role = "admin"
+            emit_user(tx, user, "updated", "service:okr", ["role"])
+
+
+async def bump_revision(tx: Tx, cycle: str) -> None:
+    """Mark a cycle's dashboard as changed (and "*" for directory changes)."""
+    table = CycleRevision.__table__
+    dialect = tx.session.bind.dialect.name if tx.session.bind else "mysql"
+    await tx.session.execute(
+        upsert(table, dialect, {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
+    )

@@ -1,0 +1,75 @@
+"""JSON shapes of okr's entities (contract §2), with their derived fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from boost_contracts.events import KeyResultData, ObjectiveData, TeamData, UserData
+
+from .domain.progress import Moment, health, kr_progress, weighted_progress, worst_health
+from .models import CheckIn, KeyResult, MilestoneItem, Objective, Team, User
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return user_data(user).model_dump(mode="json")
+
+
+def user_data(user: User) -> UserData:
+    return UserData(
+        id=user.id, email=user.email, name=user.name, avatar_url=user.avatar_url, slack_user_id=user.slack_user_id,
+        role=user.role, active=user.active, locale=user.locale, timezone=user.timezone,  # type: ignore[arg-type]
+        muted_reminders=list(user.muted_reminders or []),
+    )
+
+
+def team_data(team: Team) -> TeamData:
+    return TeamData.model_validate({
+        "id": team.id, "name": team.name, "parent_id": team.parent_id, "slack_channel_id": team.slack_channel_id,
+        "members": [{"user_id": m.user_id, "role": m.role} for m in team.memberships],
+    })
+
+
+def team_json(team: Team) -> dict[str, Any]:
+    return team_data(team).model_dump(mode="json")
+
+
+def kr_data(kr: KeyResult, items: Sequence[MilestoneItem], moment: Moment) -> KeyResultData:
+    done = sum(1 for i in items if i.done)
+    progress = kr_progress(kr.kind, kr.start, kr.target, kr.current, done, len(items))
+    return KeyResultData.model_validate({
+        "id": kr.id, "objective_id": kr.objective_id, "title": kr.title, "owner_id": kr.owner_id, "kind": kr.kind,
+        "start": kr.start, "target": kr.target, "current": kr.current, "unit": kr.unit, "weight": kr.weight,
+        "confidence": kr.confidence, "last_check_in_at": kr.last_check_in_at, "version": kr.version,
+        "progress": round(progress, 4), "health": health(kr.confidence), "behind": moment.behind(progress),
+        "stale": moment.stale(kr.last_check_in_at),
+        "items": [{"id": i.id, "title": i.title, "done": i.done} for i in items],
+        "deleted": kr.deleted_at is not None,
+    })
+
+
+def objective_data(obj: Objective, krs: Sequence[KeyResultData], moment: Moment) -> ObjectiveData:
+    live = [k for k in krs if not k.deleted]
+    review = None
+    if obj.review_at is not None:
+        review = {"by": obj.review_by, "at": obj.review_at, "comment": obj.review_comment}
+    return ObjectiveData.model_validate({
+        "id": obj.id, "cycle": obj.cycle, "team_id": obj.team_id, "owner_id": obj.owner_id, "parent_id": obj.parent_id,
+        "title": obj.title, "description": obj.description, "status": obj.status, "review": review,
+        "version": obj.version, "progress": round(weighted_progress((k.progress, k.weight) for k in live), 4),
+        "expected_progress": round(moment.expected, 4), "health": worst_health(k.health for k in live),
+        "score": obj.score, "closing_note": obj.closing_note, "carried_from_id": obj.carried_from_id,
+        "deleted": obj.deleted_at is not None,
+    })
+
+
+def objective_json(obj: Objective, krs: Sequence[KeyResultData], moment: Moment) -> dict[str, Any]:
+    body = objective_data(obj, krs, moment).model_dump(mode="json")
+    body["key_results"] = [k.model_dump(mode="json") for k in krs if not k.deleted]
+    body["needs_closing"] = obj.status != "closed" and moment.today > moment.cycle.end
+    return body
+
+
+def check_in_json(ci: CheckIn) -> dict[str, Any]:
+    return {"id": ci.id, "key_result_id": ci.key_result_id, "value": ci.value, "confidence": ci.confidence,
+            "note": ci.note, "author_id": ci.author_id, "created_at": ci.created_at.isoformat()}
