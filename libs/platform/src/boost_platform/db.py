@@ -157,7 +157,7 @@ def ensure_database(url: str) -> None:
     parsed = make_url(to_sync_url(url))
     if parsed.get_backend_name() == "sqlite" or not parsed.database:
         return
-    server = sa.create_engine(parsed.set(database=None), isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(parsed._replace(database=None), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
             conn.exec_driver_sql(
@@ -174,7 +174,7 @@ def drop_database(url: str) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(parsed.database + suffix).unlink(missing_ok=True)
         return
-    server = sa.create_engine(parsed.set(database=None), isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(parsed._replace(database=None), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{parsed.database}`")

@@ -1,0 +1,54 @@
+"""Helpers for tests that need the okr service (the org, people, sign-in, OKRs)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from boost_platform.settings import BoostSettings
+
+
+@asynccontextmanager
+async def okr_app(settings: BoostSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The okr service running in-process (lifespan, bus, outbox), with a client."""
+    from conftest import running_app
+    from okr_service.main import create_app
+
+    async with running_app(create_app(settings)) as client:
+        yield client
+
+
+async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    """Dev sign-in; returns bearer headers for that person."""
+    response = await client.post("/api/auth/dev-login", json={"email": email})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+async def login_user(client: httpx.AsyncClient, email: str) -> tuple[dict[str, str], dict[str, Any]]:
+    response = await client.post("/api/auth/dev-login", json={"email": email})
+    response.raise_for_status()
+    body = response.json()
+    return {"Authorization": f"Bearer {body['token']}"}, body["user"]
+
+
+async def seed_company(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, Any]:
+    """A small org: company (root) → Product, Engineering; people with roles. Returns ids."""
+    people = {}
+    for email, name in (("lead@x.example", "Lena Lead"), ("member@x.example", "Min Member"),
+                        ("other@x.example", "Otto Other"), ("ceo@x.example", "Chae CEO")):
+        r = await client.post("/api/okr/users", json={"email": email, "name": name}, headers=admin)
+        r.raise_for_status()
+        people[email.split("@")[0]] = r.json()
+    teams = (await client.get("/api/okr/teams", headers=admin)).json()
+    root = next(t for t in teams if t["parent_id"] is None)
+    product = (await client.post("/api/okr/teams", json={"name": "Product", "parent_id": root["id"], "members": [
+        {"user_id": people["lead"]["id"], "role": "lead"}, {"user_id": people["member"]["id"], "role": "member"}]},
+        headers=admin)).json()
+    eng = (await client.post("/api/okr/teams", json={"name": "Engineering", "parent_id": product["id"], "members": [
+        {"user_id": people["other"]["id"], "role": "member"}]}, headers=admin)).json()
+    await client.put(f"/api/okr/teams/{root['id']}/members/{people['ceo']['id']}", json={"role": "lead"}, headers=admin)
+    return {"people": people, "root": root, "product": product, "engineering": eng}
