@@ -139,6 +139,7 @@ async def running_app(app: Any) -> AsyncIterator[Any]:
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            client.boost_app = app  # type: ignore[attr-defined]  # tests reach the container through it
             yield client
 
 

@@ -25,12 +25,14 @@ async def login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     """Dev sign-in; returns bearer headers for that person."""
     response = await client.post("/api/auth/dev-login", json={"email": email})
     response.raise_for_status()
+    client.cookies.clear()  # bearer only: tests of cookie sessions set their own
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 async def login_user(client: httpx.AsyncClient, email: str) -> tuple[dict[str, str], dict[str, Any]]:
     response = await client.post("/api/auth/dev-login", json={"email": email})
     response.raise_for_status()
+    client.cookies.clear()
     body = response.json()
     return {"Authorization": f"Bearer {body['token']}"}, body["user"]
 
@@ -52,3 +54,28 @@ async def seed_company(client: httpx.AsyncClient, admin: dict[str, str]) -> dict
         {"user_id": people["other"]["id"], "role": "member"}]}, headers=admin)).json()
     await client.put(f"/api/okr/teams/{root['id']}/members/{people['ceo']['id']}", json={"role": "lead"}, headers=admin)
     return {"people": people, "root": root, "product": product, "engineering": eng}
+
+
+class Okr:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.headers: dict[str, dict[str, str]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.ids: dict[str, Any] = {}
+
+    async def as_(self, who: str) -> dict[str, str]:
+        if who not in self.headers:
+            email = who if "@" in who else f"{who}@x.example"
+            self.headers[who], self.users[who] = await login_user(self.client, email)
+        return self.headers[who]
+
+    async def call(self, who: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**(await self.as_(who)), **kwargs.pop("headers", {})}
+        return await self.client.request(method, path, headers=headers, **kwargs)
+
+    async def objective(self, who: str, team: str = "product", cycle: str = "2027-Q2", **body: Any) -> dict[str, Any]:
+        payload = {"cycle": cycle, "team_id": self.ids[team]["id"], "title": body.pop("title", "Win the market"),
+                   "key_results": body.pop("key_results", [{"title": "Revenue", "start": 0, "target": 100}]), **body}
+        r = await self.call(who, "POST", "/api/okr/objectives", json=payload)
+        assert r.status_code == 201, r.text
+        return r.json()

@@ -80,6 +80,7 @@ class UpsertUsersCommand(_Msg):
 
 
 class ReminderTargetsQuery(_Msg):
+    actor_id: int | str | None = None
     kind: str
     cycle: str
     objective_id: int | None = None

@@ -1,0 +1,129 @@
+"""The outbox and the inbox on real MariaDB and a private NATS that we kill -9 in the
+middle of the writes: every committed event arrives, and is handled exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from boost_bus import Bus, Outbox, inbox_table, outbox_table
+from boost_bus.inbox import handle_once
+from boost_contracts.envelope import Envelope
+from boost_contracts.events import UserData, make_event
+from boost_platform import db
+from conftest import free_port
+
+pytestmark = pytest.mark.chaos
+
+
+class PrivateNats:
+    """A nats-server of our own, so killing it harms nobody else."""
+
+    def __init__(self, store: Path) -> None:
+        self.port = free_port()
+        self.store = store
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        binary = Path(os.sys.executable).parent / "nats-server"
+        self.proc = subprocess.Popen([str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(5)
+
+
+@pytest.fixture
+async def world(make_settings: Callable[..., Any], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    settings = make_settings("outbox")
+    metadata = sa.MetaData()
+    notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.String(50)))
+    handled = sa.Table("handled", metadata, sa.Column("event_id", sa.String(40), primary_key=True),
+                       sa.Column("note_id", sa.Integer))
+    out = outbox_table(metadata)
+    inbox = inbox_table(metadata)
+    url = settings.service_database_url("outboxtest")
+    db.ensure_database(url)
+    engine = db.create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
+    nats_server = PrivateNats(tmp_path / "nats")
+    nats_server.start()
+    names = settings.names
+    producer_bus = Bus(nats_server.url, names, "producer")
+    consumer_bus = Bus(nats_server.url, names, "consumer")
+    producer_bus.on_connect(lambda bus: bus.ensure_streams())
+    consumer_bus.on_connect(lambda bus: bus.ensure_streams())
+    maker = db.sessionmaker(engine)
+    outbox = Outbox(maker, out, producer_bus, names, "producer", sweep_seconds=0.3)
+    consumer_outbox = Outbox(maker, out, None, names, "consumer")
+    applied: list[str] = []
+
+    async def apply(tx: Any, env: Envelope) -> None:
+        applied.append(env.id)
+        await tx.session.execute(sa.insert(handled).values(event_id=env.id, note_id=env.data["id"]))
+
+    handler = handle_once(consumer_outbox, inbox, "notes-consumer", apply)
+    consumer_bus.on_connect(lambda bus: bus.consume(source="okr", durable="notes_consumer", handler=handler))
+    await producer_bus.start(wait=10)
+    await consumer_bus.start(wait=10)
+    outbox.start()
+    yield {"outbox": outbox, "maker": maker, "notes": notes, "handled": handled, "nats": nats_server,
+           "applied": applied, "handler": handler, "out": out}
+    await outbox.stop()
+    await producer_bus.close()
+    await consumer_bus.close()
+    nats_server.kill()
+    db.drop_database(url)
+    await engine.dispose()
+
+
+async def write(world: dict[str, Any], n: int) -> int:
+    async with world["outbox"].transaction() as tx:
+        result = await tx.session.execute(sa.insert(world["notes"]).values(text=f"note {n}"))
+        note_id = result.inserted_primary_key[0]
+        tx.emit(make_event("okr", "user.created", UserData(id=note_id, email=f"n{n}@x", name=f"n{n}")))
+    return int(note_id)
+
+
+async def test_nats_killed_mid_writes_loses_and_doubles_nothing(world: dict[str, Any]) -> None:
+    ids = [await write(world, n) for n in range(40)]
+    world["nats"].kill()  # kill -9 in the middle of the writes
+    ids += [await write(world, n) for n in range(40, 80)]  # writes keep working: they wait in the outbox
+    async with world["maker"]() as s:
+        unsent = (await s.execute(sa.select(sa.func.count()).select_from(world["out"]).where(world["out"].c.published_at.is_(None)))).scalar_one()
+    assert unsent >= 40
+    world["nats"].start()
+    ids += [await write(world, n) for n in range(80, 100)]
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        async with world["maker"]() as s:
+            got = sorted((await s.execute(sa.select(world["handled"].c.note_id))).scalars())
+        if got == sorted(ids) or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert got == sorted(ids)  # every event arrived, once
+    assert len(world["applied"]) == len(set(world["applied"])) == 100
+
+
+async def test_a_redelivered_event_changes_nothing(world: dict[str, Any]) -> None:
+    note_id = await write(world, 1)
+    env = make_event("okr", "user.created", UserData(id=note_id, email="x@x", name="x"))
+    await world["handler"](env)
+    await world["handler"](env)  # the same id again, as after a redelivery
+    assert world["applied"].count(env.id) == 1

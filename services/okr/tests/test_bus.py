@@ -1,0 +1,123 @@
+"""okr on the bus: events through the outbox, edit commands with op_id replay,
+check-ins, approvals, upserts from Slack's directory, reminder targets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import nats
+import pytest
+
+from boost_contracts.envelope import Envelope
+from tests.support.okr import Okr
+
+
+@pytest.fixture(scope="module")
+async def bus(okr: Okr) -> Any:
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    await container.runtime.bus.wait_connected(10)
+    return container.runtime.bus
+
+
+async def request(bus: Any, kind: str, name: str, body: dict[str, Any]) -> Any:
+    subject = bus.names.cmd("okr", name) if kind == "cmd" else bus.names.query("okr", name)
+    msg = await bus.nc.request(subject, json.dumps(body).encode(), timeout=5)
+    return json.loads(msg.data)
+
+
+async def test_writes_publish_events_with_scope_and_ulid_ids(okr: Okr, bus: Any) -> None:
+    nc = await nats.connect(bus.url)
+    seen: list[Envelope] = []
+    async def collect(msg: Any) -> None:
+        seen.append(Envelope.from_json(msg.data))
+
+    sub = await nc.subscribe(bus.names.events_of("okr"), cb=collect)
+    obj = await okr.objective("member", title="Evented")
+    await _until(lambda: any(e.type == "objective.created" and e.subject_id == obj["id"] for e in seen))
+    event = next(e for e in seen if e.type == "objective.created" and e.subject_id == obj["id"])
+    assert event.scope.cycle == "2027-Q2" and event.scope.objective_id == obj["id"]
+    assert event.data["title"] == "Evented" and "key_results" not in event.data
+    assert len(event.id) == 26 and event.actor_id == okr.ids["member"]["id"]
+    await sub.unsubscribe()
+    await nc.close()
+
+
+async def _until(check: Any, timeout: float = 5) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_edit_command_acks_versions_merges_and_replays_op_ids(okr: Okr, bus: Any) -> None:
+    obj = await okr.objective("member", title="Grow revenue")
+    me = okr.ids["member"]["id"]
+    base = {"actor_id": me, "entity": "objective", "id": obj["id"], "version": obj["version"]}
+    a = await request(bus, "cmd", "edit", {**base, "changes": {"title": "Grow ARR revenue"}, "base": {"title": "Grow revenue"}, "op_id": "op-a"})
+    assert a == {"ok": True, "version": obj["version"] + 1}
+    b = await request(bus, "cmd", "edit", {**base, "changes": {"title": "Grow revenue fast"}, "base": {"title": "Grow revenue"}, "op_id": "op-b"})
+    assert b["ok"] and b["value"] == {"title": "Grow ARR revenue fast"}
+    # The same op_id again: the original ack, nothing changes.
+    again = await request(bus, "cmd", "edit", {**base, "changes": {"title": "Something else"}, "op_id": "op-b"})
+    assert again == b
+    now = (await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}")).json()
+    assert now["title"] == "Grow ARR revenue fast" and now["version"] == obj["version"] + 2
+    stale = await request(bus, "cmd", "edit", {**base, "changes": {"owner_id": me}, "op_id": "op-c"})
+    assert stale["ok"]  # another field: applies
+    conflict = await request(bus, "cmd", "edit", {**base, "entity": "objective", "changes": {"title": "No base"}, "op_id": "op-d"})
+    assert conflict["ok"] is False and conflict["current"]["title"] == "Grow ARR revenue fast"
+    forbidden = await request(bus, "cmd", "edit", {**base, "actor_id": okr.ids["other"]["id"], "changes": {"description": "x"}})
+    assert forbidden["ok"] is False and forbidden["status"] == 403
+
+
+async def test_check_in_and_approval_commands_are_authorised_like_rest(okr: Okr, bus: Any) -> None:
+    obj = await okr.objective("member", cycle="2027-Q1")
+    kr = obj["key_results"][0]
+    reply = await request(bus, "cmd", "check_in", {"actor_id": okr.ids["member"]["id"], "key_result_id": kr["id"], "value": 25, "confidence": 6})
+    assert reply["key_result"]["progress"] == 0.25 and reply["key_result"]["health"] == "at_risk"
+    denied = await request(bus, "cmd", "check_in", {"actor_id": okr.ids["other"]["id"], "key_result_id": kr["id"], "value": 1})
+    assert denied["error"]["status"] == 403
+    await okr.call("member", "POST", f"/api/okr/objectives/{obj['id']}/submit")
+    denied = await request(bus, "cmd", "approve", {"actor_id": okr.ids["member"]["id"], "objective_id": obj["id"]})
+    assert denied["error"]["status"] == 403
+    done = await request(bus, "cmd", "request_changes", {"actor_id": okr.ids["ceo"]["id"], "objective_id": obj["id"], "comment": "Sharper"})
+    assert done["status"] == "changes_requested"
+    service = await request(bus, "cmd", "approve", {"actor_id": "service:notifier", "objective_id": obj["id"]})
+    assert service["error"]["status"] == 403
+
+
+async def test_upsert_users_matches_by_email_and_deactivates(okr: Okr, bus: Any) -> None:
+    users = [{"email": "member@x.example", "name": "Min Member", "slack_user_id": "U1", "locale": "ko-KR", "timezone": "Asia/Tokyo"},
+             {"email": "fresh@x.example", "name": "Fresh", "slack_user_id": "U2"}]
+    reply = await request(bus, "cmd", "upsert_users", {"actor_id": "service:notifier", "users": users})
+    assert reply == {"created": 1, "updated": 1, "deactivated": 0}
+    member = (await okr.call("admin", "GET", f"/api/okr/users/{okr.ids['member']['id']}")).json()
+    assert (member["slack_user_id"], member["locale"], member["timezone"]) == ("U1", "ko", "Asia/Tokyo")
+    reply = await request(bus, "cmd", "upsert_users", {"actor_id": "service:notifier", "users": users[:1],
+                                                        "deactivate_missing_slack_users": True})
+    assert reply["deactivated"] == 1
+    denied = await request(bus, "cmd", "upsert_users", {"actor_id": "service:scheduler", "users": []})
+    assert denied["error"]["status"] == 403
+
+
+async def test_reminder_targets_by_kind(okr: Okr, bus: Any) -> None:
+    obj = await okr.objective("member", cycle="2027-Q1", key_results=[{"title": "Quiet", "start": 0, "target": 5,
+                                                                        "owner_id": okr.ids["member"]["id"]}])
+    await okr.call("member", "POST", f"/api/okr/objectives/{obj['id']}/submit")
+    await okr.call("ceo", "POST", f"/api/okr/objectives/{obj['id']}/approve")
+    weekly = await request(bus, "query", "reminder_targets", {"actor_id": "service:notifier", "kind": "weekly_check_in", "cycle": "2027-Q1"})
+    member = next(i for i in weekly["items"] if i["user_id"] == okr.ids["member"]["id"])
+    assert obj["key_results"][0]["id"] in member["key_result_ids"] and member["timezone"] == "Asia/Tokyo"
+    leads = await request(bus, "query", "reminder_targets", {"actor_id": "service:notifier", "kind": "review_mid_quarter", "cycle": "2027-Q1"})
+    assert {i["user_id"] for i in leads["items"]} == {okr.ids["lead"]["id"], okr.ids["ceo"]["id"]}
+    draft = await okr.objective("other", team="engineering")
+    await okr.call("other", "POST", f"/api/okr/objectives/{draft['id']}/submit")
+    approvers = await request(bus, "query", "reminder_targets", {"actor_id": "service:notifier", "kind": "approval_requested",
+                                                                  "cycle": "2027-Q2", "objective_id": draft["id"]})
+    assert [i["user_id"] for i in approvers["items"]] == [okr.ids["lead"]["id"]]
+    page = await request(bus, "query", "reminder_targets", {"actor_id": "service:notifier", "kind": "drafting_open", "cycle": "2027-Q2", "limit": 1})
+    assert len(page["items"]) == 1 and page["next"] == page["items"][0]["user_id"]
+    denied = await request(bus, "query", "reminder_targets", {"actor_id": "service:scheduler", "kind": "drafting_open", "cycle": "2027-Q2"})
+    assert denied["error"]["status"] == 403
