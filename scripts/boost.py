@@ -147,7 +147,7 @@ class Stack:
 
     def start_one(self, name: str) -> None:
         proc = self.procs[name]
-        out = open(self.log_dir / f"{name}.log", "ab") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
+        out = open(self.log_dir / f"{name}.log", "ab") if self.log_dir else subprocess.DEVNULL
         self.children[name] = subprocess.Popen(proc.cmd, env=proc.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                                start_new_session=True)
 

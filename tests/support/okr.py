@@ -7,15 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-
 from boost_platform.settings import BoostSettings
 
 
 @asynccontextmanager
 async def okr_app(settings: BoostSettings) -> AsyncIterator[httpx.AsyncClient]:
     """The okr service running in-process (lifespan, bus, outbox), with a client."""
-    from conftest import running_app
     from okr_service.main import create_app
+
+    from conftest import running_app
 
     async with running_app(create_app(settings)) as client:
         yield client

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
 from boost_bus import Bus, Outbox, inbox_table, outbox_table
 from boost_bus.inbox import handle_once
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import UserData, make_event
 from boost_platform import db
+
 from conftest import free_port
 
 pytestmark = pytest.mark.chaos

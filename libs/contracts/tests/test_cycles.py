@@ -3,7 +3,6 @@
 from datetime import UTC, date, datetime
 
 import pytest
-
 from boost_contracts.cycles import current_cycle, cycle_containing, next_cycle, parse_cycle
 
 

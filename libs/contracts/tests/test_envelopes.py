@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-
 from boost_contracts import events
 from boost_contracts.envelope import Envelope, Scope
 from boost_contracts.subjects import Names

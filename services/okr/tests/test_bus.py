@@ -9,8 +9,8 @@ from typing import Any
 
 import nats
 import pytest
-
 from boost_contracts.envelope import Envelope
+
 from tests.support.okr import Okr
 
 

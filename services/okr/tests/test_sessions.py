@@ -7,9 +7,9 @@ import time
 
 import httpx
 import jwt
-
 from okr_service.auth.tokens import TokenSigner
 from okr_service.auth.views import safe_next
+
 from tests.support.okr import Okr
 
 

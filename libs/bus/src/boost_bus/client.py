@@ -11,18 +11,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
+from boost_contracts.envelope import Envelope
+from boost_contracts.subjects import Names
+from boost_platform.logging import get_logger
+from boost_platform.metrics import BUS_CONSUMED, BUS_CONSUMER_LAG, BUS_PUBLISHED, BUS_REQUESTS
+from boost_platform.problems import Problem
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-
-from boost_contracts.envelope import Envelope
-from boost_contracts.subjects import Names
-from boost_platform.logging import get_logger
-from boost_platform.metrics import BUS_CONSUMED, BUS_CONSUMER_LAG, BUS_PUBLISHED, BUS_REQUESTS
-from boost_platform.problems import Problem
 
 from .streams import ensure_streams
 

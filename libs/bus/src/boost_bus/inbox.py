@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-
 from boost_contracts.envelope import Envelope
 from boost_platform.db import UTCDateTime, insert_ignore
 

@@ -16,13 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from boost_contracts.envelope import Envelope
 from boost_contracts.subjects import Names
 from boost_platform.db import UTCDateTime, for_update_skip_locked
 from boost_platform.logging import get_logger
 from boost_platform.metrics import BUS_PUBLISH_ERRORS, OUTBOX_BACKLOG
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .client import Bus
 

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from nats.aio.msg import Msg
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
 from boost_platform import db
 from boost_platform.auth import TokenVerifier
 from boost_platform.clock import Clock, make_clock
 from boost_platform.logging import get_logger
 from boost_platform.migrations import upgrade
 from boost_platform.settings import BoostSettings
+from nats.aio.msg import Msg
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .client import Bus
 from .outbox import Outbox

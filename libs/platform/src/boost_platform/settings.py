@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from boost_contracts.subjects import Names, validate_namespace
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from boost_contracts.subjects import Names, validate_namespace
 
 SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier")
 PORT_OFFSETS = {"okr": 1, "feedback": 2, "realtime": 3, "scheduler": 4, "notifier": 5, "nats": 10}

@@ -6,9 +6,9 @@ Create Date: 2026-11-27 18:43:41.984351
 """
 from collections.abc import Sequence
 
+import boost_platform.db
 import sqlalchemy as sa
 from alembic import op
-import boost_platform.db
 from sqlalchemy.dialects import mysql
 
 revision: str = '0001'

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from boost_platform.problems import Problem
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import KeyResult, Membership, Objective, Team, User
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-
 from boost_bus import Tx
 
 from .access import Actor, load_actor

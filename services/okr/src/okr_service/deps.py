@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+from boost_platform.auth import Principal, authenticate
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from boost_platform.auth import Principal, authenticate
 
 from .access import Actor, load_actor
 from .bootstrap import Container

@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
 from boost_contracts.messages import (
     ApproveCommand,
     CheckInCommand,
@@ -18,6 +16,7 @@ from boost_contracts.messages import (
     UpsertUsersCommand,
 )
 from boost_platform.problems import Problem
+from sqlalchemy.exc import IntegrityError
 
 from .access import Actor, actor_from_bus, approvers_for
 from .directory.service import upsert_users

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
-
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
+from fastapi import FastAPI, Request, Response
 
 from .auth import views as auth_views
 from .bootstrap import bootstrap

@@ -7,10 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-
 from boost_bus import inbox_table, outbox_table
 from boost_platform.db import Base, LongText, UTCDateTime
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 metadata = Base.metadata
 outbox = outbox_table(metadata)

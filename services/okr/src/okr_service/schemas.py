@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from boost_contracts.events import ReminderOverride
+from pydantic import BaseModel, ConfigDict, Field
 
 Title = Field(min_length=1, max_length=200)
 

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from boost_platform.auth import AUDIENCE, ISSUER
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
-
-from boost_platform.auth import AUDIENCE, ISSUER
 
 SESSION_SECONDS = 12 * 3600
 RENEW_WHEN_LEFT = 6 * 3600

@@ -11,13 +11,12 @@ from urllib.parse import urlencode
 
 import jwt
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
-
 from boost_contracts.events import SessionRevokedData, make_event
 from boost_platform.auth import CSRF_COOKIE, SESSION_COOKIE, Principal
 from boost_platform.problems import Problem
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 
 from ..deps import ContainerDep, PrincipalDep, SessionDep, get_container
 from ..directory.service import match_or_create_slack_user

@@ -14,9 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from boost_platform.db import upsert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import Calendar
 from ..domain.progress import HEALTH_ORDER, Moment, health, kr_progress, mean, weighted_progress, worst_health
@@ -258,10 +257,7 @@ async def export_csv(session: AsyncSession, cal: Calendar, cycle_id: str | None)
         if not obj["key_results"]:
             writer.writerow(base + [""] * 14)
         for kr in obj["key_results"]:
-            writer.writerow(base + [kr["id"], _cell(kr["title"]), names.get(kr["owner_id"], ""), kr["kind"], kr["start"],
-                                    kr["target"], kr["current"], kr["unit"], kr["weight"], kr["progress"],
-                                    kr["confidence"] if kr["confidence"] is not None else "", kr["health"], kr["behind"],
-                                    kr["stale"]])
+            writer.writerow([*base, kr["id"], _cell(kr["title"]), names.get(kr["owner_id"], ""), kr["kind"], kr["start"], kr["target"], kr["current"], kr["unit"], kr["weight"], kr["progress"], kr["confidence"] if kr["confidence"] is not None else "", kr["health"], kr["behind"], kr["stale"]])
     return out.getvalue()
 
 

@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from boost_bus import Tx
 from boost_contracts.events import REMINDER_KINDS, make_event
 from boost_contracts.messages import DirectoryUser
 from boost_platform.problems import Problem, invalid, not_found
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Actor
 from ..models import Membership, Team, User

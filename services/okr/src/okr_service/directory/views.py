@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query, Request
-
 from boost_platform.problems import Problem
+from fastapi import APIRouter, Query, Request
 
 from ..access import load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep

@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from boost_bus import Tx
 from boost_contracts.events import CheckInData, KeyResultData, make_event
 from boost_platform.problems import Problem, invalid, not_found
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Actor, require_decide
 from ..calendar import Calendar

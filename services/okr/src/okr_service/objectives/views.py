@@ -6,10 +6,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..access import load_actor
+from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..org.service import calendar
-from ..schemas import CheckInCreate, CheckInPatch, Close, KeyResultCreate, KeyResultPatch, ObjectiveCreate, ObjectivePatch, RequestChanges
+from ..schemas import (
+    CheckInCreate,
+    CheckInPatch,
+    Close,
+    KeyResultCreate,
+    KeyResultPatch,
+    ObjectiveCreate,
+    ObjectivePatch,
+    RequestChanges,
+)
 from ..serialize import check_in_json
 from . import service
 

@@ -7,14 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from boost_bus import Tx
 from boost_contracts.events import REMINDER_KINDS, OrgData, make_event
 from boost_platform.clock import Clock
 from boost_platform.db import upsert
 from boost_platform.problems import Problem, invalid
 from boost_platform.settings import BoostSettings
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Actor
 from ..calendar import Calendar
