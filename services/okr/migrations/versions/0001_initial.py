@@ -2,13 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:43:41.984351
+Create Date: 2026-11-27 18:59:44.289115
 """
 from collections.abc import Sequence
 
-import boost_platform.db
 import sqlalchemy as sa
 from alembic import op
+import boost_platform.db
 from sqlalchemy.dialects import mysql
 
 revision: str = '0001'
@@ -148,6 +148,7 @@ def upgrade() -> None:
     sa.Column('closing_note', sa.Text(), nullable=True),
     sa.Column('carried_from_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('rev', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('deleted_at', boost_platform.db.UTCDateTime(), nullable=True),
     sa.Column('created_at', boost_platform.db.UTCDateTime(), nullable=False),
     sa.Column('updated_at', boost_platform.db.UTCDateTime(), nullable=False),
@@ -160,6 +161,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_objectives_cycle_team', ['cycle', 'team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_objectives_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_objectives_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_objectives_rev'), ['rev'], unique=False)
 
     op.create_table('key_results',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +179,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('field_versions', sa.JSON(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('rev', sa.BigInteger(), server_default='0', nullable=False),
     sa.Column('deleted_at', boost_platform.db.UTCDateTime(), nullable=True),
     sa.Column('created_at', boost_platform.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['objective_id'], ['objectives.id'], name=op.f('fk_key_results_objective_id_objectives')),
@@ -186,6 +189,7 @@ def upgrade() -> None:
     with op.batch_alter_table('key_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_key_results_objective_id'), ['objective_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_key_results_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_key_results_rev'), ['rev'], unique=False)
 
     op.create_table('check_ins',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -228,11 +232,13 @@ def downgrade() -> None:
 
     op.drop_table('check_ins')
     with op.batch_alter_table('key_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_key_results_rev'))
         batch_op.drop_index(batch_op.f('ix_key_results_owner_id'))
         batch_op.drop_index(batch_op.f('ix_key_results_objective_id'))
 
     op.drop_table('key_results')
     with op.batch_alter_table('objectives', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_objectives_rev'))
         batch_op.drop_index(batch_op.f('ix_objectives_parent_id'))
         batch_op.drop_index(batch_op.f('ix_objectives_owner_id'))
         batch_op.drop_index('ix_objectives_cycle_team')

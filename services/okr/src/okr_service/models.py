@@ -84,6 +84,8 @@ class Objective(Base):
     closing_note: Mapped[str | None] = mapped_column(sa.Text)
     carried_from_id: Mapped[int | None] = mapped_column()
     position: Mapped[int] = mapped_column(default=0)
+    # The cycle revision of the last change (see CycleRevision): the dashboard's delta key.
+    rev: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -106,6 +108,7 @@ class KeyResult(Base):
     version: Mapped[int] = mapped_column(default=1)
     field_versions: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     position: Mapped[int] = mapped_column(default=0)
+    rev: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -6,11 +6,12 @@ which every write bumps in its own transaction, so a cached answer is never stal
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,26 +19,84 @@ from boost_platform.db import upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import Calendar
-from ..domain.progress import HEALTH_ORDER, Moment, health, kr_progress, mean, weighted_progress, worst_health
+from ..domain.progress import (
+    BEHIND_MARGIN,
+    HEALTH_ORDER,
+    STALE_DAYS,
+    Moment,
+    health,
+    kr_progress,
+    mean,
+    weighted_progress,
+    worst_health,
+)
 from ..models import CycleRevision, KeyResult, MilestoneItem, Objective, ProgressSnapshot, Team, User
 
 LIST_LIMIT = 50
 
 
+@dataclass(slots=True)
+class ObjRow:
+    id: int
+    team_id: int
+    title: str
+    status: str
+    parent_id: int | None
+    owner_id: int
+    position: int
+
+
+@dataclass(slots=True)
+class KrRow:
+    id: int
+    objective_id: int
+    title: str
+    owner_id: int
+    kind: str
+    start: float
+    target: float
+    current: float
+    unit: str
+    weight: float
+    confidence: int | None
+    last_check_in_at: datetime | None
+    progress: float = 0.0
+    health: str = "unknown"
+
+
 @dataclass
+class CycleModel:
+    """A cycle's objectives and key results in memory, kept current by deltas: every
+    write stamps its rows with the cycle revision it bumped, so a refresh reads only
+    the rows changed since the revision this model has seen."""
+
+    cycle: str
+    rev: int = -1
+    objectives: dict[int, ObjRow] = field(default_factory=dict)
+    krs: dict[int, dict[int, KrRow]] = field(default_factory=lambda: defaultdict(dict))  # by objective
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class DashboardCache:
-    entries: dict[tuple[Any, ...], dict[str, Any]]
+    """Per process: one CycleModel per cycle, the teams, and the last answers."""
 
     def __init__(self) -> None:
-        self.entries = {}
+        self.models: dict[str, CycleModel] = {}
+        self.answers: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.teams: tuple[int, dict[int, dict[str, Any]]] = (-1, {})
+
+    def model(self, cycle: str) -> CycleModel:
+        if cycle not in self.models:
+            self.models[cycle] = CycleModel(cycle)
+        return self.models[cycle]
 
     def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
-        return self.entries.get(key)
+        return self.answers.get(key)
 
     def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
-        if len(self.entries) > 256:
-            self.entries.clear()
-        self.entries[key] = value
+        if len(self.answers) > 256:
+            self.answers.clear()
+        self.answers[key] = value
 
 
 async def revisions(session: AsyncSession, cycle: str) -> tuple[int, int]:
@@ -64,94 +123,129 @@ def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
 async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache, cycle_id: str | None,
                     team_id: int | None) -> dict[str, Any]:
     cycle = cal.resolve(cycle_id)
-    rev = await revisions(session, cycle.id)
-    key = (cycle.id, team_id, rev, cal.today)
+    rev, star = await revisions(session, cycle.id)
+    key = (cycle.id, team_id, rev, star, cal.today)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = await compute(session, cal.moment(cycle), team_id)
+    model = cache.model(cycle.id)
+    async with model.lock:
+        if model.rev < rev:
+            await refresh(session, model, rev)
+    if cache.teams[0] != star:
+        rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
+        cache.teams = (star, {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in rows})
+    result = await compute(session, cal.moment(cycle), team_id, model, cache.teams[1])
     await _snapshot(session, cycle.id, team_id or 0, cal.today, result["company"]["progress"], result["company"]["expected_progress"])
     result["history"] = await _history(session, cal.moment(cycle), team_id or 0, result["company"])
     cache.put(key, result)
     return result
 
 
-async def compute(session: AsyncSession, moment: Moment, team_id: int | None) -> dict[str, Any]:
+async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
+    o = Objective.__table__.c
+    k = KeyResult.__table__.c
+    since = model.rev
+    obj_stmt = sa.select(o.id, o.team_id, o.title, o.status, o.parent_id, o.owner_id, o.position, o.deleted_at).where(
+        o.cycle == model.cycle)
+    kr_stmt = (sa.select(k.id, k.objective_id, k.title, k.owner_id, k.kind, k.start, k.target, k.current, k.unit,
+                         k.weight, k.confidence, k.last_check_in_at, k.deleted_at, o.deleted_at.label("obj_deleted"))
+               .join(Objective.__table__, o.id == k.objective_id).where(o.cycle == model.cycle))
+    if since >= 0:
+        obj_stmt = obj_stmt.where(o.rev > since)
+    obj_changes = (await session.execute(obj_stmt)).all()
+    if since >= 0:
+        # Two index lookups instead of one OR that would scan the cycle: rows stamped
+        # since, and every KR of an objective stamped since.
+        touched = [r.id for r in obj_changes]
+        kr_stmt = kr_stmt.where(sa.or_(k.rev > since, k.objective_id.in_(touched)) if touched else k.rev > since)
+    for r in obj_changes:
+        if r.deleted_at is not None:
+            model.objectives.pop(r.id, None)
+            model.krs.pop(r.id, None)
+        else:
+            model.objectives[r.id] = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
+    changed: list[KrRow] = []
+    for r in (await session.execute(kr_stmt)).all():
+        if r.deleted_at is not None or r.obj_deleted is not None:
+            model.krs[r.objective_id].pop(r.id, None)
+            continue
+        row = KrRow(r.id, r.objective_id, r.title, r.owner_id, r.kind, r.start, r.target, r.current, r.unit, r.weight,
+                    r.confidence, r.last_check_in_at)
+        model.krs[r.objective_id][r.id] = row
+        changed.append(row)
+    milestones = [row.id for row in changed if row.kind == "milestone"]
+    counts: dict[int, tuple[int, int]] = {}
+    if milestones:
+        m = MilestoneItem.__table__.c
+        for kr_id, done, total in (await session.execute(
+            sa.select(m.key_result_id, sa.func.sum(sa.case((m.done, 1), else_=0)), sa.func.count())
+            .where(m.key_result_id.in_(milestones)).group_by(m.key_result_id)
+        )).all():
+            counts[kr_id] = (int(done or 0), int(total))
+    for row in changed:
+        done, total = counts.get(row.id, (0, 0))
+        row.progress = kr_progress(row.kind, row.start, row.target, row.current, done, total)
+        row.health = health(row.confidence)
+    model.rev = rev
+
+
+async def compute(session: AsyncSession, moment: Moment, team_id: int | None, model: CycleModel,
+                  teams: dict[int, dict[str, Any]]) -> dict[str, Any]:
     cycle = moment.cycle
-    team_rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
-    teams = {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in team_rows}
     scope = _descendants(teams, team_id) if team_id is not None else set(teams)
     root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
-    names = dict((await session.execute(sa.select(User.id, User.name))).all())
-
-    o = Objective.__table__.c
-    obj_rows = (await session.execute(
-        sa.select(o.id, o.team_id, o.title, o.status, o.parent_id, o.owner_id)
-        .where(o.cycle == cycle.id, o.deleted_at.is_(None)).order_by(o.team_id, o.position, o.id)
-    )).all()
-    obj_rows = [r for r in obj_rows if r.team_id in scope]
-    obj_ids = [r.id for r in obj_rows]
-    k = KeyResult.__table__.c
-    kr_rows = []
-    items_count: dict[int, tuple[int, int]] = {}
-    if obj_ids:
-        kr_rows = (await session.execute(
-            sa.select(k.id, k.objective_id, k.title, k.owner_id, k.kind, k.start, k.target, k.current, k.unit,
-                      k.weight, k.confidence, k.last_check_in_at)
-            .join(Objective.__table__, o.id == k.objective_id)
-            .where(o.cycle == cycle.id, o.deleted_at.is_(None), k.deleted_at.is_(None))
-        )).all()
-        m = MilestoneItem.__table__.c
-        milestone_ids = [r.id for r in kr_rows if r.kind == "milestone"]
-        if milestone_ids:
-            for kr_id, done, total in (await session.execute(
-                sa.select(m.key_result_id, sa.func.sum(sa.case((m.done, 1), else_=0)), sa.func.count())
-                .where(m.key_result_id.in_(milestone_ids)).group_by(m.key_result_id)
-            )).all():
-                items_count[kr_id] = (int(done or 0), int(total))
-
-    in_scope = set(obj_ids)
+    obj_rows = sorted((r for r in model.objectives.values() if r.team_id in scope),
+                      key=lambda r: (r.team_id, r.position, r.id))
     obj_title = {r.id: r.title for r in obj_rows}
-    krs_by_obj: dict[int, list[tuple[float, float, str]]] = defaultdict(list)
-    at_risk, behind, stale = [], [], []
+
     expected = moment.expected
-    for r in kr_rows:
-        if r.objective_id not in in_scope:
-            continue
-        done, total = items_count.get(r.id, (0, 0))
-        progress = kr_progress(r.kind, r.start, r.target, r.current, done, total)
-        h = health(r.confidence)
-        krs_by_obj[r.objective_id].append((progress, r.weight, h))
-        item = None
-        is_behind = moment.behind(progress)
-        is_stale = moment.stale(r.last_check_in_at)
-        if h in ("at_risk", "off_track") or is_behind or is_stale:
-            item = {"id": r.id, "objective_id": r.objective_id, "objective_title": obj_title.get(r.objective_id, ""),
-                    "title": r.title, "owner_id": r.owner_id, "owner_name": names.get(r.owner_id, ""),
-                    "kind": r.kind, "start": r.start, "target": r.target, "current": r.current, "unit": r.unit,
-                    "confidence": r.confidence, "progress": round(progress, 4), "health": h, "behind": is_behind,
-                    "stale": is_stale,
-                    "last_check_in_at": r.last_check_in_at.isoformat() if r.last_check_in_at else None}
-        if item and h in ("at_risk", "off_track"):
-            at_risk.append(item)
-        if item and is_behind:
-            behind.append(item)
-        if item and is_stale:
-            stale.append(item)
-    at_risk.sort(key=lambda i: (HEALTH_ORDER[i["health"]], i["confidence"] if i["confidence"] is not None else 99, i["progress"]))
-    behind.sort(key=lambda i: i["progress"] - expected)
-    stale.sort(key=lambda i: i["last_check_in_at"] or "")
+    behind_below = expected - BEHIND_MARGIN if moment.today >= cycle.start else -1.0
+    stale_before = moment.now - timedelta(days=STALE_DAYS)
+    never_stale = not moment.running
+    stale_if_never = moment.running and (moment.today - cycle.start).days >= STALE_DAYS
+    parts_by_obj: dict[int, list[KrRow]] = {r.id: list(model.krs.get(r.id, {}).values()) for r in obj_rows}
+    at_risk: list[KrRow] = []
+    behind: list[KrRow] = []
+    stale: list[KrRow] = []
+    flags: dict[int, tuple[bool, bool]] = {}
+    for kr in (k for parts in parts_by_obj.values() for k in parts):
+        is_behind = kr.progress < behind_below
+        last = kr.last_check_in_at
+        is_stale = False if never_stale else (stale_if_never if last is None else last <= stale_before)
+        if kr.health in ("at_risk", "off_track"):
+            at_risk.append(kr)
+        if is_behind:
+            behind.append(kr)
+        if is_stale:
+            stale.append(kr)
+        if is_behind or is_stale:
+            flags[kr.id] = (is_behind, is_stale)
+    at_risk.sort(key=lambda k: (HEALTH_ORDER[k.health], k.confidence if k.confidence is not None else 99, k.progress, k.id))
+    behind.sort(key=lambda k: (k.progress, k.id))
+    stale.sort(key=lambda k: (k.last_check_in_at is not None, k.last_check_in_at or moment.now, k.id))
+    at_risk, behind, stale = at_risk[:LIST_LIMIT], behind[:LIST_LIMIT], stale[:LIST_LIMIT]
+    owners = {k.owner_id for k in (*at_risk, *behind, *stale)}
+    names = dict((await session.execute(sa.select(User.id, User.name).where(User.id.in_(owners))))
+                 .all()) if owners else {}
+
+    def item(k: KrRow) -> dict[str, Any]:
+        is_behind, is_stale = flags.get(k.id, (False, False))
+        return {"id": k.id, "objective_id": k.objective_id, "objective_title": obj_title.get(k.objective_id, ""),
+                "title": k.title, "owner_id": k.owner_id, "owner_name": names.get(k.owner_id, ""), "kind": k.kind,
+                "start": k.start, "target": k.target, "current": k.current, "unit": k.unit, "confidence": k.confidence,
+                "progress": round(k.progress, 4), "health": k.health, "behind": is_behind, "stale": is_stale,
+                "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None}
 
     objectives: dict[int, dict[str, Any]] = {}
     by_team: dict[int, list[dict[str, Any]]] = defaultdict(list)
     status_counts: Counter[str] = Counter()
     health_counts: Counter[str] = Counter()
     for r in obj_rows:
-        parts = krs_by_obj.get(r.id, [])
+        parts = parts_by_obj.get(r.id, [])
         entry = {"id": r.id, "title": r.title, "status": r.status, "owner_id": r.owner_id,
-                 "progress": round(weighted_progress((p, w) for p, w, _ in parts), 4),
-                 "health": worst_health(h for _, _, h in parts), "parent_id": r.parent_id,
-                 "key_results": len(parts)}
+                 "progress": round(weighted_progress((k.progress, k.weight) for k in parts), 4),
+                 "health": worst_health(k.health for k in parts), "parent_id": r.parent_id, "key_results": len(parts)}
         objectives[r.id] = entry
         by_team[r.team_id].append(entry)
         status_counts[r.status] += 1
@@ -191,10 +285,10 @@ async def compute(session: AsyncSession, moment: Moment, team_id: int | None) ->
         "company": {"progress": round(company_progress, 4), "expected_progress": round(expected, 4)},
         "teams": team_list,
         "counts": {"by_status": dict(status_counts), "by_health": dict(health_counts),
-                   "objectives": len(objectives), "key_results": sum(len(v) for v in krs_by_obj.values())},
-        "at_risk": at_risk[:LIST_LIMIT],
-        "behind": behind[:LIST_LIMIT],
-        "stale": stale[:LIST_LIMIT],
+                   "objectives": len(objectives), "key_results": sum(len(v) for v in parts_by_obj.values())},
+        "at_risk": [item(k) for k in at_risk],
+        "behind": [item(k) for k in behind],
+        "stale": [item(k) for k in stale],
         "tree": [node(oid) for oid in roots],
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import ORJSONResponse, Response
 
 from ..deps import ActorDep, ContainerDep, SessionDep
 from ..org.service import calendar
@@ -15,11 +15,12 @@ router = APIRouter(prefix="/api/okr", tags=["dashboard"])
 CycleQ = Annotated[str | None, Query(max_length=16)]
 
 
-@router.get("/dashboard", summary="Company and team progress, counts, attention lists, alignment tree")
+@router.get("/dashboard", summary="Company and team progress, counts, attention lists, alignment tree",
+            response_class=ORJSONResponse)
 async def dashboard(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
-                    team_id: int | None = None) -> dict[str, Any]:
+                    team_id: int | None = None) -> ORJSONResponse:
     cal = await calendar(session, c.runtime.clock)
-    return await service.dashboard(session, cal, c.dashboard_cache, cycle, team_id)
+    return ORJSONResponse(await service.dashboard(session, cal, c.dashboard_cache, cycle, team_id))
 
 
 @router.get("/export.csv", summary="Every objective and key result of a cycle, as CSV", response_class=Response,

@@ -138,7 +138,7 @@ async def emit_objective(tx: Tx, cal: Calendar, obj: Objective, action: str, act
     data = objective_data(obj, krs, moment)
     tx.emit(make_event("okr", f"objective.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
-    await bump_revision(tx, obj.cycle)
+    obj.rev = await bump_revision(tx, obj.cycle)
 
 
 async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: str, actor: Actor, changes: list[str],
@@ -146,7 +146,7 @@ async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: 
     data = await kr_view(tx.session, cal, kr, obj)
     tx.emit(make_event("okr", f"key_result.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
-    await bump_revision(tx, obj.cycle)
+    kr.rev = await bump_revision(tx, obj.cycle)
     return data
 
 

@@ -122,10 +122,13 @@ async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
             emit_user(tx, user, "updated", "service:okr", ["role"])
 
 
-async def bump_revision(tx: Tx, cycle: str) -> None:
-    """Mark a cycle's dashboard as changed (and "*" for directory changes)."""
+async def bump_revision(tx: Tx, cycle: str) -> int:
+    """Mark a cycle's dashboard as changed ("*" for directory changes) and return the new
+    revision. The row stays locked until commit, so revisions are handed out in commit
+    order: a reader that sees revision R knows every change up to R is committed."""
     table = CycleRevision.__table__
     dialect = tx.session.bind.dialect.name if tx.session.bind else "mysql"
     await tx.session.execute(
         upsert(table, dialect, {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
     )
+    return int((await tx.session.execute(sa.select(table.c.revision).where(table.c.cycle == cycle))).scalar_one())

@@ -1,0 +1,387 @@
+"""Live editing under load: 200 Socket.IO clients in 20 team rooms over two realtime
+replicas, 20 editors typing at 5 edits/s each; p50/p99 from one client's `edit` emit to
+another client's receipt of the event, beside the floor measured in the same run (a raw
+Socket.IO ack round trip + a raw NATS request/reply + one MariaDB INSERT+COMMIT).
+
+Run: .venv/bin/python -m bench.realtime_bench   (needs MariaDB at 127.0.0.1:3306 and NATS)
+Knobs: BENCH_SECONDS (load phase, default 20), BENCH_CLIENTS (200), BENCH_ROOMS (20),
+BENCH_RATE (edits/s per editor, 5), BENCH_UNLOADED (single edits measured alone, 200).
+
+Everything (okr, two realtime replicas, NATS, MariaDB and this load generator) shares
+the machine, as the issue asks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import socketio
+import sqlalchemy as sa
+
+from bench.common import start_service, summary_ms, write_results
+
+DB = os.environ.get("BOOST_TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/")
+NATS_URL = os.environ.get("BOOST_TEST_NATS_URL", "nats://127.0.0.1:4222")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
+ROOMS = int(os.environ.get("BENCH_ROOMS", "20"))
+RATE = float(os.environ.get("BENCH_RATE", "5"))
+UNLOADED = int(os.environ.get("BENCH_UNLOADED", "200"))
+FLOOR_N = 300
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---------------------------------------------------------------------- the floor
+
+def echo_server(port: int) -> None:
+    """A bare python-socketio server under uvicorn whose `echo` acks at once."""
+    import uvicorn
+
+    sio = socketio.AsyncServer(async_mode="asgi", transports=["websocket"])
+
+    @sio.on("echo")
+    async def echo(sid: str, data: Any) -> Any:
+        return data
+
+    uvicorn.run(socketio.ASGIApp(sio), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+async def floor_socketio() -> list[float]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.realtime_bench", "--echo-server", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = socketio.AsyncClient(reconnection=False)
+        for _ in range(100):
+            try:
+                await client.connect(f"http://127.0.0.1:{port}", transports=["websocket"], wait_timeout=5)
+                break
+            except socketio.exceptions.ConnectionError:
+                await asyncio.sleep(0.1)
+        samples = []
+        for i in range(FLOOR_N + 20):
+            started = time.perf_counter()
+            await client.call("echo", {"i": i})
+            if i >= 20:
+                samples.append(time.perf_counter() - started)
+        await client.disconnect()
+        return samples
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+async def floor_nats(subject: str) -> list[float]:
+    server = await nats.connect(NATS_URL)
+    client = await nats.connect(NATS_URL)
+    try:
+        async def reply(msg: Any) -> None:
+            await msg.respond(msg.data)
+
+        await server.subscribe(subject, cb=reply)
+        await server.flush()
+        samples = []
+        for i in range(FLOOR_N + 20):
+            started = time.perf_counter()
+            await client.request(subject, b'{"ok":true}', timeout=2)
+            if i >= 20:
+                samples.append(time.perf_counter() - started)
+        return samples
+    finally:
+        await client.close()
+        await server.close()
+
+
+def floor_commit(schema: str) -> list[float]:
+    engine = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+    engine.dispose()
+    engine = sa.create_engine(DB + schema)
+    samples = []
+    with engine.connect() as c:
+        c.exec_driver_sql("CREATE TABLE IF NOT EXISTS commits (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))")
+        c.commit()
+        for i in range(FLOOR_N + 20):
+            started = time.perf_counter()
+            c.execute(sa.text("INSERT INTO commits (v) VALUES (:v)"), {"v": f"row {i}"})
+            c.commit()
+            if i >= 20:
+                samples.append(time.perf_counter() - started)
+    engine.dispose()
+    return samples
+
+
+# ---------------------------------------------------------------------- the system
+
+class Receiver:
+    """One connected client: records when each event (by op_id) arrived, and how often."""
+
+    def __init__(self, name: str, replica: int) -> None:
+        self.name = name
+        self.replica = replica
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.arrivals: dict[str, float] = {}
+        self.counts: dict[str, int] = defaultdict(int)
+        self.waiters: dict[str, asyncio.Future[float]] = {}
+        self.sio.on("okr.event", self._on_event)
+
+    async def _on_event(self, envelope: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        op_id = envelope.get("op_id")
+        if not op_id:
+            return
+        self.counts[envelope["id"]] += 1
+        self.arrivals.setdefault(op_id, now)
+        waiter = self.waiters.pop(op_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(now)
+
+
+async def seed(okr: httpx.AsyncClient) -> dict[str, Any]:
+    admin_token = (await okr.post("/api/auth/dev-login", json={"email": "admin@boost.example"})).json()["token"]
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    cycle = (await okr.get("/api/okr/cycles/next", headers=admin)).json()["id"]
+    root = next(t for t in (await okr.get("/api/okr/teams", headers=admin)).json() if t["parent_id"] is None)
+    rooms = []
+    for i in range(ROOMS):
+        email = f"editor{i}@bench.example"
+        user = (await okr.post("/api/okr/users", json={"email": email, "name": f"Editor {i}"}, headers=admin)).json()
+        team = (await okr.post("/api/okr/teams", json={"name": f"Team {i}", "parent_id": root["id"],
+                                                       "members": [{"user_id": user["id"], "role": "member"}]},
+                               headers=admin)).json()
+        token = (await okr.post("/api/auth/dev-login", json={"email": email})).json()["token"]
+        obj = (await okr.post("/api/okr/objectives", json={"cycle": cycle, "team_id": team["id"], "title": f"Goal {i}"},
+                              headers={"Authorization": f"Bearer {token}"})).json()
+        rooms.append({"room": f"team:{team['id']}:{cycle}", "token": token, "objective": obj})
+    watcher_email = "watcher@bench.example"
+    await okr.post("/api/okr/users", json={"email": watcher_email, "name": "Watcher"}, headers=admin)
+    watcher = (await okr.post("/api/auth/dev-login", json={"email": watcher_email})).json()["token"]
+    return {"cycle": cycle, "rooms": rooms, "watcher_token": watcher}
+
+
+async def connect_all(replica_urls: list[str], world: dict[str, Any]) -> tuple[list[Receiver], list[list[Receiver]]]:
+    """CLIENTS sockets spread over the rooms and the replicas; the first of each room edits."""
+    per_room = max(CLIENTS // ROOMS, 2)
+    members: list[list[Receiver]] = [[] for _ in range(ROOMS)]
+    everyone: list[Receiver] = []
+    sem = asyncio.Semaphore(20)
+
+    async def one(room_i: int, k: int) -> None:
+        replica = (room_i + k) % len(replica_urls)
+        r = Receiver(f"r{room_i}c{k}", replica)
+        token = world["rooms"][room_i]["token"] if k == 0 else world["watcher_token"]
+        async with sem:
+            await r.sio.connect(replica_urls[replica], transports=["websocket"], auth={"token": token}, wait_timeout=10)
+            ack = await r.sio.call("subscribe", {"room": world["rooms"][room_i]["room"]}, timeout=10)
+            assert ack == {"ok": True}, ack
+        members[room_i].append(r)
+        everyone.append(r)
+
+    await asyncio.gather(*(one(i, k) for i in range(ROOMS) for k in range(per_room)))
+    for room in members:
+        room.sort(key=lambda r: r.name)  # r{i}c0, the editor, first
+    return everyone, members
+
+
+class Editor:
+    def __init__(self, client: Receiver, objective: dict[str, Any]) -> None:
+        self.client = client
+        self.objective = objective
+        self.text = objective["description"] or ""
+        self.version = objective["version"]
+        self.sent: dict[str, float] = {}
+        self.acks: list[float] = []
+        self.failures: list[Any] = []
+
+    async def edit(self) -> tuple[str, float]:
+        op_id = secrets.token_hex(8)
+        new_text = (self.text + random.choice("abcdefghij "))[-4000:]
+        payload = {"entity": "objective", "id": self.objective["id"], "changes": {"description": new_text},
+                   "base": {"description": self.text}, "version": self.version, "op_id": op_id}
+        started = time.perf_counter()
+        self.sent[op_id] = started
+        ack = await self.client.sio.call("edit", payload, timeout=10)
+        self.acks.append(time.perf_counter() - started)
+        if ack.get("ok"):
+            self.version = ack["version"]
+            self.text = (ack.get("value") or {}).get("description", new_text)
+        else:
+            self.failures.append(ack)
+        return op_id, started
+
+
+async def unloaded(editor: Editor, watcher: Receiver) -> list[float]:
+    """One edit at a time, nothing else happening: emit → the other replica's client."""
+    samples = []
+    loop = asyncio.get_running_loop()
+    for i in range(UNLOADED + 10):
+        op_id = secrets.token_hex(8)
+        fut: asyncio.Future[float] = loop.create_future()
+        watcher.waiters[op_id] = fut
+        new_text = editor.text + "x"
+        payload = {"entity": "objective", "id": editor.objective["id"], "changes": {"description": new_text},
+                   "base": {"description": editor.text}, "version": editor.version, "op_id": op_id}
+        started = time.perf_counter()
+        ack_task = asyncio.ensure_future(editor.client.sio.call("edit", payload, timeout=10))
+        arrived = await asyncio.wait_for(fut, 10)
+        ack = await ack_task
+        editor.version, editor.text = ack["version"], new_text
+        if i >= 10:
+            samples.append(arrived - started)
+        await asyncio.sleep(0.01)
+    return samples
+
+
+async def loaded(editors: list[Editor], members: list[list[Receiver]]) -> dict[str, Any]:
+    interval = 1 / RATE
+    deadline = time.perf_counter() + SECONDS
+    sent: list[tuple[int, str, float]] = []  # (room, op_id, t0)
+    lag: list[float] = []
+
+    async def type_(i: int, editor: Editor) -> None:
+        await asyncio.sleep(random.random() * interval)
+        next_at = time.perf_counter()
+        while next_at < deadline:
+            now = time.perf_counter()
+            if next_at > now:
+                await asyncio.sleep(next_at - now)
+            lag.append(max(0.0, time.perf_counter() - next_at))
+            op_id, started = await editor.edit()
+            sent.append((i, op_id, started))
+            next_at += interval
+
+    await asyncio.gather(*(type_(i, e) for i, e in enumerate(editors)))
+    await asyncio.sleep(2)  # let the last events arrive
+    latencies: list[float] = []
+    lost = 0
+    for room_i, op_id, started in sent:
+        for receiver in members[room_i][1:]:
+            arrived = receiver.arrivals.get(op_id)
+            if arrived is None:
+                lost += 1
+            else:
+                latencies.append(arrived - started)
+    duplicated = sum(n - 1 for room in members for r in room for n in r.counts.values() if n > 1)
+    failures = [f for e in editors for f in e.failures]
+    return {"edits": len(sent), "deliveries": len(latencies), "lost": lost, "duplicated": duplicated,
+            "failed_acks": len(failures), "failure_examples": failures[:3],
+            "edits_per_second": round(len(sent) / SECONDS, 1),
+            "latency": summary_ms(latencies), "ack": summary_ms([a for e in editors for a in e.acks]),
+            "schedule_lag": summary_ms(lag)}
+
+
+async def main() -> None:
+    ns = "bench_rt_" + secrets.token_hex(3)
+    tmp = Path(tempfile.mkdtemp(prefix="boost-rt-bench-"))
+    env = {"BOOST_DATABASE_URL": DB, "BOOST_NATS_URL": NATS_URL, "BOOST_NAMESPACE": ns, "BOOST_DATA_DIR": str(tmp),
+           "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_ADMIN_EMAILS": "admin@boost.example"}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        print("floor…", flush=True)
+        floor = {"socketio_ack": summary_ms(await floor_socketio()),
+                 "nats_request": summary_ms(await floor_nats(f"{ns}.floor")),
+                 "mariadb_commit": summary_ms(floor_commit(f"{ns}_floor"))}
+        okr_port, rt_ports = free_port(), [free_port(), free_port()]
+        procs.append(start_service("okr", okr_port, env, tmp / "okr.log"))
+        for i, port in enumerate(rt_ports):
+            procs.append(start_service("realtime", port, env, tmp / f"realtime{i}.log"))
+        urls = [f"http://127.0.0.1:{p}" for p in rt_ports]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{okr_port}", timeout=30) as okr:
+            print("seeding…", flush=True)
+            world = await seed(okr)
+            await asyncio.sleep(1)  # the replicas have okr's keys by now (readyz said NATS is up)
+            print(f"connecting {CLIENTS} clients…", flush=True)
+            everyone, members = await connect_all(urls, world)
+            editors = [Editor(room[0], world["rooms"][i]["objective"]) for i, room in enumerate(members)]
+
+            print("unloaded single edits…", flush=True)
+            # The editor of room 0 and a client of the same room on the other replica.
+            other = next(r for r in members[0][1:] if r.replica != members[0][0].replica)
+            single = summary_ms(await unloaded(editors[0], other))
+
+            print(f"load: {ROOMS} editors × {RATE}/s for {SECONDS}s…", flush=True)
+            load = await loaded(editors, members)
+            for r in everyone:
+                with contextlib.suppress(Exception):
+                    await r.sio.disconnect()
+
+        floor_p50 = sum(f["p50_ms"] for f in floor.values())
+        floor_p99 = sum(f["p99_ms"] for f in floor.values())
+        results = {
+            "setup": {"clients": CLIENTS, "rooms": ROOMS, "editors": ROOMS, "rate_per_editor": RATE,
+                      "seconds": SECONDS, "replicas": 2},
+            "floor": {**floor, "sum_p50_ms": round(floor_p50, 3), "sum_p99_ms": round(floor_p99, 3)},
+            "unloaded_edit_to_other_client": single,
+            "loaded_edit_to_other_clients": load,
+            "ratios": {"unloaded_p50_over_floor_p50": round(single["p50_ms"] / floor_p50, 2),
+                       "loaded_p99_over_floor_p99": round(load["latency"]["p99_ms"] / floor_p99, 2)},
+            "goals": {"loaded_p99_le_50ms": load["latency"]["p99_ms"] <= 50,
+                      "unloaded_p50_le_3x_floor": single["p50_ms"] <= 3 * floor_p50,
+                      "no_lost_or_duplicated": load["lost"] == 0 and load["duplicated"] == 0},
+        }
+        table = [
+            ["what", "n", "p50 ms", "p99 ms"],
+            ["floor: Socket.IO ack round trip", str(floor["socketio_ack"]["n"]), str(floor["socketio_ack"]["p50_ms"]),
+             str(floor["socketio_ack"]["p99_ms"])],
+            ["floor: NATS request/reply", str(floor["nats_request"]["n"]), str(floor["nats_request"]["p50_ms"]),
+             str(floor["nats_request"]["p99_ms"])],
+            ["floor: MariaDB INSERT+COMMIT", str(floor["mariadb_commit"]["n"]), str(floor["mariadb_commit"]["p50_ms"]),
+             str(floor["mariadb_commit"]["p99_ms"])],
+            ["floor: sum", "", f"{floor_p50:.3f}", f"{floor_p99:.3f}"],
+            ["unloaded edit → client on the other replica", str(single["n"]), str(single["p50_ms"]), str(single["p99_ms"])],
+            [f"loaded ({CLIENTS} clients, {ROOMS} editors × {RATE}/s) edit → other clients", str(load["latency"]["n"]),
+             str(load["latency"]["p50_ms"]), str(load["latency"]["p99_ms"])],
+            ["loaded: edit → ack (editor)", str(load["ack"]["n"]), str(load["ack"]["p50_ms"]), str(load["ack"]["p99_ms"])],
+            ["ratio unloaded p50 / floor p50", "", str(results["ratios"]["unloaded_p50_over_floor_p50"]), ""],
+            ["lost / duplicated / failed acks", "", f"{load['lost']} / {load['duplicated']} / {load['failed_acks']}", ""],
+        ]
+        print(write_results("realtime", results, table))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
+        await cleanup(ns)
+
+
+async def cleanup(ns: str) -> None:
+    engine = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        for (schema,) in c.execute(sa.text("SHOW DATABASES LIKE :p"), {"p": ns + "\\_%"}):
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS `{schema}`")
+    engine.dispose()
+    with contextlib.suppress(Exception):
+        nc = await nats.connect(NATS_URL)
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            if info.config.name and info.config.name.startswith(ns + "_"):
+                await js.delete_stream(info.config.name)
+        await nc.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--echo-server":
+        echo_server(int(sys.argv[2]))
+    else:
+        asyncio.run(main())
