@@ -26,4 +26,7 @@ def run(service: str, factory: str) -> None:
         forwarded_allow_ips="127.0.0.1",
         ws="auto",
         lifespan="on",
+        # Longer than nginx keeps idle upstream connections, so nginx never reuses one
+        # that uvicorn has just closed (that race turns a POST into a 502).
+        timeout_keep_alive=75,
     )

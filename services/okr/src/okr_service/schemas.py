@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Literal
 
 from boost_contracts.events import ReminderOverride
+from boost_platform.ids import BodyId
 from pydantic import BaseModel, ConfigDict, Field
 
 Title = Field(min_length=1, max_length=200)
@@ -46,20 +47,20 @@ class UserPatch(_In):
 
 
 class MemberIn(_In):
-    user_id: int
+    user_id: BodyId
     role: Literal["member", "lead"] = "member"
 
 
 class TeamCreate(_In):
     name: str = Title
-    parent_id: int | None = None
+    parent_id: BodyId | None = None
     slack_channel_id: str | None = Field(default=None, max_length=32)
     members: list[MemberIn] = Field(default_factory=list, max_length=1000)
 
 
 class TeamPatch(_In):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    parent_id: int | None = None
+    parent_id: BodyId | None = None
     slack_channel_id: str | None = Field(default=None, max_length=32)
 
 
@@ -68,7 +69,7 @@ class MemberRole(_In):
 
 
 class ItemIn(_In):
-    id: int | None = None
+    id: BodyId | None = None
     title: str = Title
     done: bool = False
 
@@ -80,7 +81,7 @@ class KeyResultCreate(_In):
     target: float | None = Field(default=None, allow_inf_nan=False)
     unit: str = Field(default="", max_length=32)
     weight: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
     items: list[ItemIn] = Field(default_factory=list, max_length=100)
 
 
@@ -92,7 +93,7 @@ class KeyResultPatch(_In):
     target: float | None = Field(default=None, allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=32)
     weight: float | None = Field(default=None, gt=0, le=1000, allow_inf_nan=False)
-    owner_id: int | None = None
+    owner_id: BodyId | None = None
     items: list[ItemIn] | None = Field(default=None, max_length=100)
     base: dict[str, str] | None = None
 
@@ -105,11 +106,11 @@ class KeyResultPatch(_In):
 
 class ObjectiveCreate(_In):
     cycle: str = Field(min_length=1, max_length=16)
-    team_id: int
+    team_id: BodyId
     title: str = Title
     description: str = Field(default="", max_length=5000)
-    owner_id: int | None = None
-    parent_id: int | None = None
+    owner_id: BodyId | None = None
+    parent_id: BodyId | None = None
     key_results: list[KeyResultCreate] = Field(default_factory=list, max_length=20)
 
 
@@ -117,8 +118,8 @@ class ObjectivePatch(_In):
     version: int = Field(ge=0)
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    owner_id: int | None = None
-    parent_id: int | None = None
+    owner_id: BodyId | None = None
+    parent_id: BodyId | None = None
     base: dict[str, str] | None = None
 
     def changes(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from boost_platform.db import upsert
+from boost_platform.problems import not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import Calendar
@@ -135,6 +136,8 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     if cache.teams[0] != star:
         rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
         cache.teams = (star, {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in rows})
+    if team_id is not None and team_id not in cache.teams[1]:
+        raise not_found(f"Team {team_id}")
     result = await compute(session, cal.moment(cycle), team_id, model, cache.teams[1])
     await _snapshot(session, cycle.id, team_id or 0, cal.today, result["company"]["progress"], result["company"]["expected_progress"])
     result["history"] = await _history(session, cal.moment(cycle), team_id or 0, result["company"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from boost_platform.ids import QueryId
 from fastapi import APIRouter, Query
 from fastapi.responses import ORJSONResponse, Response
 
@@ -18,7 +19,7 @@ CycleQ = Annotated[str | None, Query(max_length=16)]
 @router.get("/dashboard", summary="Company and team progress, counts, attention lists, alignment tree",
             response_class=ORJSONResponse)
 async def dashboard(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
-                    team_id: int | None = None) -> ORJSONResponse:
+                    team_id: QueryId = None) -> ORJSONResponse:
     cal = await calendar(session, c.runtime.clock)
     return ORJSONResponse(await service.dashboard(session, cal, c.dashboard_cache, cycle, team_id))
 

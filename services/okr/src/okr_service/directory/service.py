@@ -76,8 +76,12 @@ async def create_user(tx: Tx, actor: Actor, body: dict[str, Any]) -> User:
     return user
 
 
+NOT_NULL_USER_FIELDS = {"email", "name", "role", "active", "muted_reminders"}
+
+
 async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     user = await get_user(tx.session, user_id)
+    changes = {k: v for k, v in changes.items() if v is not None or k not in NOT_NULL_USER_FIELDS}
     fields = set(changes)
     if not actor.is_admin:
         if actor.user_id != user_id:
@@ -146,9 +150,10 @@ async def create_team(tx: Tx, actor: Actor, body: dict[str, Any]) -> Team:
     team = Team(name=body["name"], parent_id=parent_id, slack_channel_id=body.get("slack_channel_id") or None)
     tx.session.add(team)
     await tx.session.flush()
-    for member in body.get("members") or []:
-        await get_user(tx.session, member["user_id"])
-        tx.session.add(Membership(team_id=team.id, user_id=member["user_id"], role=member.get("role", "member")))
+    members = {m["user_id"]: m.get("role", "member") for m in body.get("members") or []}
+    for member_id, role in members.items():
+        await get_user(tx.session, member_id)
+        tx.session.add(Membership(team_id=team.id, user_id=member_id, role=role))
     await tx.session.flush()
     await emit_team(tx, team, "created", actor.user_id)
     return team
@@ -157,6 +162,8 @@ async def create_team(tx: Tx, actor: Actor, body: dict[str, Any]) -> Team:
 async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any]) -> Team:
     actor.require_admin()
     team = await get_team(tx.session, team_id)
+    if changes.get("name", "") is None:
+        del changes["name"]
     changed = []
     if "parent_id" in changes:
         if team.parent_id is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import sqlalchemy as sa
+from boost_platform.ids import PathId
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Query, Request
 
@@ -84,12 +85,12 @@ async def create_user(body: UserCreate, principal: PrincipalDep, c: ContainerDep
 
 
 @router.get("/users/{user_id}", summary="One person")
-async def get_user(user_id: int, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
+async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     return user_json(await service.get_user(session, user_id))
 
 
 @router.patch("/users/{user_id}", summary="Change a person (admins; people their own language, timezone, muted reminders)")
-async def patch_user(user_id: int, body: UserPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def patch_user(user_id: PathId, body: UserPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return user_json(await service.update_user(tx, actor, user_id, body.model_dump(exclude_unset=True)))
@@ -109,26 +110,26 @@ async def create_team(body: TeamCreate, principal: PrincipalDep, c: ContainerDep
 
 
 @router.get("/teams/{team_id}", summary="One team with its members")
-async def get_team(team_id: int, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
+async def get_team(team_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     return team_json(await service.get_team(session, team_id))
 
 
 @router.patch("/teams/{team_id}", summary="Change a team (admins)")
-async def patch_team(team_id: int, body: TeamPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def patch_team(team_id: PathId, body: TeamPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.update_team(tx, actor, team_id, body.model_dump(exclude_unset=True)))
 
 
 @router.put("/teams/{team_id}/members/{user_id}", summary="Add a member or change their role (admins)")
-async def put_member(team_id: int, user_id: int, body: MemberRole, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def put_member(team_id: PathId, user_id: PathId, body: MemberRole, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.put_member(tx, actor, team_id, user_id, body.role))
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", summary="Remove a member (admins)")
-async def delete_member(team_id: int, user_id: int, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def delete_member(team_id: PathId, user_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.remove_member(tx, actor, team_id, user_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from boost_platform.ids import PathId, QueryId
 from fastapi import APIRouter, Query, Response
 
 from ..access import load_actor
@@ -29,7 +30,7 @@ CycleQ = Annotated[str | None, Query(max_length=16, description="a cycle id such
 
 @router.get("/objectives", summary="Objectives with their key results")
 async def list_objectives(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
-                          team_id: int | None = None, owner_id: int | None = None, status: Status | None = None,
+                          team_id: QueryId = None, owner_id: QueryId = None, status: Status | None = None,
                           deleted: bool = False) -> list[dict[str, Any]]:
     cal = await calendar(session, c.runtime.clock)
     return await service.list_objectives(session, cal, cycle=cycle, team_id=team_id, owner_id=owner_id,
@@ -47,14 +48,14 @@ async def create_objective(body: ObjectiveCreate, principal: PrincipalDep, c: Co
 
 
 @router.get("/objectives/{objective_id}", summary="One objective")
-async def get_objective(objective_id: int, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
+async def get_objective(objective_id: PathId, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     obj = await service.get_objective(session, objective_id, deleted=True)
     return await service.objective_view(session, cal, obj)
 
 
 @router.patch("/objectives/{objective_id}", summary="Change fields (per-field versions; text merges with `base`)")
-async def patch_objective(objective_id: int, body: ObjectivePatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def patch_objective(objective_id: PathId, body: ObjectivePatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -63,14 +64,14 @@ async def patch_objective(objective_id: int, body: ObjectivePatch, principal: Pr
 
 
 @router.delete("/objectives/{objective_id}", status_code=204, response_class=Response, summary="Delete (restorable)")
-async def delete_objective(objective_id: int, principal: PrincipalDep, c: ContainerDep) -> Response:
+async def delete_objective(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> Response:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         await service.delete_objective(tx, actor, await calendar(tx.session, c.runtime.clock), objective_id)
     return Response(status_code=204)
 
 
-async def _transition(c: Any, principal: Any, objective_id: int, action: str, **kwargs: Any) -> dict[str, Any]:
+async def _transition(c: Any, principal: Any, objective_id: PathId, action: str, **kwargs: Any) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -79,37 +80,37 @@ async def _transition(c: Any, principal: Any, objective_id: int, action: str, **
 
 
 @router.post("/objectives/{objective_id}/restore", summary="Undo a delete")
-async def restore(objective_id: int, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def restore(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "restore_objective")
 
 
 @router.post("/objectives/{objective_id}/submit", summary="Send for approval")
-async def submit(objective_id: int, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def submit(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "submit")
 
 
 @router.post("/objectives/{objective_id}/approve", summary="Approve (a lead of the parent team or an admin)")
-async def approve(objective_id: int, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def approve(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "approve")
 
 
 @router.post("/objectives/{objective_id}/request-changes", summary="Send back with a comment")
-async def request_changes(objective_id: int, body: RequestChanges, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def request_changes(objective_id: PathId, body: RequestChanges, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "request_changes", comment=body.comment)
 
 
 @router.post("/objectives/{objective_id}/close", summary="Close with a score 0.0–1.0 and a note")
-async def close(objective_id: int, body: Close, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def close(objective_id: PathId, body: Close, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "close", score=body.score, note=body.note)
 
 
 @router.post("/objectives/{objective_id}/carry-over", status_code=201, summary="Copy into next quarter as a draft")
-async def carry_over(objective_id: int, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def carry_over(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "carry_over")
 
 
 @router.get("/objectives/{objective_id}/history", summary="Who changed what, newest first")
-async def history(objective_id: int, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
+async def history(objective_id: PathId, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
     return await service.history(session, objective_id)
 
 
@@ -126,7 +127,7 @@ async def list_key_results(actor: ActorDep, c: ContainerDep, session: SessionDep
 
 
 @router.post("/objectives/{objective_id}/key-results", status_code=201, summary="Add a key result")
-async def create_kr(objective_id: int, body: KeyResultCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def create_kr(objective_id: PathId, body: KeyResultCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -135,14 +136,14 @@ async def create_kr(objective_id: int, body: KeyResultCreate, principal: Princip
 
 
 @router.get("/key-results/{kr_id}", summary="One key result")
-async def get_kr(kr_id: int, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
+async def get_kr(kr_id: PathId, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     kr = await service.get_kr(session, kr_id, deleted=True)
     return (await service.kr_view(session, cal, kr)).model_dump(mode="json")
 
 
 @router.patch("/key-results/{kr_id}", summary="Change fields (per-field versions)")
-async def patch_kr(kr_id: int, body: KeyResultPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def patch_kr(kr_id: PathId, body: KeyResultPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -151,7 +152,7 @@ async def patch_kr(kr_id: int, body: KeyResultPatch, principal: PrincipalDep, c:
 
 
 @router.delete("/key-results/{kr_id}", status_code=204, response_class=Response, summary="Delete (restorable)")
-async def delete_kr(kr_id: int, principal: PrincipalDep, c: ContainerDep) -> Response:
+async def delete_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) -> Response:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         await service.delete_kr(tx, actor, await calendar(tx.session, c.runtime.clock), kr_id)
@@ -159,7 +160,7 @@ async def delete_kr(kr_id: int, principal: PrincipalDep, c: ContainerDep) -> Res
 
 
 @router.post("/key-results/{kr_id}/restore", summary="Undo a key result's delete")
-async def restore_kr(kr_id: int, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def restore_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -171,7 +172,7 @@ async def restore_kr(kr_id: int, principal: PrincipalDep, c: ContainerDep) -> di
 
 
 @router.post("/key-results/{kr_id}/check-ins", status_code=201, summary="Record progress (one click)")
-async def create_check_in(kr_id: int, body: CheckInCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -182,12 +183,12 @@ async def create_check_in(kr_id: int, body: CheckInCreate, principal: PrincipalD
 
 
 @router.get("/key-results/{kr_id}/check-ins", summary="A key result's history, oldest first")
-async def list_check_ins(kr_id: int, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
+async def list_check_ins(kr_id: PathId, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
     return await service.list_check_ins(session, kr_id)
 
 
 @router.patch("/check-ins/{check_in_id}", summary="Correct a check-in (author within 24 h; admins)")
-async def patch_check_in(check_in_id: int, body: CheckInPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def patch_check_in(check_in_id: PathId, body: CheckInPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
@@ -196,7 +197,7 @@ async def patch_check_in(check_in_id: int, body: CheckInPatch, principal: Princi
 
 
 @router.delete("/check-ins/{check_in_id}", status_code=204, response_class=Response, summary="Delete a check-in")
-async def delete_check_in(check_in_id: int, principal: PrincipalDep, c: ContainerDep) -> Response:
+async def delete_check_in(check_in_id: PathId, principal: PrincipalDep, c: ContainerDep) -> Response:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         await service.delete_check_in(tx, actor, await calendar(tx.session, c.runtime.clock), check_in_id)
