@@ -1,0 +1,47 @@
+"""A real Chromium (Debian's), driven by Playwright, against the stack of tests/conftest.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import api_login, skip_or_fail
+
+CHROMIUM = os.environ.get("BOOST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def new_page(stack: Any, browser: Any) -> Iterator[Any]:
+    contexts = []
+
+    def factory(email: str, *, width: int = 1280, height: int = 900) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height}, base_url=stack.base_url,
+                                      locale="en-US")
+        cookies = api_login(stack.base_url, email)
+        context.add_cookies([{"name": k, "value": v, "url": stack.base_url} for k, v in cookies.items()])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
