@@ -14,5 +14,9 @@ if [ -f gateway/web/package.json ]; then
   (cd gateway/web && npm test --silent)
 fi
 
+echo "== dependency audit (reported, not fatal)"
+bash scripts/audit.sh
+
 echo "== python tests (unit, integration, contract, chaos, e2e)"
 .venv/bin/pytest -q "$@"
+
