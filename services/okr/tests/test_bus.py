@@ -34,12 +34,17 @@ async def test_writes_publish_events_with_scope_and_ulid_ids(okr: Okr, bus: Any)
         seen.append(Envelope.from_json(msg.data))
 
     sub = await nc.subscribe(bus.names.events_of("okr"), cb=collect)
-    obj = await okr.objective("member", title="Evented")
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    r = await okr.call("member", "POST", "/api/okr/objectives", headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"},
+                       json={"cycle": "2027-Q2", "team_id": okr.ids["product"]["id"], "title": "Evented"})
+    obj = r.json()
+    assert r.headers["traceparent"].split("-")[1] == trace
     await _until(lambda: any(e.type == "objective.created" and e.subject_id == obj["id"] for e in seen))
     event = next(e for e in seen if e.type == "objective.created" and e.subject_id == obj["id"])
     assert event.scope.cycle == "2027-Q2" and event.scope.objective_id == obj["id"]
     assert event.data["title"] == "Evented" and "key_results" not in event.data
     assert len(event.id) == 26 and event.actor_id == okr.ids["member"]["id"]
+    assert event.trace_id == trace  # the click's trace id travels with the event
     await sub.unsubscribe()
     await nc.close()
 

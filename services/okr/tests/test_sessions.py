@@ -83,7 +83,8 @@ async def test_cookie_sessions_are_renewed_while_in_use(okr: Okr) -> None:
     signer: TokenSigner = app.state.container.signer
     old, _, _ = signer.issue(okr.ids["member"]["id"], now=time.time() - 7 * 3600)
     async with fresh(okr) as c:
-        r = await c.get("/api/auth/me", cookies={"boost_session": old})
+        c.cookies.set("boost_session", old)
+        r = await c.get("/api/auth/me")
         assert r.status_code == 200
         renewed = next(h for h in r.headers.get_list("set-cookie") if h.startswith("boost_session="))
         assert old not in renewed

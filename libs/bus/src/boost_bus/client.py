@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
+import structlog
 from boost_contracts.envelope import Envelope
 from boost_contracts.subjects import Names
+from boost_contracts.tracing import current_trace, new_trace_id, parse_traceparent, traceparent
 from boost_platform.logging import get_logger
 from boost_platform.metrics import BUS_CONSUMED, BUS_CONSUMER_LAG, BUS_PUBLISHED, BUS_REQUESTS
 from boost_platform.problems import Problem
@@ -171,7 +173,7 @@ class Bus:
         """JetStream publish with `Nats-Msg-Id`; returns True when the stream stored it (or had it)."""
         headers = {"Nats-Msg-Id": msg_id}
         if trace_id:
-            headers["Boost-Trace-Id"] = trace_id
+            headers["traceparent"] = traceparent(trace_id)
         await self.js.publish(subject, payload, headers=headers, timeout=3)
         BUS_PUBLISHED.labels(self.service, subject.split(".")[-3] if "." in subject else subject).inc()
         return True
@@ -183,8 +185,10 @@ class Bus:
     # ------------------------------------------------------------------ request/reply
     async def request(self, subject: str, body: dict[str, Any], timeout: float = 5.0) -> Any:
         started = time.perf_counter()
+        trace_id = current_trace.get()
+        headers = {"traceparent": traceparent(trace_id)} if trace_id else None
         try:
-            msg = await self.nc.request(subject, json.dumps(body, default=str).encode(), timeout=timeout)
+            msg = await self.nc.request(subject, json.dumps(body, default=str).encode(), timeout=timeout, headers=headers)
         except NatsTimeoutError as exc:
             raise TimeoutError(f"no answer on {subject} within {timeout}s") from exc
         reply = json.loads(msg.data)
@@ -200,6 +204,9 @@ class Bus:
         async def _cb(msg: Msg) -> None:
             started = time.perf_counter()
             outcome = "ok"
+            trace_id = parse_traceparent((msg.headers or {}).get("traceparent")) or new_trace_id()
+            token = current_trace.set(trace_id)
+            structlog.contextvars.bind_contextvars(trace_id=trace_id)
             try:
                 body = json.loads(msg.data or b"{}")
                 if not isinstance(body, dict):
@@ -223,6 +230,8 @@ class Bus:
                 with contextlib.suppress(Exception):
                     await msg.respond(json.dumps(reply, default=str).encode())
             BUS_REQUESTS.labels(self.service, label, outcome).observe(time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("trace_id")
+            current_trace.reset(token)
 
         await self.nc.subscribe(subject, queue=queue or self.service, cb=_cb)
 
@@ -285,6 +294,8 @@ class Bus:
             with contextlib.suppress(Exception):
                 await msg.term()
             return
+        token = current_trace.set(envelope.trace_id or new_trace_id())
+        structlog.contextvars.bind_contextvars(trace_id=current_trace.get())
         try:
             await handler(envelope)
         except Poison as exc:
@@ -301,6 +312,9 @@ class Bus:
             with contextlib.suppress(Exception):
                 await msg.nak(delay=min(0.5 * 2 ** min(deliveries, 6), 30))
             return
+        finally:
+            structlog.contextvars.unbind_contextvars("trace_id")
+            current_trace.reset(token)
         BUS_CONSUMED.labels(self.service, durable, "ok").inc()
         with contextlib.suppress(Exception):
             await msg.ack()

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from .envelope import Envelope
+from .tracing import current_trace
 
 Role = Literal["admin", "member"]
 TeamRole = Literal["member", "lead"]
@@ -287,7 +288,7 @@ def make_event(
         scope=scope or {},
         changes=changes or [],
         data=payload,
-        trace_id=trace_id,
+        trace_id=trace_id or current_trace.get(),
     )
 
 

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import structlog
+from boost_contracts.tracing import current_trace, new_trace_id, parse_traceparent, traceparent
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -90,20 +91,24 @@ def create_service_app(
     @app.middleware("http")
     async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        trace_id = parse_traceparent(request.headers.get("traceparent")) or new_trace_id()
+        token = current_trace.set(trace_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
         started = time.perf_counter()
         status = 500
         try:
             response = await call_next(request)
             status = response.status_code
             response.headers["x-request-id"] = request_id
+            response.headers["traceparent"] = traceparent(trace_id)
             return response
         finally:
             route = request.scope.get("route")
             HTTP_LATENCY.labels(service, request.method, getattr(route, "path", "unmatched"), str(status)).observe(
                 time.perf_counter() - started
             )
-            structlog.contextvars.unbind_contextvars("request_id")
+            structlog.contextvars.unbind_contextvars("request_id", "trace_id")
+            current_trace.reset(token)
 
     app.add_middleware(BodyLimit)
     app.include_router(ops_router(service))
