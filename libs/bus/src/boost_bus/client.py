@@ -50,8 +50,9 @@ class Poison(Exception):
 
 
 class Bus:
-    def __init__(self, url: str, names: Names, service: str) -> None:
+    def __init__(self, url: str, names: Names, service: str, stream_replicas: int = 1) -> None:
         self.url = url
+        self.stream_replicas = stream_replicas
         self.names = names
         self.service = service
         self._nc: NatsClient | None = None
@@ -166,7 +167,7 @@ class Bus:
 
     # ------------------------------------------------------------------ streams
     async def ensure_streams(self) -> None:
-        await ensure_streams(self.js, self.names)
+        await ensure_streams(self.js, self.names, replicas=self.stream_replicas)
 
     # ------------------------------------------------------------------ publish
     async def publish_raw(self, subject: str, payload: bytes, msg_id: str, trace_id: str | None = None) -> bool:
@@ -175,7 +176,7 @@ class Bus:
         if trace_id:
             headers["traceparent"] = traceparent(trace_id)
         await self.js.publish(subject, payload, headers=headers, timeout=3)
-        BUS_PUBLISHED.labels(self.service, subject.split(".")[-3] if "." in subject else subject).inc()
+        BUS_PUBLISHED.labels(self.service, self.names.unprefix(subject).split(".", 1)[0]).inc()
         return True
 
     async def publish_core(self, subject: str, payload: bytes) -> None:

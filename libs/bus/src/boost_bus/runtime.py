@@ -63,7 +63,7 @@ async def open_runtime(
     await asyncio.to_thread(upgrade, service_dir, url, settings.names.lock(f"boost_migrate_{service}"))
     engine = db.create_engine(url)
     maker = db.sessionmaker(engine)
-    bus = Bus(settings.nats_server_url(), settings.names, service)
+    bus = Bus(settings.nats_server_url(), settings.names, service, settings.stream_replicas)
     outbox = Outbox(maker, outbox_table, bus, settings.names, service, settings.outbox_sweep_seconds)
     return Runtime(
         service=service,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from boost_contracts.streams import STREAMS, StreamSpec
 from boost_contracts.subjects import Names
+from dataclasses import replace
+
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -43,8 +45,10 @@ def _differs(have: StreamConfig, want: StreamConfig) -> list[str]:
     return out
 
 
-async def ensure_streams(js: JetStreamContext, names: Names, specs: tuple[StreamSpec, ...] = STREAMS) -> None:
+async def ensure_streams(js: JetStreamContext, names: Names, specs: tuple[StreamSpec, ...] = STREAMS,
+                         replicas: int = 1) -> None:
     for spec in specs:
+        spec = replace(spec, replicas=replicas)
         want = desired_config(spec, names)
         try:
             info = await js.stream_info(want.name or "")

@@ -23,7 +23,7 @@ def run(service: str, factory: str) -> None:
         log_level="warning",
         access_log=False,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         ws="auto",
         lifespan="on",
         # Longer than nginx keeps idle upstream connections, so nginx never reuses one

@@ -45,6 +45,10 @@ class BoostSettings(BaseSettings):
     log_json: bool = True
     # Dev/test knob: how often the outbox relay sweeps for unsent rows.
     outbox_sweep_seconds: float = Field(default=2.0, gt=0)
+    # JetStream replicas of every stream (3 on a NATS cluster, 1 on a single server).
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    # Proxies whose X-Forwarded-For is trusted (the gateway; in containers, its network).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @field_validator("namespace")
     @classmethod
