@@ -1,0 +1,279 @@
+import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react'
+import type { PresenceUser } from '../api/types'
+import { useI18n } from '../i18n'
+import type { Entity, Value } from '../live/editStore'
+import { useEditableField } from '../live/hooks'
+import { mapCaret } from '../live/merge'
+import { colourFor } from '../live/presence'
+
+export interface FieldPresence {
+  /** Tell the room which field I am in (null when I leave it). */
+  setField: (field: string | null) => void
+  /** Others in this field. */
+  editorsOf: (key: string) => PresenceUser[]
+}
+
+const codePoints = (s: string) => [...s].length
+
+function PresenceFrame({ editors, children, className }: { editors: PresenceUser[]; children: ReactNode; className?: string }) {
+  const first = editors[0]
+  const style: CSSProperties | undefined = first ? ({ '--presence': colourFor(first.id) } as CSSProperties) : undefined
+  return (
+    <div className={`field${first ? ' field--others' : ''}${className ? ` ${className}` : ''}`} style={style}>
+      {children}
+      {first && (
+        <span className="field__tag" aria-hidden="true">
+          {editors.map((e) => e.name).join(', ')}
+        </span>
+      )}
+    </div>
+  )
+}
+
+/**
+ * Text edited in place like a shared document: debounced saves over the socket,
+ * remote changes merged in (the caret stays where it was), nothing sent or
+ * overwritten while an IME composition is active.
+ */
+export function EditableText({
+  entity,
+  id,
+  field,
+  serverValue,
+  version,
+  label,
+  multiline = false,
+  testId,
+  className,
+  placeholder,
+  maxChars,
+  readOnly = false,
+  presence,
+  onFocusField,
+  autoFocus,
+}: {
+  entity: Entity
+  id: number
+  field: string
+  serverValue: string
+  version: number
+  label: string
+  multiline?: boolean
+  testId?: string
+  className?: string
+  placeholder?: string
+  maxChars?: number
+  readOnly?: boolean
+  presence?: FieldPresence
+  onFocusField?: () => void
+  autoFocus?: boolean
+}) {
+  const { t } = useI18n()
+  const f = useEditableField(entity, id, field, serverValue ?? '', version, true)
+  const value = typeof f.value === 'string' ? f.value : String(f.value ?? '')
+  const ref = useRef<HTMLTextAreaElement>(null)
+  const lastDom = useRef(value)
+  const sel = useRef<[number, number]>([value.length, value.length])
+  const editors = presence?.editorsOf(f.key) ?? []
+
+  // A remote change landed: keep the caret on the same text, not at the end.
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (!el) return
+    if (lastDom.current !== value && document.activeElement === el) {
+      const [s, e] = sel.current
+      const ns = mapCaret(lastDom.current, value, s)
+      const ne = mapCaret(lastDom.current, value, e)
+      el.setSelectionRange(ns, ne)
+      sel.current = [ns, ne]
+    }
+    lastDom.current = value
+    if (multiline || el.scrollHeight > el.clientHeight) {
+      el.style.height = 'auto'
+      el.style.height = `${el.scrollHeight}px`
+    }
+  }, [value, multiline])
+
+  useEffect(() => {
+    if (autoFocus) ref.current?.focus()
+  }, [autoFocus])
+
+  const count = codePoints(value)
+  const over = maxChars !== undefined && count > maxChars
+  const errorId = `${f.key}-err`
+
+  return (
+    <PresenceFrame editors={editors} className={className}>
+      <textarea
+        ref={ref}
+        className={`edit${multiline ? ' edit--multi' : ''}`}
+        data-testid={testId}
+        aria-label={label}
+        aria-invalid={over || !!f.error || undefined}
+        aria-describedby={f.error || over ? errorId : undefined}
+        rows={1}
+        value={value}
+        placeholder={placeholder}
+        readOnly={readOnly}
+        spellCheck
+        onChange={(e) => {
+          lastDom.current = e.target.value
+          sel.current = [e.target.selectionStart, e.target.selectionEnd]
+          f.set(e.target.value)
+        }}
+        onSelect={(e) => {
+          sel.current = [e.currentTarget.selectionStart, e.currentTarget.selectionEnd]
+        }}
+        onCompositionStart={() => f.compositionStart()}
+        onCompositionEnd={(e) => {
+          lastDom.current = e.currentTarget.value
+          f.compositionEnd(e.currentTarget.value)
+        }}
+        onKeyDown={(e) => {
+          // Single-line fields: Enter saves instead of breaking the line.
+          if (!multiline && e.key === 'Enter' && !e.nativeEvent.isComposing) {
+            e.preventDefault()
+            f.flush()
+          }
+        }}
+        onFocus={() => {
+          presence?.setField(f.key)
+          onFocusField?.()
+        }}
+        onBlur={() => {
+          presence?.setField(null)
+          if (!f.isComposing()) f.flush()
+        }}
+      />
+      {(f.error || over) && (
+        <p className="field__error" id={errorId} role="alert">
+          {over ? t('edit.too_long', { n: count, max: maxChars ?? 0 }) : t('edit.not_saved', { detail: f.error ?? '' })}
+        </p>
+      )}
+      {!over && maxChars !== undefined && count > maxChars * 0.9 && (
+        <p className="field__count muted small">
+          {count}/{maxChars}
+        </p>
+      )}
+    </PresenceFrame>
+  )
+}
+
+/** A number edited in place; saved as a number once it parses. */
+export function EditableNumber({
+  entity,
+  id,
+  field,
+  serverValue,
+  version,
+  label,
+  readOnly,
+  presence,
+  onFocusField,
+  min,
+  className,
+}: {
+  entity: Entity
+  id: number
+  field: string
+  serverValue: number
+  version: number
+  label: string
+  readOnly?: boolean
+  presence?: FieldPresence
+  onFocusField?: () => void
+  min?: number
+  className?: string
+}) {
+  const f = useEditableField(entity, id, field, serverValue, version, false)
+  const [draft, setDraft] = useState<string | null>(null)
+  const shown = draft ?? String(f.value ?? '')
+  const editors = presence?.editorsOf(f.key) ?? []
+  return (
+    <PresenceFrame editors={editors} className={className}>
+      <input
+        className="edit edit--num"
+        type="number"
+        inputMode="decimal"
+        step="any"
+        min={min}
+        aria-label={label}
+        value={shown}
+        readOnly={readOnly}
+        onChange={(e) => {
+          setDraft(e.target.value)
+          const n = e.target.value === '' ? NaN : Number(e.target.value)
+          if (Number.isFinite(n)) f.set(n)
+        }}
+        onFocus={() => {
+          presence?.setField(f.key)
+          onFocusField?.()
+        }}
+        onBlur={() => {
+          presence?.setField(null)
+          setDraft(null)
+          f.flush()
+        }}
+      />
+    </PresenceFrame>
+  )
+}
+
+/** A choice saved at once (kind, owner, alignment). */
+export function EditableSelect({
+  entity,
+  id,
+  field,
+  serverValue,
+  version,
+  label,
+  options,
+  disabled,
+  presence,
+  onFocusField,
+  className,
+  parse = (v) => v,
+}: {
+  entity: Entity
+  id: number
+  field: string
+  serverValue: Value
+  version: number
+  label: string
+  options: { value: string; label: string }[]
+  disabled?: boolean
+  presence?: FieldPresence
+  onFocusField?: () => void
+  className?: string
+  parse?: (v: string) => Value
+}) {
+  const f = useEditableField(entity, id, field, serverValue, version, false)
+  const editors = presence?.editorsOf(f.key) ?? []
+  return (
+    <PresenceFrame editors={editors} className={className}>
+      <select
+        className="edit edit--select"
+        aria-label={label}
+        value={f.value === null || f.value === undefined ? '' : String(f.value)}
+        disabled={disabled}
+        onChange={(e) => {
+          f.set(parse(e.target.value))
+          f.flush()
+        }}
+        onFocus={() => {
+          presence?.setField(f.key)
+          onFocusField?.()
+        }}
+        onBlur={() => presence?.setField(null)}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </PresenceFrame>
+  )
+}
+
+export { type Value }

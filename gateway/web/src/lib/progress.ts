@@ -1,0 +1,86 @@
+import type { Health, KeyResult, KrKind } from '../api/types'
+
+export const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0)
+
+/** Progress of a key result, as the server computes it (used for instant feedback after a click). */
+export function krProgress(kr: Pick<KeyResult, 'kind' | 'start' | 'target' | 'current' | 'items'>, current = kr.current): number {
+  switch (kr.kind) {
+    case 'boolean':
+      return current >= 1 ? 1 : 0
+    case 'milestone': {
+      const total = kr.items?.length ?? 0
+      if (total === 0) return 0
+      return clamp01(current / total)
+    }
+    default:
+      if (kr.target === kr.start) return 0
+      return clamp01((current - kr.start) / (kr.target - kr.start))
+  }
+}
+
+/** 0..1 → an integer percentage for aria-valuenow and labels. */
+export const toPercent = (p: number | null | undefined): number => Math.round(clamp01(p ?? 0) * 100)
+
+/** How many decimals a value on this KR's scale deserves. */
+export function decimalsFor(kr: Pick<KeyResult, 'kind' | 'start' | 'target'>): number {
+  if (kr.kind === 'boolean' || kr.kind === 'milestone') return 0
+  const range = Math.abs(kr.target - kr.start)
+  const given = Math.max(decimalsOf(kr.start), decimalsOf(kr.target))
+  if (range >= 20) return Math.min(given, 0)
+  if (range >= 2) return Math.max(given, 1)
+  return Math.max(given, 2)
+}
+
+function decimalsOf(n: number): number {
+  if (!Number.isFinite(n) || Number.isInteger(n)) return 0
+  const s = String(n)
+  const i = s.indexOf('.')
+  return i < 0 ? 0 : Math.min(s.length - i - 1, 4)
+}
+
+export function roundTo(n: number, decimals: number): number {
+  const f = 10 ** decimals
+  return Math.round(n * f) / f
+}
+
+/** The value recorded when someone clicks at `fraction` (0..1) of a number/percent KR's bar. */
+export function valueAtFraction(kr: Pick<KeyResult, 'kind' | 'start' | 'target'>, fraction: number): number {
+  const f = clamp01(fraction)
+  return roundTo(kr.start + f * (kr.target - kr.start), decimalsFor(kr))
+}
+
+/** Where on a bar of `width` pixels starting at `left` a click at `clientX` lands, 0..1. */
+export function fractionAt(clientX: number, left: number, width: number, rtl = false): number {
+  if (width <= 0) return 0
+  const f = clamp01((clientX - left) / width)
+  return rtl ? 1 - f : f
+}
+
+export function healthFromConfidence(confidence: number | null | undefined): Health {
+  if (confidence === null || confidence === undefined) return 'unknown'
+  if (confidence >= 7) return 'on_track'
+  if (confidence >= 4) return 'at_risk'
+  return 'off_track'
+}
+
+export function formatNumber(n: number, locale: string, decimals?: number): string {
+  const opts: Intl.NumberFormatOptions =
+    decimals === undefined ? { maximumFractionDigits: 2 } : { maximumFractionDigits: decimals, minimumFractionDigits: 0 }
+  return new Intl.NumberFormat(locale, opts).format(n)
+}
+
+/** "42%", "1,200 users", "₩3,000" style value with its unit. */
+export function formatValue(n: number, unit: string | null | undefined, kind: KrKind, locale: string): string {
+  const num = formatNumber(n, locale)
+  if (kind === 'percent') return `${num}%`
+  const u = (unit ?? '').trim()
+  if (!u) return num
+  if (u === '%') return `${num}%`
+  if (/^[$€£₩¥]$/.test(u)) return `${u}${num}`
+  // Korean counters and units ("명", "억원") and ratios ("/5") attach to the number.
+  if (/^[\uac00-\ud7a3/x×]/.test(u)) return `${num}${u}`
+  return `${num} ${u}`
+}
+
+/** Percent points between actual and expected progress (negative = behind). */
+export const gapPoints = (progress: number, expected: number): number => Math.round((progress - expected) * 100)

@@ -1,0 +1,169 @@
+import type { QueryClient } from '@tanstack/react-query'
+import type { Envelope, KeyResult, Message, Objective } from '../api/types'
+import { keys } from '../api/queries'
+import type { EditStore, Entity, Value } from './editStore'
+import { fieldKey } from './editStore'
+import { flash } from './flash'
+
+const HEALTH_ORDER = ['off_track', 'at_risk', 'on_track', 'unknown'] as const
+
+/** Objective progress = weight-averaged KR progress; health = its worst KR's (contract §2). */
+export function rollUp(obj: Objective): Objective {
+  const krs = obj.key_results.filter((k) => !k.deleted)
+  if (!krs.length) return obj
+  let wsum = 0
+  let psum = 0
+  for (const k of krs) {
+    const w = k.weight > 0 ? k.weight : 1
+    wsum += w
+    psum += w * (k.progress ?? 0)
+  }
+  const known = krs.map((k) => k.health).filter((h) => h !== 'unknown')
+  const health = known.length ? HEALTH_ORDER.find((h) => (known as string[]).includes(h)) ?? 'unknown' : 'unknown'
+  return { ...obj, progress: wsum ? psum / wsum : 0, health }
+}
+
+function upsertKr(list: KeyResult[], kr: KeyResult, removed: boolean): KeyResult[] {
+  const i = list.findIndex((k) => k.id === kr.id)
+  if (removed) return i < 0 ? list : list.filter((k) => k.id !== kr.id)
+  if (i < 0) return [...list, kr]
+  const next = list.slice()
+  next[i] = { ...list[i], ...kr }
+  return next
+}
+
+function patchObjective(obj: Objective, data: Partial<Objective>): Objective {
+  // Events carry an objective without its key results: keep the ones we have.
+  const { key_results: _ignored, ...fields } = data as Objective
+  return { ...obj, ...fields, key_results: obj.key_results }
+}
+
+/** Put a key result into every cached list and objective that shows it. */
+export function putKeyResult(qc: QueryClient, kr: KeyResult, removed = false): void {
+  const objId = kr.objective_id
+  const touch = (o: Objective): Objective =>
+    o.id === objId ? rollUp({ ...o, key_results: upsertKr(o.key_results, kr, removed) }) : o
+  qc.setQueriesData<Objective[]>({ queryKey: keys.objectivesAll }, (list) => list?.map(touch))
+  if (objId) qc.setQueryData<Objective>(keys.objective(objId), (o) => (o ? touch(o) : o))
+  qc.setQueriesData<KeyResult[]>({ queryKey: ['my-krs'] }, (list) =>
+    removed ? list?.filter((k) => k.id !== kr.id) : list?.map((k) => (k.id === kr.id ? { ...k, ...kr } : k)),
+  )
+  qc.setQueryData<KeyResult>(keys.kr(kr.id), (k) => (k ? { ...k, ...kr } : k))
+}
+
+/** Put an objective (without touching its key results) into every cache that shows it. */
+export function putObjective(qc: QueryClient, data: Partial<Objective> & { id: number }, removed = false): void {
+  qc.setQueriesData<Objective[]>({ queryKey: keys.objectivesAll }, (list) => {
+    if (!list) return list
+    if (removed) return list.filter((o) => o.id !== data.id)
+    return list.map((o) => (o.id === data.id ? patchObjective(o, data) : o))
+  })
+  qc.setQueryData<Objective>(keys.objective(data.id), (o) => (o ? patchObjective(o, data) : o))
+}
+
+export interface EventContext {
+  qc: QueryClient
+  edits: EditStore
+  meId: number | undefined
+}
+
+let dashTimer: ReturnType<typeof setTimeout> | null = null
+function refreshDashboardSoon(qc: QueryClient): void {
+  if (dashTimer) return
+  dashTimer = setTimeout(() => {
+    dashTimer = null
+    void qc.invalidateQueries({ queryKey: ['dashboard'] })
+  }, 500)
+}
+
+/** Apply one `okr.event` / `feedback.event` to what the page shows. */
+export function applyEvent(env: Envelope, ctx: EventContext): void {
+  const { qc, edits, meId } = ctx
+  const [entity, action] = env.type.split('.', 2)
+  const mine = edits.isMine(env.op_id)
+  const byOther = !mine && env.actor_id !== meId
+  const removed = action === 'deleted' || (env.data as { deleted?: boolean }).deleted === true
+
+  if (env.source === 'okr' || (env.source !== 'feedback' && (entity === 'objective' || entity === 'key_result'))) {
+    switch (entity) {
+      case 'objective': {
+        const data = env.data as unknown as Objective
+        const id = data.id ?? Number(env.subject_id)
+        putObjective(qc, { ...data, id }, removed)
+        if (action === 'created' || action === 'restored' || action === 'deleted') {
+          void qc.invalidateQueries({ queryKey: keys.objectivesAll })
+        }
+        if (!mine) forwardToEditor(edits, 'objective', id, env)
+        if (byOther) flash(`objective:${id}`)
+        void qc.invalidateQueries({ queryKey: keys.history(id) })
+        refreshDashboardSoon(qc)
+        break
+      }
+      case 'key_result': {
+        const kr = env.data as unknown as KeyResult
+        const id = kr.id ?? Number(env.subject_id)
+        const objId = kr.objective_id ?? env.scope.objective_id ?? 0
+        putKeyResult(qc, { ...kr, id, objective_id: objId }, removed)
+        if (action === 'created' || action === 'restored') void qc.invalidateQueries({ queryKey: ['my-krs'] })
+        if (!mine) forwardToEditor(edits, 'key_result', id, env)
+        if (byOther) flash(`kr:${id}`)
+        refreshDashboardSoon(qc)
+        break
+      }
+      case 'check_in': {
+        const krId = (env.data as { key_result_id?: number }).key_result_id
+        if (krId) void qc.invalidateQueries({ queryKey: keys.checkins(krId) })
+        break
+      }
+      case 'team':
+        void qc.invalidateQueries({ queryKey: keys.teams })
+        void qc.invalidateQueries({ queryKey: keys.me })
+        break
+      case 'user':
+        void qc.invalidateQueries({ queryKey: keys.users })
+        break
+      case 'org':
+        void qc.invalidateQueries({ queryKey: keys.org })
+        break
+    }
+    return
+  }
+
+  switch (entity) {
+    case 'message': {
+      const msg = env.data as unknown as Message
+      const subject = msg.subject ?? env.scope.thread
+      if (!subject) return
+      qc.setQueryData<Message[]>(keys.messages(subject), (list) => {
+        if (!list) return list
+        const i = list.findIndex((m) => m.id === msg.id)
+        if (i < 0) return action === 'created' ? [...list, msg] : list
+        const next = list.slice()
+        next[i] = { ...list[i], ...msg, deleted: msg.deleted || action === 'deleted' }
+        return next
+      })
+      if (byOther) flash(`message:${msg.id}`)
+      break
+    }
+    case 'feedback': {
+      void qc.invalidateQueries({ queryKey: ['feedback'] })
+      const id = (env.data as { id?: number }).id
+      if (byOther && id) flash(`feedback:${id}`)
+      break
+    }
+    case 'mention':
+      void qc.invalidateQueries({ queryKey: ['deliveries'] })
+      break
+  }
+}
+
+/** Text and field changes by others reach the fields being edited (three-way merge there). */
+function forwardToEditor(edits: EditStore, entity: Entity, id: number, env: Envelope): void {
+  if (env.version === null || env.version === undefined) return
+  const data = env.data as Record<string, unknown>
+  const fields = env.changes?.length ? env.changes : Object.keys(data)
+  for (const field of fields) {
+    const key = fieldKey(entity, id, field)
+    if (edits.has(key) && field in data) edits.remote(key, data[field] as Value, env.version)
+  }
+}

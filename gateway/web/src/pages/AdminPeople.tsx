@@ -1,0 +1,382 @@
+import { useId, useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import type { MemberRole, TeamCreate, TeamPatch, UserCreate, UserPatch } from '../api/bodies'
+import { api, ApiError } from '../api/client'
+import { keys, useUsers } from '../api/queries'
+import type { Problem, Role, Team, TeamRole, User } from '../api/types'
+import { toast, toastError } from '../components/Toasts'
+import { Avatar, EmptyState, ErrorState, Loading } from '../components/ui'
+import { useI18n } from '../i18n'
+import { useApp } from '../state/app'
+import { usePageTitle } from './common'
+
+export default function AdminPeople() {
+  const { t } = useI18n()
+  const { isAdmin } = useApp()
+  usePageTitle(t('nav.people'))
+  if (!isAdmin) return <EmptyState title={t('error.forbidden')} body={t('admin.only')} />
+  return (
+    <div className="page page--wide">
+      <header className="page__head">
+        <div>
+          <h1>{t('nav.people')}</h1>
+          <p className="muted">{t('admin.people_sub')}</p>
+        </div>
+      </header>
+      <div className="admin-grid">
+        <People />
+        <TeamsAdmin />
+        <ImportCsv />
+        <DirectorySync />
+      </div>
+    </div>
+  )
+}
+
+function People() {
+  const { t } = useI18n()
+  const q = useUsers()
+  const qc = useQueryClient()
+  const { me } = useApp()
+  const [filter, setFilter] = useState('')
+  const ids = useId()
+  const update = async (u: User, changes: Partial<User>) => {
+    try {
+      await api.patch(`/api/okr/users/${u.id}`, changes satisfies UserPatch)
+      await qc.invalidateQueries({ queryKey: keys.users })
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    }
+  }
+  const list = (q.data ?? []).filter((u) => !filter || `${u.name} ${u.email}`.toLowerCase().includes(filter.toLowerCase()))
+  return (
+    <section className="card admin-people" aria-labelledby="h-people">
+      <div className="card__head">
+        <h2 id="h-people" className="card__title">
+          {t('admin.people')}
+        </h2>
+        <label className="inline-field">
+          <span className="sr-only">{t('admin.filter')}</span>
+          <input className="input" type="search" placeholder={t('admin.filter')} value={filter} onChange={(e) => setFilter(e.target.value)} />
+        </label>
+      </div>
+      {q.isPending && <Loading />}
+      {q.isError && <ErrorState error={q.error} />}
+      <ul className="people">
+        {list.map((u) => (
+          <li key={u.id} className={`person-row${u.active === false ? ' is-inactive' : ''}`}>
+            <Avatar user={u} size={32} />
+            <div className="person-row__main">
+              <strong>{u.name}</strong>
+              <span className="muted small">
+                {u.email}
+                {u.slack_user_id ? ` · Slack ${u.slack_user_id}` : ''}
+              </span>
+            </div>
+            <label className="inline-field">
+              <span className="sr-only">{t('admin.role_of', { name: u.name })}</span>
+              <select className="select select--sm" value={u.role} disabled={u.id === me.user.id} onChange={(e) => void update(u, { role: e.target.value as Role })}>
+                <option value="member">{t('role.member')}</option>
+                <option value="admin">{t('role.admin')}</option>
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={u.active !== false} disabled={u.id === me.user.id} onChange={(e) => void update(u, { active: e.target.checked })} />
+              <span>{t('admin.active')}</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+      <AddPerson idBase={ids} />
+    </section>
+  )
+}
+
+function AddPerson({ idBase }: { idBase: string }) {
+  const { t } = useI18n()
+  const qc = useQueryClient()
+  const [email, setEmail] = useState('')
+  const [name, setName] = useState('')
+  const add = async () => {
+    try {
+      await api.post('/api/okr/users', { email, name, role: 'member' } satisfies UserCreate)
+      setEmail('')
+      setName('')
+      await qc.invalidateQueries({ queryKey: keys.users })
+      toast({ text: t('admin.person_added'), tone: 'success' })
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    }
+  }
+  return (
+    <form
+      className="addform addform--wrap"
+      onSubmit={(e) => {
+        e.preventDefault()
+        void add()
+      }}
+    >
+      <label htmlFor={`${idBase}-n`} className="sr-only">
+        {t('admin.name')}
+      </label>
+      <input id={`${idBase}-n`} className="input" placeholder={t('admin.name')} value={name} onChange={(e) => setName(e.target.value)} required />
+      <label htmlFor={`${idBase}-e`} className="sr-only">
+        {t('admin.email')}
+      </label>
+      <input id={`${idBase}-e`} className="input" type="email" placeholder={t('admin.email')} value={email} onChange={(e) => setEmail(e.target.value)} required />
+      <button type="submit" className="btn btn--primary" disabled={!email || !name}>
+        {t('admin.add_person')}
+      </button>
+    </form>
+  )
+}
+
+function TeamsAdmin() {
+  const { t } = useI18n()
+  const { teams, users, teamsById } = useApp()
+  const qc = useQueryClient()
+  const [name, setName] = useState('')
+  const [parent, setParent] = useState('')
+  const ids = useId()
+  const root = teams.find((tm) => tm.parent_id === null)
+  const create = async () => {
+    try {
+      await api.post('/api/okr/teams', { name, parent_id: parent ? Number(parent) : (root?.id ?? null) } satisfies TeamCreate)
+      setName('')
+      await qc.invalidateQueries({ queryKey: keys.teams })
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    }
+  }
+  return (
+    <section className="card" aria-labelledby="h-teams-admin">
+      <h2 id="h-teams-admin" className="card__title">
+        {t('admin.teams')}
+      </h2>
+      <ul className="teams-admin">
+        {teams.map((tm) => (
+          <TeamAdminRow key={tm.id} team={tm} users={[...users.values()]} parentName={tm.parent_id ? teamsById.get(tm.parent_id)?.name : undefined} />
+        ))}
+      </ul>
+      <form
+        className="addform addform--wrap"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void create()
+        }}
+      >
+        <label htmlFor={`${ids}-tn`} className="sr-only">
+          {t('admin.team_name')}
+        </label>
+        <input id={`${ids}-tn`} className="input" placeholder={t('admin.team_name')} value={name} onChange={(e) => setName(e.target.value)} required />
+        <label htmlFor={`${ids}-tp`} className="sr-only">
+          {t('admin.parent_team')}
+        </label>
+        <select id={`${ids}-tp`} className="select" value={parent} onChange={(e) => setParent(e.target.value)}>
+          <option value="">{root ? t('admin.under', { name: root.name }) : t('admin.parent_team')}</option>
+          {teams.map((tm) => (
+            <option key={tm.id} value={tm.id}>
+              {t('admin.under', { name: tm.name })}
+            </option>
+          ))}
+        </select>
+        <button type="submit" className="btn btn--primary" disabled={!name.trim()}>
+          {t('admin.add_team')}
+        </button>
+      </form>
+    </section>
+  )
+}
+
+function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; parentName?: string }) {
+  const { t } = useI18n()
+  const qc = useQueryClient()
+  const [open, setOpen] = useState(false)
+  const [who, setWho] = useState('')
+  const [role, setRole] = useState<TeamRole>('member')
+  const [channel, setChannel] = useState(team.slack_channel_id ?? '')
+  const ids = useId()
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: keys.teams }), qc.invalidateQueries({ queryKey: keys.me })])
+  const put = async (userId: number, r: TeamRole) => {
+    try {
+      await api.put(`/api/okr/teams/${team.id}/members/${userId}`, { role: r } satisfies MemberRole)
+      await refresh()
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    }
+  }
+  const remove = async (userId: number) => {
+    try {
+      await api.del(`/api/okr/teams/${team.id}/members/${userId}`)
+      await refresh()
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    }
+  }
+  const saveChannel = async () => {
+    if ((team.slack_channel_id ?? '') === channel) return
+    try {
+      await api.patch(`/api/okr/teams/${team.id}`, { slack_channel_id: channel || null } satisfies TeamPatch)
+      await refresh()
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    }
+  }
+  const name = (id: number) => users.find((u) => u.id === id)?.name ?? `#${id}`
+  const notMembers = users.filter((u) => !team.members.some((m) => m.user_id === u.id) && u.active !== false)
+  return (
+    <li className="team-admin">
+      <button type="button" className="team-admin__toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        <strong>{team.name}</strong>
+        <span className="muted small">
+          {parentName ? `${parentName} · ` : ''}
+          {t('teams.members_n', { n: team.members.length })}
+        </span>
+      </button>
+      {open && (
+        <div className="team-admin__body">
+          <ul className="members">
+            {team.members.map((m) => (
+              <li key={m.user_id}>
+                <span>{name(m.user_id)}</span>
+                <label className="inline-field">
+                  <span className="sr-only">{t('admin.team_role_of', { name: name(m.user_id) })}</span>
+                  <select className="select select--sm" value={m.role} onChange={(e) => void put(m.user_id, e.target.value as TeamRole)}>
+                    <option value="member">{t('role.member')}</option>
+                    <option value="lead">{t('role.lead')}</option>
+                  </select>
+                </label>
+                <button type="button" className="btn btn--link small danger" onClick={() => void remove(m.user_id)}>
+                  {t('admin.remove')}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="addform addform--wrap">
+            <label htmlFor={`${ids}-w`} className="sr-only">
+              {t('admin.add_member')}
+            </label>
+            <select id={`${ids}-w`} className="select" value={who} onChange={(e) => setWho(e.target.value)}>
+              <option value="">{t('admin.pick_person')}</option>
+              {notMembers.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name}
+                </option>
+              ))}
+            </select>
+            <label htmlFor={`${ids}-r`} className="sr-only">
+              {t('admin.team_role')}
+            </label>
+            <select id={`${ids}-r`} className="select" value={role} onChange={(e) => setRole(e.target.value as TeamRole)}>
+              <option value="member">{t('role.member')}</option>
+              <option value="lead">{t('role.lead')}</option>
+            </select>
+            <button
+              type="button"
+              className="btn"
+              disabled={!who}
+              onClick={() => {
+                void put(Number(who), role)
+                setWho('')
+              }}
+            >
+              {t('admin.add_member')}
+            </button>
+          </div>
+          <div className="formrow">
+            <label htmlFor={`${ids}-c`}>{t('admin.slack_channel')}</label>
+            <input id={`${ids}-c`} className="input" value={channel} placeholder="C0123456789" onChange={(e) => setChannel(e.target.value)} onBlur={() => void saveChannel()} />
+          </div>
+        </div>
+      )}
+    </li>
+  )
+}
+
+function ImportCsv() {
+  const { t } = useI18n()
+  const qc = useQueryClient()
+  const [text, setText] = useState('')
+  const [errors, setErrors] = useState<Problem['errors']>([])
+  const [busy, setBusy] = useState(false)
+  const ids = useId()
+  const run = async () => {
+    setBusy(true)
+    setErrors([])
+    try {
+      await api.post('/api/okr/import', undefined, { rawBody: text, headers: { 'Content-Type': 'text/csv' } })
+      toast({ text: t('admin.imported'), tone: 'success' })
+      setText('')
+      await Promise.all([qc.invalidateQueries({ queryKey: keys.users }), qc.invalidateQueries({ queryKey: keys.teams })])
+    } catch (err) {
+      if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
+      toastError(err, t('admin.failed'))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <section className="card" aria-labelledby="h-import">
+      <h2 id="h-import" className="card__title">
+        {t('admin.import')}
+      </h2>
+      <p className="muted small">{t('admin.import_hint')}</p>
+      <div className="formrow">
+        <label htmlFor={`${ids}-f`}>{t('admin.import_file')}</label>
+        <input id={`${ids}-f`} type="file" accept=".csv,text/csv" className="input" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? '')} />
+      </div>
+      <div className="formrow">
+        <label htmlFor={`${ids}-t`}>{t('admin.import_text')}</label>
+        <textarea id={`${ids}-t`} className="input mono" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="email,name,team,role&#10;minji@example.com,Kim Minji,Growth,lead" />
+      </div>
+      {errors && errors.length > 0 && (
+        <ul className="errors" role="alert">
+          {errors.map((e, i) => (
+            <li key={i}>
+              {e.row !== undefined ? t('admin.row', { n: e.row }) + ': ' : ''}
+              {e.detail ?? e.msg ?? JSON.stringify(e)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <button type="button" className="btn btn--primary" disabled={!text.trim() || busy} onClick={() => void run()}>
+        {t('admin.import_run')}
+      </button>
+    </section>
+  )
+}
+
+function DirectorySync() {
+  const { t } = useI18n()
+  const qc = useQueryClient()
+  const [busy, setBusy] = useState(false)
+  const [result, setResult] = useState<string | null>(null)
+  const run = async () => {
+    setBusy(true)
+    try {
+      const out = await api.post<Record<string, unknown>>('/api/notifier/directory/sync')
+      setResult(out && typeof out === 'object' ? Object.entries(out).map(([k, v]) => `${k}: ${String(v)}`).join(' · ') : t('admin.sync_done'))
+      await qc.invalidateQueries({ queryKey: keys.users })
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <section className="card" aria-labelledby="h-sync">
+      <h2 id="h-sync" className="card__title">
+        {t('admin.sync')}
+      </h2>
+      <p className="muted small">{t('admin.sync_hint')}</p>
+      <button type="button" className="btn" disabled={busy} onClick={() => void run()}>
+        {t('admin.sync_run')}
+      </button>
+      {result && (
+        <p className="small" role="status">
+          {result}
+        </p>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,246 @@
+import { useEffect, useId, useMemo, useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import type { OrgPatch } from '../api/bodies'
+import { api } from '../api/client'
+import { keys, useOrg, useReminderCalendar } from '../api/queries'
+import { REMINDER_KINDS, type Org, type ReminderCalendarEntry, type ReminderKind, type ReminderOverride } from '../api/types'
+import { toast, toastError } from '../components/Toasts'
+import { EmptyState, ErrorState, Loading } from '../components/ui'
+import { kindLabel, useI18n } from '../i18n'
+import { useApp } from '../state/app'
+import { usePageTitle } from './common'
+import { timeZones } from './Settings'
+
+const WEEKLY: ReminderKind[] = ['weekly_check_in', 'team_digest']
+const DEFAULT_TIME: Record<ReminderKind, string> = {
+  drafting_open: '10:00',
+  approval_due: '10:00',
+  approval_requested: '',
+  approval_decided: '',
+  weekly_check_in: '10:00',
+  review_mid_quarter: '10:00',
+  retro_open: '10:00',
+  feedback_received: '',
+  mentioned: '',
+  team_digest: '16:00',
+}
+const EVENT_KINDS = new Set<ReminderKind>(['approval_requested', 'approval_decided', 'feedback_received', 'mentioned'])
+
+export default function AdminSettings() {
+  const { t } = useI18n()
+  const { isAdmin } = useApp()
+  usePageTitle(t('nav.org_settings'))
+  const q = useOrg()
+  if (!isAdmin) return <EmptyState title={t('error.forbidden')} body={t('admin.only')} />
+  return (
+    <div className="page">
+      <header className="page__head">
+        <div>
+          <h1>{t('nav.org_settings')}</h1>
+          <p className="muted">{t('org.sub')}</p>
+        </div>
+      </header>
+      {q.isPending && <Loading />}
+      {q.isError && <ErrorState error={q.error} onRetry={() => void q.refetch()} />}
+      {q.data && <OrgForm org={q.data} />}
+    </div>
+  )
+}
+
+function OrgForm({ org }: { org: Org }) {
+  const { t, locale, fmt } = useI18n()
+  const qc = useQueryClient()
+  const ids = useId()
+  const [name, setName] = useState(org.name)
+  const [tz, setTz] = useState(org.timezone)
+  const [month, setMonth] = useState(org.fiscal_year_start_month)
+  const [holidays, setHolidays] = useState<string[]>(org.holidays ?? [])
+  const [newHoliday, setNewHoliday] = useState('')
+  const [reminders, setReminders] = useState<Partial<Record<ReminderKind, ReminderOverride>>>(org.reminders ?? {})
+  const [busy, setBusy] = useState(false)
+  useEffect(() => {
+    setName(org.name)
+    setTz(org.timezone)
+    setMonth(org.fiscal_year_start_month)
+    setHolidays(org.holidays ?? [])
+    setReminders(org.reminders ?? {})
+  }, [org])
+  const zones = useMemo(timeZones, [])
+  const calendar = useReminderCalendar()
+  const scheduled = useMemo(() => {
+    const d = calendar.data
+    const list: ReminderCalendarEntry[] = Array.isArray(d) ? d : (d?.kinds ?? d?.reminders ?? [])
+    return new Map(list.map((r) => [r.kind, r]))
+  }, [calendar.data])
+  const [running, setRunning] = useState<string | null>(null)
+  const runNow = async (kind: string) => {
+    setRunning(kind)
+    try {
+      await api.post(`/api/scheduler/reminders/${kind}/run`)
+      toast({ text: t('org.ran', { kind: kindLabel(t, kind) }), tone: 'success' })
+      void qc.invalidateQueries({ queryKey: ['deliveries'] })
+      void qc.invalidateQueries({ queryKey: keys.reminders })
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    } finally {
+      setRunning(null)
+    }
+  }
+  const monthName = (m: number) => new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-US', { month: 'long' }).format(new Date(2024, m - 1, 1))
+  const weekday = (d: number) => new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-US', { weekday: 'long' }).format(new Date(2024, 0, 1 + d)) // 2024-01-01 is a Monday
+
+  const save = async () => {
+    setBusy(true)
+    try {
+      const body: OrgPatch = { name, timezone: tz, holidays: [...holidays].sort(), reminders }
+      if (month !== org.fiscal_year_start_month) body.fiscal_year_start_month = month
+      await api.patch('/api/okr/org', body)
+      await Promise.all([qc.invalidateQueries({ queryKey: keys.org }), qc.invalidateQueries({ queryKey: keys.reminders }), qc.invalidateQueries({ queryKey: ['cycle'] }), qc.invalidateQueries({ queryKey: keys.cycles })])
+      toast({ text: t('settings.saved'), tone: 'success' })
+    } catch (err) {
+      toastError(err, t('settings.failed'))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const setOverride = (k: ReminderKind, change: Partial<ReminderOverride>) =>
+    setReminders((r) => ({ ...r, [k]: { enabled: r[k]?.enabled ?? true, weekday: r[k]?.weekday ?? null, time: r[k]?.time ?? null, ...change } }))
+
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault()
+        void save()
+      }}
+    >
+      <section className="card form" aria-labelledby="h-org">
+        <h2 id="h-org" className="card__title">
+          {t('org.org')}
+        </h2>
+        <div className="formrow">
+          <label htmlFor={`${ids}-n`}>{t('org.name')}</label>
+          <input id={`${ids}-n`} className="input" value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="formrow">
+          <label htmlFor={`${ids}-tz`}>{t('org.timezone')}</label>
+          <select id={`${ids}-tz`} className="select" value={tz} onChange={(e) => setTz(e.target.value)}>
+            {!zones.includes(tz) && <option value={tz}>{tz}</option>}
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="formrow">
+          <label htmlFor={`${ids}-m`}>{t('org.fiscal_month')}</label>
+          <select id={`${ids}-m`} className="select" value={month} onChange={(e) => setMonth(Number(e.target.value))}>
+            {Array.from({ length: 12 }, (_, i) => i + 1).map((m) => (
+              <option key={m} value={m}>
+                {monthName(m)}
+              </option>
+            ))}
+          </select>
+          <p className="muted small">{t('org.fiscal_hint')}</p>
+        </div>
+      </section>
+
+      <section className="card form" aria-labelledby="h-cal">
+        <h2 id="h-cal" className="card__title">
+          {t('org.calendar')}
+        </h2>
+        <p className="muted small">{t('org.calendar_hint')}</p>
+        {calendar.isError && <p className="muted small">{t('org.calendar_unavailable')}</p>}
+        <ul className="reminders">
+          {REMINDER_KINDS.map((k) => {
+            const o = reminders[k]
+            const enabled = o?.enabled ?? true
+            const sched = scheduled.get(k)
+            const next = sched?.next_run_at ?? sched?.next_run
+            return (
+              <li key={k} className="reminder-row">
+                <div className="reminder-row__what">
+                  <label className="check">
+                    <input type="checkbox" checked={enabled} onChange={(e) => setOverride(k, { enabled: e.target.checked })} />
+                    <span>{kindLabel(t, k)}</span>
+                  </label>
+                  {sched && (
+                    <span className="muted small">
+                      {next ? t('org.next_run', { when: fmt.dateTime(next) }) : t('org.no_next_run')}
+                      <button type="button" className="btn btn--link small" disabled={running === k} onClick={() => void runNow(k)}>
+                        {t('org.run_now')}
+                      </button>
+                    </span>
+                  )}
+                </div>
+                {EVENT_KINDS.has(k) ? (
+                  <span className="muted small">{t('org.on_event')}</span>
+                ) : (
+                  <span className="reminder-row__when">
+                    {WEEKLY.includes(k) && (
+                      <label className="inline-field">
+                        <span className="sr-only">{t('org.weekday_of', { kind: kindLabel(t, k) })}</span>
+                        <select className="select select--sm" value={o?.weekday ?? sched?.weekday ?? (k === 'team_digest' ? 4 : 0)} disabled={!enabled} onChange={(e) => setOverride(k, { weekday: Number(e.target.value) })}>
+                          {Array.from({ length: 7 }, (_, d) => (
+                            <option key={d} value={d}>
+                              {weekday(d)}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                    )}
+                    <label className="inline-field">
+                      <span className="sr-only">{t('org.time_of', { kind: kindLabel(t, k) })}</span>
+                      <input className="input input--time" type="time" value={o?.time ?? sched?.local_time ?? DEFAULT_TIME[k]} disabled={!enabled} onChange={(e) => setOverride(k, { time: e.target.value })} />
+                    </label>
+                  </span>
+                )}
+              </li>
+            )
+          })}
+        </ul>
+      </section>
+
+      <section className="card form" aria-labelledby="h-hol">
+        <h2 id="h-hol" className="card__title">
+          {t('org.holidays')}
+        </h2>
+        <p className="muted small">{t('org.holidays_hint')}</p>
+        {holidays.length === 0 && <p className="muted">{t('org.no_holidays')}</p>}
+        <ul className="chips">
+          {[...holidays].sort().map((d) => (
+            <li key={d} className="chip chip--removable">
+              {d}
+              <button type="button" className="chip__x" aria-label={t('org.remove_holiday', { date: d })} onClick={() => setHolidays((h) => h.filter((x) => x !== d))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="addform">
+          <label htmlFor={`${ids}-h`} className="sr-only">
+            {t('org.add_holiday')}
+          </label>
+          <input id={`${ids}-h`} className="input" type="date" value={newHoliday} onChange={(e) => setNewHoliday(e.target.value)} />
+          <button
+            type="button"
+            className="btn"
+            disabled={!newHoliday}
+            onClick={() => {
+              if (!holidays.includes(newHoliday)) setHolidays((h) => [...h, newHoliday])
+              setNewHoliday('')
+            }}
+          >
+            {t('org.add_holiday')}
+          </button>
+        </div>
+      </section>
+      <div className="sticky-save">
+        <button type="submit" className="btn btn--primary" disabled={busy}>
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
+  )
+}
