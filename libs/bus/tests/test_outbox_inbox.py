@@ -4,9 +4,6 @@ middle of the writes: every committed event arrives, and is handled exactly once
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -19,32 +16,9 @@ from boost_contracts.envelope import Envelope
 from boost_contracts.events import UserData, make_event
 from boost_platform import db
 
-from conftest import free_port
+from tests.support.nats import PrivateNats
 
 pytestmark = pytest.mark.chaos
-
-
-class PrivateNats:
-    """A nats-server of our own, so killing it harms nobody else."""
-
-    def __init__(self, store: Path) -> None:
-        self.port = free_port()
-        self.store = store
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        binary = Path(os.sys.executable).parent / "nats-server"
-        self.proc = subprocess.Popen([str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(5)
 
 
 @pytest.fixture

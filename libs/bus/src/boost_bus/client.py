@@ -262,24 +262,48 @@ class Bus:
             max_ack_pending=1000,
             filter_subject=subject,
         )
-        sub = await self.js.pull_subscribe(subject, durable=durable_name, stream=stream, config=config)
-        self._spawn(self._consume_loop(sub, durable, handler, batch))
+        async def subscribe() -> Any:
+            return await self.js.pull_subscribe(subject, durable=durable_name, stream=stream, config=config)
 
-    async def _consume_loop(self, sub: Any, durable: str, handler: EventHandler, batch: int) -> None:
+        sub = await subscribe()
+        self._spawn(self._consume_loop(sub, subscribe, durable, handler, batch))
+
+    async def _consume_loop(self, sub: Any, subscribe: Callable[[], Awaitable[Any]], durable: str,
+                            handler: EventHandler, batch: int) -> None:
         last_lag = 0.0
+        failures = 0
         while not self._closing:
             try:
                 msgs = await sub.fetch(batch=batch, timeout=1)
+                failures = 0
             except (NatsTimeoutError, TimeoutError):
                 msgs = []
+                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.debug("fetch failed", consumer=durable, error=repr(exc))
-                await asyncio.sleep(0.5)
+                failures += 1
+                log.warning("fetch failed", consumer=durable, error=repr(exc), failures=failures)
+                await asyncio.sleep(min(0.2 * failures, 2))
+                if failures >= 3 and self.is_connected:
+                    # After a NATS restart the pull subscription (or the consumer itself,
+                    # if the server lost it) may be gone: bind again, creating it if needed.
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
+                    try:
+                        sub = await subscribe()
+                        log.warning("consumer bound again", consumer=durable)
+                    except Exception as bind_exc:
+                        log.info("rebinding the consumer failed", consumer=durable, error=repr(bind_exc))
                 continue
             for msg in msgs:
-                await self._handle(msg, durable, handler)
+                try:
+                    await self._handle(msg, durable, handler)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Never let one message end the loop; it is redelivered after ack_wait.
+                    log.exception("consumer loop error", consumer=durable)
             if time.monotonic() - last_lag > 5:
                 last_lag = time.monotonic()
                 with contextlib.suppress(Exception):
@@ -300,14 +324,14 @@ class Bus:
         try:
             await handler(envelope)
         except Poison as exc:
-            log.error("poison event terminated", consumer=durable, event=envelope.id, error=str(exc))
+            log.error("poison event terminated", consumer=durable, event_id=envelope.id, error=str(exc))
             BUS_CONSUMED.labels(self.service, durable, "poison").inc()
             with contextlib.suppress(Exception):
                 await msg.term()
             return
         except Exception as exc:
             deliveries = msg.metadata.num_delivered if msg.metadata else 1
-            log.warning("event handling failed; will retry", consumer=durable, event=envelope.id,
+            log.warning("event handling failed; will retry", consumer=durable, event_id=envelope.id,
                         type=envelope.type, error=repr(exc), deliveries=deliveries)
             BUS_CONSUMED.labels(self.service, durable, "retry").inc()
             with contextlib.suppress(Exception):

@@ -5,10 +5,10 @@ config is an error, never silently ignored."""
 
 from __future__ import annotations
 
-from boost_contracts.streams import STREAMS, StreamSpec
-from boost_contracts.subjects import Names
 from dataclasses import replace
 
+from boost_contracts.streams import STREAMS, StreamSpec
+from boost_contracts.subjects import Names
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError

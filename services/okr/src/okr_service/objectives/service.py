@@ -508,11 +508,10 @@ async def create_kr(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, body
         kr.current = float(sum(1 for i in items if i.get("done")))
     await tx.session.flush()
     record(tx, obj.id, "key_result", kr.id, "created", actor, cal.now, [{"field": "title", "before": None, "after": kr.title}])
-    if emit_objective_change:
-        changed = await _structural(tx, cal, obj, actor, cal.now)
-        await emit_kr(tx, cal, kr, obj, "created", actor, [])
-        if changed:
-            await emit_objective(tx, cal, obj, "updated", actor, changed)
+    changed = await _structural(tx, cal, obj, actor, cal.now) if emit_objective_change else []
+    await emit_kr(tx, cal, kr, obj, "created", actor, [])
+    if changed:
+        await emit_objective(tx, cal, obj, "updated", actor, changed)
     return kr
 
 
