@@ -117,6 +117,7 @@ async def load_demo(tx: Tx, c: Container) -> None:
             obj.status = "approved"
             obj.review_by, obj.review_at = system.user_id, _at(current.start - timedelta(days=2))
             await _history_of_check_ins(tx, c, obj.id, cal, rng, members_of[team_name])
+    await _progress_history(tx, cal, teams["Company"].id)
     for team_name, (title, status) in NEXT.items():
         owner = lead_of[team_name]
         body = {"cycle": nxt.id, "team_id": teams[team_name].id, "owner_id": owner.id, "title": title,
@@ -166,3 +167,36 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
                 value = round(kr.start + (kr.target - kr.start) * share * rng.uniform(0.85, 1.05), 2)
             await okrs.check_in(tx, owner, when, kr.id, value=value, confidence=confidence,
                                 note=rng.choice(NOTES))
+
+
+async def _progress_history(tx: Tx, cal: Any, root_id: int) -> None:
+    """Daily points of the progress-over-time chart for the weeks the demo made up, as
+    okr would have recorded them had it been running (dashboard snapshots)."""
+    from .domain.progress import kr_progress, mean, weighted_progress
+    from .models import CheckIn, KeyResult, Objective, ProgressSnapshot
+
+    cycle = cal.current()
+    objectives = (await tx.session.execute(sa.select(Objective).where(Objective.cycle == cycle.id))).scalars().all()
+    krs = (await tx.session.execute(sa.select(KeyResult).where(
+        KeyResult.objective_id.in_([o.id for o in objectives])))).scalars().all()
+    check_ins = (await tx.session.execute(sa.select(CheckIn).where(
+        CheckIn.key_result_id.in_([k.id for k in krs])).order_by(CheckIn.created_at))).scalars().all()
+    day = cycle.start
+    while day < cal.today:
+        end_of_day = _at(day + timedelta(days=1), hour=0)
+        value = {k.id: (0.0 if k.kind == "milestone" else k.start) for k in krs}
+        for ci in check_ins:
+            if ci.created_at < end_of_day:
+                value[ci.key_result_id] = ci.value
+        by_team: dict[int, list[float]] = {}
+        for o in objectives:
+            parts = [(kr_progress(k.kind, k.start, k.target, value[k.id], int(value[k.id]), int(k.target)), k.weight)
+                     for k in krs if k.objective_id == o.id]
+            by_team.setdefault(o.team_id, []).append(weighted_progress(parts))
+        company = mean(by_team.get(root_id) or [mean(v) for v in by_team.values()])
+        expected = cycle.expected_progress(day)
+        tx.session.add(ProgressSnapshot(cycle=cycle.id, team_id=0, day=day, progress=company, expected=expected))
+        for team_id, values in by_team.items():
+            tx.session.add(ProgressSnapshot(cycle=cycle.id, team_id=team_id, day=day, progress=mean(values),
+                                            expected=expected))
+        day += timedelta(days=1)
