@@ -51,7 +51,7 @@ async def slice_world(make_settings: Callable[..., Any], tmp_path: Path) -> Asyn
            "BOOST_NOW": settings.now or "", "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}", "BOOST_LOG_LEVEL": "WARNING"}
     log = (tmp_path / "realtime.log").open("wb")
     async with okr_app(settings) as okr, running_app(feedback_app(settings)) as feedback:
-        realtime = subprocess.Popen([sys.executable, "-m", "realtime_service", "--port", str(port)], env=env,
+        realtime = subprocess.Popen([sys.executable, "-m", "realtime_service", "--port", str(port)], env=env,  # noqa: ASYNC220
                                     stdout=log, stderr=subprocess.STDOUT)
         try:
             await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/api/realtime/readyz")

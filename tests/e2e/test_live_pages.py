@@ -1,0 +1,141 @@
+"""End to end in Chromium, against the whole stack started the `make run` way, on the
+demo company (the clock is 2027-02-20: 2027-Q1 runs, 2027-Q2 is being drafted).
+Emma Lee is a member of Product; 박지우 leads it."""
+
+from __future__ import annotations
+
+import time
+from itertools import zip_longest
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.conftest import api, api_login
+
+pytestmark = pytest.mark.e2e
+EMMA = "emma.lee@boost.example"
+JIWOO = "jiwoo.park@boost.example"
+
+
+@pytest.fixture(scope="module")
+def demo(stack: Any) -> dict[str, Any]:
+    cookies = api_login(stack.base_url, JIWOO)
+    teams = {t["name"]: t for t in api(stack.base_url, "GET", "/api/okr/teams", cookies)}
+    product = teams["Product"]["id"]
+    draft = api(stack.base_url, "GET", f"/api/okr/objectives?cycle=2027-Q2&team_id={product}", cookies)[0]
+    current = api(stack.base_url, "GET", f"/api/okr/objectives?cycle=2027-Q1&team_id={product}", cookies)[0]
+    number_kr = next(k for k in current["key_results"] if k["kind"] in ("number", "percent"))
+    return {"product": product, "draft": draft, "current": current, "kr": number_kr, "cookies": cookies,
+            "base_url": stack.base_url}
+
+
+def test_two_people_typing_in_one_title_both_keep_their_text(new_page: Any, demo: dict[str, Any]) -> None:
+    oid = demo["draft"]["id"]
+    path = f"/cycles/2027-Q2/teams/{demo['product']}/draft"
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(path)
+    b.goto(path)
+    field_a, field_b = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
+    original = field_a.input_value()
+    field_a.click()
+    field_a.press("End")
+    field_b.click()
+    field_b.press("Home")
+    # Interleaved keystrokes: both edits are in flight at the same time.
+    for x, y in zip_longest(" for all", "Now: "):
+        if x:
+            field_a.press(x if x != " " else "Space")
+        if y:
+            field_b.press(y if y != " " else "Space")
+    expected_parts = ("Now:", original, "for all")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        va, vb = field_a.input_value(), field_b.input_value()
+        if va == vb and all(p in va for p in expected_parts):
+            break
+        time.sleep(0.2)
+    assert va == vb, f"the two screens disagree: {va!r} vs {vb!r}"
+    assert all(p in va for p in expected_parts), va
+    for page in (a, b):
+        page.wait_for_function("document.querySelector('[data-testid=save-state]').dataset.state === 'saved'")
+    saved = api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])
+    assert saved["title"] == va
+
+
+def test_one_click_check_in_moves_the_bar_in_the_other_window(new_page: Any, demo: dict[str, Any]) -> None:
+    kr = demo["kr"]
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto("/cycles/2027-Q1")
+    b.goto("/cycles/2027-Q1")
+    control = a.get_by_test_id(f"kr-checkin-{kr['id']}")
+    other_bar = b.get_by_test_id(f"kr-progress-{kr['id']}")
+    other_bar.wait_for()
+    before = other_bar.get_attribute("aria-valuenow")
+    box = control.bounding_box()
+    assert box is not None
+    target = 10 if float(before or 0) > 50 else 90
+    started = time.monotonic()
+    a.mouse.click(box["x"] + box["width"] * target / 100, box["y"] + box["height"] / 2)
+    b.wait_for_function(
+        f"Math.abs(Number(document.querySelector('[data-testid=kr-progress-{kr['id']}]').getAttribute('aria-valuenow')) - {target}) <= 4",
+        timeout=2000)
+    assert time.monotonic() - started < 2.5
+
+
+def test_chat_is_live_and_renders_bodies_as_text(new_page: Any, demo: dict[str, Any]) -> None:
+    oid = demo["current"]["id"]
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(f"/objectives/{oid}#chat")
+    b.goto(f"/objectives/{oid}#chat")
+    b.get_by_test_id("chat-input").wait_for()
+    body = '<img src=x onerror="window.__xss=1"> hello from Emma'
+    a.get_by_test_id("chat-input").fill(body)
+    a.get_by_test_id("chat-input").press("Enter")
+    message = b.locator("[data-testid^=chat-message-]", has_text="hello from Emma")
+    message.wait_for(timeout=5000)
+    assert body in message.inner_text()
+    assert message.locator("img").count() == 0
+    assert b.evaluate("window.__xss") is None and a.evaluate("window.__xss") is None
+
+
+def test_a_slack_deep_link_opens_and_highlights_the_key_result(new_page: Any, demo: dict[str, Any]) -> None:
+    kr = demo["kr"]
+    page = new_page(EMMA, width=1280, height=700)
+    page.goto(f"/objectives/{demo['current']['id']}?kr={kr['id']}")
+    row = page.get_by_test_id(f"kr-{kr['id']}")
+    row.wait_for()
+    page.wait_for_function(f"""() => {{
+        const r = document.querySelector('[data-testid=kr-{kr['id']}]').getBoundingClientRect();
+        return r.top >= 0 && r.top < window.innerHeight * 0.75; }}""")
+    page.screenshot(path="test-results/deep-link.png")
+    assert "is-target" in (row.get_attribute("class") or "")
+
+
+def test_the_dashboard_fits_a_phone(new_page: Any) -> None:
+    page = new_page(EMMA, width=375, height=812)
+    page.goto("/")
+    page.wait_for_selector("[data-testid^=objective-]")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("path", ["/", "/cycles/2027-Q1", "/cycles/2027-Q2/teams/2/draft", "/feedback", "/teams", "/settings"])
+def test_no_serious_accessibility_violations(new_page: Any, path: str) -> None:
+    page = new_page(JIWOO)
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
+
+
+def test_dashboard_is_interactive_fast(new_page: Any) -> None:
+    page = new_page(EMMA)
+    page.goto("/api/okr/healthz")  # same origin, nothing rendered
+    started = time.monotonic()
+    page.goto("/")
+    page.wait_for_selector("[data-testid^=objective-]")
+    page.get_by_test_id("save-state").wait_for()
+    elapsed = time.monotonic() - started
+    print(f"dashboard interactive in {elapsed * 1000:.0f} ms")
+    assert elapsed < 3.0
