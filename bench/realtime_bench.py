@@ -67,8 +67,8 @@ def echo_server(port: int) -> None:
 
 async def floor_socketio() -> list[float]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.realtime_bench", "--echo-server", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.realtime_bench", "--echo-server", str(port),
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         client = socketio.AsyncClient(reconnection=False)
         for _ in range(100):
@@ -87,7 +87,7 @@ async def floor_socketio() -> list[float]:
         return samples
     finally:
         proc.terminate()
-        proc.wait(5)
+        await proc.wait()
 
 
 async def floor_nats(subject: str) -> list[float]:
@@ -132,6 +132,22 @@ def floor_commit(schema: str) -> list[float]:
 
 
 # ---------------------------------------------------------------------- the system
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to see who is busy under load."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def load_average() -> float:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError):
+        return float("nan")
+
 
 class Receiver:
     """One connected client: records when each event (by op_id) arrived, and how often."""
@@ -230,9 +246,10 @@ class Editor:
         return op_id, started
 
 
-async def unloaded(editor: Editor, watcher: Receiver) -> list[float]:
-    """One edit at a time, nothing else happening: emit → the other replica's client."""
-    samples = []
+async def unloaded(editor: Editor, watcher: Receiver) -> tuple[list[float], list[float]]:
+    """One edit at a time, nothing else happening: emit → the other replica's client (and
+    emit → the editor's ack)."""
+    samples, acks = [], []
     loop = asyncio.get_running_loop()
     for i in range(UNLOADED + 10):
         op_id = secrets.token_hex(8)
@@ -245,15 +262,69 @@ async def unloaded(editor: Editor, watcher: Receiver) -> list[float]:
         ack_task = asyncio.ensure_future(editor.client.sio.call("edit", payload, timeout=10))
         arrived = await asyncio.wait_for(fut, 10)
         ack = await ack_task
+        acked = time.perf_counter()
         editor.version, editor.text = ack["version"], new_text
         if i >= 10:
             samples.append(arrived - started)
+            acks.append(acked - started)
         await asyncio.sleep(0.01)
+    return samples, acks
+
+
+async def direct_okr_edits(ns: str, editor: Editor, user_id: int) -> list[float]:
+    """The same edit straight to okr over NATS, no realtime: what okr itself costs."""
+    import json
+
+    nc = await nats.connect(NATS_URL)
+    samples = []
+    try:
+        for i in range(UNLOADED + 10):
+            new_text = editor.text + "y"
+            body = {"actor_id": user_id, "entity": "objective", "id": editor.objective["id"],
+                    "changes": {"description": new_text}, "base": {"description": editor.text},
+                    "version": editor.version, "op_id": secrets.token_hex(8)}
+            started = time.perf_counter()
+            msg = await nc.request(f"{ns}.okr.cmd.edit", json.dumps(body).encode(), timeout=10)
+            if i >= 10:
+                samples.append(time.perf_counter() - started)
+            editor.version, editor.text = json.loads(msg.data)["version"], new_text
+            await asyncio.sleep(0.01)
+    finally:
+        await nc.close()
     return samples
 
 
-async def loaded(editors: list[Editor], members: list[list[Receiver]]) -> dict[str, Any]:
+async def fanout_probe(ns: str, room: str, cycle: str, team_id: int, receivers: list[Receiver],
+                       stop: asyncio.Event) -> list[float]:
+    """realtime alone: a synthetic event published on the bus → each client of the room.
+    Runs beside the load, 10 probes a second."""
+    import json
+
+    nc = await nats.connect(NATS_URL)
+    samples: list[float] = []
+    try:
+        while not stop.is_set():
+            op_id = "probe-" + secrets.token_hex(6)
+            envelope = {"id": secrets.token_hex(13), "type": "objective.updated", "source": "okr", "op_id": op_id,
+                        "subject_id": 0, "version": 0, "scope": {"cycle": cycle, "team_id": team_id},
+                        "changes": [], "data": {}, "actor_id": None, "trace_id": None,
+                        "occurred_at": "2027-01-01T00:00:00Z"}
+            started = time.perf_counter()
+            await nc.publish(f"{ns}.okr.events.objective.updated", json.dumps(envelope).encode())
+            await nc.flush()
+            await asyncio.sleep(0.1)
+            samples.extend(r.arrivals[op_id] - started for r in receivers if op_id in r.arrivals)
+    finally:
+        await nc.close()
+    return samples
+
+
+async def loaded(editors: list[Editor], members: list[list[Receiver]], ns: str, world: dict[str, Any]) -> dict[str, Any]:
     interval = 1 / RATE
+    stop = asyncio.Event()
+    probe_room = world["rooms"][0]
+    probe = asyncio.ensure_future(fanout_probe(ns, probe_room["room"], world["cycle"],
+                                               probe_room["objective"]["team_id"], members[0], stop))
     deadline = time.perf_counter() + SECONDS
     sent: list[tuple[int, str, float]] = []  # (room, op_id, t0)
     lag: list[float] = []
@@ -271,6 +342,8 @@ async def loaded(editors: list[Editor], members: list[list[Receiver]]) -> dict[s
             next_at += interval
 
     await asyncio.gather(*(type_(i, e) for i, e in enumerate(editors)))
+    stop.set()
+    probe_samples = await probe
     await asyncio.sleep(2)  # let the last events arrive
     latencies: list[float] = []
     lost = 0
@@ -287,6 +360,7 @@ async def loaded(editors: list[Editor], members: list[list[Receiver]]) -> dict[s
             "failed_acks": len(failures), "failure_examples": failures[:3],
             "edits_per_second": round(len(sent) / SECONDS, 1),
             "latency": summary_ms(latencies), "ack": summary_ms([a for e in editors for a in e.acks]),
+            "fanout_only": summary_ms(probe_samples),
             "schedule_lag": summary_ms(lag)}
 
 
@@ -317,23 +391,36 @@ async def main() -> None:
             print("unloaded single edits…", flush=True)
             # The editor of room 0 and a client of the same room on the other replica.
             other = next(r for r in members[0][1:] if r.replica != members[0][0].replica)
-            single = summary_ms(await unloaded(editors[0], other))
+            single_samples, single_acks = await unloaded(editors[0], other)
+            single, single_ack = summary_ms(single_samples), summary_ms(single_acks)
+            direct = summary_ms(await direct_okr_edits(ns, editors[0], world["rooms"][0]["objective"]["owner_id"]))
 
             print(f"load: {ROOMS} editors × {RATE}/s for {SECONDS}s…", flush=True)
-            load = await loaded(editors, members)
+            watched = {"okr": procs[0].pid, "realtime_1": procs[1].pid, "realtime_2": procs[2].pid,
+                       "load_generator": os.getpid()}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+            wall = time.perf_counter()
+            load = await loaded(editors, members, ns, world)
+            wall = time.perf_counter() - wall
+            load["cpu_share_of_one_core"] = {name: round((cpu_seconds(pid) - cpu_before[name]) / wall, 2)
+                                             for name, pid in watched.items()}
+            load["load_average_after"] = load_average()
             for r in everyone:
                 with contextlib.suppress(Exception):
                     await r.sio.disconnect()
 
         floor_p50 = sum(f["p50_ms"] for f in floor.values())
         floor_p99 = sum(f["p99_ms"] for f in floor.values())
-        results = {
+        ratio = round(single["p50_ms"] / floor_p50, 2)
+        results: dict[str, Any] = {
             "setup": {"clients": CLIENTS, "rooms": ROOMS, "editors": ROOMS, "rate_per_editor": RATE,
                       "seconds": SECONDS, "replicas": 2},
             "floor": {**floor, "sum_p50_ms": round(floor_p50, 3), "sum_p99_ms": round(floor_p99, 3)},
             "unloaded_edit_to_other_client": single,
+            "unloaded_edit_to_ack": single_ack,
+            "unloaded_okr_cmd_edit_direct": direct,
             "loaded_edit_to_other_clients": load,
-            "ratios": {"unloaded_p50_over_floor_p50": round(single["p50_ms"] / floor_p50, 2),
+            "ratios": {"unloaded_p50_over_floor_p50": ratio,
                        "loaded_p99_over_floor_p99": round(load["latency"]["p99_ms"] / floor_p99, 2)},
             "goals": {"loaded_p99_le_50ms": load["latency"]["p99_ms"] <= 50,
                       "unloaded_p50_le_3x_floor": single["p50_ms"] <= 3 * floor_p50,
@@ -349,11 +436,19 @@ async def main() -> None:
              str(floor["mariadb_commit"]["p99_ms"])],
             ["floor: sum", "", f"{floor_p50:.3f}", f"{floor_p99:.3f}"],
             ["unloaded edit → client on the other replica", str(single["n"]), str(single["p50_ms"]), str(single["p99_ms"])],
+            ["unloaded edit → ack (editor)", str(single_ack["n"]), str(single_ack["p50_ms"]), str(single_ack["p99_ms"])],
+            ["unloaded okr.cmd.edit straight over NATS (no realtime)", str(direct["n"]), str(direct["p50_ms"]),
+             str(direct["p99_ms"])],
             [f"loaded ({CLIENTS} clients, {ROOMS} editors × {RATE}/s) edit → other clients", str(load["latency"]["n"]),
              str(load["latency"]["p50_ms"]), str(load["latency"]["p99_ms"])],
             ["loaded: edit → ack (editor)", str(load["ack"]["n"]), str(load["ack"]["p50_ms"]), str(load["ack"]["p99_ms"])],
-            ["ratio unloaded p50 / floor p50", "", str(results["ratios"]["unloaded_p50_over_floor_p50"]), ""],
+            ["loaded: realtime alone (bus publish → clients)", str(load["fanout_only"]["n"]),
+             str(load["fanout_only"]["p50_ms"]), str(load["fanout_only"]["p99_ms"])],
+            ["ratio unloaded p50 / floor p50", "", str(ratio), ""],
             ["lost / duplicated / failed acks", "", f"{load['lost']} / {load['duplicated']} / {load['failed_acks']}", ""],
+            ["CPU under load (share of one core)", "",
+             ", ".join(f"{k} {v}" for k, v in load["cpu_share_of_one_core"].items()), ""],
+            ["machine load average after the run (2 cores, shared)", "", str(load["load_average_after"]), ""],
         ]
         print(write_results("realtime", results, table))
     finally:

@@ -1,4 +1,0 @@
-from boost_platform.migrations import run_env
-from realtime_service.models import metadata
-
-run_env(metadata)

@@ -1,0 +1,17 @@
+"""realtime's Prometheus metrics (served by the shared `/api/realtime/metrics`)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CONNECTIONS = Gauge("boost_realtime_connections", "Socket.IO connections open on this replica")
+REFUSED = Counter("boost_realtime_refused_total", "Socket connections refused", ["reason"])
+EMITS = Counter("boost_realtime_emits_total", "Messages sent to sockets (one per socket reached)", ["event"])
+EDIT_LATENCY = Histogram(
+    "boost_realtime_edit_seconds",
+    "From an `edit` message to its ack (okr's answer included)",
+    ["outcome"],
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
+)
+SLOW_DROPPED = Counter("boost_realtime_slow_clients_dropped_total", "Sockets dropped for not reading their messages")
+PRESENCE_HEARTBEATS = Counter("boost_realtime_presence_heartbeats_total", "Presence heartbeats", ["origin"])
