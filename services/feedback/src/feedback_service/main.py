@@ -5,25 +5,29 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
+from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
+from fastapi import FastAPI
 
 from .bootstrap import bootstrap
+from .hub import views as hub_views
+from .threads import views as thread_views
 
 
-def create_app(settings: BoostSettings | None = None) -> FastAPI:
+def create_app(settings: BoostSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or BoostSettings()
     configure_logging("feedback", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings)
+        container = await bootstrap(settings, clock)
         runtime = container.runtime
         app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready}
+        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
+                                  "read_model": container.read_model.ready}
+        # Writes survive a NATS outage through the outbox; the read model catches up after.
         app.state.required_checks = {"database"}
         runtime.outbox.start()
         await runtime.bus.start()
@@ -33,4 +37,6 @@ def create_app(settings: BoostSettings | None = None) -> FastAPI:
             await container.close()
 
     app = create_service_app("feedback", lifespan=lifespan, title="Boost Feedback")
+    for module in (hub_views, thread_views):
+        app.include_router(module.router)
     return app

@@ -1,0 +1,185 @@
+"""Bench (issue 6): the weekly check-in reminder to N people (10,000 by default) through the
+fake Slack Web API, which enforces a rate limit on chat.postMessage with 429s.
+
+Reports total time from the occurrence's publication to the last delivery finished, against
+the floor that limit allows (N / rate), and duplicates, losses and unknowns. Goal: ≤ 1.1× the
+floor, zero of each.
+
+Real MariaDB and NATS (BOOST_TEST_DATABASE_URL / BOOST_TEST_NATS_URL, else the local ones),
+an isolated namespace dropped at the end. okr is stubbed on the bus (its reminder_targets,
+key_results and teams answers for N people), so the bench measures the notifier and Slack's
+limit, not okr's queries.
+
+    .venv/bin/python bench/notifier_bench.py [--people 10000] [--rate 100] [--pace 0.97]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import nats  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from boost_contracts.envelope import Envelope, Scope  # noqa: E402
+from boost_platform.clock import OffsetClock  # noqa: E402
+from boost_platform.settings import BoostSettings  # noqa: E402
+from notifier_service.main import create_app  # noqa: E402
+from notifier_service.models import Delivery  # noqa: E402
+from notifier_service.settings import NotifierSettings  # noqa: E402
+
+from services.notifier.tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack  # noqa: E402
+
+NOW = datetime(2027, 1, 11, 1, 0, tzinfo=UTC)  # Monday 10:00 in Seoul
+FINAL = ("sent", "failed", "unknown", "recorded")
+
+
+def slack_id(uid: int) -> str:
+    return f"U{uid:08d}"
+
+
+async def stub_okr(nc: Any, settings: BoostSettings, people: int) -> None:
+    names = settings.names
+
+    async def targets(msg: Any) -> None:
+        body = json.loads(msg.data)
+        after = int(body.get("after") or 0)
+        limit = int(body.get("limit") or 500)
+        ids = list(range(after + 1, min(people, after + limit) + 1))
+        items = [{"user_id": i, "slack_user_id": slack_id(i), "name": f"Person {i}", "locale": "ko" if i % 2 else "en",
+                  "timezone": "Asia/Seoul", "muted": False, "team_ids": [1], "key_result_ids": [i],
+                  "objective_ids": [i]} for i in ids]
+        nxt = ids[-1] if ids and ids[-1] < people else None
+        await msg.respond(json.dumps({"items": items, "next": nxt}).encode())
+
+    async def key_results(msg: Any) -> None:
+        body = json.loads(msg.data)
+        krs = [{"id": i, "title": f"Key result {i}", "kind": "number", "start": 0, "current": 30, "target": 100,
+                "unit": "%", "progress": 0.3, "health": "at_risk", "confidence": 5, "owner_id": i,
+                "objective": {"id": i, "title": f"Objective {i}", "cycle": "2027-Q1", "team_id": 1, "status": "approved"}}
+               for i in body.get("ids") or []]
+        await msg.respond(json.dumps(krs).encode())
+
+    async def teams(msg: Any) -> None:
+        await msg.respond(json.dumps([{"id": 1, "name": "Company", "parent_id": None, "members": []}]).encode())
+
+    await nc.subscribe(names.query("okr", "reminder_targets"), cb=targets)
+    await nc.subscribe(names.query("okr", "key_results"), cb=key_results)
+    await nc.subscribe(names.query("okr", "teams"), cb=teams)
+
+
+async def statuses(app: Any) -> Counter[str]:
+    async with app.state.container.runtime.maker() as session:
+        rows = (await session.execute(sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status))).all()
+    return Counter({s: int(n) for s, n in rows})
+
+
+async def run(people: int, rate: float, pace: float, senders: int) -> dict[str, Any]:
+    from asgi_lifespan import LifespanManager
+
+    ns = "bench_" + secrets.token_hex(3)
+    db = os.environ.get("BOOST_TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/")
+    nats_url = os.environ.get("BOOST_TEST_NATS_URL", "nats://127.0.0.1:4222")
+    fake = FakeSlack(rate_per_second=rate, burst=max(1.0, rate * 0.1), record_params=False)
+    await fake.start()
+    settings = BoostSettings(_env_file=None, database_url=db, nats_url=nats_url, namespace=ns,  # type: ignore[call-arg]
+                             data_dir=Path(tempfile.mkdtemp()), demo=False, log_level="ERROR", log_json=True,
+                             slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.url,
+                             public_url="https://boost.example", outbox_sweep_seconds=1.0)
+    knobs = NotifierSettings(_env_file=None, send_rate=rate * pace, send_burst=1, channel_interval=1.0,  # type: ignore[call-arg]
+                             senders=senders, poll_seconds=0.2, directory_sync_daily=False)
+    nc = await nats.connect(nats_url)
+    clock = OffsetClock(NOW - datetime.now(UTC))
+    app = create_app(settings, clock, knobs)
+    result: dict[str, Any] = {}
+    try:
+        await stub_okr(nc, settings, people)
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
+            await app.state.container.runtime.bus.wait_connected(15)
+            occurrence = "reminder:weekly_check_in:2027-Q1:2027-01-11"
+            env = Envelope(id=occurrence, type="reminder.due", source="scheduler", actor_id="service:scheduler",
+                           subject_id=occurrence, scope=Scope(cycle="2027-Q1"),
+                           data={"occurrence_id": occurrence, "kind": "weekly_check_in", "cycle": "2027-Q1",
+                                 "date": "2027-01-11", "local_time": "10:00", "due_now": False})
+            started = time.monotonic()
+            await nc.jetstream().publish(settings.names.event("scheduler", "reminder.due"), env.to_json(),
+                                         headers={"Nats-Msg-Id": env.id})
+            first_post: float | None = None
+            last_report = 0.0
+            while True:
+                await asyncio.sleep(0.25)
+                if first_post is None and fake.calls:
+                    first_post = min(c.at for c in fake.calls) - started
+                counts = await statuses(app)
+                done = sum(counts[s] for s in FINAL)
+                if time.monotonic() - last_report > 10:
+                    last_report = time.monotonic()
+                    print(f"  {time.monotonic() - started:6.1f}s  {dict(counts)}  429s={fake.rejected}", flush=True)
+                if done >= people and sum(counts.values()) >= people:
+                    break
+                if time.monotonic() - started > people / rate * 3 + 120:
+                    print("  giving up: too slow", flush=True)
+                    break
+            total = time.monotonic() - started
+            counts = await statuses(app)
+        posted = Counter(c.params.get("channel") for c in fake.calls if c.method == "chat.postMessage" and c.status == 200)
+        floor = people / rate
+        result = {
+            "people": people, "rate_limit_per_s": rate, "pace": round(rate * pace, 2), "senders": senders,
+            "floor_seconds": round(floor, 2), "total_seconds": round(total, 2), "ratio": round(total / floor, 3),
+            "first_post_after_seconds": round(first_post or 0.0, 2),
+            "duplicates": sum(n - 1 for n in posted.values() if n > 1),
+            "losses": sum(1 for i in range(1, people + 1) if posted.get(slack_id(i), 0) == 0),
+            "unknowns": counts.get("unknown", 0), "failed": counts.get("failed", 0),
+            "slack_429s": fake.rejected, "statuses": dict(counts),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    finally:
+        await _drop(nc, settings, db)
+        await nc.close()
+        await fake.stop()
+    return result
+
+
+async def _drop(nc: Any, settings: BoostSettings, db: str) -> None:
+    js = nc.jetstream()
+    for info in await js.streams_info():
+        if info.config.name and info.config.name.startswith(settings.namespace + "_"):
+            await js.delete_stream(info.config.name)
+    engine = sa.create_engine(db, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{settings.names.schema('notifier')}`")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=100.0, help="the fake Slack's chat.postMessage limit, per second")
+    parser.add_argument("--pace", type=float, default=0.97, help="the notifier's pace as a share of that limit")
+    parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "notifier_bench.json")
+    args = parser.parse_args()
+    print(f"notifier bench: {args.people} people, Slack limit {args.rate}/s, pace {args.pace:.0%}", flush=True)
+    result = asyncio.run(run(args.people, args.rate, args.pace, args.senders))
+    print(json.dumps(result, indent=2))
+    verdict = result["ratio"] <= 1.1 and not (result["duplicates"] or result["losses"] or result["unknowns"])
+    print("GOAL MET" if verdict else "GOAL MISSED", "(≤ 1.1× the floor, no duplicates, losses or unknowns)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

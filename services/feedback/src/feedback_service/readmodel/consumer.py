@@ -1,0 +1,153 @@
+"""Keeping the read model current: a durable pull consumer on okr's stream, through the
+inbox (each event once, acked after commit), and a rebuild from `okr.query.*` when the
+stream no longer holds what we missed (first start after okr's events aged out, a
+consumer left behind for longer than the stream keeps events, or a new database
+behind a durable that had moved on)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from boost_bus import Bus
+from boost_bus.client import BusReplyError
+from boost_bus.inbox import claim
+from boost_bus.runtime import Runtime
+from boost_contracts.envelope import Envelope
+from boost_contracts.events import KeyResultData
+from boost_platform.logging import get_logger
+from nats.js.errors import NotFoundError
+
+from ..models import RmState, inbox
+from . import service
+from .service import CONSUMER
+
+log = get_logger("feedback.readmodel")
+INBOX_KEEP = timedelta(days=31)  # okr's stream keeps 30 days: nothing older can come again
+
+
+class ReadModel:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self.consuming = False
+
+    async def handle(self, envelope: Envelope) -> None:
+        """The consumer's handler: each event once (the inbox claim commits with the
+        change; the bus acks after). Events the read model ignores cost no transaction."""
+        if not service.wants(envelope):
+            return
+        extra = await self._inline_key_results(envelope)
+        async with self.runtime.outbox.transaction() as tx:
+            if not await claim(tx, inbox, CONSUMER, envelope.id):
+                return
+            await service.apply_event(tx, envelope)
+            for kr in extra:
+                await service.put_key_result(tx.session, kr)
+
+    async def _inline_key_results(self, envelope: Envelope) -> list[KeyResultData]:
+        """okr creates the key results written along with an objective (and those of a
+        carry-over) without a `key_result.created` each, so we ask for them. Harmless
+        once okr emits them: the versions decide. Asked before the transaction opens,
+        so no database transaction waits on the bus."""
+        if envelope.type != "objective.created" or envelope.subject_id is None:
+            return []
+        try:
+            reply = await self.runtime.bus.request(
+                self.runtime.settings.names.query("okr", "objective"),
+                {"actor_id": service.ACTOR, "id": envelope.subject_id}, timeout=5)
+        except BusReplyError as exc:
+            if exc.error.get("status") == 404:
+                return []
+            raise
+        return [KeyResultData.model_validate(kr) for kr in reply.get("key_results") or []]
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, bus: Bus) -> None:
+        """Called once NATS is connected: catch up (rebuilding if needed), then follow."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run(bus))
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def ready(self) -> bool:
+        return self.consuming
+
+    async def _run(self, bus: Bus) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self.prepare(bus)
+                await bus.consume(source="okr", durable=CONSUMER, handler=self.handle)
+                self.consuming = True
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("read model not following okr yet; retrying", error=repr(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        with contextlib.suppress(Exception):
+            await self.prune_inbox()
+
+    async def prepare(self, bus: Bus) -> bool:
+        """Rebuild from okr's queries when the stream cannot replay what we lack. True if rebuilt."""
+        names = self.runtime.settings.names
+        stream = names.stream("okr")
+        info = await bus.js.stream_info(stream)
+        first_seq = info.state.first_seq
+        try:
+            consumer: Any = await bus.js.consumer_info(stream, names.durable(CONSUMER))
+        except NotFoundError:
+            consumer = None
+        async with self.runtime.maker() as session:
+            state = await session.get(RmState, 1)
+        if consumer is None:
+            lost = first_seq > 1  # events aged out (or were purged) before we ever read them
+        else:
+            acked = consumer.ack_floor.stream_seq if consumer.ack_floor else 0
+            # A durable that moved on while our database is new, or one left behind the stream's start.
+            lost = state is None or acked + 1 < first_seq
+        if lost:
+            log.info("rebuilding the read model from okr's queries", first_seq=first_seq,
+                     durable=consumer is not None)
+            await self.rebuild(bus)
+        if state is None:
+            async with self.runtime.maker() as session, session.begin():
+                if await session.get(RmState, 1) is None:
+                    session.add(RmState(id=1, bootstrapped_at=datetime.now(UTC),
+                                        rebuilt_at=datetime.now(UTC) if lost else None))
+        return lost
+
+    async def rebuild(self, bus: Bus | None = None, *, from_scratch: bool = False) -> None:
+        """Load okr's current state (`okr.query.*`). `from_scratch` empties the read model
+        first; otherwise the snapshot is merged under the usual version rules, which is
+        safe while events keep flowing and while another replica rebuilds too (rows are
+        taken in id order under FOR UPDATE; a lost race fails, and the caller retries)."""
+        bus = bus or self.runtime.bus
+        async with self._lock:
+            snap = await service.fetch_snapshot(bus, self.runtime.settings.names)
+            async with self.runtime.outbox.transaction() as tx:
+                if from_scratch:
+                    await service.clear(tx.session)
+                await service.load_snapshot(tx.session, snap)
+                state = await tx.session.get(RmState, 1, with_for_update=True)
+                if state is None:
+                    tx.session.add(RmState(id=1, bootstrapped_at=datetime.now(UTC), rebuilt_at=datetime.now(UTC)))
+                else:
+                    state.rebuilt_at = datetime.now(UTC)
+
+    async def prune_inbox(self) -> int:
+        async with self.runtime.maker() as session, session.begin():
+            result = await session.execute(sa.delete(inbox).where(
+                inbox.c.consumer == CONSUMER, inbox.c.handled_at < datetime.now(UTC) - INBOX_KEEP))
+            return int(result.rowcount or 0)
+

@@ -1,0 +1,209 @@
+"""The read model of okr: users, teams with their members, objectives, key results and
+the org's calendar settings, kept from `okr.events.*` and rebuilt from `okr.query.*`.
+
+Ordering: objectives and key results carry `version`; an event is applied only when
+its version is ≥ the stored one, so a late or replayed event never undoes a newer
+one. okr's users, teams and org carry no version, so their events are ordered by the
+envelope's `occurred_at` the same way (good enough for one okr clock; a `version` on
+them would be better, see the report in issue 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from boost_bus import Bus, Tx
+from boost_bus.client import BusReplyError, Poison
+from boost_contracts.envelope import Envelope
+from boost_contracts.events import KeyResultData, ObjectiveData, OrgData, TeamData, UserData, parse_data
+from boost_contracts.subjects import Names
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import RmKeyResult, RmMembership, RmObjective, RmOrg, RmTeam, RmUser
+
+CONSUMER = "feedback_read_model"
+ENTITIES = frozenset({"user", "team", "objective", "key_result", "org"})
+ACTOR = "service:feedback"
+# A snapshot is stamped a little before it was asked for: events from just before it
+# are replayed over it (in stream order they converge), none from after it is lost.
+SNAPSHOT_MARGIN = timedelta(seconds=5)
+
+
+def wants(envelope: Envelope) -> bool:
+    return envelope.source == "okr" and envelope.entity in ENTITIES
+
+
+# ---------------------------------------------------------------------------- one entity at a time
+
+
+async def put_user(session: AsyncSession, data: UserData, seen_at: datetime, *, gone: bool = False) -> None:
+    row = await session.get(RmUser, data.id, with_for_update=True)
+    if row is None:
+        row = RmUser(id=data.id, seen_at=seen_at)
+        session.add(row)
+    elif seen_at < row.seen_at:
+        return
+    row.email, row.name, row.role = data.email, data.name, data.role
+    row.active = data.active and not gone
+    row.seen_at = seen_at
+
+
+async def put_team(session: AsyncSession, data: TeamData, seen_at: datetime, *, gone: bool = False) -> None:
+    row = await session.get(RmTeam, data.id, with_for_update=True)
+    if row is None:
+        row = RmTeam(id=data.id, seen_at=seen_at)
+        session.add(row)
+    elif seen_at < row.seen_at:
+        return
+    row.name, row.parent_id, row.deleted, row.seen_at = data.name, data.parent_id, gone, seen_at
+    await session.execute(sa.delete(RmMembership).where(RmMembership.team_id == data.id))
+    if not gone:
+        members = {m.user_id: m.role for m in data.members}
+        if members:
+            await session.execute(sa.insert(RmMembership), [
+                {"team_id": data.id, "user_id": uid, "role": role} for uid, role in members.items()])
+
+
+async def put_objective(session: AsyncSession, data: ObjectiveData, *, gone: bool | None = None) -> None:
+    row = await session.get(RmObjective, data.id, with_for_update=True)
+    if row is None:
+        row = RmObjective(id=data.id, version=data.version)
+        session.add(row)
+    elif data.version < row.version:
+        return
+    row.cycle, row.team_id, row.owner_id = data.cycle, data.team_id, data.owner_id
+    row.title, row.status, row.version = data.title, data.status, data.version
+    row.deleted = data.deleted if gone is None else gone
+
+
+async def put_key_result(session: AsyncSession, data: KeyResultData, *, gone: bool | None = None) -> None:
+    row = await session.get(RmKeyResult, data.id, with_for_update=True)
+    if row is None:
+        row = RmKeyResult(id=data.id, version=data.version)
+        session.add(row)
+    elif data.version < row.version:
+        return
+    row.objective_id, row.owner_id, row.title, row.version = data.objective_id, data.owner_id, data.title, data.version
+    row.deleted = data.deleted if gone is None else gone
+
+
+async def put_org(session: AsyncSession, data: OrgData, seen_at: datetime) -> None:
+    row = await session.get(RmOrg, 1, with_for_update=True)
+    if row is None:
+        row = RmOrg(id=1, seen_at=seen_at)
+        session.add(row)
+    elif seen_at < row.seen_at:
+        return
+    row.timezone, row.fiscal_year_start_month, row.seen_at = data.timezone, data.fiscal_year_start_month, seen_at
+
+
+async def apply_event(tx: Tx, envelope: Envelope) -> None:
+    """One okr event into the read model (called once per event id, through the inbox)."""
+    if not wants(envelope):
+        return
+    try:
+        data = parse_data(envelope)
+    except (ValidationError, KeyError) as exc:
+        raise Poison(f"{envelope.type} does not carry what the contract says: {exc}") from exc
+    session, at, action = tx.session, envelope.occurred_at, envelope.action
+    if isinstance(data, UserData):
+        await put_user(session, data, at, gone=action == "deleted")
+    elif isinstance(data, TeamData):
+        await put_team(session, data, at, gone=action == "deleted")
+    elif isinstance(data, ObjectiveData):
+        await put_objective(session, data, gone=True if action == "deleted" else None)
+    elif isinstance(data, KeyResultData):
+        await put_key_result(session, data, gone=True if action == "deleted" else None)
+    elif isinstance(data, OrgData):
+        await put_org(session, data, at)
+
+
+# ---------------------------------------------------------------------------- rebuild from okr.query.*
+
+
+@dataclass
+class Snapshot:
+    taken_at: datetime
+    users: list[dict[str, Any]] = field(default_factory=list)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    objectives: list[dict[str, Any]] = field(default_factory=list)  # each with its live key_results
+    org: dict[str, Any] | None = None
+
+
+async def fetch_snapshot(bus: Bus, names: Names, page: int = 500) -> Snapshot:
+    """Everything the read model holds, asked of okr as `service:feedback`."""
+    snap = Snapshot(taken_at=datetime.now(UTC) - SNAPSHOT_MARGIN)
+    who = {"actor_id": ACTOR}
+    snap.users = list(await bus.request(names.query("okr", "users"), who, timeout=10))
+    snap.teams = list(await bus.request(names.query("okr", "teams"), who, timeout=10))
+    after = 0
+    while True:
+        reply = await bus.request(names.query("okr", "objectives"), {**who, "after": after, "limit": page}, timeout=10)
+        snap.objectives.extend(reply["items"])
+        if not reply.get("next"):
+            break
+        after = int(reply["next"])
+    try:
+        snap.org = await bus.request(names.query("okr", "org"), who, timeout=5)
+    except BusReplyError:
+        # okr grants `org` to the scheduler only; until feedback has it too, keep what
+        # org events taught us (or the defaults).
+        snap.org = None
+    return snap
+
+
+async def clear(session: AsyncSession) -> None:
+    for model in (RmMembership, RmKeyResult, RmObjective, RmTeam, RmUser, RmOrg):
+        await session.execute(sa.delete(model))
+
+
+async def load_snapshot(session: AsyncSession, snap: Snapshot) -> None:
+    """Merge a snapshot under the same ordering rules as events (safe while events flow).
+    Key results that okr no longer lists under a listed objective were deleted."""
+    at = snap.taken_at
+    for user in snap.users:
+        await put_user(session, UserData.model_validate(user), at)
+    for team in snap.teams:
+        await put_team(session, TeamData.model_validate(team), at)
+    for obj in snap.objectives:
+        await put_objective(session, ObjectiveData.model_validate(obj))
+        live = []
+        for kr in obj.get("key_results") or []:
+            data = KeyResultData.model_validate(kr)
+            live.append(data.id)
+            await put_key_result(session, data)
+        gone = sa.update(RmKeyResult).where(RmKeyResult.objective_id == obj["id"], RmKeyResult.deleted.is_(False))
+        if live:
+            gone = gone.where(RmKeyResult.id.not_in(live))
+        await session.execute(gone.values(deleted=True))
+    if snap.org is not None:
+        await put_org(session, OrgData.model_validate(snap.org), at)
+
+
+# ---------------------------------------------------------------------------- reading it
+
+
+async def dump(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    """The read model's content, without bookkeeping (watermarks) and without key
+    results deleted in okr (a rebuild from okr's queries cannot know those): what a
+    rebuilt read model must equal."""
+
+    async def rows(stmt: Any) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in (await session.execute(stmt)).all()]
+
+    return {
+        "users": await rows(sa.select(RmUser.id, RmUser.email, RmUser.name, RmUser.role, RmUser.active)
+                            .order_by(RmUser.id)),
+        "teams": await rows(sa.select(RmTeam.id, RmTeam.name, RmTeam.parent_id, RmTeam.deleted).order_by(RmTeam.id)),
+        "memberships": await rows(sa.select(RmMembership.team_id, RmMembership.user_id, RmMembership.role)
+                                  .order_by(RmMembership.team_id, RmMembership.user_id)),
+        "objectives": await rows(sa.select(RmObjective.id, RmObjective.cycle, RmObjective.team_id, RmObjective.owner_id,
+                                           RmObjective.title, RmObjective.status, RmObjective.deleted,
+                                           RmObjective.version).order_by(RmObjective.id)),
+        "key_results": await rows(sa.select(RmKeyResult.id, RmKeyResult.objective_id, RmKeyResult.owner_id,
+                                            RmKeyResult.title, RmKeyResult.version)
+                                  .where(RmKeyResult.deleted.is_(False)).order_by(RmKeyResult.id)),
+    }
