@@ -138,12 +138,3 @@ async def stack(make_settings: Callable[..., Any], request: pytest.FixtureReques
             s = Stack(okr, fb)
             await s.settle()
             yield s
-        await stop_okr_relay(okr_client)
-
-
-async def stop_okr_relay(okr_client: httpx.AsyncClient) -> None:
-    """okr's outbox relay can swallow its cancellation at shutdown (Python 3.11's
-    wait_for; see feedback_service.bootstrap.stop_relay) and hang the test for 30 s."""
-    from feedback_service.bootstrap import stop_relay
-
-    await stop_relay(okr_client.boost_app.state.container.runtime.outbox)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .conftest import NOW, Stack, feedback_app, seeded_okr, settle, stop_okr_relay, until
+from .conftest import NOW, Stack, feedback_app, seeded_okr, settle, until
 
 
 async def dump(container: Any) -> dict[str, Any]:
@@ -143,4 +143,3 @@ async def test_first_start_after_the_stream_lost_its_start_rebuilds_from_okr(mak
             r = await fb.post(f"/api/feedback/threads/objective:{later['id']}/messages", json={"body": "hi"},
                               headers=headers)
             assert r.status_code == 201, r.text
-        await stop_okr_relay(okr_client)

@@ -21,6 +21,9 @@ class FakeBus:
         self.sent: list[tuple[str, dict[str, Any]]] = []
         self.reconnect_hooks: list[Any] = []
 
+    def on_reconnect(self, hook: Any) -> None:
+        self.reconnect_hooks.append(hook)
+
     async def request(self, subject: str, body: dict[str, Any], timeout: float = 5) -> Any:
         self.sent.append((subject, body))
         if isinstance(self.answer, BaseException):

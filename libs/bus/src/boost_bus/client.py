@@ -58,6 +58,8 @@ class Bus:
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._setups: list[Setup] = []
+        self._reconnect_hooks: list[Callable[[], Awaitable[None]]] = []
+        self._pull_subs: list[Any] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._connected = asyncio.Event()
         self._closing = False
@@ -66,6 +68,11 @@ class Bus:
     def on_connect(self, setup: Setup) -> None:
         """Run `setup(bus)` once the first connection is made (streams, responders, consumers)."""
         self._setups.append(setup)
+
+    def on_reconnect(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook()` each time the connection comes back (core subscriptions missed
+        whatever was published meanwhile)."""
+        self._reconnect_hooks.append(hook)
 
     async def start(self, wait: float = 3.0) -> None:
         """Connect in the background; wait up to `wait` seconds for the first connection."""
@@ -101,10 +108,14 @@ class Bus:
         if self._closing or self._nc is None:
             return
         self._js = self._nc.jetstream(timeout=5)
+        done = 0
         while not self._closing:
             try:
-                for setup in self._setups:
-                    await setup(self)
+                # Each setup runs once: a failure retries from the one that failed, so
+                # nothing subscribes twice.
+                while done < len(self._setups):
+                    await self._setups[done](self)
+                    done += 1
                 break
             except Exception as exc:
                 log.warning("bus setup failed; retrying", error=repr(exc))
@@ -120,6 +131,11 @@ class Bus:
 
     async def _on_reconnect(self) -> None:
         log.info("nats reconnected")
+        for hook in self._reconnect_hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("reconnect hook failed")
 
     async def close(self) -> None:
         self._closing = True
@@ -128,6 +144,12 @@ class Bus:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # A pull request still open delivers into a queue nobody reads any more, and
+        # drain would wait its whole timeout for it: unsubscribe the pull inboxes first
+        # (the durable consumers stay on the server).
+        for sub in self._pull_subs:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
         if self._nc is not None and not self._nc.is_closed:
             with contextlib.suppress(Exception):
                 await self._nc.drain()
@@ -198,11 +220,22 @@ class Bus:
             raise BusReplyError(reply["error"])
         return reply
 
-    async def serve(self, subject: str, handler: Responder, queue: str | None = None) -> None:
-        """Answer requests on `subject` in a queue group; Problems become `{error}` replies."""
-        label = self.names.unprefix(subject)
+    async def serve(self, subject: str, handler: Responder, queue: str | None = None, concurrency: int = 64) -> None:
+        """Answer requests on `subject` in a queue group; Problems become `{error}` replies.
 
-        async def _cb(msg: Msg) -> None:
+        nats-py runs a subscription's callbacks one at a time, so each request runs as its
+        own task (at most `concurrency` at once per subject): one slow answer never
+        queues the others behind it."""
+        label = self.names.unprefix(subject)
+        slots = asyncio.Semaphore(concurrency)
+
+        async def _dispatch(msg: Msg) -> None:
+            await slots.acquire()
+            task = asyncio.ensure_future(_answer(msg))
+            self._tasks.add(task)
+            task.add_done_callback(lambda t: (self._tasks.discard(t), slots.release()))
+
+        async def _answer(msg: Msg) -> None:
             started = time.perf_counter()
             outcome = "ok"
             trace_id = parse_traceparent((msg.headers or {}).get("traceparent")) or new_trace_id()
@@ -234,7 +267,7 @@ class Bus:
             structlog.contextvars.unbind_contextvars("trace_id")
             current_trace.reset(token)
 
-        await self.nc.subscribe(subject, queue=queue or self.service, cb=_cb)
+        await self.nc.subscribe(subject, queue=queue or self.service, cb=_dispatch)
 
     # ------------------------------------------------------------------ consumers
     async def consume(
@@ -263,7 +296,9 @@ class Bus:
             filter_subject=subject,
         )
         async def subscribe() -> Any:
-            return await self.js.pull_subscribe(subject, durable=durable_name, stream=stream, config=config)
+            sub = await self.js.pull_subscribe(subject, durable=durable_name, stream=stream, config=config)
+            self._pull_subs.append(sub)
+            return sub
 
         sub = await subscribe()
         self._spawn(self._consume_loop(sub, subscribe, durable, handler, batch))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +55,10 @@ class Tx:
     session: AsyncSession
     events: list[Envelope] = field(default_factory=list)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    # Run last, just before COMMIT: the place for writes that take a hot lock, so it is
+    # held for as short a time as possible.
+    before_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, envelope: Envelope) -> Envelope:
         self.events.append(envelope)
@@ -79,6 +83,7 @@ class Outbox:
         self.sweep_seconds = sweep_seconds
         self._fresh: asyncio.Queue[list[_Row]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     # ------------------------------------------------------------------ writing
     @contextlib.asynccontextmanager
@@ -88,6 +93,8 @@ class Outbox:
             async with session.begin():
                 tx = Tx(session)
                 yield tx
+                for hook in tx.before_commit:
+                    await hook()
                 if tx.events:
                     now = datetime.now(UTC)
                     rows = [
@@ -108,11 +115,14 @@ class Outbox:
             self._task = asyncio.ensure_future(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        # Keep cancelling until the relay ends: on Python 3.11 asyncio.wait_for (here and
+        # inside nats-py) can swallow a cancel that lands as its inner future completes.
+        self._stopping = True
+        task = self._task
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=0.1)
+        self._task = None
         # One last attempt to publish what committed just before shutdown.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._drain_fresh(), 2)
@@ -127,7 +137,7 @@ class Outbox:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         last_sweep = 0.0
-        while True:
+        while not self._stopping:
             try:
                 timeout = max(0.0, self.sweep_seconds - (loop.time() - last_sweep))
                 try:

@@ -76,31 +76,31 @@ async def open_runtime(
     )
 
 
-async def follow_sessions(runtime: Runtime) -> None:
+async def follow_sessions(bus: Bus, verifier: TokenVerifier) -> None:
     """Keep the verifier's keys and deny list current: keys and active revocations
     from okr (`okr.query.jwks`), then every `okr.events.session.revoked` as it happens.
     Registered with `bus.on_connect` by every service except okr."""
-    names = runtime.settings.names
+    names = bus.names
 
     async def _revoked(msg: Msg) -> None:
         with contextlib.suppress(Exception):
             data: dict[str, Any] = json.loads(msg.data)["data"]
-            runtime.verifier.revoke(data["jti"], int(data["exp"]))
+            verifier.revoke(data["jti"], int(data["exp"]))
 
-    await runtime.bus.subscribe(names.event("okr", "session.revoked"), _revoked)
+    await bus.subscribe(names.event("okr", "session.revoked"), _revoked)
 
     async def _load() -> None:
         delay = 0.2
         while True:
             try:
-                reply = await runtime.bus.request(names.query("okr", "jwks"), {}, timeout=2)
-                runtime.verifier.load_jwks(reply["jwks"])
+                reply = await bus.request(names.query("okr", "jwks"), {}, timeout=2)
+                verifier.load_jwks(reply["jwks"])
                 for item in reply.get("revoked", []):
-                    runtime.verifier.revoke(item["jti"], int(item["exp"]))
+                    verifier.revoke(item["jti"], int(item["exp"]))
                 return
             except Exception as exc:
                 log.info("waiting for okr's signing keys", error=repr(exc))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2)
 
-    runtime.bus._spawn(_load())
+    bus._spawn(_load())

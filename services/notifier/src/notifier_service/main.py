@@ -5,32 +5,40 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
+from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
+from fastapi import FastAPI
 
 from .bootstrap import bootstrap
+from .deliveries import views as delivery_views
+from .directory import views as directory_views
+from .settings import NotifierSettings
+from .slack import views as slack_views
 
 
-def create_app(settings: BoostSettings | None = None) -> FastAPI:
+def create_app(settings: BoostSettings | None = None, clock: Clock | None = None,
+               knobs: NotifierSettings | None = None) -> FastAPI:
     settings = settings or BoostSettings()
     configure_logging("notifier", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings)
+        container = await bootstrap(settings, clock, knobs)
         runtime = container.runtime
         app.state.container = container
         app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready}
         app.state.required_checks = {"database"}
         runtime.outbox.start()
         await runtime.bus.start()
+        await container.start()
         try:
             yield
         finally:
             await container.close()
 
     app = create_service_app("notifier", lifespan=lifespan, title="Boost Notifier")
+    for module in (delivery_views, directory_views, slack_views):
+        app.include_router(module.router)
     return app

@@ -18,7 +18,7 @@ from .models import KeyResult, Membership, Objective, Team, User
 SERVICE_GRANTS: dict[str, set[str]] = {
     "service:notifier": {"upsert_users", "reminder_targets", "read"},
     "service:scheduler": {"org", "read"},
-    "service:feedback": {"read"},
+    "service:feedback": {"read", "org"},
     "service:realtime": {"read"},
 }
 

@@ -73,7 +73,7 @@ class Handlers:
                 cal = await calendar(tx.session, self.c.runtime.clock)
                 if cmd.entity == "objective":
                     result = await objectives.update_objective(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version,
-                                                               cmd.base, cmd.op_id)
+                                                               cmd.base, cmd.op_id, with_body=False)
                 elif cmd.entity == "key_result":
                     result = await objectives.update_kr(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version,
                                                         cmd.base, cmd.op_id)

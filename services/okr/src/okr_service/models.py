@@ -8,8 +8,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from boost_bus import inbox_table, outbox_table
-from boost_platform.db import Base, LongText, UTCDateTime
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from boost_platform.db import NAMING, LongText, UTCDateTime
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """okr's own metadata (each service has its own, so several can share a process)."""
+
+    metadata = sa.MetaData(naming_convention=NAMING)
+
 
 metadata = Base.metadata
 outbox = outbox_table(metadata)

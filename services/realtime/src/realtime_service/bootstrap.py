@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
 
 from boost_bus import Bus
 from boost_bus.runtime import follow_sessions
@@ -16,40 +15,14 @@ from boost_platform.settings import BoostSettings
 
 from .settings import RealtimeSettings
 
-if TYPE_CHECKING:
-    from boost_bus.runtime import Runtime
-
 Hook = Callable[[], Awaitable[None]]
-
-
-class RealtimeBus(Bus):
-    """The shared Bus, plus a hook when NATS comes back: core subscriptions miss what was
-    published while we were cut off, so the sockets are told to resync."""
-
-    def __init__(self, url: str, settings: BoostSettings) -> None:
-        super().__init__(url, settings.names, "realtime")
-        self.reconnect_hooks: list[Hook] = []
-
-    async def _on_reconnect(self) -> None:
-        await super()._on_reconnect()
-        for hook in self.reconnect_hooks:
-            await hook()
-
-
-@dataclass
-class _SessionFollower:
-    """The three parts of a Runtime that `follow_sessions` uses (realtime has no DB)."""
-
-    settings: BoostSettings
-    bus: Bus
-    verifier: TokenVerifier
 
 
 @dataclass
 class Container:
     settings: BoostSettings
     options: RealtimeSettings
-    bus: RealtimeBus
+    bus: Bus
     verifier: TokenVerifier
     clock: Clock
     closers: list[Hook] = field(default_factory=list)
@@ -68,10 +41,8 @@ class Container:
 
 def bootstrap(settings: BoostSettings, options: RealtimeSettings | None = None, clock: Clock | None = None) -> Container:
     options = options or RealtimeSettings()
-    bus = RealtimeBus(settings.nats_server_url(), settings)
+    bus = Bus(settings.nats_server_url(), settings.names, "realtime")
     verifier = TokenVerifier()
-    follower = _SessionFollower(settings, bus, verifier)
-    # follow_sessions only reads .settings, .bus and .verifier (a Runtime without a DB would remove this shim).
-    bus.on_connect(lambda _bus: follow_sessions(cast("Runtime", follower)))
+    bus.on_connect(lambda _bus: follow_sessions(bus, verifier))
     return Container(settings=settings, options=options, bus=bus, verifier=verifier,
                      clock=clock or make_clock(settings.now, settings.data_dir))

@@ -148,7 +148,7 @@ class Hub:
             await bus.subscribe(names.presence(), self._on_heartbeat)
 
         bus.on_connect(subscribe)
-        bus.reconnect_hooks.append(self._on_bus_back)
+        bus.on_reconnect(self._on_bus_back)
         self._spawn(self._sweep())
 
     async def stop(self) -> None:

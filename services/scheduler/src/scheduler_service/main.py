@@ -5,32 +5,37 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-
+from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
+from fastapi import FastAPI
 
 from .bootstrap import bootstrap
+from .reminders import views as reminder_views
+from .settings import SchedulerSettings
 
 
-def create_app(settings: BoostSettings | None = None) -> FastAPI:
+def create_app(settings: BoostSettings | None = None, clock: Clock | None = None,
+               knobs: SchedulerSettings | None = None) -> FastAPI:
     settings = settings or BoostSettings()
     configure_logging("scheduler", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings)
+        container = await bootstrap(settings, clock, knobs)
         runtime = container.runtime
         app.state.container = container
         app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready}
         app.state.required_checks = {"database"}
         runtime.outbox.start()
         await runtime.bus.start()
+        container.leader.start()
         try:
             yield
         finally:
             await container.close()
 
     app = create_service_app("scheduler", lifespan=lifespan, title="Boost Scheduler")
+    app.include_router(reminder_views.router)
     return app

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Actor
 from ..models import Membership, Team, User
-from ..org.service import bump_revision, check_timezone
+from ..org.service import check_timezone, stamp
 from ..serialize import team_data, user_data
 
 USER_ADMIN_FIELDS = {"name", "email", "avatar_url", "slack_user_id", "role", "active"}
@@ -30,7 +30,7 @@ def emit_user(tx: Tx, user: User, action: str, actor_id: int | str | None, chang
 async def emit_team(tx: Tx, team: Team, action: str, actor_id: int | str | None, changes: list[str] | None = None) -> None:
     await tx.session.refresh(team, ["memberships"])
     tx.emit(make_event("okr", f"team.{action}", team_data(team), actor_id=actor_id, changes=changes or []))
-    await bump_revision(tx, "*")
+    stamp(tx, "*")
 
 
 def normalise_email(email: str) -> str:
@@ -114,7 +114,7 @@ async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any
     if changed:
         await tx.session.flush()
         emit_user(tx, user, "updated", actor.user_id, changed)
-        await bump_revision(tx, "*")
+        stamp(tx, "*")
     return user
 
 
@@ -359,7 +359,7 @@ async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactiv
                 emit_user(tx, user, "updated", actor.label, ["active"])
                 deactivated += 1
     if created or updated or deactivated:
-        await bump_revision(tx, "*")
+        stamp(tx, "*")
     return {"created": created, "updated": updated, "deactivated": deactivated}
 
 

@@ -20,7 +20,7 @@ from ..calendar import Calendar
 from ..domain.merge import merge_text
 from ..domain.progress import Moment
 from ..models import CheckIn, History, KeyResult, MilestoneItem, Objective, Team, User
-from ..org.service import bump_revision
+from ..org.service import stamp
 from ..serialize import check_in_json, kr_data, objective_data, objective_json
 
 OBJECTIVE_FIELDS = {"title", "description", "owner_id", "parent_id"}
@@ -138,7 +138,7 @@ async def emit_objective(tx: Tx, cal: Calendar, obj: Objective, action: str, act
     data = objective_data(obj, krs, moment)
     tx.emit(make_event("okr", f"objective.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
-    obj.rev = await bump_revision(tx, obj.cycle)
+    stamp(tx, obj.cycle, objective_id=obj.id)
 
 
 async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: str, actor: Actor, changes: list[str],
@@ -146,7 +146,7 @@ async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: 
     data = await kr_view(tx.session, cal, kr, obj)
     tx.emit(make_event("okr", f"key_result.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
-    kr.rev = await bump_revision(tx, obj.cycle)
+    stamp(tx, obj.cycle, kr_id=kr.id)
     return data
 
 
@@ -229,9 +229,10 @@ def check_kr_shape(kind: str, start: float, target: float, weight: float) -> Non
 
 
 def apply_fields(entity: Objective | KeyResult, changes: dict[str, Any], version: int, base: dict[str, str] | None,
-                 text_fields: set[str], current: dict[str, Any]) -> tuple[dict[str, tuple[Any, Any]], dict[str, str]]:
+                 text_fields: set[str]) -> tuple[dict[str, tuple[Any, Any]], dict[str, str], list[str]]:
     """Per-field optimistic concurrency: a field changed after `version` conflicts,
-    unless it is text with a `base`, which is merged. Returns (applied, merged)."""
+    unless it is text with a `base`, which is merged. Returns (applied, merged, conflicts);
+    nothing is applied when there are conflicts."""
     conflicts: list[str] = []
     merged: dict[str, str] = {}
     values = dict(changes)
@@ -245,8 +246,7 @@ def apply_fields(entity: Objective | KeyResult, changes: dict[str, Any], version
         else:
             conflicts.append(name)
     if conflicts:
-        raise Problem(409, f"Someone changed {', '.join(sorted(conflicts))} after you loaded it.",
-                      title="Edit conflict", current=current)
+        return {}, merged, conflicts
     applied: dict[str, tuple[Any, Any]] = {}
     for name, value in values.items():
         if name == "items":
@@ -254,7 +254,12 @@ def apply_fields(entity: Objective | KeyResult, changes: dict[str, Any], version
         before = getattr(entity, name)
         if before != value:
             applied[name] = (before, value)
-    return applied, merged
+    return applied, merged, []
+
+
+def conflict(conflicts: list[str], current: dict[str, Any]) -> Problem:
+    return Problem(409, f"Someone changed {', '.join(sorted(conflicts))} after you loaded it.",
+                   title="Edit conflict", current=current)
 
 
 def _bump(entity: Objective | KeyResult, fields: Iterable[str]) -> None:
@@ -311,7 +316,8 @@ async def create_objective(tx: Tx, actor: Actor, cal: Calendar, body: dict[str, 
 
 
 async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, changes: dict[str, Any],
-                           version: int, base: dict[str, str] | None = None, op_id: str | None = None) -> EditResult:
+                           version: int, base: dict[str, str] | None = None, op_id: str | None = None,
+                           with_body: bool = True) -> EditResult:
     unknown = set(changes) - OBJECTIVE_FIELDS
     if unknown:
         raise invalid(f"can't change {', '.join(sorted(unknown))} here", sorted(unknown)[0])
@@ -325,8 +331,9 @@ async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
             raise invalid("must be text", "description")
         if len(changes["description"]) > 5000:
             raise invalid("at most 5,000 characters", "description")
-    current = await objective_view(tx.session, cal, obj)
-    applied, merged = apply_fields(obj, changes, version, base, OBJECTIVE_TEXT, current)
+    applied, merged, conflicts = apply_fields(obj, changes, version, base, OBJECTIVE_TEXT)
+    if conflicts:
+        raise conflict(conflicts, await objective_view(tx.session, cal, obj))
     if "title" in merged:
         check_title(merged["title"])
     if "description" in merged and len(merged["description"]) > 5000:
@@ -336,7 +343,8 @@ async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
     if "parent_id" in applied:
         await check_parent(tx.session, obj.id, obj.cycle, obj.team_id, changes["parent_id"])
     if not applied:
-        return EditResult(version=obj.version, merged=merged, body=current)
+        return EditResult(version=obj.version, merged=merged,
+                          body=await objective_view(tx.session, cal, obj) if with_body else {})
     for name, (_, after) in applied.items():
         setattr(obj, name, after)
     _bump(obj, applied)
@@ -349,7 +357,8 @@ async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
         changed += await _structural(tx, cal, obj, actor, now)
     await tx.session.flush()
     await emit_objective(tx, cal, obj, "updated", actor, changed, op_id)
-    return EditResult(version=obj.version, merged=merged, body=await objective_view(tx.session, cal, obj))
+    return EditResult(version=obj.version, merged=merged,
+                      body=await objective_view(tx.session, cal, obj) if with_body else {})
 
 
 async def delete_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: int) -> None:
@@ -559,8 +568,9 @@ async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: di
         check_title(changes["title"])
     if "unit" in changes and (not isinstance(changes["unit"], str) or len(changes["unit"]) > 32):
         raise invalid("a unit of at most 32 characters", "unit")
-    current = (await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json")
-    applied, merged = apply_fields(kr, changes, version, base, KR_TEXT, current)
+    applied, merged, conflicts = apply_fields(kr, changes, version, base, KR_TEXT)
+    if conflicts:
+        raise conflict(conflicts, (await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))
     if "owner_id" in applied:
         await check_owner(tx.session, changes["owner_id"])
     for name, (_, after) in applied.items():
@@ -579,7 +589,8 @@ async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: di
     if "title" in merged:
         check_title(merged["title"])
     if not applied:
-        return EditResult(version=kr.version, merged=merged, body=current)
+        return EditResult(version=kr.version, merged=merged,
+                          body=(await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))
     _bump(kr, applied)
     record(tx, obj.id, "key_result", kr.id, "updated", actor, cal.now,
            [{"field": k, "before": b, "after": a} for k, (b, a) in applied.items()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,9 +30,21 @@ async def get_org(session: AsyncSession) -> Org:
     return org
 
 
+# The org's timezone and fiscal month, per database, for a few seconds: every request
+# needs them and they change once in a blue moon (this process's own changes clear it).
+_CALENDAR_TTL = 5.0
+_calendar_cache: dict[int, tuple[float, str, int]] = {}
+
+
 async def calendar(session: AsyncSession, clock: Clock) -> Calendar:
-    org = await get_org(session)
-    return Calendar(org.timezone, org.fiscal_year_start_month, clock.now())
+    key = id(session.bind)
+    cached = _calendar_cache.get(key)
+    now = time.monotonic()
+    if cached is None or cached[0] < now:
+        org = await get_org(session)
+        cached = (now + _CALENDAR_TTL, org.timezone, org.fiscal_year_start_month)
+        _calendar_cache[key] = cached
+    return Calendar(cached[1], cached[2], clock.now())
 
 
 def org_data(org: Org) -> OrgData:
@@ -89,6 +102,7 @@ async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any]) -> Org:
     if changed:
         org.version += 1
         tx.emit(make_event("okr", "org.updated", org_data(org), actor_id=actor.user_id, changes=changed))
+        _calendar_cache.clear()
     return org
 
 
@@ -120,6 +134,33 @@ async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
         elif user.role != "admin":
             user.role = "admin"
             emit_user(tx, user, "updated", "service:okr", ["role"])
+
+
+def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None) -> None:
+    """Mark rows of a cycle as changed by this transaction. The cycle's revision is bumped
+    and the rows stamped with it just before COMMIT, once per transaction, so the lock
+    on the revision row is held only for the last statements."""
+    from ..models import KeyResult, Objective
+
+    pending: dict[str, tuple[set[int], set[int]]] = tx.state.setdefault("stamps", {})
+    if cycle not in pending:
+        pending[cycle] = (set(), set())
+
+        async def apply() -> None:
+            objectives, krs = pending[cycle]
+            rev = await bump_revision(tx, cycle)
+            if objectives:
+                await tx.session.execute(sa.update(Objective).where(Objective.id.in_(objectives)).values(rev=rev)
+                                         .execution_options(synchronize_session=False))
+            if krs:
+                await tx.session.execute(sa.update(KeyResult).where(KeyResult.id.in_(krs)).values(rev=rev)
+                                         .execution_options(synchronize_session=False))
+
+        tx.before_commit.append(apply)
+    if objective_id is not None:
+        pending[cycle][0].add(objective_id)
+    if kr_id is not None:
+        pending[cycle][1].add(kr_id)
 
 
 async def bump_revision(tx: Tx, cycle: str) -> int:

@@ -1,0 +1,249 @@
+"""Who hears what, and when: reminder occurrences and domain events become delivery plans.
+
+okr decides who hears a reminder kind (`okr.query.reminder_targets`); the notifier asks it
+for the few facts each message shows (KRs with progress, team names and progress, the
+objective under approval). Each person's row is due at the kind's local time in their own
+timezone (the org's when they have none); muted kinds are skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from boost_contracts.envelope import Envelope
+from boost_contracts.events import FeedbackData, MentionData, ObjectiveData, ReminderDueData
+from boost_platform.logging import get_logger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..messages import links
+from ..messages.render import render
+from ..models import Activity
+from ..okr import Okr
+from .store import Plan, local_due, zone
+
+log = get_logger("notifier.planner")
+
+# A reminder row whose local time passed this long ago (a stream replayed from far back) is dropped.
+STALE_REMINDER = timedelta(hours=18)
+
+
+def kr_brief(kr: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "title", "kind", "current", "target", "start", "unit", "progress", "health", "confidence")
+    return {k: kr.get(k) for k in keep}
+
+
+def team_order(team_ids: Iterable[int], teams: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A person's teams, most specific first (the company, the root team, last)."""
+    known = [teams[t] for t in team_ids if t in teams]
+    return sorted(known, key=lambda t: (t.get("parent_id") is None, t["id"]))
+
+
+class Planner:
+    def __init__(self, okr: Okr, maker: async_sessionmaker[AsyncSession], *, public_url: str, can_send: bool,
+                 default_locale: str, default_timezone: str) -> None:
+        self.okr = okr
+        self.maker = maker
+        self.public_url = public_url
+        self.can_send = can_send
+        self.default_locale = default_locale
+        self.default_timezone = default_timezone
+
+    def _plan(self, *, key: str, occurrence_id: str, kind: str, target: dict[str, Any], due_at: datetime,
+              ctx: dict[str, Any], team_id: int | None = None, objective_id: int | None = None) -> Plan:
+        locale = target.get("locale") if target.get("locale") in ("ko", "en") else self.default_locale
+        ctx = {**ctx, "key": key}
+        message = render(kind, locale, self.public_url, ctx)
+        return Plan(key=key, occurrence_id=occurrence_id, kind=kind, message=message, due_at=due_at,
+                    user_id=target.get("user_id"), team_id=team_id, objective_id=objective_id,
+                    channel=target.get("slack_user_id"), locale=locale, timezone=target.get("timezone"), context=ctx)
+
+    # ------------------------------------------------------------------ reminders
+    async def reminder(self, data: ReminderDueData, now: datetime, due_now: bool) -> list[Plan]:
+        if data.kind == "team_digest":
+            return await self.digest(data, now)
+        teams = {t["id"]: t for t in await self.okr.teams()}
+        plans: list[Plan] = []
+        objectives: dict[int, dict[str, Any]] | None = None
+        dashboards: dict[int, dict[str, Any]] = {}
+        async for page in self.okr.targets(data.kind, data.cycle):
+            page = [t for t in page if not t.get("muted")]
+            krs: dict[int, dict[str, Any]] = {}
+            if data.kind == "weekly_check_in":
+                wanted = sorted({i for t in page for i in t.get("key_result_ids", [])[:5]})
+                krs = await self.okr.key_results_by_id(wanted, data.cycle) if wanted else {}
+            if data.kind == "approval_due" and objectives is None:
+                objectives = await self._objectives(data.cycle)
+            for target in page:
+                due = now if due_now else local_due(data.date, data.local_time, zone(target.get("timezone"),
+                                                                                     self.default_timezone))
+                if now - due > STALE_REMINDER:
+                    continue
+                due = max(due, now)
+                mine = team_order(target.get("team_ids", []), teams)
+                ctx: dict[str, Any] = {"cycle": data.cycle, "local_time": data.local_time,
+                                       "teams": [{"id": t["id"], "name": t["name"]} for t in mine]}
+                team_id = mine[0]["id"] if mine else None
+                if data.kind == "weekly_check_in":
+                    ids = list(target.get("key_result_ids", []))
+                    ctx.update(count=len(ids), kr_ids=ids[:5], krs=[kr_brief(krs[i]) for i in ids[:5] if i in krs])
+                elif data.kind == "approval_due":
+                    objs = [objectives[i] for i in target.get("objective_ids", []) if objectives and i in objectives]
+                    if objs and mine:
+                        # The team with pending objectives first.
+                        pending_team = objs[0]["team_id"]
+                        ctx["teams"] = sorted(ctx["teams"], key=lambda t: t["id"] != pending_team)
+                        team_id = ctx["teams"][0]["id"]
+                    ctx.update(count=len(target.get("objective_ids", [])),
+                               objectives=[{"id": o["id"], "title": o["title"]} for o in objs[:5]])
+                elif data.kind == "review_mid_quarter" and team_id is not None:
+                    if team_id not in dashboards:
+                        dashboards[team_id] = await self.okr.dashboard(data.cycle, team_id)
+                    ctx["teams"] = [self._team_progress(dashboards[team_id], team_id, teams)]
+                plans.append(self._plan(key=f"{data.occurrence_id}:user:{target['user_id']}",
+                                        occurrence_id=data.occurrence_id, kind=data.kind, target=target, due_at=due,
+                                        ctx=ctx, team_id=team_id))
+        return plans
+
+    async def _objectives(self, cycle: str) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        after = 0
+        while True:
+            page = await self.okr.query("objectives", {"cycle": cycle, "after": after, "limit": 1000}, timeout=15)
+            for o in page["items"]:
+                out[o["id"]] = {"id": o["id"], "title": o["title"], "team_id": o["team_id"]}
+            if not page.get("next"):
+                return out
+            after = page["next"]
+
+    @staticmethod
+    def _team_progress(dash: dict[str, Any], team_id: int, teams: dict[int, dict[str, Any]]) -> dict[str, Any]:
+        entry = next((t for t in dash.get("teams", []) if t["id"] == team_id), None) or {}
+        return {"id": team_id, "name": entry.get("name") or teams.get(team_id, {}).get("name", ""),
+                "progress": entry.get("progress", 0.0), "expected_progress": entry.get("expected_progress", 0.0),
+                "objectives": [{k: o.get(k) for k in ("id", "title", "progress", "health")}
+                               for o in entry.get("objectives", [])[:5]]}
+
+    async def digest(self, data: ReminderDueData, now: datetime) -> list[Plan]:
+        """Friday: each team with a Slack channel hears its week."""
+        teams = {t["id"]: t for t in await self.okr.teams()}
+        week_ago = now - timedelta(days=7)
+        plans = []
+        async with self.maker() as session:
+            counts = await self._activity_counts(session, week_ago)
+        for team in teams.values():
+            channel = team.get("slack_channel_id")
+            if not channel:
+                continue
+            dash = await self.okr.dashboard(data.cycle, team["id"])
+            progress = self._team_progress(dash, team["id"], teams)
+            at_risk = [{k: kr.get(k) for k in ("id", "title", "owner_name", "progress", "health")}
+                       for kr in dash.get("at_risk", [])[:5]]
+            ctx = {"cycle": data.cycle, "team": progress, "at_risk": at_risk,
+                   "check_ins": counts.get(("check_in", team["id"]), 0), "feedback": counts.get(("feedback", team["id"]), 0)}
+            target = {"user_id": None, "slack_user_id": channel, "locale": self.default_locale,
+                      "timezone": self.default_timezone}
+            plans.append(self._plan(key=f"{data.occurrence_id}:team:{team['id']}", occurrence_id=data.occurrence_id,
+                                    kind="team_digest", target=target, due_at=now, ctx=ctx, team_id=team["id"]))
+        return plans
+
+    @staticmethod
+    async def _activity_counts(session: AsyncSession, since: datetime) -> dict[tuple[str, int], int]:
+        rows = (await session.execute(sa.select(Activity.kind, Activity.team_id, sa.func.count())
+                                      .where(Activity.at >= since, Activity.team_id.is_not(None))
+                                      .group_by(Activity.kind, Activity.team_id))).all()
+        return {(kind, team_id): int(n) for kind, team_id, n in rows}
+
+    # ------------------------------------------------------------------ approvals
+    async def approval_requested(self, env: Envelope, now: datetime) -> list[Plan]:
+        data = ObjectiveData.model_validate(env.data)
+        obj = await self.okr.objective(data.id)
+        if obj is None or obj.get("status") != "submitted":
+            return []  # decided or withdrawn before we got here
+        owner = await self.okr.user(obj["owner_id"])
+        ctx = {"objective": {"id": obj["id"], "title": obj["title"], "cycle": obj["cycle"], "team_id": obj["team_id"],
+                             "key_results": [kr_brief(k) for k in obj.get("key_results", [])[:5]]},
+               "owner_name": (owner or {}).get("name", "")}
+        plans = []
+        async for page in self.okr.targets("approval_requested", obj["cycle"], objective_id=obj["id"]):
+            for target in page:
+                if target.get("muted"):
+                    continue
+                plans.append(self._plan(key=f"{env.id}:user:{target['user_id']}", occurrence_id=env.id,
+                                        kind="approval_requested", target=target, due_at=now, ctx=ctx,
+                                        team_id=obj["team_id"], objective_id=obj["id"]))
+        return plans
+
+    async def approval_decided(self, env: Envelope, now: datetime, by_name: str) -> list[Plan]:
+        data = ObjectiveData.model_validate(env.data)
+        if env.actor_id == data.owner_id:
+            return []  # an admin deciding on their own objective needs no message about it
+        outcome = "approved" if env.type == "objective.approved" else "changes_requested"
+        ctx = {"objective": {"id": data.id, "title": data.title, "cycle": data.cycle, "team_id": data.team_id},
+               "outcome": outcome, "decided_by": by_name, "comment": (data.review.comment if data.review else "") or ""}
+        plans = []
+        async for page in self.okr.targets("approval_decided", data.cycle, objective_id=data.id):
+            for target in page:
+                if target.get("muted"):
+                    continue
+                plans.append(self._plan(key=f"{env.id}:user:{target['user_id']}", occurrence_id=env.id,
+                                        kind="approval_decided", target=target, due_at=now, ctx=ctx,
+                                        team_id=data.team_id, objective_id=data.id))
+        return plans
+
+    # ------------------------------------------------------------------ feedback and mentions
+    async def feedback_received(self, env: Envelope, now: datetime) -> tuple[list[Plan], int | None]:
+        """The addressee, else the objective's (or key result's) owner, else the team's leads.
+        Returns the plans and the team the feedback concerns (for the digest)."""
+        data = FeedbackData.model_validate(env.data)
+        obj = await self.okr.objective(data.objective_id) if data.objective_id else None
+        team_id = data.team_id or data.to_team_id or (obj or {}).get("team_id")
+        if data.kind == "retro":
+            return [], team_id
+        recipients: list[int] = []
+        if data.to_user_id:
+            recipients = [data.to_user_id]
+        elif obj is not None:
+            recipients = [obj["owner_id"]]
+        elif data.key_result_id:
+            krs = await self.okr.key_results_by_id([data.key_result_id], None)
+            if data.key_result_id in krs:
+                recipients = [krs[data.key_result_id]["owner_id"]]
+        elif data.to_team_id:
+            team = next((t for t in await self.okr.teams() if t["id"] == data.to_team_id), None)
+            recipients = [m["user_id"] for m in (team or {}).get("members", []) if m.get("role") == "lead"]
+        author = await self.okr.user(data.author_id)
+        ctx = {"feedback_kind": data.kind, "body": data.body, "author_name": (author or {}).get("name", ""),
+               "objective_id": data.objective_id if obj else None, "objective_title": (obj or {}).get("title")}
+        plans = []
+        for uid in dict.fromkeys(recipients):
+            if uid == data.author_id:
+                continue
+            target = await self.okr.target(uid, "feedback_received")
+            if target is None or target["muted"]:
+                continue
+            plans.append(self._plan(key=f"{env.id}:user:{uid}", occurrence_id=env.id, kind="feedback_received",
+                                    target=target, due_at=now, ctx=ctx, team_id=team_id,
+                                    objective_id=data.objective_id))
+        return plans, team_id
+
+    async def mentioned(self, env: Envelope, now: datetime) -> list[Plan]:
+        data = MentionData.model_validate(env.data)
+        if data.user_id == data.author_id:
+            return []
+        target = await self.okr.target(data.user_id, "mentioned")
+        if target is None or target["muted"]:
+            return []
+        author = await self.okr.user(data.author_id)
+        link = data.link if data.link.startswith("/") else links.thread(data.subject)
+        objective_id = int(data.subject.split(":")[1]) if data.subject.startswith("objective:") and data.subject.split(":")[1].isdigit() else None
+        ctx = {"author_name": (author or {}).get("name", ""), "body": data.body, "link": link,
+               "subject": data.subject}
+        return [self._plan(key=f"{env.id}:user:{data.user_id}", occurrence_id=env.id, kind="mentioned", target=target,
+                           due_at=now, ctx=ctx, objective_id=objective_id)]
+
+
+def is_stale(env: Envelope, hours: float) -> bool:
+    """`occurred_at` is stamped with the wall clock by the producer, so compare with the wall clock."""
+    return datetime.now(UTC) - env.occurred_at > timedelta(hours=hours)

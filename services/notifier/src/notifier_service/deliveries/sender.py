@@ -1,0 +1,195 @@
+"""The sender: claims due rows one at a time (each committed as `sending` before Slack is
+called), paced under Slack's tiers, and finishes each as `sent`, `failed` or rescheduled.
+
+It also heartbeats (so rows left `sending` by a dead sender become `unknown`, never
+re-sent), records due rows in record-only mode, and pushes `chat.update` for approval
+messages decided after they were sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+from boost_bus import Outbox
+from boost_platform.clock import Clock
+from boost_platform.logging import get_logger
+from prometheus_client import Counter, Gauge
+
+from ..settings import NotifierSettings
+from ..slack.client import SlackPort, classify
+from ..slack.pacing import Pacer
+from . import store
+
+log = get_logger("notifier.sender")
+
+DELIVERIES = Counter("boost_notifier_deliveries_total", "Deliveries finished", ["kind", "status"])
+UNKNOWN = Counter("boost_notifier_unknown_total", "Deliveries whose send was interrupted (never re-sent)")
+SENDING = Gauge("boost_notifier_sending", "Sends in flight in this process")
+
+
+class Sender:
+    def __init__(self, outbox: Outbox, clock: Clock, slack: SlackPort | None, knobs: NotifierSettings,
+                 pacer: Pacer) -> None:
+        self.outbox = outbox
+        self.maker = outbox.maker
+        self.clock = clock
+        self.slack = slack
+        self.knobs = knobs
+        self.pacer = pacer
+        self.id = f"{uuid.uuid4().hex[:16]}"
+        self._wake = asyncio.Event()
+        self._update_wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self._in_flight = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+        self._update_wake.set()
+
+    async def start(self) -> None:
+        await store.heartbeat(self.maker, self.id, self.clock.now())
+        # Rows a previous, dead process left `sending` (its heartbeat is old) become `unknown`.
+        with contextlib.suppress(Exception):
+            await self.sweep()
+        loops = [self._housekeeping()]
+        if self.slack is None:
+            loops.append(self._record_loop())
+        else:
+            loops += [self._send_loop(n) for n in range(self.knobs.senders)]
+            loops.append(self._update_loop())
+        self._tasks = [asyncio.ensure_future(c) for c in loops]
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Let sends in flight finish (their outcome is then known), then stop."""
+        self._stopping = True
+        self._wake.set()
+        self._update_wake.set()
+        working = self._tasks[1:]  # the first is housekeeping: it can stop at once
+        if working:
+            await asyncio.wait(working, timeout=grace)
+        await self._cancel()
+        if not self._in_flight:
+            with contextlib.suppress(Exception):
+                await store.retire(self.maker, self.id)
+
+    async def crash(self) -> None:
+        """Tests: die like a killed process, leaving whatever is `sending` as it is."""
+        self._stopping = True
+        await self._cancel()
+
+    async def _cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        self._tasks = []
+
+    async def sweep(self) -> int:
+        n = await store.mark_unknown(self.maker, self.clock.now(), self.knobs.sender_ttl_seconds)
+        if n:
+            UNKNOWN.inc(n)
+            log.warning("deliveries interrupted mid-send marked unknown", count=n)
+        return n
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.knobs.poll_seconds)
+
+    async def _housekeeping(self) -> None:
+        interval = max(0.2, self.knobs.sender_ttl_seconds / 4)
+        while not self._stopping:
+            try:
+                await store.heartbeat(self.maker, self.id, self.clock.now())
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.info("sender housekeeping failed", error=repr(exc))
+            await asyncio.sleep(interval)
+
+    async def _record_loop(self) -> None:
+        while not self._stopping:
+            try:
+                n = await store.record_due(self.maker, self.clock.now())
+                if n:
+                    DELIVERIES.labels("*", "recorded").inc(n)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.info("recording due messages failed", error=repr(exc))
+            await self._idle()
+
+    async def _send_loop(self, n: int) -> None:
+        while not self._stopping:
+            try:
+                await self.pacer.acquire()
+                if self._stopping:
+                    return
+                row = await store.claim(self.maker, self.id, self.clock.now())
+                if row is None:
+                    self.pacer.refund()
+                    await self._idle()
+                    continue
+                self._in_flight += 1
+                SENDING.inc()
+                try:
+                    await self._deliver(row)
+                finally:
+                    self._in_flight -= 1
+                    SENDING.dec()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("sender loop error", error=repr(exc))
+                await asyncio.sleep(0.5)
+
+    async def _deliver(self, row: Any) -> None:
+        assert self.slack is not None
+        await self.pacer.channel(row.channel)
+        try:
+            posted = await self.slack.post_message(row.channel, row.text, row.blocks)
+        except asyncio.CancelledError:
+            raise  # mid-call: the row stays `sending` and becomes `unknown`
+        except Exception as exc:
+            failure = classify(exc)
+            now = self.clock.now()
+            async with self.outbox.transaction() as tx:
+                if failure.retryable:
+                    delay = min(self.knobs.retry_max_seconds, max(failure.retry_after or 0.0, 2.0 ** min(row.attempts, 8)))
+                    await store.finish_retry(tx, row.id, now, failure.error, delay)
+                else:
+                    await store.finish_failed(tx, row.id, now, failure.error)
+            if failure.retryable and failure.retry_after:
+                self.pacer.hold(failure.retry_after)
+            DELIVERIES.labels(row.kind, "retry" if failure.retryable else "failed").inc()
+            log.info("delivery not sent", id=row.id, kind=row.kind, error=failure.error, retry=failure.retryable)
+            return
+        async with self.outbox.transaction() as tx:
+            await store.finish_sent(tx, row.id, self.clock.now(), posted.channel, posted.ts)
+        DELIVERIES.labels(row.kind, "sent").inc()
+
+    async def _update_loop(self) -> None:
+        assert self.slack is not None
+        while not self._stopping:
+            try:
+                for row in await store.pending_updates(self.maker):
+                    try:
+                        await self.slack.update_message(row.slack_channel or row.channel or "", row.slack_ts or "",
+                                                        row.text, row.blocks)
+                    except Exception as exc:
+                        failure = classify(exc)
+                        if failure.retryable:
+                            continue
+                        log.info("chat.update refused", id=row.id, error=failure.error)
+                    await store.updated(self.maker, row.id, row.blocks)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.info("message updates failed", error=repr(exc))
+            self._update_wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._update_wake.wait(), self.knobs.poll_seconds)

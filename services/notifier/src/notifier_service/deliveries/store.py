@@ -1,0 +1,279 @@
+"""The delivery log: one row per (occurrence or event, person), written before Slack is
+called, so each person gets each message at most once whatever restarts, replicas or
+redeliveries happen.
+
+Lifecycle: `scheduled` (due at the person's local time) → `sending` (claimed with
+`FOR UPDATE SKIP LOCKED` and committed *before* the call) → `sent` | `failed`, or back to
+`scheduled` after a known, retryable failure (429, 5xx, network). A row found `sending`
+whose sender is gone is `unknown`: it may or may not have reached Slack, so it is never
+re-sent. Without a bot token, due rows become `recorded` instead."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from boost_bus import Tx
+from boost_contracts.events import DeliveryData, make_event
+from boost_platform.db import for_update_skip_locked, insert_ignore
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..messages.render import Message, render
+from ..models import Delivery, Sender
+
+
+@dataclass
+class Plan:
+    """A delivery to be: who, where, when, and the rendered message."""
+
+    key: str
+    occurrence_id: str
+    kind: str
+    message: Message
+    due_at: datetime
+    user_id: int | None = None
+    team_id: int | None = None
+    objective_id: int | None = None
+    channel: str | None = None
+    locale: str = "en"
+    timezone: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def zone(name: str | None, fallback: str) -> ZoneInfo:
+    for candidate in (name, fallback, "UTC"):
+        if not candidate:
+            continue
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return ZoneInfo("UTC")
+
+
+def local_due(day: date, local_time: str, tz: ZoneInfo) -> datetime:
+    hours, minutes = (int(x) for x in local_time.split(":"))
+    return datetime.combine(day, time(hours, minutes), tz)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "mysql"
+
+
+async def add(tx: Tx, plans: Sequence[Plan], now: datetime, *, can_send: bool) -> int:
+    """Insert the rows that don't exist yet (the unique key absorbs redeliveries)."""
+    if not plans:
+        return 0
+    table = Delivery.__table__
+    dialect = dialect_of(tx.session)
+    added = 0
+    for start in range(0, len(plans), 500):
+        chunk = plans[start:start + 500]
+        rows = []
+        for p in chunk:
+            status, error = "scheduled", None
+            if can_send and not p.channel:
+                status, error = "failed", "no Slack account linked"
+            rows.append({"key": p.key, "occurrence_id": p.occurrence_id, "kind": p.kind, "user_id": p.user_id,
+                         "team_id": p.team_id, "objective_id": p.objective_id, "channel": p.channel,
+                         "locale": p.locale, "timezone": p.timezone, "status": status, "due_at": p.due_at,
+                         "text": p.message.text, "blocks": p.message.blocks, "link": p.message.link,
+                         "context": p.context, "outcome": None, "update_pending": False, "error": error,
+                         "attempts": 0, "created_at": now, "updated_at": now})
+        stmt = insert_ignore(table, dialect)
+        result = await tx.session.execute(stmt, rows)
+        added += max(int(result.rowcount or 0), 0)
+    return added
+
+
+async def make_due_now(tx: Tx, occurrence_id: str, now: datetime) -> int:
+    """`POST /reminders/{kind}/run`: every row of the occurrence still waiting is due now."""
+    t = Delivery.__table__
+    result = await tx.session.execute(sa.update(t).where(
+        t.c.occurrence_id == occurrence_id, t.c.status == "scheduled", t.c.due_at > now).values(due_at=now, updated_at=now))
+    return int(result.rowcount or 0)
+
+
+# ---------------------------------------------------------------------------- sending
+
+
+async def claim(maker: async_sessionmaker[AsyncSession], sender_id: str, now: datetime) -> Delivery | None:
+    """Take the next due row and mark it `sending`, committed before Slack is called."""
+    async with maker() as session, session.begin():
+        stmt = (sa.select(Delivery).where(Delivery.status == "scheduled", Delivery.due_at <= now)
+                .order_by(Delivery.due_at, Delivery.id).limit(1))
+        row = (await session.execute(for_update_skip_locked(stmt, dialect_of(session)))).scalar_one_or_none()
+        if row is None:
+            return None
+        row.status = "sending"
+        row.sender = sender_id
+        row.attempts += 1
+        row.updated_at = now
+        return row
+
+
+def _event(row: Delivery, action: str) -> Any:
+    data = DeliveryData(id=row.id, key=row.key, kind=row.kind, user_id=row.user_id, channel=row.channel,
+                        status=row.status, error=row.error)  # type: ignore[arg-type]
+    return make_event("notifier", f"delivery.{action}", data, actor_id="service:notifier")
+
+
+async def finish_sent(tx: Tx, row_id: int, now: datetime, slack_channel: str, ts: str) -> None:
+    row = await tx.session.get(Delivery, row_id, with_for_update=True)
+    if row is None:
+        return
+    row.status, row.slack_channel, row.slack_ts, row.sent_at, row.updated_at = "sent", slack_channel, ts, now, now
+    row.error = None
+    if row.outcome is not None:
+        row.update_pending = True  # decided while it was on its way: show the outcome
+    tx.emit(_event(row, "sent"))
+
+
+async def finish_failed(tx: Tx, row_id: int, now: datetime, error: str) -> None:
+    row = await tx.session.get(Delivery, row_id, with_for_update=True)
+    if row is None:
+        return
+    row.status, row.error, row.updated_at = "failed", error[:500], now
+    tx.emit(_event(row, "failed"))
+
+
+async def finish_retry(tx: Tx, row_id: int, now: datetime, error: str, delay: float) -> None:
+    """A known failure (nothing reached Slack, or Slack said it failed): try again later."""
+    row = await tx.session.get(Delivery, row_id, with_for_update=True)
+    if row is None:
+        return
+    row.status, row.error, row.sender, row.updated_at = "scheduled", error[:500], None, now
+    row.due_at = now + timedelta(seconds=delay)
+
+
+async def record_due(maker: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """Record-only mode: due rows are recorded (the web app shows them), not sent."""
+    t = Delivery.__table__
+    async with maker() as session, session.begin():
+        result = await session.execute(sa.update(t).where(t.c.status == "scheduled", t.c.due_at <= now)
+                                       .values(status="recorded", sent_at=now, updated_at=now))
+        return int(result.rowcount or 0)
+
+
+async def heartbeat(maker: async_sessionmaker[AsyncSession], sender_id: str, now: datetime) -> None:
+    from boost_platform.db import upsert
+
+    async with maker() as session, session.begin():
+        await session.execute(upsert(Sender.__table__, dialect_of(session), {"id": sender_id, "heartbeat_at": now},
+                                     {"heartbeat_at": now}, ["id"]))
+
+
+async def retire(maker: async_sessionmaker[AsyncSession], sender_id: str) -> None:
+    async with maker() as session, session.begin():
+        await session.execute(sa.delete(Sender.__table__).where(Sender.__table__.c.id == sender_id))
+
+
+async def mark_unknown(maker: async_sessionmaker[AsyncSession], now: datetime, ttl: float) -> int:
+    """Rows left `sending` by a sender that is gone (crashed mid-send): outcome unknown, never re-sent."""
+    t, s = Delivery.__table__, Sender.__table__
+    cutoff = now - timedelta(seconds=ttl)
+    async with maker() as session, session.begin():
+        alive = list((await session.execute(sa.select(s.c.id).where(s.c.heartbeat_at >= cutoff))).scalars())
+        cond = [t.c.status == "sending"]
+        if alive:
+            cond.append(sa.or_(t.c.sender.is_(None), t.c.sender.not_in(alive)))
+        result = await session.execute(sa.update(t).where(*cond).values(
+            status="unknown", error="the sender stopped mid-send: it may or may not have reached Slack",
+            updated_at=now))
+        await session.execute(sa.delete(s).where(s.c.heartbeat_at < cutoff - timedelta(days=1)))
+        return int(result.rowcount or 0)
+
+
+async def pending_updates(maker: async_sessionmaker[AsyncSession], limit: int = 20) -> list[Delivery]:
+    async with maker() as session:
+        stmt = (sa.select(Delivery).where(Delivery.update_pending.is_(True), Delivery.slack_ts.is_not(None))
+                .order_by(Delivery.id).limit(limit))
+        return list((await session.execute(stmt)).scalars())
+
+
+async def updated(maker: async_sessionmaker[AsyncSession], row_id: int, blocks_of: list[dict[str, Any]]) -> None:
+    """Clear the flag, unless the message changed again meanwhile."""
+    t = Delivery.__table__
+    async with maker() as session, session.begin():
+        row = await session.get(Delivery, row_id, with_for_update=True)
+        if row is not None and row.blocks == blocks_of:
+            await session.execute(sa.update(t).where(t.c.id == row_id).values(update_pending=False))
+
+
+# ---------------------------------------------------------------------------- decisions and snoozes
+
+
+async def decide(tx: Tx, objective_id: int, outcome: str, *, by: str, comment: str | None, public_url: str,
+                 now: datetime) -> list[Delivery]:
+    """An objective was approved or sent back (on the web or in Slack): every approval request
+    for it shows the outcome, and its sent messages are queued for `chat.update`."""
+    rows = list((await tx.session.execute(sa.select(Delivery).where(
+        Delivery.objective_id == objective_id, Delivery.kind == "approval_requested", Delivery.outcome.is_(None))
+        .with_for_update())).scalars())
+    for row in rows:
+        ctx = {**(row.context or {}), "outcome": outcome, "decided_by": by, "comment": comment or ""}
+        message = render(row.kind, row.locale, public_url, ctx)
+        row.context, row.outcome, row.text, row.blocks = ctx, outcome, message.text, message.blocks
+        row.update_pending = row.slack_ts is not None
+        row.updated_at = now
+    return rows
+
+
+async def snooze(tx: Tx, key: str, now: datetime, fallback_tz: str) -> Delivery | None:
+    """ "Remind me tomorrow": the same message again tomorrow at the same local time (once per day)."""
+    row = (await tx.session.execute(sa.select(Delivery).where(Delivery.key == key))).scalar_one_or_none()
+    if row is None:
+        return None
+    tz = zone(row.timezone, fallback_tz)
+    local_now = now.astimezone(tz)
+    nominal = (row.context or {}).get("local_time")
+    if isinstance(nominal, str) and ":" in nominal:
+        hours, minutes = (int(x) for x in nominal.split(":")[:2])
+        at = time(hours, minutes)
+    else:
+        at = row.due_at.astimezone(tz).time().replace(second=0, microsecond=0)
+    due = datetime.combine(local_now.date() + timedelta(days=1), at, tz)
+    new_key = f"{key.split(':snooze:')[0]}:snooze:{due.date().isoformat()}"
+    values = {c: getattr(row, c) for c in ("occurrence_id", "kind", "user_id", "team_id", "objective_id", "channel",
+                                           "locale", "timezone", "text", "blocks", "link", "context")}
+    await tx.session.execute(insert_ignore(Delivery.__table__, dialect_of(tx.session), key=new_key, status="scheduled",
+                                           due_at=due, outcome=None, update_pending=False, attempts=0,
+                                           created_at=now, updated_at=now, **values))
+    return row
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def delivery_json(row: Delivery) -> dict[str, Any]:
+    return {"id": row.id, "key": row.key, "occurrence_id": row.occurrence_id, "kind": row.kind,
+            "user_id": row.user_id, "team_id": row.team_id, "objective_id": row.objective_id, "channel": row.channel,
+            "locale": row.locale, "status": row.status, "due_at": row.due_at.isoformat(),
+            "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None, "text": row.text, "blocks": row.blocks,
+            "link": row.link, "outcome": row.outcome, "error": row.error, "attempts": row.attempts}
+
+
+async def list_deliveries(session: AsyncSession, *, user_id: int | None, kind: str | None, status: str | None,
+                          before: int | None, limit: int) -> list[Delivery]:
+    stmt = sa.select(Delivery)
+    if user_id is not None:
+        stmt = stmt.where(Delivery.user_id == user_id)
+    if kind:
+        stmt = stmt.where(Delivery.kind == kind)
+    if status:
+        stmt = stmt.where(Delivery.status == status)
+    if before is not None:
+        stmt = stmt.where(Delivery.id < before)
+    return list((await session.execute(stmt.order_by(Delivery.id.desc()).limit(limit))).scalars())
+
+
+async def counts(session: AsyncSession, user_id: int | None = None) -> dict[str, int]:
+    stmt = sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)
+    if user_id is not None:
+        stmt = stmt.where(Delivery.user_id == user_id)
+    return {status: int(n) for status, n in (await session.execute(stmt)).all()}

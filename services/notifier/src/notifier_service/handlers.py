@@ -1,0 +1,148 @@
+"""The notifier on the bus: durable pull consumers (shared by replicas) that turn reminder
+occurrences and domain events into delivery rows, each handled once (the inbox, in the
+same transaction as the rows) and acknowledged after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from boost_bus import Bus, Tx
+from boost_bus.inbox import claim
+from boost_contracts.envelope import Envelope
+from boost_contracts.events import ReminderDueData
+from boost_platform.db import insert_ignore
+from boost_platform.logging import get_logger
+
+from .deliveries import store
+from .deliveries.planner import Planner, is_stale
+from .deliveries.store import Plan
+from .models import Activity, inbox
+
+if TYPE_CHECKING:
+    from .bootstrap import Container
+
+log = get_logger("notifier.handlers")
+
+
+async def register_bus(c: Container) -> None:
+    bus: Bus = c.runtime.bus
+    names = c.settings.names
+    await bus.ensure_streams()
+    h = Handlers(c)
+    await bus.consume(source="scheduler", durable="notifier_reminders", handler=h.reminder,
+                      filter_subject=names.event("scheduler", "reminder.due"))
+    await bus.consume(source="okr", durable="notifier_objectives", handler=h.objective,
+                      filter_subject=names.event("okr", "objective.*"))
+    await bus.consume(source="okr", durable="notifier_check_ins", handler=h.check_in,
+                      filter_subject=names.event("okr", "check_in.created"))
+    await bus.consume(source="feedback", durable="notifier_feedback", handler=h.feedback,
+                      filter_subject=names.event("feedback", "feedback.created"))
+    await bus.consume(source="feedback", durable="notifier_mentions", handler=h.mention,
+                      filter_subject=names.event("feedback", "mention.created"))
+
+
+class Handlers:
+    def __init__(self, c: Container) -> None:
+        self.c = c
+        self.planner: Planner = c.planner
+        self.outbox = c.runtime.outbox
+
+    async def _handled(self, consumer: str, event_id: str) -> bool:
+        """A cheap look before asking okr anything; the claim in `_commit` is what counts."""
+        async with self.outbox.maker() as session:
+            found = (await session.execute(
+                inbox.select().where(inbox.c.consumer == consumer, inbox.c.event_id == event_id))).first()
+        return found is not None
+
+    async def _commit(self, consumer: str, env: Envelope, plans: list[Plan],
+                      more: Callable[..., Awaitable[None]] | None = None) -> None:
+        """The plans' rows and the inbox claim in one transaction (a redelivery adds nothing)."""
+        async with self.outbox.transaction() as tx:
+            if not await claim(tx, inbox, consumer, env.id):
+                return
+            added = await store.add(tx, plans, self.c.runtime.clock.now(), can_send=self.c.slack is not None)
+            if more is not None:
+                await more(tx)
+        if plans:
+            log.info("deliveries planned", event_id=env.id, type=env.type, planned=len(plans), added=added)
+        self.c.sender.wake()
+
+    # ------------------------------------------------------------------ consumers
+    async def reminder(self, env: Envelope) -> None:
+        if await self._handled("reminders", env.id):
+            return
+        data = ReminderDueData.model_validate(env.data)
+        due_now = bool(env.data.get("due_now"))
+        now = self.c.runtime.clock.now()
+        plans = await self.planner.reminder(data, now, due_now)
+
+        async def _due_now(tx: Tx) -> None:
+            if due_now:
+                await store.make_due_now(tx, data.occurrence_id, now)
+
+        await self._commit("reminders", env, plans, _due_now)
+
+    async def objective(self, env: Envelope) -> None:
+        if env.type not in ("objective.submitted", "objective.approved", "objective.changes_requested"):
+            return
+        if await self._handled("objectives", env.id):
+            return
+        now = self.c.runtime.clock.now()
+        stale = is_stale(env, self.c.knobs.stale_event_hours)
+        if env.type == "objective.submitted":
+            plans = [] if stale else await self.planner.approval_requested(env, now)
+            await self._commit("objectives", env, plans)
+            return
+        outcome = "approved" if env.type == "objective.approved" else "changes_requested"
+        by = await self.c.okr.user(int(env.actor_id)) if isinstance(env.actor_id, int) else None
+        by_name = (by or {}).get("name", "")
+        plans = [] if stale else await self.planner.approval_decided(env, now, by_name)
+        data = env.data
+
+        async def _decide(tx: Tx) -> None:
+            review = data.get("review") or {}
+            await store.decide(tx, int(data["id"]), outcome, by=by_name, comment=review.get("comment"),
+                               public_url=self.c.settings.public_url, now=now)
+
+        await self._commit("objectives", env, plans, _decide)
+
+    async def check_in(self, env: Envelope) -> None:
+        """Counted for the team's Friday digest."""
+        data = env.data
+        team_id = env.scope.team_id
+
+        async def _record(tx: Tx) -> None:
+            await self._activity(tx, "check_in", int(data["id"]), team_id, env.scope.objective_id,
+                                 data.get("key_result_id"), data.get("author_id"))
+
+        await self._commit("check_ins", env, [], _record)
+
+    async def feedback(self, env: Envelope) -> None:
+        if await self._handled("feedback", env.id):
+            return
+        now = self.c.runtime.clock.now()
+        plans, team_id = await self.planner.feedback_received(env, now)
+        if is_stale(env, self.c.knobs.stale_event_hours):
+            plans = []
+        data = env.data
+
+        async def _record(tx: Tx) -> None:
+            await self._activity(tx, "feedback", int(data["id"]), team_id, data.get("objective_id"),
+                                 data.get("key_result_id"), data.get("author_id"))
+
+        await self._commit("feedback", env, plans, _record)
+
+    async def mention(self, env: Envelope) -> None:
+        if await self._handled("mentions", env.id):
+            return
+        plans = [] if is_stale(env, self.c.knobs.stale_event_hours) else await self.planner.mentioned(
+            env, self.c.runtime.clock.now())
+        await self._commit("mentions", env, plans)
+
+    async def _activity(self, tx: Tx, kind: str, ref_id: int, team_id: int | None, objective_id: int | None,
+                        key_result_id: int | None, author_id: int | None) -> None:
+        session = tx.session
+        await session.execute(insert_ignore(Activity.__table__, store.dialect_of(session), kind=kind, ref_id=ref_id,
+                                            team_id=team_id, objective_id=objective_id, key_result_id=key_result_id,
+                                            author_id=author_id, at=self.c.runtime.clock.now()))

@@ -1,0 +1,2 @@
+"""Slack: the Web API client the notifier calls (with pacing and retries) and the
+endpoints Slack calls (events, slash commands, interactivity)."""

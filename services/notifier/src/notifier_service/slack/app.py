@@ -1,0 +1,504 @@
+"""Acting from Slack: the `/okr` command, the check-in and request-changes modals,
+approvals, snooze, App Home and link unfurls.
+
+Slack wants every request answered within 3 s. What must be answered inline (a slash
+command's reply, a modal's validation errors) gets a budget (`ack_budget_seconds`); work
+past it continues after the answer (a `response_url` post, a DM). Everything else is
+acknowledged at once and done as a background task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from boost_bus import BusReplyError, Outbox
+from boost_platform.clock import Clock
+from boost_platform.logging import get_logger
+
+from ..deliveries import store
+from ..messages import links
+from ..messages.i18n import percent, t
+from ..messages.render import (
+    actions,
+    bar,
+    button,
+    checkin_button,
+    checkin_modal,
+    context,
+    info_view,
+    kr_line,
+    number,
+    open_button,
+    plain,
+    request_changes_modal,
+    section,
+)
+from ..models import Delivery
+from ..okr import Okr
+from ..settings import NotifierSettings
+from .client import SlackPort
+
+log = get_logger("notifier.slack")
+
+OBJECTIVE_PATH = re.compile(r"^/objectives/(\d+)/?$")
+
+
+class Tasks:
+    """Work that continues after Slack has its answer; cancelled on shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("slack background work failed", error=repr(task.exception()))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, BusReplyError):
+        return str(exc.error.get("detail") or exc.error.get("title") or "refused")
+    if isinstance(exc, TimeoutError):
+        return "okr did not answer in time"
+    return "something went wrong"
+
+
+class SlackApp:
+    def __init__(self, *, okr: Okr, slack: SlackPort | None, outbox: Outbox, clock: Clock, knobs: NotifierSettings,
+                 public_url: str, default_locale: str, default_timezone: str, tasks: Tasks) -> None:
+        self.okr = okr
+        self.slack = slack
+        self.outbox = outbox
+        self.clock = clock
+        self.knobs = knobs
+        self.public_url = public_url
+        self.default_locale = default_locale
+        self.default_timezone = default_timezone
+        self.tasks = tasks
+        self._events: OrderedDict[str, float] = OrderedDict()
+
+    # ------------------------------------------------------------------ helpers
+    async def person(self, slack_user_id: str, timeout: float = 5.0) -> dict[str, Any] | None:
+        return await self.okr.user_by_slack(slack_user_id, timeout=timeout)
+
+    def locale(self, user: dict[str, Any] | None) -> str:
+        return self.okr.locale_of(user) if user else self.default_locale
+
+    async def within(self, work: Awaitable[Any], budget: float,
+                     later: Callable[[Any], Awaitable[None]]) -> tuple[bool, Any]:
+        """Run `work`; if it finishes within `budget` return (True, result) — exceptions raise;
+        otherwise return (False, None) and hand the result to `later` when it comes."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=max(budget, 0.05))
+        if done:
+            return True, task.result()
+
+        async def _finish() -> None:
+            try:
+                result = await task
+            except Exception as exc:
+                result = exc
+            await later(result)
+
+        self.tasks.spawn(_finish())
+        return False, None
+
+    async def respond(self, response_url: str | None, body: dict[str, Any]) -> None:
+        if self.slack is not None and response_url:
+            await self.slack.respond(response_url, body)
+
+    async def dm(self, slack_user_id: str, text: str) -> None:
+        if self.slack is not None:
+            with contextlib.suppress(Exception):
+                await self.slack.post_message(slack_user_id, text.replace("*", ""), [section(text)])
+
+    # ------------------------------------------------------------------ /okr
+    async def command(self, form: dict[str, str]) -> dict[str, Any]:
+        started = time.monotonic()
+        budget = self.knobs.ack_budget_seconds
+        response_url = form.get("response_url")
+
+        async def later(result: Any) -> None:
+            body = result if isinstance(result, dict) else {"response_type": "ephemeral",
+                                                            "text": t(self.default_locale, "refused", detail=_detail(result))}
+            await self.respond(response_url, body)
+
+        answered, result = await self.within(self._command(form), budget - (time.monotonic() - started), later)
+        if answered:
+            return result  # type: ignore[no-any-return]
+        return {"response_type": "ephemeral", "text": t(self.default_locale, "okr.working")}
+
+    async def _command(self, form: dict[str, str]) -> dict[str, Any]:
+        text = (form.get("text") or "").strip()
+        user = await self.person(form.get("user_id", ""))
+        locale = self.locale(user)
+        if user is None:
+            return {"response_type": "ephemeral", "text": t(locale, "not_linked", url=self.public_url)}
+        word, _, rest = text.partition(" ")
+        if word.lower() in ("help", "도움말", "?"):
+            return {"response_type": "ephemeral", "text": t(locale, "okr.help")}
+        if word.lower() in ("team", "팀"):
+            return await self._team(rest.strip(), locale)
+        return await self._my_krs(user, locale)
+
+    async def _my_krs(self, user: dict[str, Any], locale: str) -> dict[str, Any]:
+        krs = await self.okr.my_key_results(user["id"])
+        cycle = krs[0]["objective"]["cycle"] if krs else "current"
+        if not krs:
+            return {"response_type": "ephemeral", "text": t(locale, "okr.empty", cycle=cycle, url=self.public_url)}
+        header = t(locale, "okr.header", cycle=cycle)
+        blocks: list[dict[str, Any]] = [section(header)]
+        for kr in krs[:20]:
+            blocks.append(section(kr_line(kr, locale), checkin_button(kr, locale)))
+        blocks.append(actions(open_button(locale, self.public_url, links.this_quarter(cycle))))
+        return {"response_type": "ephemeral", "text": header.replace("*", ""), "blocks": blocks}
+
+    async def _team(self, name: str, locale: str) -> dict[str, Any]:
+        teams = await self.okr.teams()
+        wanted = name.casefold()
+        team = (next((tm for tm in teams if tm["name"].casefold() == wanted), None)
+                or next((tm for tm in teams if wanted and tm["name"].casefold().startswith(wanted)), None)
+                or next((tm for tm in teams if wanted and wanted in tm["name"].casefold()), None))
+        if team is None:
+            names = ", ".join(tm["name"] for tm in teams[:30])
+            return {"response_type": "ephemeral", "text": t(locale, "okr.team.none", name=plain(name, 80), teams=names)}
+        dash = await self.okr.dashboard("current", team["id"])
+        entry = next((x for x in dash.get("teams", []) if x["id"] == team["id"]), {})
+        cycle = dash.get("cycle", "")
+        header = t(locale, "okr.team.header", team=plain(team["name"], 80), cycle=cycle,
+                   progress=percent(entry.get("progress")), expected=percent(entry.get("expected_progress")))
+        blocks = [section(header)]
+        objectives = entry.get("objectives") or []
+        if not objectives:
+            blocks.append(context(t(locale, "okr.team.empty", team=plain(team["name"], 80), cycle=cycle)))
+        for o in objectives[:15]:
+            blocks.append(section(f"*{plain(o['title'], 150)}*\n{bar(o.get('progress'))} {percent(o.get('progress'))} · "
+                                  f"{t(locale, 'health.' + (o.get('health') or 'unknown'))} · "
+                                  f"{t(locale, 'status.' + o.get('status', 'draft'))}"))
+        blocks.append(actions(open_button(locale, self.public_url, links.team(team["id"], cycle))))
+        return {"response_type": "ephemeral", "text": header.replace("*", ""), "blocks": blocks}
+
+    # ------------------------------------------------------------------ interactivity
+    async def interaction(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer to an interaction payload (None: an empty 200)."""
+        kind = payload.get("type")
+        if kind == "block_actions":
+            for action in payload.get("actions") or []:
+                self.tasks.spawn(self._action(payload, action))
+            return None
+        if kind == "view_submission":
+            callback = (payload.get("view") or {}).get("callback_id")
+            if callback == "checkin":
+                return await self._submit_check_in(payload)
+            if callback == "request_changes":
+                return await self._submit_request_changes(payload)
+        return None
+
+    async def _action(self, payload: dict[str, Any], action: dict[str, Any]) -> None:
+        action_id = str(action.get("action_id") or "")
+        slack_user = (payload.get("user") or {}).get("id", "")
+        response_url = payload.get("response_url")
+        trigger_id = payload.get("trigger_id")
+        if action_id.startswith("checkin_open"):
+            kr = json.loads(action.get("value") or "{}")
+            user = await self._quick_person(slack_user)
+            meta = {"kr": kr.get("kr"), "title": kr.get("title"), "unit": kr.get("unit") or "",
+                    "kind": kr.get("kind"), "locale": self.locale(user)}
+            view = checkin_modal({"id": kr.get("kr"), **kr}, self.locale(user), meta)
+            if self.slack is not None and trigger_id:
+                await self.slack.open_view(trigger_id, view)
+        elif action_id == "request_changes":
+            value = self._objective_value(action.get("value"))
+            user = await self._quick_person(slack_user)
+            view = request_changes_modal(value["id"], value.get("title") or "", self.locale(user),
+                                         {"response_url": response_url, "locale": self.locale(user)})
+            if self.slack is not None and trigger_id:
+                await self.slack.open_view(trigger_id, view)
+        elif action_id == "approve":
+            await self._approve(slack_user, self._objective_value(action.get("value")), response_url)
+        elif action_id == "snooze":
+            await self._snooze(slack_user, str(action.get("value") or ""), response_url)
+
+    async def _quick_person(self, slack_user: str) -> dict[str, Any] | None:
+        """The person's language for a modal, without missing the trigger's 3 s (cached usually)."""
+        try:
+            return await self.person(slack_user, timeout=0.8)
+        except Exception:
+            return None
+
+    @staticmethod
+    def _objective_value(raw: Any) -> dict[str, Any]:
+        try:
+            value = json.loads(raw or "{}")
+        except ValueError:
+            value = {}
+        if isinstance(value, int):
+            value = {"id": value}
+        return value if isinstance(value, dict) and "id" in value else {"id": int(raw or 0)}
+
+    async def _approve(self, slack_user: str, value: dict[str, Any], response_url: str | None) -> None:
+        user = await self.person(slack_user)
+        locale = self.locale(user)
+        if user is None:
+            await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
+                                              "text": t(locale, "not_linked", url=self.public_url)})
+            return
+        try:
+            await self.okr.approve(user["id"], int(value["id"]))
+        except Exception as exc:
+            # Acting twice or without the right: refused politely, the message stays as it is.
+            await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
+                                              "text": t(locale, "refused", detail=_detail(exc))})
+            return
+        await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
+                                          "text": t(locale, "approve.done", title=plain(value.get("title") or "", 150))})
+
+    async def _snooze(self, slack_user: str, key: str, response_url: str | None) -> None:
+        now = self.clock.now()
+        async with self.outbox.transaction() as tx:
+            row = await store.snooze(tx, key, now, self.default_timezone)
+        locale = row.locale if row is not None else self.default_locale
+        if row is not None and row.channel not in (slack_user, None) and row.user_id is not None:
+            log.info("snooze by someone else than the recipient", key=key)
+        await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
+                                          "text": t(locale, "snoozed")})
+
+    # ------------------------------------------------------------------ modals
+    @staticmethod
+    def _value(state: dict[str, Any], block: str, action: str) -> Any:
+        entry = ((state.get(block) or {}).get(action)) or {}
+        if entry.get("type") == "static_select" or "selected_option" in entry:
+            option = entry.get("selected_option")
+            return option.get("value") if option else None
+        return entry.get("value")
+
+    async def _submit_check_in(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        started = time.monotonic()
+        view = payload.get("view") or {}
+        meta = json.loads(view.get("private_metadata") or "{}")
+        locale = meta.get("locale") or self.default_locale
+        state = (view.get("state") or {}).get("values") or {}
+        raw_value = (self._value(state, "value", "value") or "").strip().replace(",", "")
+        raw_conf = self._value(state, "confidence", "confidence")
+        note = self._value(state, "note", "note") or ""
+        errors: dict[str, str] = {}
+        value: float | None = None
+        try:
+            value = float(raw_value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            errors["value"] = t(locale, "error.number")
+        confidence: int | None = None
+        if raw_conf not in (None, ""):
+            try:
+                confidence = int(raw_conf)
+                if not 0 <= confidence <= 10:
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors["confidence"] = t(locale, "error.confidence")
+        if len(note) > 2000:
+            errors["note"] = t(locale, "error.note")
+        if errors:
+            return {"response_action": "errors", "errors": errors}
+        slack_user = (payload.get("user") or {}).get("id", "")
+        kr_id = int(meta.get("kr") or 0)
+        title = meta.get("title") or ""
+
+        async def work() -> dict[str, Any]:
+            user = await self.person(slack_user)
+            if user is None:
+                raise LookupError("not linked")
+            return await self.okr.check_in(user["id"], kr_id, value or 0.0, confidence, note)
+
+        async def later(result: Any) -> None:
+            if isinstance(result, BaseException):
+                await self.dm(slack_user, t(locale, "checkin.failed", title=plain(title, 150), detail=_detail(result)))
+            else:
+                kr = result.get("key_result") or {}
+                await self.dm(slack_user, t(locale, "checkin.done", title=plain(title, 150), value=number(value),
+                                            unit=f" {meta.get('unit')}" if meta.get("unit") else "",
+                                            progress=percent(kr.get("progress"))))
+
+        budget = self.knobs.ack_budget_seconds - (time.monotonic() - started)
+        try:
+            answered, _ = await self.within(work(), budget, later)
+        except LookupError:
+            return {"response_action": "errors", "errors": {"value": t(locale, "not_linked", url=self.public_url)[:150]}}
+        except BusReplyError as exc:
+            return {"response_action": "errors", "errors": self._bus_errors(exc, "value")}
+        except Exception as exc:
+            return {"response_action": "errors", "errors": {"value": _detail(exc)}}
+        if answered:
+            return None  # an empty answer closes the modal
+        return {"response_action": "update", "view": info_view(t(locale, "modal.checkin.title"),
+                                                                t(locale, "modal.saving.body"))}
+
+    @staticmethod
+    def _bus_errors(exc: BusReplyError, default_block: str) -> dict[str, str]:
+        detail = str(exc.error.get("detail") or exc.error.get("title") or "refused")[:150]
+        for err in exc.error.get("errors") or []:
+            loc = [str(part) for part in err.get("loc") or []]
+            for block in ("confidence", "note", "comment", "value"):
+                if block in loc:
+                    return {block: str(err.get("msg") or detail)[:150]}
+        return {default_block: detail}
+
+    async def _submit_request_changes(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        started = time.monotonic()
+        view = payload.get("view") or {}
+        meta = json.loads(view.get("private_metadata") or "{}")
+        locale = meta.get("locale") or self.default_locale
+        state = (view.get("state") or {}).get("values") or {}
+        comment = (self._value(state, "comment", "comment") or "").strip()
+        if not comment:
+            return {"response_action": "errors", "errors": {"comment": t(locale, "error.comment")}}
+        slack_user = (payload.get("user") or {}).get("id", "")
+        objective_id = int(meta.get("objective_id") or 0)
+
+        async def work() -> dict[str, Any]:
+            user = await self.person(slack_user)
+            if user is None:
+                raise LookupError("not linked")
+            return await self.okr.request_changes(user["id"], objective_id, comment)
+
+        async def later(result: Any) -> None:
+            if isinstance(result, BaseException):
+                await self.dm(slack_user, t(locale, "refused", detail=_detail(result)))
+
+        budget = self.knobs.ack_budget_seconds - (time.monotonic() - started)
+        try:
+            answered, result = await self.within(work(), budget, later)
+        except LookupError:
+            return {"response_action": "errors", "errors": {"comment": t(locale, "not_linked", url=self.public_url)[:150]}}
+        except BusReplyError as exc:
+            return {"response_action": "errors", "errors": self._bus_errors(exc, "comment")}
+        except Exception as exc:
+            return {"response_action": "errors", "errors": {"comment": _detail(exc)}}
+        if answered and meta.get("response_url"):
+            self.tasks.spawn(self.respond(meta["response_url"], {
+                "response_type": "ephemeral", "replace_original": False,
+                "text": t(locale, "changes.done", title=plain(result.get("title") or "", 150))}))
+        return None
+
+    # ------------------------------------------------------------------ events
+    def first_time(self, event_id: str | None) -> bool:
+        """Slack retries events it thinks we missed: handle each event id once per replica."""
+        if not event_id:
+            return True
+        if event_id in self._events:
+            return False
+        self._events[event_id] = time.monotonic()
+        while len(self._events) > 5000:
+            self._events.popitem(last=False)
+        return True
+
+    async def event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "app_home_opened" and event.get("tab", "home") == "home":
+            await self.publish_home(event.get("user", ""))
+        elif kind == "link_shared":
+            await self.unfurl(event)
+
+    async def publish_home(self, slack_user: str) -> None:
+        if self.slack is None:
+            return
+        user = await self.person(slack_user)
+        locale = self.locale(user)
+        blocks: list[dict[str, Any]] = []
+        if user is None:
+            blocks.append(section(t(locale, "not_linked", url=self.public_url)))
+        else:
+            krs = await self.okr.my_key_results(user["id"])
+            cycle = krs[0]["objective"]["cycle"] if krs else ""
+            blocks.append(section(t(locale, "home.krs", cycle=cycle or "—")))
+            for kr in krs[:15]:
+                blocks.append(section(kr_line(kr, locale), checkin_button(kr, locale)))
+            if not krs:
+                blocks.append(context(t(locale, "home.krs.empty")))
+            blocks.append({"type": "divider"})
+            async with self.outbox.maker() as session:
+                pending = await self._mine(session, user["id"], "approval_requested", pending=True)
+                feedback = await self._mine(session, user["id"], "feedback_received")
+            blocks.append(section(t(locale, "home.approvals")))
+            for row in pending:
+                obj = (row.context or {}).get("objective") or {}
+                value = json.dumps({"id": obj.get("id"), "title": (obj.get("title") or "")[:150]})
+                blocks.append(section(f"*{plain(obj.get('title') or '', 150)}* ({obj.get('cycle', '')})"))
+                blocks.append(actions(button(t(locale, "button.approve"), "approve", value=value, style="primary"),
+                                      button(t(locale, "button.request_changes"), "request_changes", value=value),
+                                      button(t(locale, "button.open"), "open_link",
+                                             url=links.url(self.public_url, links.objective(int(obj.get("id") or 0))))))
+            if not pending:
+                blocks.append(context(t(locale, "home.approvals.empty")))
+            blocks.append({"type": "divider"})
+            blocks.append(section(t(locale, "home.feedback")))
+            for row in feedback:
+                blocks.append(section(row.text[:3000]))
+            if not feedback:
+                blocks.append(context(t(locale, "home.feedback.empty")))
+        await self.slack.publish_home(slack_user, {"type": "home", "blocks": blocks[:100]})
+
+    @staticmethod
+    async def _mine(session: Any, user_id: int, kind: str, pending: bool = False, limit: int = 5) -> list[Delivery]:
+        stmt = sa.select(Delivery).where(Delivery.user_id == user_id, Delivery.kind == kind)
+        if pending:
+            stmt = stmt.where(Delivery.outcome.is_(None))
+        return list((await session.execute(stmt.order_by(Delivery.id.desc()).limit(limit))).scalars())
+
+    async def unfurl(self, event: dict[str, Any]) -> None:
+        if self.slack is None:
+            return
+        ours = urlparse(self.public_url)
+        user = None
+        with contextlib.suppress(Exception):
+            user = await self.person(event.get("user", ""), timeout=2)
+        locale = self.locale(user)
+        unfurls: dict[str, Any] = {}
+        for link in event.get("links") or []:
+            url = str(link.get("url") or "")
+            parsed = urlparse(url)
+            if parsed.hostname != ours.hostname:
+                continue
+            match = OBJECTIVE_PATH.match(parsed.path)
+            if not match:
+                continue
+            obj = await self.okr.objective(int(match.group(1)))
+            if obj is None or obj.get("deleted"):
+                continue
+            owner = await self.okr.user(obj["owner_id"])
+            unfurls[url] = {"blocks": self.objective_card(obj, (owner or {}).get("name", ""), locale)}
+        if unfurls:
+            await self.slack.unfurl(event.get("channel"), event.get("message_ts"), unfurls,
+                                    unfurl_id=event.get("unfurl_id"), source=event.get("source"))
+
+    def objective_card(self, obj: dict[str, Any], owner: str, locale: str) -> list[dict[str, Any]]:
+        health = t(locale, "health." + (obj.get("health") or "unknown"))
+        head = (f"*<{links.url(self.public_url, links.objective(obj['id']))}|{plain(obj['title'], 150)}>*\n"
+                f"{bar(obj.get('progress'))} {percent(obj.get('progress'))} · {health}")
+        blocks = [section(head), context(t(locale, "unfurl.owner", owner=plain(owner, 80),
+                                           status=t(locale, "status." + obj.get("status", "draft")), cycle=obj["cycle"]))]
+        lines = [f"• {plain(k['title'], 100)} — {percent(k.get('progress'))}" for k in (obj.get("key_results") or [])[:5]]
+        if lines:
+            blocks.append(context("\n".join(lines)))
+        return blocks

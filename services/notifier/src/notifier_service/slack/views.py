@@ -1,0 +1,64 @@
+"""What Slack calls: `/slack/events`, `/slack/commands`, `/slack/interactions`.
+
+Each verifies Slack's signature on the raw body first (401 otherwise) and answers within
+3 s; slow work continues after the answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from boost_platform.problems import Problem
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+
+from ..deps import ContainerDep
+from .verify import verified_body
+
+router = APIRouter(prefix="/slack", tags=["slack"])
+
+SlackBody = Annotated[bytes, Depends(verified_body)]
+
+
+def _form(body: bytes) -> dict[str, str]:
+    try:
+        return {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "The body is not form-encoded text.") from exc
+
+
+def _json(raw: str | bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise Problem(400, "The body is not JSON.") from exc
+    if not isinstance(value, dict):
+        raise Problem(400, "The body is not a JSON object.")
+    return value
+
+
+@router.post("/events", summary="Slack's Events API: url_verification, link_shared, app_home_opened")
+async def events(body: SlackBody, c: ContainerDep) -> Response:
+    payload = _json(body)
+    if payload.get("type") == "url_verification":
+        return JSONResponse({"challenge": payload.get("challenge", "")})
+    if payload.get("type") == "event_callback" and c.slack_app.first_time(payload.get("event_id")):
+        c.tasks.spawn(c.slack_app.event(payload.get("event") or {}))
+    return Response(status_code=200)
+
+
+@router.post("/commands", summary="Slash commands: /okr, /okr help, /okr team <name>")
+async def commands(body: SlackBody, c: ContainerDep) -> JSONResponse:
+    return JSONResponse(await c.slack_app.command(_form(body)))
+
+
+@router.post("/interactions", summary="Buttons, modals (check-in, request changes), snooze")
+async def interactions(body: SlackBody, c: ContainerDep) -> Response:
+    form = _form(body)
+    if "payload" not in form:
+        raise Problem(400, "An interaction carries a `payload` field.")
+    answer = await c.slack_app.interaction(_json(form["payload"]))
+    if answer is None:
+        return Response(status_code=200)
+    return JSONResponse(answer)

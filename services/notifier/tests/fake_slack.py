@@ -1,0 +1,242 @@
+"""A local fake of Slack's Web API (an aiohttp server on a free port) for tests and the bench.
+
+It records every call; answers `auth.test`, `chat.postMessage`, `chat.update`, `views.open`,
+`views.publish`, `chat.unfurl`, `users.list` (paged), `conversations.open`; can answer 429
+(with Retry-After) or 5xx for a while, enforce a rate limit on `chat.postMessage`, or hold a
+call open (a process killed mid-send); and takes posts to `response_url`s. `sign()` makes
+the headers of a request Slack would send us."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret"
+
+
+def sign(body: bytes | str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    raw = body.encode() if isinstance(body, str) else body
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int = 200
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    times: int
+    retry_after: int | None = None
+    when: Callable[[dict[str, Any]], bool] | None = None
+
+
+@dataclass
+class Member:
+    id: str
+    email: str | None
+    name: str
+    locale: str = "en-US"
+    tz: str = "Asia/Seoul"
+    deleted: bool = False
+    is_bot: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {"real_name": self.name, "display_name": self.name.split()[0],
+                                   "image_192": f"https://avatars.example/{self.id}.png"}
+        if self.email:
+            profile["email"] = self.email
+        return {"id": self.id, "name": self.name.lower().replace(" ", "."), "real_name": self.name,
+                "deleted": self.deleted, "is_bot": self.is_bot, "tz": self.tz, "locale": self.locale, "profile": profile}
+
+
+@dataclass
+class FakeSlack:
+    token: str = TOKEN
+    rate_per_second: float | None = None  # chat.postMessage limit (token bucket), 429 past it
+    burst: float = 1.0
+    rate_retry_after: int = 1
+    page_size: int = 2
+    calls: list[Call] = field(default_factory=list)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    holds: dict[str, asyncio.Event] = field(default_factory=dict)  # channel → released when set
+    held: set[str] = field(default_factory=set)
+    record_params: bool = True
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._tokens = self.burst
+        self._stamp = time.monotonic()
+        self.rejected = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        return self
+
+    async def stop(self) -> None:
+        for event in self.holds.values():
+            event.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ controls
+    def fail(self, method: str, status: int, times: int, retry_after: int | None = None,
+             when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        self.faults.append(Fault(method, status, times, retry_after, when))
+
+    def hold(self, channel: str) -> asyncio.Event:
+        """The next postMessage to `channel` waits until the returned event is set."""
+        event = asyncio.Event()
+        self.holds[channel] = event
+        return event
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        return [c.params for c in self.of("chat.postMessage") if channel is None or c.params.get("channel") == channel]
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.responses.clear()
+        self.faults.clear()
+
+    # ------------------------------------------------------------------ handlers
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            ctype = request.headers.get("Content-Type", "")
+            if "json" in ctype:
+                params.update(json.loads(body))
+            else:
+                params.update({k: v[0] for k, v in parse_qs(body.decode()).items()})
+        for key in ("blocks", "view", "unfurls"):
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    pass
+        return params
+
+    def _rate_ok(self) -> bool:
+        if self.rate_per_second is None:
+            return True
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate_per_second)
+        self._stamp = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        if auth != f"Bearer {self.token}" and params.get("token") != self.token:
+            self.calls.append(Call(method, params, time.monotonic(), 200))
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        for fault in self.faults:
+            if fault.method == method and fault.times > 0 and (fault.when is None or fault.when(params)):
+                fault.times -= 1
+                self.calls.append(Call(method, params, time.monotonic(), fault.status))
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                if fault.status == 429:
+                    return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
+                return web.Response(status=fault.status, text="upstream trouble", headers=headers)
+        if method == "chat.postMessage":
+            if not self._rate_ok():
+                self.rejected += 1
+                self.calls.append(Call(method, params if self.record_params else {}, time.monotonic(), 429))
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(self.rate_retry_after)})
+            channel = str(params.get("channel", ""))
+            if channel in self.holds:
+                self.held.add(channel)
+                self.calls.append(Call(method, params, time.monotonic(), 0))  # received, never answered in time
+                await self.holds.pop(channel).wait()
+                return web.json_response({"ok": True, "channel": channel, "ts": self._next_ts()})
+        self.calls.append(Call(method, params if self.record_params or method != "chat.postMessage" else
+                               {"channel": params.get("channel")}, time.monotonic(), 200))
+        return web.json_response(self._answer(method, params))
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://boost-test.slack.com/", "team": "Boost Test", "user": "boost",
+                    "team_id": "T0TEST", "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
+        if method == "chat.postMessage":
+            channel = str(params.get("channel", ""))
+            dm = "D" + channel[1:] if channel.startswith("U") else channel
+            return {"ok": True, "channel": dm, "ts": self._next_ts(), "message": {"text": params.get("text")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {"id": "V" + str(next(self._ts)), **(params.get("view") or {})}}
+        if method == "chat.unfurl":
+            return {"ok": True}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
+        if method == "users.list":
+            limit = int(params.get("limit") or self.page_size)
+            limit = min(limit, self.page_size)
+            start = int(params.get("cursor") or 0)
+            page = self.members[start:start + limit]
+            nxt = str(start + limit) if start + limit < len(self.members) else ""
+            return {"ok": True, "members": [m.as_json() for m in page], "response_metadata": {"next_cursor": nxt}}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.responses.append((request.match_info["name"], json.loads(body or b"{}")))
+        return web.json_response({"ok": True})

@@ -1,0 +1,207 @@
+"""A running stack for notifier tests: the fake Slack, okr (seeded company with Slack ids),
+the notifier, and helpers to publish events as the scheduler and feedback would.
+
+Clock: Monday 11 January 2027, 10:00 in Seoul — 2027-Q1 runs, 2027-Q2 is next."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import nats
+import sqlalchemy as sa
+from boost_contracts.envelope import Envelope, Scope
+from boost_platform.clock import OffsetClock
+from boost_platform.settings import BoostSettings
+from notifier_service.main import create_app
+from notifier_service.models import Delivery
+from notifier_service.settings import NotifierSettings
+from okr_service.main import create_app as create_okr
+
+from conftest import running_app
+from services.notifier.tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, Member, sign
+from tests.support.okr import login_user, seed_company
+
+PUBLIC_URL = "https://boost.example"
+NOW = datetime(2027, 1, 11, 1, 0, tzinfo=UTC)  # Monday 10:00 in Seoul
+SLACK_IDS = {"lead": "U0LEAD", "member": "U0MEMBER", "other": "U0OTHER", "ceo": "U0CEO"}
+
+
+def knobs(**overrides: Any) -> NotifierSettings:
+    values: dict[str, Any] = {"send_rate": 200, "send_burst": 50, "channel_interval": 0, "poll_seconds": 0.05,
+                              "sender_ttl_seconds": 1.0, "directory_sync_daily": False, "slack_retries": 2,
+                              "retry_max_seconds": 1.0}
+    values.update(overrides)
+    return NotifierSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def until(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+class Stack:
+    def __init__(self, settings: BoostSettings, slack: FakeSlack | None, okr: Any, nc: Any, clock: OffsetClock) -> None:
+        self.settings = settings
+        self.slack = slack
+        self.okr = okr
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.clock = clock
+        self.notifier: Any = None
+        self.app: Any = None
+        self._running: Any = None
+        self.headers: dict[str, dict[str, str]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.teams: dict[str, dict[str, Any]] = {}
+        self.objectives: dict[str, dict[str, Any]] = {}
+
+    @property
+    def container(self) -> Any:
+        return self.app.state.container
+
+    async def start_notifier(self, knobs_: NotifierSettings) -> None:
+        """A notifier process on this stack's database and bus (again after a stop: a restart)."""
+        self.app = create_app(self.settings, self.clock, knobs_)
+        self._running = running_app(self.app)
+        self.notifier = await self._running.__aenter__()
+        await self.container.runtime.bus.wait_connected(15)
+        await until(lambda: self.container.runtime.verifier.ready, 15, "okr's keys")
+
+    async def stop_notifier(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            await running.__aexit__(None, None, None)
+
+    # ------------------------------------------------------------------ okr
+    async def as_(self, who: str) -> dict[str, str]:
+        if who not in self.headers:
+            email = who if "@" in who else f"{who}@x.example"
+            self.headers[who], self.users[who] = await login_user(self.okr, email)
+        return self.headers[who]
+
+    async def call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
+        r = await self.okr.request(method, path, headers=await self.as_(who), **kwargs)
+        assert r.status_code < 400, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json() if r.content else None
+
+    async def objective(self, who: str, team: str, cycle: str, title: str, kr_title: str, *, submit_by: str | None = None,
+                        approve_by: str | None = None) -> dict[str, Any]:
+        body = {"cycle": cycle, "team_id": self.teams[team]["id"], "title": title,
+                "key_results": [{"title": kr_title, "start": 0, "target": 100, "unit": "%"}]}
+        obj = await self.call(who, "POST", "/api/okr/objectives", json=body)
+        if submit_by:
+            obj = await self.call(submit_by, "POST", f"/api/okr/objectives/{obj['id']}/submit")
+        if approve_by:
+            obj = await self.call(approve_by, "POST", f"/api/okr/objectives/{obj['id']}/approve")
+        return obj  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ bus
+    async def publish(self, env: Envelope, msg_id: str | None = None) -> None:
+        subject = self.settings.names.event(env.source, env.type)
+        await self.js.publish(subject, env.to_json(), headers={"Nats-Msg-Id": msg_id or env.id})
+
+    async def reminder(self, kind: str, cycle: str, day: date, local_time: str = "10:00", *, due_now: bool = False,
+                       event_id: str | None = None) -> str:
+        occurrence = f"reminder:{kind}:{cycle}:{day.isoformat()}"
+        env = Envelope(id=event_id or occurrence, type="reminder.due", source="scheduler", actor_id="service:scheduler",
+                       subject_id=occurrence, scope=Scope(cycle=cycle),
+                       data={"occurrence_id": occurrence, "kind": kind, "cycle": cycle, "date": day.isoformat(),
+                             "local_time": local_time, "due_now": due_now})
+        await self.publish(env)
+        return occurrence
+
+    # ------------------------------------------------------------------ the delivery log
+    async def rows(self, **where: Any) -> list[Delivery]:
+        async with self.container.runtime.maker() as session:
+            stmt = sa.select(Delivery).order_by(Delivery.id)
+            for key, value in where.items():
+                stmt = stmt.where(getattr(Delivery, key) == value)
+            return list((await session.execute(stmt)).scalars())
+
+    async def settle(self, timeout: float = 10.0, **where: Any) -> list[Delivery]:
+        """Until nothing is due and unsent (rows scheduled for later stay scheduled)."""
+        now = self.clock.now()
+
+        async def done() -> bool:
+            rows = await self.rows(**where)
+            return not any(r.status == "sending" or (r.status == "scheduled" and r.due_at <= now) for r in rows)
+
+        await until(done, timeout, "deliveries to settle")
+        return await self.rows(**where)
+
+    def user_id(self, who: str) -> int:
+        return int(self.users[who]["id"])
+
+    # ------------------------------------------------------------------ Slack → us
+    async def slack_post(self, path: str, body: bytes, content_type: str = "application/x-www-form-urlencoded",
+                         headers: dict[str, str] | None = None) -> Any:
+        hdrs = {"Content-Type": content_type, **(headers if headers is not None else sign(body))}
+        return await self.notifier.post(path, content=body, headers=hdrs)
+
+    async def interact(self, payload: dict[str, Any]) -> Any:
+        from urllib.parse import urlencode
+
+        return await self.slack_post("/slack/interactions", urlencode({"payload": json.dumps(payload)}).encode())
+
+
+async def seed(stack: Stack) -> None:
+    admin = await stack.as_("admin@boost.example")
+    stack.users["admin"] = stack.users["admin@boost.example"]
+    stack.headers["admin"] = admin
+    seeded = await seed_company(stack.okr, admin)
+    stack.teams = {"root": seeded["root"], "product": seeded["product"], "engineering": seeded["engineering"]}
+    for who, slack_id in SLACK_IDS.items():
+        await stack.call("admin", "PATCH", f"/api/okr/users/{seeded['people'][who]['id']}", json={"slack_user_id": slack_id})
+        await stack.as_(who)
+    await stack.call("lead", "PATCH", f"/api/okr/users/{stack.user_id('lead')}", json={"locale": "ko"})
+    for who in ("member", "other", "ceo"):
+        await stack.call(who, "PATCH", f"/api/okr/users/{stack.user_id(who)}", json={"locale": "en"})
+    await stack.call("admin", "PATCH", f"/api/okr/teams/{stack.teams['product']['id']}", json={"slack_channel_id": "C0PRODUCT"})
+    # 2027-Q1 (running): approved objectives whose KRs nobody checked in yet.
+    stack.objectives["q1_product"] = await stack.objective("member", "product", "2027-Q1", "Grow the product",
+                                                           "Weekly actives", submit_by="member", approve_by="ceo")
+    stack.objectives["q1_eng"] = await stack.objective("other", "engineering", "2027-Q1", "Ship faster", "Deploys",
+                                                       submit_by="other", approve_by="lead")
+    # 2027-Q2 (next): a Product draft not yet submitted.
+    stack.objectives["q2_product"] = await stack.objective("member", "product", "2027-Q2", "Next quarter's bet", "Signups")
+
+
+@asynccontextmanager
+async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: str, *, with_slack: bool = True,
+                         notifier_knobs: NotifierSettings | None = None, now: datetime = NOW,
+                         seeded: bool = True, fake: FakeSlack | None = None) -> AsyncIterator[Stack]:
+    async with AsyncExitStack() as stack_:
+        slack = None
+        overrides: dict[str, Any] = {"public_url": PUBLIC_URL}
+        if with_slack:
+            slack = fake or FakeSlack(members=[])
+            await stack_.enter_async_context(slack)
+            overrides.update(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.url)
+        settings = make_settings(suffix, **overrides)
+        clock = OffsetClock(now - datetime.now(UTC))
+        nc = await nats.connect(settings.nats_server_url())
+        stack_.push_async_callback(nc.close)
+        okr = await stack_.enter_async_context(running_app(create_okr(settings, clock)))
+        stack = Stack(settings, slack, okr, nc, clock)
+        await stack.start_notifier(notifier_knobs or knobs())
+        stack_.push_async_callback(stack.stop_notifier)
+        if seeded:
+            await seed(stack)
+            await stack.settle()
+        yield stack
+
+
+__all__ = ["NOW", "PUBLIC_URL", "SLACK_IDS", "FakeSlack", "Member", "Stack", "knobs", "notifier_stack", "sign", "until"]

@@ -1,0 +1,63 @@
+"""Slack's directory into Boost: `users.list` (paged) creates, updates and deactivates
+people through okr, matched by email, with Slack ids, locales and timezones; admins only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from services.notifier.tests.fake_slack import FakeSlack, Member
+from services.notifier.tests.notifier_support import notifier_stack
+
+
+async def test_directory_sync_creates_updates_and_deactivates_people(make_settings: Callable[..., Any]) -> None:
+    fake = FakeSlack(page_size=2, members=[
+        Member("U0LEAD", "lead@x.example", "Lena Lead-Kim"),  # renamed in Slack
+        Member("U0MEMBER", "member@x.example", "Min Member", locale="ko-KR", tz="Asia/Seoul"),
+        Member("U0NEW", "new@x.example", "Nora New", locale="en-GB", tz="Europe/London"),
+        Member("U0GONE", "other@x.example", "Otto Other", deleted=True),  # deactivated in Slack
+        Member("UBOT", None, "Build Bot", is_bot=True),
+        Member("U0NOMAIL", None, "No Email"),
+    ])
+    async with notifier_stack(make_settings, "ntfdir", fake=fake) as stack:
+        member = await stack.as_("member")
+        assert (await stack.notifier.post("/api/notifier/directory/sync", headers=member)).status_code == 403
+        r = await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])
+        assert r.status_code == 200, r.text
+        result = r.json()
+        assert result["members"] == 6 and result["created"] == 1 and result["deactivated"] >= 2
+        users = {u["email"]: u for u in await stack.call("admin", "GET", "/api/okr/users")}
+        new = users["new@x.example"]
+        assert new["slack_user_id"] == "U0NEW" and new["locale"] == "en" and new["timezone"] == "Europe/London"
+        assert users["lead@x.example"]["name"] == "Lena Lead-Kim"
+        assert users["other@x.example"]["active"] is False  # deleted in Slack
+        assert users["ceo@x.example"]["active"] is False  # gone from Slack (had a Slack id)
+        assert users["member@x.example"]["active"] is True and users["member@x.example"]["locale"] == "en"  # own setting kept
+        assert users["admin@boost.example"]["active"] is True
+        assert len(stack.slack.of("users.list")) == 3  # type: ignore[union-attr]  # paged: 2 + 2 + 2
+        # Again: nothing new.
+        again = (await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])).json()
+        assert again["created"] == 0 and again["deactivated"] == 0
+
+
+async def test_record_only_mode_records_rendered_messages_and_refuses_slack_calls(make_settings: Callable[..., Any]) -> None:
+    from datetime import date
+
+    from services.notifier.tests.notifier_support import until
+
+    async with notifier_stack(make_settings, "ntfrec", with_slack=False) as stack:
+        occurrence = await stack.reminder("drafting_open", "2027-Q2", date(2027, 1, 11))
+        await until(lambda: stack.rows(occurrence_id=occurrence), 10, "rows")
+        rows = await stack.settle(occurrence_id=occurrence)
+        assert len(rows) == 4 and {r.status for r in rows} == {"recorded"}
+        mine = await stack.notifier.get("/api/notifier/deliveries?user_id=me&kind=drafting_open",
+                                        headers=await stack.as_("member"))
+        body = mine.json()
+        assert len(body) == 1 and body[0]["status"] == "recorded" and body[0]["blocks"][0]["type"] == "section"
+        assert "Drafting for 2027-Q2 is open" in body[0]["text"]
+        # No signing secret: nothing claiming to be Slack is believed.
+        r = await stack.notifier.post("/slack/commands", content=b"text=help",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 401
+        sync = await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])
+        assert sync.status_code == 409

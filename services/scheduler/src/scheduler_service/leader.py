@@ -1,0 +1,120 @@
+"""Exactly one active scheduler across replicas: a NATS KV lock with a TTL.
+
+APScheduler 3.x cannot share a job store between schedulers safely, so one replica holds
+the lock and runs the jobs; the others stand by. The lock is `create` on a key of a bucket
+whose TTL is the lock's (the machine's NATS may be 2.9: no per-message TTL), refreshed with
+`update(last=revision)`; a replica that can't refresh within the TTL steps down, and a
+stopping leader deletes the key so a standby takes over at once. Should two ever overlap
+for a moment, the occurrence ids stop any double (the `occurrences` table)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from boost_bus import Bus
+from boost_platform.logging import get_logger
+from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
+
+log = get_logger("scheduler.leader")
+
+LOCK_KEY = "leader"
+BUCKET = "scheduler_leader"
+
+
+class LeaderLock:
+    def __init__(self, bus: Bus, ttl: float, on_elected: Callable[[], Awaitable[None]],
+                 on_lost: Callable[[], Awaitable[None]]) -> None:
+        self.bus = bus
+        self.ttl = ttl
+        self.on_elected = on_elected
+        self.on_lost = on_lost
+        self.identity = f"{uuid.uuid4().hex[:12]}"
+        self.bucket = bus.names.bucket(BUCKET)
+        self.is_leader = False
+        self._revision: int | None = None
+        self._last_refresh = 0.0
+        self._kv: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        self._stopping = False
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        # nats-py swallows some cancellations, so the loop also checks a flag.
+        self._stopping = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=5)
+        if self.is_leader:
+            await self._step_down(release=True)
+
+    async def wait_decided(self, timeout: float = 10.0) -> None:
+        """Until this replica has tried at least once (tests and readiness)."""
+        await asyncio.wait_for(self._changed.wait(), timeout)
+
+    async def _bucket(self) -> Any:
+        if self._kv is None:
+            js = self.bus.js
+            try:
+                self._kv = await js.key_value(self.bucket)
+            except BucketNotFoundError:
+                self._kv = await js.create_key_value(bucket=self.bucket, ttl=self.ttl, history=1)
+        return self._kv
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.bus.wait_connected(None)
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.info("leader lock check failed", error=repr(exc))
+                self._kv = None
+                if self.is_leader and time.monotonic() - self._last_refresh > self.ttl * 0.8:
+                    # Can't prove we still hold it: another replica may take over after the TTL.
+                    await self._step_down(release=False)
+            self._changed.set()
+            await asyncio.sleep(self.ttl / 3)
+
+    async def tick(self) -> None:
+        kv = await self._bucket()
+        if self._stopping:
+            return
+        value = self.identity.encode()
+        if self.is_leader:
+            try:
+                self._revision = await kv.update(LOCK_KEY, value, last=self._revision)
+                self._last_refresh = time.monotonic()
+            except KeyWrongLastSequenceError:
+                log.warning("leader lock lost to another replica")
+                await self._step_down(release=False)
+            return
+        try:
+            self._revision = await kv.create(LOCK_KEY, value)
+        except KeyWrongLastSequenceError:
+            return  # another replica leads
+        self._last_refresh = time.monotonic()
+        self.is_leader = True
+        log.info("elected scheduler leader", identity=self.identity)
+        try:
+            await self.on_elected()
+        except Exception:
+            log.exception("starting the schedule failed; stepping down")
+            await self._step_down(release=True)
+
+    async def _step_down(self, *, release: bool) -> None:
+        self.is_leader = False
+        with contextlib.suppress(Exception):
+            await self.on_lost()
+        if release and self._kv is not None and self._revision is not None:
+            with contextlib.suppress(Exception):
+                await self._kv.delete(LOCK_KEY, last=self._revision)
+        self._revision = None

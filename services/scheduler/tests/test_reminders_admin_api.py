@@ -1,0 +1,125 @@
+"""The scheduler's admin REST with okr running: the calendar with next run times, and
+"run a kind now" (same occurrence id as the scheduled one, so twice still reaches each
+person once), for admins only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import nats
+import pytest
+from boost_contracts.envelope import Envelope
+from boost_platform.clock import OffsetClock
+from okr_service.main import create_app as create_okr
+from scheduler_service.leader import BUCKET
+from scheduler_service.main import create_app
+from scheduler_service.settings import SchedulerSettings
+
+from conftest import running_app
+from tests.support.okr import login
+
+CLOCK = OffsetClock(datetime(2027, 1, 13, 3, 0, tzinfo=UTC) - datetime.now(UTC))  # Wednesday 12:00 in Seoul
+
+
+class Stack:
+    def __init__(self, okr: Any, scheduler: Any, events: list[Envelope], admin: dict[str, str],
+                 member: dict[str, str]) -> None:
+        self.okr, self.scheduler, self.events = okr, scheduler, events
+        self.admin, self.member = admin, member
+
+
+@pytest.fixture(scope="module")
+async def stack(make_settings: Callable[..., Any]) -> AsyncIterator[Stack]:
+    settings = make_settings("schedapi")
+    nc = await nats.connect(settings.nats_server_url())
+    events: list[Envelope] = []
+
+    async def collect(msg: Any) -> None:
+        events.append(Envelope.from_json(msg.data))
+
+    await nc.subscribe(settings.names.events_of("scheduler"), cb=collect)
+    knobs = SchedulerSettings(_env_file=None, lock_ttl_seconds=2)  # type: ignore[call-arg]
+    async with running_app(create_okr(settings, CLOCK)) as okr:
+        admin = await login(okr, "admin@boost.example")
+        r = await okr.post("/api/okr/users", json={"email": "member@x.example", "name": "Min Member"}, headers=admin)
+        assert r.status_code == 201, r.text
+        member = await login(okr, "member@x.example")
+        app = create_app(settings, CLOCK, knobs)
+        async with running_app(app) as scheduler:
+            container = app.state.container
+            deadline = asyncio.get_running_loop().time() + 15
+            while not (container.runtime.verifier.ready and container.jobs.running):
+                assert asyncio.get_running_loop().time() < deadline, "scheduler not ready"
+                await asyncio.sleep(0.05)
+            yield Stack(okr, scheduler, events, admin, member)
+    await nc.jetstream().delete_key_value(settings.names.bucket(BUCKET))
+    await nc.close()
+
+
+async def test_only_admins_see_and_run_the_calendar(stack: Stack) -> None:
+    assert (await stack.scheduler.get("/api/scheduler/reminders")).status_code == 401
+    r = await stack.scheduler.get("/api/scheduler/reminders", headers=stack.member)
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    r = await stack.scheduler.post("/api/scheduler/reminders/weekly_check_in/run", headers=stack.member)
+    assert r.status_code == 403
+
+
+async def test_the_calendar_lists_each_kind_with_its_next_run_time(stack: Stack) -> None:
+    r = await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["timezone"] == "Asia/Seoul" and body["today"] == "2027-01-13" and body["leader"] is True
+    kinds = {k["kind"]: k for k in body["kinds"]}
+    assert kinds["weekly_check_in"]["next_run_at"] == "2027-01-18T10:00:00+09:00"
+    assert kinds["team_digest"]["next_run_at"] == "2027-01-15T16:00:00+09:00"
+    assert kinds["review_mid_quarter"]["next"]["id"] == "reminder:review_mid_quarter:2027-Q1:2027-02-15"
+    assert kinds["drafting_open"]["next"]["cycle"] == "2027-Q2"
+    upcoming = {o["id"]: o for o in body["occurrences"]}
+    friday = upcoming["reminder:team_digest:2027-Q1:2027-01-15"]
+    assert friday["next_run_time"] == "2027-01-15T16:00:00+09:00" and friday["published"] is None
+
+
+async def test_running_a_kind_now_publishes_todays_occurrence_and_again_only_makes_it_due(stack: Stack) -> None:
+    first = await stack.scheduler.post("/api/scheduler/reminders/weekly_check_in/run", headers=stack.admin)
+    assert first.status_code == 202, first.text
+    occurrence = "reminder:weekly_check_in:2027-Q1:2027-01-13"
+    assert first.json()["occurrence"]["id"] == occurrence and first.json()["first_time"] is True
+    second = await stack.scheduler.post("/api/scheduler/reminders/weekly_check_in/run", headers=stack.admin)
+    assert second.json()["first_time"] is False
+    deadline = asyncio.get_running_loop().time() + 5
+    while len([e for e in stack.events if e.data.get("occurrence_id") == occurrence]) < 2:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+    got = [e for e in stack.events if e.data.get("occurrence_id") == occurrence]
+    assert got[0].id == occurrence and got[1].id.startswith(occurrence + ":now:")
+    assert all(e.data["due_now"] is True for e in got)
+    listed = (await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)).json()
+    recent = [o for o in listed["occurrences"] if o["id"] == occurrence]
+    assert recent == [] or recent[0]["published"]["runs"] == 2  # today's, not a scheduled date
+
+
+async def test_unknown_and_event_driven_kinds_are_refused(stack: Stack) -> None:
+    assert (await stack.scheduler.post("/api/scheduler/reminders/nope/run", headers=stack.admin)).status_code == 404
+    r = await stack.scheduler.post("/api/scheduler/reminders/approval_requested/run", headers=stack.admin)
+    assert r.status_code == 422
+
+
+async def test_an_org_change_rebuilds_the_leaders_jobs(stack: Stack) -> None:
+    r = await stack.okr.patch("/api/okr/org", json={"reminders": {"team_digest": {"enabled": True, "time": "15:30"}},
+                                                   "holidays": ["2027-01-15"]}, headers=stack.admin)
+    assert r.status_code == 200, r.text
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        body = (await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)).json()
+        kinds = {k["kind"]: k for k in body["kinds"]}
+        if kinds["team_digest"]["next_run_at"] == "2027-01-18T15:30:00+09:00":
+            break
+        assert asyncio.get_running_loop().time() < deadline, json.dumps(kinds["team_digest"])
+        await asyncio.sleep(0.1)
+    upcoming = {o["id"]: o for o in body["occurrences"]}
+    assert upcoming["reminder:team_digest:2027-Q1:2027-01-18"]["next_run_time"] == "2027-01-18T15:30:00+09:00"
+    assert "reminder:team_digest:2027-Q1:2027-01-15" not in upcoming
