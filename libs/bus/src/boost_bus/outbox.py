@@ -160,13 +160,16 @@ class Outbox:
         done: list[str] = []
         if self.bus is None or not self.bus.is_connected:
             return done
-        for row in rows:
-            try:
-                await self.bus.publish_raw(row.subject, row.payload, row.id, row.trace_id)
-            except Exception as exc:
+        # Pipelined: every publish of the batch is on the wire before the first ack comes
+        # back (one connection keeps their order); the acks then arrive together.
+        results = await asyncio.gather(
+            *(self.bus.publish_raw(row.subject, row.payload, row.id, row.trace_id) for row in rows),
+            return_exceptions=True)
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
                 BUS_PUBLISH_ERRORS.labels(self.service).inc()
-                log.info("publish failed; the sweep will retry", error=repr(exc))
-                break  # keep order: the rest waits for the sweep
+                log.info("publish failed; the sweep will retry", error=repr(result))
+                break  # what follows waits for the sweep (JetStream drops any duplicate)
             done.append(row.id)
         return done
 
