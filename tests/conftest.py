@@ -26,8 +26,7 @@ def skip_or_fail(why: str) -> None:
     pytest.skip(why)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Any:
     import sys
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -37,7 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         skip_or_fail("the web app is not built (make setup-web)")
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         skip_or_fail("nginx is not installed")
-    data_dir = tmp_path_factory.mktemp("stack")
+    data_dir = tmp_path_factory.mktemp(name)
     port = free_port()
     env = {
         "BOOST_PORT": str(port),
@@ -58,9 +57,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         for log in sorted(data_dir.glob("*.log")):
             print(f"--- {log.name}\n{log.read_text()[-3000:]}")
         raise
+    return s
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo company as `make run` starts it, for tests that read and edit it like people."""
+    s = start_stack(tmp_path_factory, "stack")
     yield s
     s.stop()
 
+
+@pytest.fixture(scope="session")
+def sweep_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A stack of its own for the fuzzing sweep, which renames and deletes what it finds."""
+    s = start_stack(tmp_path_factory, "sweep")
+    yield s
+    s.stop()
 
 
 def api_login(base_url: str, email: str) -> dict[str, str]:

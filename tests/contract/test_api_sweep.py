@@ -19,7 +19,8 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_no_server_errors(stack: Any, service: str) -> None:
+def test_no_server_errors(sweep_stack: Any, service: str) -> None:
+    stack = sweep_stack
     token = api_login(stack.base_url, "admin@boost.example")["boost_session"]
     cmd = [
         str(SCHEMATHESIS), "run", f"{stack.base_url}/api/{service}/openapi.json", "--url", stack.base_url,
