@@ -76,6 +76,20 @@ class CycleModel:
     objectives: dict[int, ObjRow] = field(default_factory=dict)
     krs: dict[int, dict[int, KrRow]] = field(default_factory=lambda: defaultdict(dict))  # by objective
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Per objective, what the dashboard derives from it, valid for one org-local day
+    # (behind and stale move with the date); a refresh drops the ones it touched.
+    summaries: dict[int, ObjSummary] = field(default_factory=dict)
+    summary_day: date | None = None
+
+
+@dataclass(slots=True)
+class ObjSummary:
+    entry: dict[str, Any]
+    brief: dict[str, Any]
+    at_risk: list[KrRow]
+    behind: list[KrRow]
+    stale: list[KrRow]
+    flags: dict[int, tuple[bool, bool]]
 
 
 class DashboardCache:
@@ -163,6 +177,7 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
         touched = [r.id for r in obj_changes]
         kr_stmt = kr_stmt.where(sa.or_(k.rev > since, k.objective_id.in_(touched)) if touched else k.rev > since)
     for r in obj_changes:
+        model.summaries.pop(r.id, None)
         if r.deleted_at is not None:
             model.objectives.pop(r.id, None)
             model.krs.pop(r.id, None)
@@ -170,6 +185,7 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
             model.objectives[r.id] = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
     changed: list[KrRow] = []
     for r in (await session.execute(kr_stmt)).all():
+        model.summaries.pop(r.objective_id, None)
         if r.deleted_at is not None or r.obj_deleted is not None:
             model.krs[r.objective_id].pop(r.id, None)
             continue
@@ -203,27 +219,14 @@ async def compute(session: AsyncSession, moment: Moment, team_id: int | None, mo
     obj_title = {r.id: r.title for r in obj_rows}
 
     expected = moment.expected
-    behind_below = expected - BEHIND_MARGIN if moment.today >= cycle.start else -1.0
-    stale_before = moment.now - timedelta(days=STALE_DAYS)
-    never_stale = not moment.running
-    stale_if_never = moment.running and (moment.today - cycle.start).days >= STALE_DAYS
-    parts_by_obj: dict[int, list[KrRow]] = {r.id: list(model.krs.get(r.id, {}).values()) for r in obj_rows}
-    at_risk: list[KrRow] = []
-    behind: list[KrRow] = []
-    stale: list[KrRow] = []
-    flags: dict[int, tuple[bool, bool]] = {}
-    for kr in (k for parts in parts_by_obj.values() for k in parts):
-        is_behind = kr.progress < behind_below
-        last = kr.last_check_in_at
-        is_stale = False if never_stale else (stale_if_never if last is None else last <= stale_before)
-        if kr.health in ("at_risk", "off_track"):
-            at_risk.append(kr)
-        if is_behind:
-            behind.append(kr)
-        if is_stale:
-            stale.append(kr)
-        if is_behind or is_stale:
-            flags[kr.id] = (is_behind, is_stale)
+    if model.summary_day != moment.today:
+        model.summaries.clear()
+        model.summary_day = moment.today
+    summaries = [model.summaries.get(r.id) or _summarise(model, r, moment) for r in obj_rows]
+    at_risk = [k for sm in summaries for k in sm.at_risk]
+    behind = [k for sm in summaries for k in sm.behind]
+    stale = [k for sm in summaries for k in sm.stale]
+    flags = {kid: f for sm in summaries for kid, f in sm.flags.items()}
     at_risk.sort(key=lambda k: (HEALTH_ORDER[k.health], k.confidence if k.confidence is not None else 99, k.progress, k.id))
     behind.sort(key=lambda k: (k.progress, k.id))
     stale.sort(key=lambda k: (k.last_check_in_at is not None, k.last_check_in_at or moment.now, k.id))
@@ -241,31 +244,27 @@ async def compute(session: AsyncSession, moment: Moment, team_id: int | None, mo
                 "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None}
 
     objectives: dict[int, dict[str, Any]] = {}
-    by_team: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_team: dict[int, list[ObjSummary]] = defaultdict(list)
     status_counts: Counter[str] = Counter()
     health_counts: Counter[str] = Counter()
-    for r in obj_rows:
-        parts = parts_by_obj.get(r.id, [])
-        entry = {"id": r.id, "title": r.title, "status": r.status, "owner_id": r.owner_id,
-                 "progress": round(weighted_progress((k.progress, k.weight) for k in parts), 4),
-                 "health": worst_health(k.health for k in parts), "parent_id": r.parent_id, "key_results": len(parts)}
-        objectives[r.id] = entry
-        by_team[r.team_id].append(entry)
+    for r, sm in zip(obj_rows, summaries, strict=True):
+        objectives[r.id] = sm.entry
+        by_team[r.team_id].append(sm)
         status_counts[r.status] += 1
-        health_counts[entry["health"]] += 1
+        health_counts[sm.entry["health"]] += 1
 
     team_list = []
     for tid in sorted(scope, key=lambda t: (teams[t]["parent_id"] is not None, teams[t]["name"])):
         objs = by_team.get(tid, [])
         team_list.append({"id": tid, "name": teams[tid]["name"], "parent_id": teams[tid]["parent_id"],
-                          "progress": round(mean(x["progress"] for x in objs), 4),
+                          "progress": round(mean(x.entry["progress"] for x in objs), 4),
                           "expected_progress": round(expected, 4),
-                          "health": worst_health(x["health"] for x in objs),
-                          "objectives": [{k2: x[k2] for k2 in ("id", "title", "status", "progress", "health")} for x in objs]})
+                          "health": worst_health(x.entry["health"] for x in objs),
+                          "objectives": [x.brief for x in objs]})
     head = team_id if team_id is not None else root_id
     head_objs = by_team.get(head, []) if head is not None else []
     if head_objs:
-        company_progress = mean(x["progress"] for x in head_objs)
+        company_progress = mean(x.entry["progress"] for x in head_objs)
     else:
         company_progress = mean(t["progress"] for t in team_list if by_team.get(t["id"]))
     children: dict[int, list[int]] = defaultdict(list)
@@ -288,12 +287,41 @@ async def compute(session: AsyncSession, moment: Moment, team_id: int | None, mo
         "company": {"progress": round(company_progress, 4), "expected_progress": round(expected, 4)},
         "teams": team_list,
         "counts": {"by_status": dict(status_counts), "by_health": dict(health_counts),
-                   "objectives": len(objectives), "key_results": sum(len(v) for v in parts_by_obj.values())},
+                   "objectives": len(objectives), "key_results": sum(x.entry["key_results"] for x in summaries)},
         "at_risk": [item(k) for k in at_risk],
         "behind": [item(k) for k in behind],
         "stale": [item(k) for k in stale],
         "tree": [node(oid) for oid in roots],
     }
+
+
+def _summarise(model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
+    cycle = moment.cycle
+    behind_below = moment.expected - BEHIND_MARGIN if moment.today >= cycle.start else -1.0
+    stale_before = moment.now - timedelta(days=STALE_DAYS)
+    never_stale = not moment.running
+    stale_if_never = moment.running and (moment.today - cycle.start).days >= STALE_DAYS
+    parts = list(model.krs.get(r.id, {}).values())
+    sm = ObjSummary(entry={}, brief={}, at_risk=[], behind=[], stale=[], flags={})
+    for kr in parts:
+        is_behind = kr.progress < behind_below
+        last = kr.last_check_in_at
+        is_stale = False if never_stale else (stale_if_never if last is None else last <= stale_before)
+        if kr.health in ("at_risk", "off_track"):
+            sm.at_risk.append(kr)
+        if is_behind:
+            sm.behind.append(kr)
+        if is_stale:
+            sm.stale.append(kr)
+        if is_behind or is_stale:
+            sm.flags[kr.id] = (is_behind, is_stale)
+    progress = round(weighted_progress((k.progress, k.weight) for k in parts), 4)
+    health_ = worst_health(k.health for k in parts)
+    sm.entry = {"id": r.id, "title": r.title, "status": r.status, "owner_id": r.owner_id, "progress": progress,
+                "health": health_, "parent_id": r.parent_id, "key_results": len(parts)}
+    sm.brief = {"id": r.id, "title": r.title, "status": r.status, "progress": progress, "health": health_}
+    model.summaries[r.id] = sm
+    return sm
 
 
 async def _snapshot(session: AsyncSession, cycle: str, team_key: int, day: date, progress: float, expected: float) -> None:
