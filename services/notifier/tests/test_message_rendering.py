@@ -165,3 +165,14 @@ def test_slack_members_become_boost_users_and_bots_do_not() -> None:
     assert directory_user({**member, "is_bot": True}) is None
     assert directory_user({"id": "USLACKBOT", "profile": {"email": "x@y"}}) is None
     assert directory_user({"id": "U2", "profile": {}}) is None
+
+
+def test_the_pace_drops_on_a_429_and_climbs_back_without_passing_the_configured_rate() -> None:
+    pacer = Pacer(rate=100, burst=5)
+    pacer.hold(0.0)
+    assert pacer.rate == pytest.approx(100 * 5 / 6)
+    pacer.hold(0.0)  # a second 429 of the same moment: the hold is over already, so it drops again
+    assert pacer.rate < 100 * 5 / 6
+    pacer._stamp -= 30  # half a minute without a 429
+    pacer._refill(pacer._stamp + 30)
+    assert pacer.rate == 100

@@ -8,11 +8,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from boost_bus import Bus, Tx
+from boost_bus.client import Poison
 from boost_bus.inbox import claim
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import ReminderDueData
 from boost_platform.db import insert_ignore
 from boost_platform.logging import get_logger
+from pydantic import ValidationError
 
 from .deliveries import store
 from .deliveries.planner import Planner, is_stale
@@ -30,16 +32,29 @@ async def register_bus(c: Container) -> None:
     names = c.settings.names
     await bus.ensure_streams()
     h = Handlers(c)
-    await bus.consume(source="scheduler", durable="notifier_reminders", handler=h.reminder,
+    await bus.consume(source="scheduler", durable="notifier_reminders", handler=poison_if_invalid(h.reminder),
                       filter_subject=names.event("scheduler", "reminder.due"))
-    await bus.consume(source="okr", durable="notifier_objectives", handler=h.objective,
+    await bus.consume(source="okr", durable="notifier_objectives", handler=poison_if_invalid(h.objective),
                       filter_subject=names.event("okr", "objective.*"))
-    await bus.consume(source="okr", durable="notifier_check_ins", handler=h.check_in,
+    await bus.consume(source="okr", durable="notifier_check_ins", handler=poison_if_invalid(h.check_in),
                       filter_subject=names.event("okr", "check_in.created"))
-    await bus.consume(source="feedback", durable="notifier_feedback", handler=h.feedback,
+    await bus.consume(source="feedback", durable="notifier_feedback", handler=poison_if_invalid(h.feedback),
                       filter_subject=names.event("feedback", "feedback.created"))
-    await bus.consume(source="feedback", durable="notifier_mentions", handler=h.mention,
+    await bus.consume(source="feedback", durable="notifier_mentions", handler=poison_if_invalid(h.mention),
                       filter_subject=names.event("feedback", "mention.created"))
+
+
+def poison_if_invalid(handler: Callable[[Envelope], Awaitable[None]]) -> Callable[[Envelope], Awaitable[None]]:
+    """An event whose data doesn't fit its contract will never be handled: terminate it
+    instead of redelivering it forever (anything else is retried with backoff)."""
+
+    async def wrapped(env: Envelope) -> None:
+        try:
+            await handler(env)
+        except (ValidationError, KeyError, TypeError, ValueError) as exc:
+            raise Poison(f"{env.type} {env.id}: {exc!r}"[:300]) from exc
+
+    return wrapped
 
 
 class Handlers:
@@ -122,10 +137,11 @@ class Handlers:
         if await self._handled("feedback", env.id):
             return
         now = self.c.runtime.clock.now()
-        plans, team_id = await self.planner.feedback_received(env, now)
-        if is_stale(env, self.c.knobs.stale_event_hours):
-            plans = []
         data = env.data
+        if is_stale(env, self.c.knobs.stale_event_hours):
+            plans, team_id = [], data.get("team_id") or data.get("to_team_id")
+        else:
+            plans, team_id = await self.planner.feedback_received(env, now)
 
         async def _record(tx: Tx) -> None:
             await self._activity(tx, "feedback", int(data["id"]), team_id, data.get("objective_id"),

@@ -42,6 +42,7 @@ class LeaderLock:
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self._stopping = False
+        self._starting: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
@@ -104,14 +105,24 @@ class LeaderLock:
         self._last_refresh = time.monotonic()
         self.is_leader = True
         log.info("elected scheduler leader", identity=self.identity)
+        # Starting may wait for okr; the lock keeps being refreshed meanwhile.
+        self._starting = asyncio.ensure_future(self._start())
+
+    async def _start(self) -> None:
         try:
             await self.on_elected()
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("starting the schedule failed; stepping down")
             await self._step_down(release=True)
 
     async def _step_down(self, *, release: bool) -> None:
         self.is_leader = False
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done() and starting is not asyncio.current_task():
+            starting.cancel()
+            await asyncio.wait({starting}, timeout=5)
         with contextlib.suppress(Exception):
             await self.on_lost()
         if release and self._kv is not None and self._revision is not None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from boost_bus import Outbox
 from boost_platform.clock import Clock
 from boost_platform.logging import get_logger
 from prometheus_client import Counter, Gauge
+from sqlalchemy.exc import DBAPIError
 
 from ..settings import NotifierSettings
 from ..slack.client import SlackPort, classify
@@ -24,9 +27,40 @@ from . import store
 
 log = get_logger("notifier.sender")
 
+# How long to keep trying to record Slack's answer before giving up (the row then stays
+# `sending` and becomes `unknown` when this process is gone).
+RECORD_PATIENCE = 600.0
+
 DELIVERIES = Counter("boost_notifier_deliveries_total", "Deliveries finished", ["kind", "status"])
 UNKNOWN = Counter("boost_notifier_unknown_total", "Deliveries whose send was interrupted (never re-sent)")
 SENDING = Gauge("boost_notifier_sending", "Sends in flight in this process")
+
+
+T = TypeVar("T")
+
+
+def _transient(exc: BaseException) -> bool:
+    """MariaDB deadlocks and lock wait timeouts: try the transaction again."""
+    code = getattr(getattr(exc, "orig", None), "args", [None])[0] if isinstance(exc, DBAPIError) else None
+    return code in (1213, 1205)
+
+
+async def retrying(work: Callable[[], Awaitable[T]], *, patience: float = 5.0) -> T:
+    """Run a transaction again after a deadlock. With a long `patience` (recording what Slack
+    answered) any database error is retried: a row must not stay `sending` once we know."""
+    delay = 0.01
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            return await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if asyncio.get_running_loop().time() > deadline or (patience <= 5.0 and not _transient(exc)):
+                raise
+            log.info("database busy; retrying", error=repr(exc)[:200])
+            await asyncio.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 2.0)
 
 
 class Sender:
@@ -41,8 +75,13 @@ class Sender:
         self.id = f"{uuid.uuid4().hex[:16]}"
         self._wake = asyncio.Event()
         self._update_wake = asyncio.Event()
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._hungry = asyncio.Event()
+        # Reserve about a second's worth of sends at a time (bounded, so replicas share).
+        self.batch = max(2 * knobs.senders, min(200, int(knobs.send_rate)))
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._crashed = False
         self._in_flight = 0
 
     def wake(self) -> None:
@@ -58,26 +97,34 @@ class Sender:
         if self.slack is None:
             loops.append(self._record_loop())
         else:
+            loops.append(self._claim_loop())
             loops += [self._send_loop(n) for n in range(self.knobs.senders)]
             loops.append(self._update_loop())
         self._tasks = [asyncio.ensure_future(c) for c in loops]
 
     async def stop(self, grace: float = 10.0) -> None:
         """Let sends in flight finish (their outcome is then known), then stop."""
+        if self._crashed:
+            return
         self._stopping = True
         self._wake.set()
         self._update_wake.set()
         working = self._tasks[1:]  # the first is housekeeping: it can stop at once
+        for _ in range(self.knobs.senders):
+            self._queue.put_nowait(None)
         if working:
             await asyncio.wait(working, timeout=grace)
         await self._cancel()
+        with contextlib.suppress(Exception):
+            await store.release(self.maker, self.id)
         if not self._in_flight:
             with contextlib.suppress(Exception):
                 await store.retire(self.maker, self.id)
 
     async def crash(self) -> None:
-        """Tests: die like a killed process, leaving whatever is `sending` as it is."""
-        self._stopping = True
+        """Tests: die like a killed process: no heartbeat any more, whatever is `sending` or
+        reserved left as it is (the others' sweep finds it once the heartbeat is stale)."""
+        self._stopping = self._crashed = True
         await self._cancel()
 
     async def _cancel(self) -> None:
@@ -123,17 +170,41 @@ class Sender:
                 log.info("recording due messages failed", error=repr(exc))
             await self._idle()
 
+    async def _claim_loop(self) -> None:
+        """Keep the senders fed: reserve the next due rows when the queue runs low."""
+        while not self._stopping:
+            try:
+                if self._queue.qsize() >= self.knobs.senders:
+                    self._hungry.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._hungry.wait(), self.knobs.poll_seconds)
+                    continue
+                rows = await retrying(lambda: store.claim(self.maker, self.id, self.clock.now(), self.batch))
+                for row in rows:
+                    self._queue.put_nowait(row)
+                if not rows:
+                    await self._idle()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("claiming due deliveries failed", error=repr(exc))
+                await asyncio.sleep(0.5)
+
     async def _send_loop(self, n: int) -> None:
         while not self._stopping:
             try:
+                row = await self._queue.get()
+                if row is None or self._stopping:
+                    return  # what is still reserved is handed back by stop()
+                if self._queue.qsize() < self.knobs.senders:
+                    self._hungry.set()
                 await self.pacer.acquire()
                 if self._stopping:
                     return
-                row = await store.claim(self.maker, self.id, self.clock.now())
-                if row is None:
+                if not await retrying(lambda rid=row.id: store.start_sending(self.maker, rid, self.id, self.clock.now())):
                     self.pacer.refund()
-                    await self._idle()
                     continue
+                row.attempts += 1
                 self._in_flight += 1
                 SENDING.inc()
                 try:
@@ -157,19 +228,28 @@ class Sender:
         except Exception as exc:
             failure = classify(exc)
             now = self.clock.now()
-            async with self.outbox.transaction() as tx:
-                if failure.retryable:
-                    delay = min(self.knobs.retry_max_seconds, max(failure.retry_after or 0.0, 2.0 ** min(row.attempts, 8)))
-                    await store.finish_retry(tx, row.id, now, failure.error, delay)
-                else:
-                    await store.finish_failed(tx, row.id, now, failure.error)
+
+            async def _not_sent() -> None:
+                async with self.outbox.transaction() as tx:
+                    if failure.retryable:
+                        delay = min(self.knobs.retry_max_seconds,
+                                    max(failure.retry_after or 0.0, 2.0 ** min(row.attempts, 8)))
+                        await store.finish_retry(tx, row.id, now, failure.error, delay)
+                    else:
+                        await store.finish_failed(tx, row.id, now, failure.error)
+
+            await retrying(_not_sent, patience=RECORD_PATIENCE)
             if failure.retryable and failure.retry_after:
                 self.pacer.hold(failure.retry_after)
             DELIVERIES.labels(row.kind, "retry" if failure.retryable else "failed").inc()
             log.info("delivery not sent", id=row.id, kind=row.kind, error=failure.error, retry=failure.retryable)
             return
-        async with self.outbox.transaction() as tx:
-            await store.finish_sent(tx, row.id, self.clock.now(), posted.channel, posted.ts)
+
+        async def _sent() -> None:
+            async with self.outbox.transaction() as tx:
+                await store.finish_sent(tx, row.id, self.clock.now(), posted.channel, posted.ts)
+
+        await retrying(_sent, patience=RECORD_PATIENCE)
         DELIVERIES.labels(row.kind, "sent").inc()
 
     async def _update_loop(self) -> None:

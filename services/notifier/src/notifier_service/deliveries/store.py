@@ -101,19 +101,37 @@ async def make_due_now(tx: Tx, occurrence_id: str, now: datetime) -> int:
 # ---------------------------------------------------------------------------- sending
 
 
-async def claim(maker: async_sessionmaker[AsyncSession], sender_id: str, now: datetime) -> Delivery | None:
-    """Take the next due row and mark it `sending`, committed before Slack is called."""
+async def claim(maker: async_sessionmaker[AsyncSession], sender_id: str, now: datetime, limit: int) -> list[Delivery]:
+    """Reserve up to `limit` due rows for this sender (`FOR UPDATE SKIP LOCKED`, so replicas
+    share the work). They stay `scheduled`: a sender that dies holding them never sent them,
+    and the sweep hands them back. One locking scan per batch, not per message."""
     async with maker() as session, session.begin():
-        stmt = (sa.select(Delivery).where(Delivery.status == "scheduled", Delivery.due_at <= now)
-                .order_by(Delivery.due_at, Delivery.id).limit(1))
-        row = (await session.execute(for_update_skip_locked(stmt, dialect_of(session)))).scalar_one_or_none()
-        if row is None:
-            return None
-        row.status = "sending"
-        row.sender = sender_id
-        row.attempts += 1
-        row.updated_at = now
-        return row
+        stmt = (sa.select(Delivery).where(Delivery.status == "scheduled", Delivery.due_at <= now,
+                                          Delivery.sender.is_(None))
+                .order_by(Delivery.due_at, Delivery.id).limit(limit))
+        rows = list((await session.execute(for_update_skip_locked(stmt, dialect_of(session)))).scalars())
+        for row in rows:
+            row.sender = sender_id
+        return rows
+
+
+async def start_sending(maker: async_sessionmaker[AsyncSession], row_id: int, sender_id: str, now: datetime) -> bool:
+    """Mark one reserved row `sending`, committed before Slack is called. False: not ours any more."""
+    t = Delivery.__table__
+    async with maker() as session, session.begin():
+        result = await session.execute(sa.update(t).where(t.c.id == row_id, t.c.status == "scheduled",
+                                                          t.c.sender == sender_id)
+                                       .values(status="sending", attempts=t.c.attempts + 1, updated_at=now))
+        return bool(result.rowcount)
+
+
+async def release(maker: async_sessionmaker[AsyncSession], sender_id: str) -> int:
+    """Hand back rows reserved and not started (a sender stopping)."""
+    t = Delivery.__table__
+    async with maker() as session, session.begin():
+        result = await session.execute(sa.update(t).where(t.c.status == "scheduled", t.c.sender == sender_id)
+                                       .values(sender=None))
+        return int(result.rowcount or 0)
 
 
 def _event(row: Delivery, action: str) -> Any:
@@ -173,17 +191,18 @@ async def retire(maker: async_sessionmaker[AsyncSession], sender_id: str) -> Non
 
 
 async def mark_unknown(maker: async_sessionmaker[AsyncSession], now: datetime, ttl: float) -> int:
-    """Rows left `sending` by a sender that is gone (crashed mid-send): outcome unknown, never re-sent."""
+    """Rows left `sending` by a sender that is gone (crashed mid-send): outcome unknown, never
+    re-sent. Rows it had only reserved were never sent: they are handed back."""
     t, s = Delivery.__table__, Sender.__table__
     cutoff = now - timedelta(seconds=ttl)
     async with maker() as session, session.begin():
         alive = list((await session.execute(sa.select(s.c.id).where(s.c.heartbeat_at >= cutoff))).scalars())
-        cond = [t.c.status == "sending"]
-        if alive:
-            cond.append(sa.or_(t.c.sender.is_(None), t.c.sender.not_in(alive)))
-        result = await session.execute(sa.update(t).where(*cond).values(
+        gone = sa.or_(t.c.sender.is_(None), t.c.sender.not_in(alive)) if alive else sa.true()
+        result = await session.execute(sa.update(t).where(t.c.status == "sending", gone).values(
             status="unknown", error="the sender stopped mid-send: it may or may not have reached Slack",
             updated_at=now))
+        await session.execute(sa.update(t).where(t.c.status == "scheduled", t.c.sender.is_not(None),
+                                                 t.c.sender.not_in(alive) if alive else sa.true()).values(sender=None))
         await session.execute(sa.delete(s).where(s.c.heartbeat_at < cutoff - timedelta(days=1)))
         return int(result.rowcount or 0)
 

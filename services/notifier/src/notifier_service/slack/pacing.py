@@ -1,6 +1,10 @@
 """Pacing under Slack's rate tiers: a workspace-wide token bucket and one-post-per-interval
-per channel. A 429 holds every sender for its Retry-After, so a big batch flows at the
-rate Slack allows instead of in 429 storms."""
+per channel.
+
+Slack doesn't publish exact limits, so the bucket adapts (AIMD): a 429 holds every sender
+for its Retry-After and lowers the pace by a sixth; each second without one raises it by 2%
+of the configured pace, never above it. A big batch then flows at about the highest rate
+Slack allows, with a 429 now and then instead of storms."""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ import asyncio
 import time
 from collections import OrderedDict
 
+DECREASE = 5 / 6
+INCREASE_PER_SECOND = 0.02
+
 
 class Pacer:
     def __init__(self, rate: float, burst: float = 1.0, channel_interval: float = 0.0) -> None:
+        self.max_rate = rate
         self.rate = rate
         self.burst = max(1.0, burst)
         self.channel_interval = channel_interval
@@ -21,7 +29,10 @@ class Pacer:
         self._channels: OrderedDict[str, float] = OrderedDict()
 
     def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        elapsed = now - self._stamp
+        if self.rate < self.max_rate:
+            self.rate = min(self.max_rate, self.rate + self.max_rate * INCREASE_PER_SECOND * elapsed)
+        self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
         self._stamp = now
 
     async def acquire(self) -> None:
@@ -43,8 +54,11 @@ class Pacer:
         self._tokens = min(self.burst, self._tokens + 1)
 
     def hold(self, seconds: float) -> None:
-        """Slack said 429: nobody sends for `seconds`, and the bucket starts empty after."""
-        self._hold_until = max(self._hold_until, time.monotonic() + seconds)
+        """Slack said 429: nobody sends for `seconds`; the pace drops (once per hold)."""
+        now = time.monotonic()
+        if now >= self._hold_until:
+            self.rate = max(self.max_rate * 0.05, self.rate * DECREASE)
+        self._hold_until = max(self._hold_until, now + seconds)
         self._tokens = 0.0
         self._stamp = self._hold_until
 
