@@ -4,6 +4,7 @@ with a double-submit CSRF cookie; it is renewed silently while in use."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from typing import Annotated, Any
@@ -121,6 +122,11 @@ def _slack_client(c: Any) -> Any:
     return AsyncWebClient(base_url=c.settings.slack_api_url)
 
 
+def _state_key(c: Any) -> bytes:
+    """The key that signs the sign-in state: derived from the client secret, full length."""
+    return hashlib.sha256(b"boost-oidc-state:" + c.settings.slack_client_secret.encode()).digest()
+
+
 def _redirect_uri(c: Any) -> str:
     return c.settings.public_url.rstrip("/") + "/api/auth/slack/callback"
 
@@ -133,7 +139,7 @@ async def slack_login(request: Request, c: ContainerDep, next: Annotated[str | N
         raise Problem(404, "Sign in with Slack is not configured (BOOST_SLACK_CLIENT_ID / _SECRET).")
     nonce = secrets.token_urlsafe(16)
     state = jwt.encode({"next": safe_next(next), "nonce": nonce, "exp": int(time.time()) + 600},
-                       c.settings.slack_client_secret, algorithm="HS256")
+                       _state_key(c), algorithm="HS256")
     generator = OpenIDConnectAuthorizeUrlGenerator(
         client_id=c.settings.slack_client_id,
         scopes=["openid", "email", "profile"],
@@ -160,7 +166,7 @@ async def slack_callback(
     if not code or not state or request.cookies.get(STATE_COOKIE) != state:
         raise Problem(400, "The sign-in link is stale or was opened in another browser; try again.")
     try:
-        claims = jwt.decode(state, c.settings.slack_client_secret, algorithms=["HS256"])
+        claims = jwt.decode(state, _state_key(c), algorithms=["HS256"])
     except jwt.PyJWTError as exc:
         raise Problem(400, "The sign-in link expired; try again.") from exc
     client = _slack_client(c)
