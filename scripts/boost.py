@@ -99,22 +99,25 @@ def processes(settings: BoostSettings, replicas: dict[str, int] | None = None, e
     return procs
 
 
-def wait_ready(base_url: str, timeout: float = 60.0) -> float:
-    """Seconds until every service answers /readyz through the gateway."""
+def wait_ready(base_url: str, timeout: float = 60.0, ports: dict[str, list[int]] | None = None) -> float:
+    """Seconds until every service answers /readyz through the gateway (and, given the
+    ports, every replica of it directly: the gateway alone would ask just one)."""
     started = time.monotonic()
-    pending = set(SERVICES)
+    pending = {(s, base_url) for s in SERVICES}
+    for service, plist in (ports or {}).items():
+        pending |= {(service, f"http://127.0.0.1:{p}") for p in plist}
     while pending and time.monotonic() - started < timeout:
-        for service in list(pending):
+        for service, url in list(pending):
             try:
-                with urllib.request.urlopen(f"{base_url}/api/{service}/readyz", timeout=2) as response:
+                with urllib.request.urlopen(f"{url}/api/{service}/readyz", timeout=2) as response:
                     if response.status == 200:
-                        pending.discard(service)
+                        pending.discard((service, url))
             except (urllib.error.URLError, OSError, ValueError):
                 pass
         if pending:
             time.sleep(0.2)
     if pending:
-        raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}")
+        raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(sorted(f'{s} at {u}' for s, u in pending))}")
     return time.monotonic() - started
 
 
@@ -143,7 +146,7 @@ class Stack:
         for proc in processes(self.settings, self.replicas, self.env):
             self.procs[proc.name] = proc
             self.start_one(proc.name)
-        return wait_ready(self.base_url, timeout)
+        return wait_ready(self.base_url, timeout, service_ports(self.settings, self.replicas))
 
     def start_one(self, name: str) -> None:
         proc = self.procs[name]
@@ -185,7 +188,7 @@ def run(replicas: dict[str, int]) -> int:
 
     def announce() -> None:
         try:
-            wait_ready(f"http://127.0.0.1:{settings.port}", timeout=120)
+            wait_ready(f"http://127.0.0.1:{settings.port}", timeout=120, ports=service_ports(settings, replicas))
         except TimeoutError as exc:
             print(f"\n!! Boost did not become ready: {exc}\n", flush=True)
             return

@@ -49,14 +49,22 @@ async def prepare(c: Container) -> None:
     import time
 
     import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
 
     from .demo import load_demo
     from .models import Org, RevokedSession
     from .org.service import ensure_admins, ensure_org
 
-    async with c.runtime.outbox.transaction() as tx:
-        await ensure_org(tx, c.settings)
-        await ensure_admins(tx, c.settings)
+    for attempt in range(5):
+        try:
+            async with c.runtime.outbox.transaction() as tx:
+                await ensure_org(tx, c.settings)
+                await ensure_admins(tx, c.settings)
+            break
+        except IntegrityError:
+            # Another replica starting at the same moment created them first.
+            if attempt == 4:
+                raise
     if c.settings.demo:
         async with c.runtime.outbox.transaction() as tx:
             org = await tx.session.get(Org, 1, with_for_update=True)

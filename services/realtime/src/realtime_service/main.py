@@ -44,7 +44,7 @@ def create_app(settings: BoostSettings | None = None, options: RealtimeSettings 
         # realtime keeps nothing durable: ready means it hears the bus. Keys are reported
         # too (sockets are refused until okr has sent them).
         app.state.ready_checks = {"nats": container.bus_ready, "signing_keys": container.keys_ready}
-        app.state.required_checks = {"nats"}
+        app.state.required_checks = {"nats", "signing_keys"}  # no keys: every socket would be refused
         await hub.start(container)
         await container.bus.start()
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
 import time
 from pathlib import Path
@@ -32,13 +33,19 @@ def load_or_create_key(pem: str | None, data_dir: Path) -> Ed25519PrivateKey:
         return load_or_create_key(path.read_text(), data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     tmp.chmod(0o600)
-    tmp.replace(path)
-    return key
+    try:
+        # First writer wins: replicas starting together end up signing with one key.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return load_or_create_key(path.read_text(), data_dir)
 
 
 class TokenSigner:
