@@ -15,6 +15,7 @@ import itertools
 import json
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,8 @@ class FakeSlack:
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self.rejected = 0
+        self.posted: Counter[str] = Counter()  # successful chat.postMessage per channel
+        self.first_post_at: float | None = None  # wall clock
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -100,15 +103,19 @@ class FakeSlack:
     def response_url(self, name: str = "r") -> str:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
-    async def start(self) -> FakeSlack:
+    async def start(self, port: int = 0) -> FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        if port:
+            self.port = port
+        else:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         return self
@@ -216,6 +223,9 @@ class FakeSlack:
                     "team_id": "T0TEST", "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
+            self.posted[channel] += 1
+            if self.first_post_at is None:
+                self.first_post_at = time.time()
             dm = "D" + channel[1:] if channel.startswith("U") else channel
             return {"ok": True, "channel": dm, "ts": self._next_ts(), "message": {"text": params.get("text")}}
         if method == "chat.update":
@@ -236,7 +246,33 @@ class FakeSlack:
             return {"ok": True, "members": [m.as_json() for m in page], "response_metadata": {"next_cursor": nxt}}
         return {"ok": False, "error": "unknown_method"}
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"posted": dict(self.posted), "rejected": self.rejected, "calls": len(self.calls),
+                                  "first_post_at": self.first_post_at})
+
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.responses.append((request.match_info["name"], json.loads(body or b"{}")))
         return web.json_response({"ok": True})
+
+
+def main() -> None:
+    """Run the fake on its own (the bench runs it in a separate process, as Slack would be)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake Slack Web API")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rate", type=float, default=None, help="chat.postMessage limit per second")
+    parser.add_argument("--burst", type=float, default=1.0)
+    args = parser.parse_args()
+
+    async def serve() -> None:
+        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=False)
+        await fake.start(args.port)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -234,9 +234,9 @@ class Sender:
                     if failure.retryable:
                         delay = min(self.knobs.retry_max_seconds,
                                     max(failure.retry_after or 0.0, 2.0 ** min(row.attempts, 8)))
-                        await store.finish_retry(tx, row.id, now, failure.error, delay)
+                        await store.finish_retry(tx, row, now, failure.error, delay)
                     else:
-                        await store.finish_failed(tx, row.id, now, failure.error)
+                        await store.finish_failed(tx, row, now, failure.error)
 
             await retrying(_not_sent, patience=RECORD_PATIENCE)
             if failure.retryable and failure.retry_after:
@@ -247,7 +247,7 @@ class Sender:
 
         async def _sent() -> None:
             async with self.outbox.transaction() as tx:
-                await store.finish_sent(tx, row.id, self.clock.now(), posted.channel, posted.ts)
+                await store.finish_sent(tx, row, self.clock.now(), posted.channel, posted.ts)
 
         await retrying(_sent, patience=RECORD_PATIENCE)
         DELIVERIES.labels(row.kind, "sent").inc()

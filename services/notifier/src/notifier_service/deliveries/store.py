@@ -134,38 +134,33 @@ async def release(maker: async_sessionmaker[AsyncSession], sender_id: str) -> in
         return int(result.rowcount or 0)
 
 
-def _event(row: Delivery, action: str) -> Any:
+def _event(row: Delivery, action: str, status: str, error: str | None = None) -> Any:
     data = DeliveryData(id=row.id, key=row.key, kind=row.kind, user_id=row.user_id, channel=row.channel,
-                        status=row.status, error=row.error)  # type: ignore[arg-type]
+                        status=status, error=error)  # type: ignore[arg-type]
     return make_event("notifier", f"delivery.{action}", data, actor_id="service:notifier")
 
 
-async def finish_sent(tx: Tx, row_id: int, now: datetime, slack_channel: str, ts: str) -> None:
-    row = await tx.session.get(Delivery, row_id, with_for_update=True)
-    if row is None:
-        return
-    row.status, row.slack_channel, row.slack_ts, row.sent_at, row.updated_at = "sent", slack_channel, ts, now, now
-    row.error = None
-    if row.outcome is not None:
-        row.update_pending = True  # decided while it was on its way: show the outcome
-    tx.emit(_event(row, "sent"))
+async def finish_sent(tx: Tx, row: Delivery, now: datetime, slack_channel: str, ts: str) -> None:
+    """One statement on the hot path; a row decided while on its way gets its outcome shown."""
+    t = Delivery.__table__
+    await tx.session.execute(sa.update(t).where(t.c.id == row.id, t.c.status == "sending").values(
+        status="sent", slack_channel=slack_channel, slack_ts=ts, sent_at=now, updated_at=now, error=None,
+        update_pending=sa.case((t.c.outcome.is_not(None), sa.true()), else_=t.c.update_pending)))
+    tx.emit(_event(row, "sent", "sent"))
 
 
-async def finish_failed(tx: Tx, row_id: int, now: datetime, error: str) -> None:
-    row = await tx.session.get(Delivery, row_id, with_for_update=True)
-    if row is None:
-        return
-    row.status, row.error, row.updated_at = "failed", error[:500], now
-    tx.emit(_event(row, "failed"))
+async def finish_failed(tx: Tx, row: Delivery, now: datetime, error: str) -> None:
+    t = Delivery.__table__
+    await tx.session.execute(sa.update(t).where(t.c.id == row.id, t.c.status == "sending").values(
+        status="failed", error=error[:500], updated_at=now))
+    tx.emit(_event(row, "failed", "failed", error[:500]))
 
 
-async def finish_retry(tx: Tx, row_id: int, now: datetime, error: str, delay: float) -> None:
+async def finish_retry(tx: Tx, row: Delivery, now: datetime, error: str, delay: float) -> None:
     """A known failure (nothing reached Slack, or Slack said it failed): try again later."""
-    row = await tx.session.get(Delivery, row_id, with_for_update=True)
-    if row is None:
-        return
-    row.status, row.error, row.sender, row.updated_at = "scheduled", error[:500], None, now
-    row.due_at = now + timedelta(seconds=delay)
+    t = Delivery.__table__
+    await tx.session.execute(sa.update(t).where(t.c.id == row.id, t.c.status == "sending").values(
+        status="scheduled", error=error[:500], sender=None, updated_at=now, due_at=now + timedelta(seconds=delay)))
 
 
 async def record_due(maker: async_sessionmaker[AsyncSession], now: datetime) -> int:
@@ -242,10 +237,11 @@ async def decide(tx: Tx, objective_id: int, outcome: str, *, by: str, comment: s
     return rows
 
 
-async def snooze(tx: Tx, key: str, now: datetime, fallback_tz: str) -> Delivery | None:
-    """ "Remind me tomorrow": the same message again tomorrow at the same local time (once per day)."""
+async def snooze(tx: Tx, key: str, now: datetime, fallback_tz: str, slack_user: str) -> Delivery | None:
+    """ "Remind me tomorrow": the same message again tomorrow at the same local time (once per day),
+    for the person it was sent to only."""
     row = (await tx.session.execute(sa.select(Delivery).where(Delivery.key == key))).scalar_one_or_none()
-    if row is None:
+    if row is None or row.channel != slack_user:
         return None
     tz = zone(row.timezone, fallback_tz)
     local_now = now.astimezone(tz)

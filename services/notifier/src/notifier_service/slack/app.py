@@ -127,6 +127,13 @@ class SlackApp:
         if self.slack is not None and response_url:
             await self.slack.respond(response_url, body)
 
+    async def tell(self, slack_user_id: str, response_url: str | None, text: str) -> None:
+        """An ephemeral answer under the message acted on, or a DM where there is none (App Home)."""
+        if response_url:
+            await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False, "text": text})
+        else:
+            await self.dm(slack_user_id, text)
+
     async def dm(self, slack_user_id: str, text: str) -> None:
         if self.slack is not None:
             with contextlib.suppress(Exception):
@@ -236,6 +243,8 @@ class SlackApp:
                 await self.slack.open_view(trigger_id, view)
         elif action_id == "approve":
             await self._approve(slack_user, self._objective_value(action.get("value")), response_url)
+            if (payload.get("view") or {}).get("type") == "home":
+                await self.publish_home(slack_user)
         elif action_id == "snooze":
             await self._snooze(slack_user, str(action.get("value") or ""), response_url)
 
@@ -260,28 +269,22 @@ class SlackApp:
         user = await self.person(slack_user)
         locale = self.locale(user)
         if user is None:
-            await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
-                                              "text": t(locale, "not_linked", url=self.public_url)})
+            await self.tell(slack_user, response_url, t(locale, "not_linked", url=self.public_url))
             return
         try:
             await self.okr.approve(user["id"], int(value["id"]))
         except Exception as exc:
             # Acting twice or without the right: refused politely, the message stays as it is.
-            await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
-                                              "text": t(locale, "refused", detail=_detail(exc))})
+            await self.tell(slack_user, response_url, t(locale, "refused", detail=_detail(exc)))
             return
-        await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
-                                          "text": t(locale, "approve.done", title=plain(value.get("title") or "", 150))})
+        await self.tell(slack_user, response_url, t(locale, "approve.done", title=plain(value.get("title") or "", 150)))
 
     async def _snooze(self, slack_user: str, key: str, response_url: str | None) -> None:
         now = self.clock.now()
         async with self.outbox.transaction() as tx:
-            row = await store.snooze(tx, key, now, self.default_timezone)
+            row = await store.snooze(tx, key, now, self.default_timezone, slack_user)
         locale = row.locale if row is not None else self.default_locale
-        if row is not None and row.channel not in (slack_user, None) and row.user_id is not None:
-            log.info("snooze by someone else than the recipient", key=key)
-        await self.respond(response_url, {"response_type": "ephemeral", "replace_original": False,
-                                          "text": t(locale, "snoozed")})
+        await self.tell(slack_user, response_url, t(locale, "snoozed"))
 
     # ------------------------------------------------------------------ modals
     @staticmethod
