@@ -105,8 +105,9 @@ async def _drop_streams(url: str, namespace: str) -> None:
     try:
         js = nc.jetstream()
         for info in await js.streams_info():
-            if info.config.name and info.config.name.startswith(namespace + "_"):
-                await js.delete_stream(info.config.name)
+            name = info.config.name or ""
+            if name.startswith(namespace + "_") or name.startswith(f"KV_{namespace}_"):
+                await js.delete_stream(name)
     finally:
         await nc.close()
 

@@ -196,6 +196,7 @@ class ReminderDueData(_Data):
     cycle: str
     date: date
     local_time: str  # "HH:MM" in each person's timezone
+    due_now: bool = False  # a manual run: every row of the occurrence is due at once
 
 
 class DeliveryData(_Data):

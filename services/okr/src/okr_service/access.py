@@ -16,7 +16,7 @@ from .models import KeyResult, Membership, Objective, Team, User
 
 # Services act as themselves only for the calls named for them (contract §5).
 SERVICE_GRANTS: dict[str, set[str]] = {
-    "service:notifier": {"upsert_users", "reminder_targets", "read"},
+    "service:notifier": {"upsert_users", "reminder_targets", "read", "org"},
     "service:scheduler": {"org", "read"},
     "service:feedback": {"read", "org"},
     "service:realtime": {"read"},

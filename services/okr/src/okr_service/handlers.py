@@ -207,8 +207,7 @@ class Handlers:
             cal = await calendar(session, self.c.runtime.clock)
             if body.get("ids"):
                 ids = [int(i) for i in body["ids"]][:500]
-                rows = await objectives.list_krs(session, cal, owner_id=None, cycle=body.get("cycle"))
-                return [r for r in rows if r["id"] in ids]
+                return await objectives.list_krs(session, cal, owner_id=None, cycle=body.get("cycle"), ids=ids)
             owner = body.get("owner_id")
             if owner == "me":
                 owner = actor.user_id

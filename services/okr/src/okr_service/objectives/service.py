@@ -634,9 +634,12 @@ async def restore_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int) -> KeyResu
     return kr
 
 
-async def list_krs(session: AsyncSession, cal: Calendar, *, owner_id: int | None, cycle: str | None) -> list[dict[str, Any]]:
+async def list_krs(session: AsyncSession, cal: Calendar, *, owner_id: int | None, cycle: str | None,
+                   ids: list[int] | None = None) -> list[dict[str, Any]]:
     stmt = (sa.select(KeyResult, Objective).join(Objective, Objective.id == KeyResult.objective_id)
             .where(KeyResult.deleted_at.is_(None), Objective.deleted_at.is_(None)))
+    if ids is not None:
+        stmt = stmt.where(KeyResult.id.in_(ids))
     if owner_id is not None:
         stmt = stmt.where(KeyResult.owner_id == owner_id)
     if cycle:
