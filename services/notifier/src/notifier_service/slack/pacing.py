@@ -12,6 +12,10 @@ import asyncio
 import time
 from collections import OrderedDict
 
+from prometheus_client import Counter
+
+RATE_LIMITED = Counter("boost_notifier_slack_rate_limited_total", "Slack answers of 429 (each holds every sender)")
+
 DECREASE = 5 / 6
 INCREASE_PER_SECOND = 0.02
 
@@ -55,6 +59,7 @@ class Pacer:
 
     def hold(self, seconds: float) -> None:
         """Slack said 429: nobody sends for `seconds`; the pace drops (once per hold)."""
+        RATE_LIMITED.inc()
         now = time.monotonic()
         if now >= self._hold_until:
             self.rate = max(self.max_rate * 0.05, self.rate * DECREASE)
