@@ -836,10 +836,10 @@ def test_kustomize_build(overlay: Path) -> None:
 
 @cache
 def defined_metrics() -> dict[str, set[str]]:
-    """Metric name → label names, from every metrics module of the code."""
+    """Metric name → label names, from every metric the code defines."""
     pattern = re.compile(r'(?:Counter|Gauge|Histogram|Summary)\(\s*"(boost_\w+)",\s*"[^"]*"(?:,\s*\[([^\]]*)\])?', re.S)
     metrics: dict[str, set[str]] = {}
-    for path in [*ROOT.glob("libs/*/src/**/metrics.py"), *ROOT.glob("services/*/src/**/metrics.py")]:
+    for path in [*ROOT.glob("libs/*/src/**/*.py"), *ROOT.glob("services/*/src/**/*.py")]:
         for name, labels in pattern.findall(path.read_text()):
             metrics[name] = set(re.findall(r'"(\w+)"', labels or ""))
     return metrics
