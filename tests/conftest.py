@@ -26,6 +26,12 @@ def skip_or_fail(why: str) -> None:
     pytest.skip(why)
 
 
+def internal_port_base() -> int:
+    """Below Linux's ephemeral range (32768+), where a client socket could hold a port
+    a service is about to bind; services sit at base+1…+5 (+20, +40 for replicas)."""
+    return 10000 + secrets.randbelow(220) * 100
+
+
 def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Any:
     import sys
 
@@ -41,7 +47,7 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Any:
     env = {
         "BOOST_PORT": str(port),
         "BOOST_DATA_DIR": str(data_dir),
-        "BOOST_INTERNAL_PORT_BASE": str(20000 + secrets.randbelow(200) * 100),
+        "BOOST_INTERNAL_PORT_BASE": str(internal_port_base()),
         "BOOST_NOW": NOW,
         "BOOST_DEMO": "1",
         "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}",

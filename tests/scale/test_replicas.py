@@ -18,7 +18,7 @@ import pytest
 import socketio
 
 from conftest import free_port
-from tests.conftest import ROOT, api_login
+from tests.conftest import ROOT, api_login, internal_port_base
 
 pytestmark = pytest.mark.chaos
 
@@ -34,7 +34,7 @@ def replicated(mariadb_url: str, nats_url: str, namespace: str, tmp_path_factory
     port = free_port()
     env = {"BOOST_PORT": str(port), "BOOST_DATA_DIR": str(data_dir), "BOOST_DATABASE_URL": mariadb_url,
            "BOOST_NATS_URL": nats_url, "BOOST_NAMESPACE": f"{namespace}_rep",
-           "BOOST_INTERNAL_PORT_BASE": str(30000 + secrets.randbelow(100) * 100),
+           "BOOST_INTERNAL_PORT_BASE": str(internal_port_base()),
            "BOOST_NOW": "2027-02-22T00:30:00+00:00", "BOOST_DEMO": "1", "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "BOOST_LOG_LEVEL": "WARNING"}
     stack = Stack(env, replicas={"okr": 2, "feedback": 2, "realtime": 2}, log_dir=data_dir)
@@ -56,7 +56,9 @@ def test_co_editing_through_different_replicas_converges(replicated: Any) -> Non
     jiwoo = api_login(base, "jiwoo.park@boost.example")
     http = httpx.Client(base_url=base, timeout=10)
     bearer = {"Authorization": f"Bearer {jiwoo['boost_session']}"}
-    product = next(t for t in http.get("/api/okr/teams", headers=bearer).json() if t["name"] == "Product")
+    teams = http.get("/api/okr/teams", headers=bearer)
+    assert teams.status_code == 200, teams.text
+    product = next(t for t in teams.json() if t["name"] == "Product")
     obj = http.get("/api/okr/objectives", params={"cycle": "2027-Q2", "team_id": product["id"]}, headers=bearer).json()[0]
 
     async def scenario() -> tuple[dict[str, Any], dict[str, Any], list[Any], list[Any]]:
