@@ -1,13 +1,12 @@
-"""FastAPI dependencies: the container, the caller, a read session."""
+"""FastAPI dependencies of okr: its container and the acting person (the caller and a
+read session come from boost_bus.deps)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from boost_platform.auth import Principal, authenticate
+from boost_bus.deps import PrincipalDep, SessionDep, get_principal, get_session
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .access import Actor, load_actor
 from .bootstrap import Container
@@ -18,24 +17,11 @@ def get_container(request: Request) -> Container:
     return container
 
 
-async def get_principal(request: Request) -> Principal:
-    principal = authenticate(request, get_container(request).runtime.verifier)
-    request.state.principal = principal
-    return principal
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with get_container(request).runtime.maker() as session:
-        yield session
-
-
-async def get_actor(
-    principal: Annotated[Principal, Depends(get_principal)], session: Annotated[AsyncSession, Depends(get_session)]
-) -> Actor:
+async def get_actor(principal: PrincipalDep, session: SessionDep) -> Actor:
     return await load_actor(session, principal.user_id)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+__all__ = ["ActorDep", "ContainerDep", "PrincipalDep", "SessionDep", "get_container", "get_principal", "get_session"]
