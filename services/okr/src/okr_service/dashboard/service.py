@@ -10,6 +10,7 @@ import asyncio
 import csv
 import gc
 import io
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -35,6 +36,7 @@ from ..domain.progress import (
 from ..models import CycleRevision, KeyResult, MilestoneItem, Objective, ProgressSnapshot, Team, User
 
 LIST_LIMIT = 50
+SNAPSHOT_EVERY = 60.0
 
 
 @dataclass(slots=True)
@@ -100,6 +102,7 @@ class DashboardCache:
         self.models: dict[str, CycleModel] = {}
         self.answers: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.teams: tuple[int, dict[int, dict[str, Any]]] = (-1, {})
+        self.snapshots: dict[tuple[Any, ...], float] = {}
 
     def model(self, cycle: str) -> CycleModel:
         if cycle not in self.models:
@@ -154,7 +157,12 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     if team_id is not None and team_id not in cache.teams[1]:
         raise not_found(f"Team {team_id}")
     result = await compute(session, cal.moment(cycle), team_id, model, cache.teams[1])
-    await _snapshot(session, cycle.id, team_id or 0, cal.today, result["company"]["progress"], result["company"]["expected_progress"])
+    snap_key = (cycle.id, team_id or 0, cal.today)
+    if time.monotonic() - cache.snapshots.get(snap_key, -1e9) > SNAPSHOT_EVERY:
+        # Today's point of the chart, written at most once a minute per view, not per request.
+        cache.snapshots[snap_key] = time.monotonic()
+        await _snapshot(session, cycle.id, team_id or 0, cal.today, result["company"]["progress"],
+                        result["company"]["expected_progress"])
     result["history"] = await _history(session, cal.moment(cycle), team_id or 0, result["company"])
     cache.put(key, result)
     return result
