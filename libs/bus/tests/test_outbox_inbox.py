@@ -58,7 +58,7 @@ async def world(make_settings: Callable[..., Any], tmp_path: Path) -> AsyncItera
     await consumer_bus.start(wait=10)
     outbox.start()
     yield {"outbox": outbox, "maker": maker, "notes": notes, "handled": handled, "nats": nats_server,
-           "applied": applied, "handler": handler, "out": out}
+           "applied": applied, "handler": handler, "out": out, "inbox": inbox}
     await outbox.stop()
     await producer_bus.close()
     await consumer_bus.close()
@@ -101,3 +101,47 @@ async def test_a_redelivered_event_changes_nothing(world: dict[str, Any]) -> Non
     await world["handler"](env)
     await world["handler"](env)  # the same id again, as after a redelivery
     assert world["applied"].count(env.id) == 1
+
+
+async def test_a_consumer_paused_past_its_ack_wait_still_applies_each_event_once(world: dict[str, Any]) -> None:
+    """The first delivery stalls longer than ack_wait: JetStream redelivers to the other
+    replica of the durable, both finish, and the inbox lets only one apply the event."""
+    names = world["outbox"].names
+    applied: list[str] = []
+    gate = asyncio.Event()
+
+    async def slow_apply(tx: Any, env: Envelope) -> None:
+        if not gate.is_set():
+            gate.set()
+            await asyncio.sleep(2.5)  # paused past the 1 s ack wait
+        applied.append(env.id)
+
+    consumer_outbox = Outbox(world["maker"], world["out"], None, names, "slow")
+    inbox = world["inbox"]
+    once = handle_once(consumer_outbox, inbox, "slow-consumer", slow_apply)
+    deliveries: list[str] = []
+
+    async def handler(env: Envelope) -> None:
+        deliveries.append(env.id)
+        await once(env)
+
+    replicas = [Bus(world["nats"].url, names, f"slow{i}") for i in range(2)]
+    for bus in replicas:
+        bus.on_connect(lambda b: b.consume(source="okr", durable="slow_consumer", handler=handler, ack_wait=1.0,
+                                           batch=1))
+        await bus.start(wait=10)
+    note = await write(world, 999)
+    deadline = asyncio.get_running_loop().time() + 15
+    while asyncio.get_running_loop().time() < deadline:
+        async with world["maker"]() as s:
+            seen = (await s.execute(sa.select(sa.func.count()).select_from(inbox).where(
+                inbox.c.consumer == "slow-consumer"))).scalar_one()
+        if seen >= 1:
+            await asyncio.sleep(3)  # let the stalled first delivery finish too
+            break
+        await asyncio.sleep(0.1)
+    for bus in replicas:
+        await bus.close()
+    assert note and applied, "nothing was applied"
+    assert len(deliveries) > len(set(deliveries)), "the stalled event was never redelivered"
+    assert len(applied) == len(set(applied)), f"an event was applied twice: {applied}"
