@@ -198,7 +198,7 @@ def test_compose_runs_every_service_nats_mariadb_and_the_gateway() -> None:
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
     for name in SERVICES:
         service = services[name]
-        assert service["build"] == {"context": ".", "dockerfile": f"services/{name}/Dockerfile"}
+        assert service["build"] == {"context": ".", "dockerfile": "services/Dockerfile", "args": {"SERVICE": name}}
         # Compose's healthcheck is readiness: the gateway starts once every service can work.
         assert f"/api/{name}/readyz" in " ".join(service["healthcheck"]["test"])
         needs = {"nats"} | ({"mariadb"} if name in db_services() else set())
@@ -263,15 +263,23 @@ def test_compose_environment_holds_only_known_settings() -> None:
 # ---------------------------------------------------------------------------- Dockerfiles
 
 
-def dockerfiles() -> list[Path]:
-    return [ROOT / "services" / s / "Dockerfile" for s in SERVICES] + [ROOT / "gateway" / "Dockerfile"]
+SERVICE_DOCKERFILE = ROOT / "services" / "Dockerfile"
 
 
-def instructions(path: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments), with line continuations joined and comments dropped."""
+def dockerfiles() -> list[tuple[Path, str | None]]:
+    """Each image's recipe: the one service Dockerfile as built for each service, and the gateway's."""
+    return [(SERVICE_DOCKERFILE, s) for s in SERVICES] + [(ROOT / "gateway" / "Dockerfile", None)]
+
+
+def instructions(path: Path, service: str | None = None) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments), with line continuations joined and comments dropped;
+    with a service, its `--build-arg SERVICE` is filled in."""
     out: list[tuple[str, str]] = []
     buffer = ""
-    for raw in path.read_text().splitlines():
+    text = path.read_text()
+    if service is not None:
+        text = text.replace("${SERVICE}", service)
+    for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -322,10 +330,10 @@ def ignored(relative: str) -> bool:
     return excluded
 
 
-def copy_sources(path: Path) -> list[str]:
+def copy_sources(path: Path, service: str | None = None) -> list[str]:
     """Sources of COPY/ADD instructions that read the build context (not --from a stage)."""
     sources = []
-    for instruction, args in instructions(path):
+    for instruction, args in instructions(path, service):
         if instruction not in ("COPY", "ADD"):
             continue
         tokens = shlex.split(args)
@@ -335,9 +343,14 @@ def copy_sources(path: Path) -> list[str]:
     return sources
 
 
-@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_dockerfile_copies_only_paths_that_exist_in_the_build_context(dockerfile: Path) -> None:
-    sources = copy_sources(dockerfile)
+def _image_id(item: tuple[Path, str | None]) -> str:
+    return item[1] or str(item[0].relative_to(ROOT))
+
+
+@pytest.mark.parametrize("image", dockerfiles(), ids=_image_id)
+def test_dockerfile_copies_only_paths_that_exist_in_the_build_context(image: tuple[Path, str | None]) -> None:
+    dockerfile, service = image
+    sources = copy_sources(dockerfile, service)
     assert sources
     for source in sources:
         matches = list(ROOT.glob(source.rstrip("/"))) if any(c in source for c in "*?[") else [ROOT / source]
@@ -345,9 +358,10 @@ def test_dockerfile_copies_only_paths_that_exist_in_the_build_context(dockerfile
         assert not ignored(source), f"{dockerfile}: COPY {source}: excluded by .dockerignore"
 
 
-@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_dockerfile_is_multi_stage_and_runs_as_a_non_root_user(dockerfile: Path) -> None:
-    steps = instructions(dockerfile)
+@pytest.mark.parametrize("image", dockerfiles(), ids=_image_id)
+def test_dockerfile_is_multi_stage_and_runs_as_a_non_root_user(image: tuple[Path, str | None]) -> None:
+    dockerfile, service = image
+    steps = instructions(dockerfile, service)
     assert sum(1 for i, _ in steps if i == "FROM") >= 2
     final = steps[max(i for i, (ins, _) in enumerate(steps) if ins == "FROM"):]
     users = [args for ins, args in final if ins == "USER"]
@@ -358,24 +372,27 @@ def test_dockerfile_is_multi_stage_and_runs_as_a_non_root_user(dockerfile: Path)
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_image_installs_from_the_lock_and_starts_the_service(service: str) -> None:
-    dockerfile = ROOT / "services" / service / "Dockerfile"
-    steps = instructions(dockerfile)
+    dockerfile = SERVICE_DOCKERFILE
+    steps = instructions(dockerfile, service)
     runs = " ".join(args for ins, args in steps if ins == "RUN")
     assert f"uv sync --frozen --no-dev --package boost-{service}" in runs
     assert f'name = "boost-{service}"' in (ROOT / "uv.lock").read_text()
+    # The runtime stage knows which service it is, and starts exactly that one.
+    final = steps[max(i for i, (ins, _) in enumerate(steps) if ins == "FROM"):]
+    assert any(ins == "ENV" and f"SERVICE={service}" in args.split() for ins, args in final)
     cmd = [args for ins, args in steps if ins == "CMD"][-1]
-    assert json.loads(cmd) == ["python", "-m", f"{service}_service", "--host", "0.0.0.0", "--port", "8000"]
+    assert json.loads(cmd) == ["sh", "-c", f"exec python -m {service}_service --host 0.0.0.0 --port 8000"]
     healthcheck = [args for ins, args in steps if ins == "HEALTHCHECK"][-1]
-    assert f"http://127.0.0.1:8000/api/{service}/healthz" in healthcheck
+    assert "http://127.0.0.1:8000/api/%s/healthz" in healthcheck and "os.environ['SERVICE']" in healthcheck
     # The whole service folder goes in: alembic.ini and migrations/ sit where bootstrap looks.
-    assert f"services/{service}/" in copy_sources(dockerfile)
+    assert f"services/{service}/" in copy_sources(dockerfile, service)
     for needed in ("alembic.ini", "migrations/env.py"):
         path = ROOT / "services" / service / needed
         if path.exists():
             assert not ignored(str(path.relative_to(ROOT))), f"{path} is excluded by .dockerignore"
     # Every workspace member's pyproject is copied before `uv sync`, so uv sees the whole workspace.
     for member in [*ROOT.glob("libs/*/pyproject.toml"), *ROOT.glob("services/*/pyproject.toml")]:
-        assert str(member.relative_to(ROOT)) in copy_sources(dockerfile)
+        assert str(member.relative_to(ROOT)) in copy_sources(dockerfile, service)
 
 
 @pytest.mark.parametrize("service", db_services())
@@ -410,8 +427,8 @@ def test_gateway_image_builds_the_web_app_then_serves_it_with_nginx() -> None:
 
 
 def test_dockerfile_environment_holds_only_known_settings() -> None:
-    for dockerfile in dockerfiles():
-        for instruction, args in instructions(dockerfile):
+    for dockerfile, service in dockerfiles():
+        for instruction, args in instructions(dockerfile, service):
             if instruction == "ENV":
                 names = set(re.findall(r"(\w+)=", args))
                 stray = {n for n in names if n.startswith("BOOST_")} - known_settings()
