@@ -48,3 +48,61 @@ async def test_export_csv_has_every_objective_and_kr(okr: Okr) -> None:
     titles = {row["objective"] for row in rows}
     assert "'=HYPERLINK(evil)" in titles  # neutralised for spreadsheets
     assert {"kr_progress", "kr_health", "score"} <= set(rows[0])
+
+
+async def test_dashboard_patched_write_by_write_equals_one_computed_from_scratch(okr: Okr) -> None:
+    """The process keeps each dashboard view and patches it with what each write changed;
+    after every kind of write its answer must be exactly what a fresh process computes."""
+    import orjson
+    from okr_service.dashboard.service import DashboardCache, dashboard
+    from okr_service.org.service import calendar
+
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    cycle = "2027-Q1"
+    goal = await okr.objective("ceo", team="root", cycle=cycle, title="Grow", key_results=[
+        {"title": "ARR", "start": 0, "target": 100}, {"title": "NPS", "start": 0, "target": 50}])
+    mine = await okr.objective("member", cycle=cycle, title="Ship", parent_id=goal["id"], key_results=[
+        {"title": "Features", "start": 0, "target": 10}, {"title": "Bugs", "start": 40, "target": 0}])
+    theirs = await okr.objective("other", team="engineering", cycle=cycle, title="Scale", key_results=[
+        {"title": "Uptime", "start": 90, "target": 99.9}])
+    views = [{"cycle": cycle}, {"cycle": cycle, "team_id": okr.ids["product"]["id"]},
+             {"cycle": cycle, "team_id": okr.ids["engineering"]["id"]}]
+
+    async def same_as_fresh(after: str) -> None:
+        for params in views:
+            served = (await okr.call("other", "GET", "/api/okr/dashboard", params=params)).json()
+            async with container.runtime.maker() as session:
+                cal = await calendar(session, container.runtime.clock)
+                fresh = orjson.loads(await dashboard(session, cal, DashboardCache(), params["cycle"], params.get("team_id")))
+            assert served["history"][-1]["progress"] == served["company"]["progress"]
+            served.pop("history"), fresh.pop("history")
+            assert served == fresh, f"after {after}, view {params}"
+
+    async def write(who: str, method: str, path: str, **body: object) -> dict[str, object]:
+        r = await okr.call(who, method, path, json=body or None)
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else {}
+
+    await same_as_fresh("the first answers")
+    kr = mine["key_results"][0]
+    await write("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", value=4, confidence=3)
+    await same_as_fresh("a check-in")
+    ship = await write("member", "PATCH", f"/api/okr/objectives/{mine['id']}", title="Ship faster",
+                       version=mine["version"])
+    await same_as_fresh("a title edit")
+    await write("other", "POST", f"/api/okr/key-results/{theirs['key_results'][0]['id']}/check-ins", value=95,
+                confidence=9)
+    await write("member", "POST", f"/api/okr/objectives/{mine['id']}/key-results", title="Docs", start=0, target=5)
+    await same_as_fresh("a check-in elsewhere and a new key result")
+    await write("member", "DELETE", f"/api/okr/key-results/{mine['key_results'][1]['id']}")
+    await same_as_fresh("a key result deleted")
+    await write("other", "PATCH", f"/api/okr/objectives/{theirs['id']}", parent_id=mine["id"],
+                version=theirs["version"])
+    await same_as_fresh("a re-alignment")
+    extra = await okr.objective("member", cycle=cycle, title="Hire", key_results=[{"title": "Hires", "start": 0,
+                                                                                   "target": 3}])
+    await same_as_fresh("a new objective")
+    await write("member", "DELETE", f"/api/okr/objectives/{extra['id']}")
+    await write("member", "PATCH", f"/api/okr/objectives/{mine['id']}", title="Ship it",
+                version=ship["version"])
+    await same_as_fresh("an objective deleted and another renamed")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 from boost_contracts.messages import (
     ApproveCommand,
@@ -220,7 +221,8 @@ class Handlers:
         await self._reader(body.get("actor_id"))
         async with self.c.runtime.maker() as session:
             cal = await calendar(session, self.c.runtime.clock)
-            return await dashboard(session, cal, self.c.dashboard_cache, body.get("cycle"), body.get("team_id"))
+            return orjson.loads(await dashboard(session, cal, self.c.dashboard_cache, body.get("cycle"),
+                                                body.get("team_id")))
 
     async def query_reminder_targets(self, body: dict[str, Any]) -> dict[str, Any]:
         query = ReminderTargetsQuery.model_validate(body)

@@ -7,15 +7,17 @@ which every write bumps in its own transaction, so a cached answer is never stal
 from __future__ import annotations
 
 import asyncio
+import bisect
 import csv
 import gc
 import io
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from boost_platform.db import upsert
 from boost_platform.problems import not_found
@@ -36,6 +38,8 @@ from ..domain.progress import (
 from ..models import CycleRevision, KeyResult, MilestoneItem, Objective, ProgressSnapshot, Team, User
 
 LIST_LIMIT = 50
+TREE_DEPTH = 20
+_NEVER = datetime.min.replace(tzinfo=UTC)
 SNAPSHOT_EVERY = 60.0
 
 
@@ -83,36 +87,55 @@ class CycleModel:
     # (behind and stale move with the date); a refresh drops the ones it touched.
     summaries: dict[int, ObjSummary] = field(default_factory=dict)
     summary_day: date | None = None
+    # Bumped when objectives appear, disappear, move team, position or parent: the
+    # scope views rebuild then instead of patching.
+    structure: int = 0
 
 
 @dataclass(slots=True)
 class ObjSummary:
+    """What the dashboard derives from one objective. The attention lists hold
+    (sort key, KR) pairs whose keys end with the KR id, so they merge into a scope's
+    ranked lists by plain tuple comparison."""
+
     entry: dict[str, Any]
     brief: dict[str, Any]
-    at_risk: list[KrRow]
-    behind: list[KrRow]
-    stale: list[KrRow]
+    at_risk: list[tuple[tuple[Any, ...], KrRow]]
+    behind: list[tuple[tuple[Any, ...], KrRow]]
+    stale: list[tuple[tuple[Any, ...], KrRow]]
     flags: dict[int, tuple[bool, bool]]
 
 
 class DashboardCache:
-    """Per process: one CycleModel per cycle, the teams, and the last answers."""
+    """Per process: one CycleModel per cycle, a ScopeView per (cycle, team) asked for,
+    the teams, and the last answers as JSON."""
 
     def __init__(self) -> None:
         self.models: dict[str, CycleModel] = {}
-        self.answers: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.views: dict[tuple[str, int | None], ScopeView] = {}
+        self.answers: dict[tuple[Any, ...], bytes] = {}
         self.teams: tuple[int, dict[int, dict[str, Any]]] = (-1, {})
+        self.names: dict[int, str] = {}
         self.snapshots: dict[tuple[Any, ...], float] = {}
+        self.snapshot_rows: dict[tuple[str, int], tuple[float, list[tuple[date, float]]]] = {}
 
     def model(self, cycle: str) -> CycleModel:
         if cycle not in self.models:
             self.models[cycle] = CycleModel(cycle)
         return self.models[cycle]
 
-    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+    def view(self, cycle: str, team_id: int | None) -> ScopeView:
+        key = (cycle, team_id)
+        if key not in self.views:
+            if len(self.views) > 512:
+                self.views.clear()
+            self.views[key] = ScopeView(team_id)
+        return self.views[key]
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
         return self.answers.get(key)
 
-    def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
+    def put(self, key: tuple[Any, ...], value: bytes) -> None:
         if len(self.answers) > 256:
             self.answers.clear()
         self.answers[key] = value
@@ -140,7 +163,8 @@ def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
 
 
 async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache, cycle_id: str | None,
-                    team_id: int | None) -> dict[str, Any]:
+                    team_id: int | None) -> bytes:
+    """The dashboard as JSON bytes: served as they are, and cached until the next write."""
     cycle = cal.resolve(cycle_id)
     rev, star = await revisions(session, cycle.id)
     key = (cycle.id, team_id, rev, star, cal.today)
@@ -154,18 +178,27 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     if cache.teams[0] != star:
         rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
         cache.teams = (star, {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in rows})
+        cache.names = {}  # a rename bumps the directory revision too
     if team_id is not None and team_id not in cache.teams[1]:
         raise not_found(f"Team {team_id}")
-    result = await compute(session, cal.moment(cycle), team_id, model, cache.teams[1])
-    snap_key = (cycle.id, team_id or 0, cal.today)
+    moment = cal.moment(cycle)
+    team_key = team_id or 0
+    snapshots = await _snapshots(session, cache, cycle.id, team_key)
+    view = cache.view(cycle.id, team_id)
+    async with view.lock:
+        # Answer and serialise under the view's lock: the view is patched in place.
+        result = await view.answer(session, moment, model, cache.teams, cache.names)
+        result["history"] = _history(moment, snapshots, result["company"])
+        body = orjson.dumps(result)
+    snap_key = (cycle.id, team_key, cal.today)
     if time.monotonic() - cache.snapshots.get(snap_key, -1e9) > SNAPSHOT_EVERY:
         # Today's point of the chart, written at most once a minute per view, not per request.
         cache.snapshots[snap_key] = time.monotonic()
-        await _snapshot(session, cycle.id, team_id or 0, cal.today, result["company"]["progress"],
+        cache.snapshot_rows.pop((cycle.id, team_key), None)
+        await _snapshot(session, cycle.id, team_key, cal.today, result["company"]["progress"],
                         result["company"]["expected_progress"])
-    result["history"] = await _history(session, cal.moment(cycle), team_id or 0, result["company"])
-    cache.put(key, result)
-    return result
+    cache.put(key, body)
+    return body
 
 
 async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
@@ -187,11 +220,17 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
         kr_stmt = kr_stmt.where(sa.or_(k.rev > since, k.objective_id.in_(touched)) if touched else k.rev > since)
     for r in obj_changes:
         model.summaries.pop(r.id, None)
+        before = model.objectives.get(r.id)
         if r.deleted_at is not None:
-            model.objectives.pop(r.id, None)
+            if model.objectives.pop(r.id, None) is not None:
+                model.structure += 1
             model.krs.pop(r.id, None)
         else:
-            model.objectives[r.id] = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
+            row = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
+            if before is None or (before.team_id, before.parent_id, before.position) != (row.team_id, row.parent_id,
+                                                                                        row.position):
+                model.structure += 1
+            model.objectives[r.id] = row
     changed: list[KrRow] = []
     for r in (await session.execute(kr_stmt)).all():
         model.summaries.pop(r.objective_id, None)
@@ -222,90 +261,167 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
         gc.freeze()
 
 
-async def compute(session: AsyncSession, moment: Moment, team_id: int | None, model: CycleModel,
-                  teams: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    cycle = moment.cycle
-    scope = _descendants(teams, team_id) if team_id is not None else set(teams)
-    root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
-    obj_rows = sorted((r for r in model.objectives.values() if r.team_id in scope),
-                      key=lambda r: (r.team_id, r.position, r.id))
-    obj_title = {r.id: r.title for r in obj_rows}
+Ranked = list[tuple[tuple[Any, ...], KrRow]]
 
-    expected = moment.expected
-    if model.summary_day != moment.today:
-        model.summaries.clear()
-        model.summary_day = moment.today
-    summaries = [model.summaries.get(r.id) or _summarise(model, r, moment) for r in obj_rows]
-    at_risk = [k for sm in summaries for k in sm.at_risk]
-    behind = [k for sm in summaries for k in sm.behind]
-    stale = [k for sm in summaries for k in sm.stale]
-    flags = {kid: f for sm in summaries for kid, f in sm.flags.items()}
-    at_risk.sort(key=lambda k: (HEALTH_ORDER[k.health], k.confidence if k.confidence is not None else 99, k.progress, k.id))
-    behind.sort(key=lambda k: (k.progress, k.id))
-    stale.sort(key=lambda k: (k.last_check_in_at is not None, k.last_check_in_at or moment.now, k.id))
-    at_risk, behind, stale = at_risk[:LIST_LIMIT], behind[:LIST_LIMIT], stale[:LIST_LIMIT]
-    owners = {k.owner_id for k in (*at_risk, *behind, *stale)}
-    names = dict((await session.execute(sa.select(User.id, User.name).where(User.id.in_(owners))))
-                 .all()) if owners else {}
 
-    def item(k: KrRow) -> dict[str, Any]:
-        is_behind, is_stale = flags.get(k.id, (False, False))
-        return {"id": k.id, "objective_id": k.objective_id, "objective_title": obj_title.get(k.objective_id, ""),
-                "title": k.title, "owner_id": k.owner_id, "owner_name": names.get(k.owner_id, ""), "kind": k.kind,
-                "start": k.start, "target": k.target, "current": k.current, "unit": k.unit, "confidence": k.confidence,
-                "progress": round(k.progress, 4), "health": k.health, "behind": is_behind, "stale": is_stale,
-                "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None}
+class ScopeView:
+    """The dashboard of one scope (the company, or a team with its subteams) in one cycle,
+    patched in place: an answer re-derives only the objectives whose summary changed
+    since the previous answer, and rebuilds everything only when the shape changed
+    (objectives added, removed, moved or re-parented; teams changed; a new day)."""
 
-    objectives: dict[int, dict[str, Any]] = {}
-    by_team: dict[int, list[ObjSummary]] = defaultdict(list)
-    status_counts: Counter[str] = Counter()
-    health_counts: Counter[str] = Counter()
-    for r, sm in zip(obj_rows, summaries, strict=True):
-        objectives[r.id] = sm.entry
-        by_team[r.team_id].append(sm)
-        status_counts[r.status] += 1
-        health_counts[sm.entry["health"]] += 1
+    def __init__(self, team_id: int | None) -> None:
+        self.team_id = team_id
+        self.lock = asyncio.Lock()
+        self.shape: tuple[Any, ...] = ()
+        self.order: list[ObjRow] = []
+        self.seen: dict[int, ObjSummary] = {}
+        self.ranked: dict[str, Ranked] = {"at_risk": [], "behind": [], "stale": []}
+        self.teams: list[dict[str, Any]] = []
+        self.team_objs: dict[int, list[int]] = {}
+        self.nodes: dict[int, dict[str, Any]] = {}
+        self.tree: list[dict[str, Any]] = []
+        self.status_counts: Counter[str] = Counter()
+        self.health_counts: Counter[str] = Counter()
+        self.kr_count = 0
 
-    team_list = []
-    for tid in sorted(scope, key=lambda t: (teams[t]["parent_id"] is not None, teams[t]["name"])):
-        objs = by_team.get(tid, [])
-        team_list.append({"id": tid, "name": teams[tid]["name"], "parent_id": teams[tid]["parent_id"],
-                          "progress": round(mean(x.entry["progress"] for x in objs), 4),
-                          "expected_progress": round(expected, 4),
-                          "health": worst_health(x.entry["health"] for x in objs),
-                          "objectives": [x.brief for x in objs]})
-    head = team_id if team_id is not None else root_id
-    head_objs = by_team.get(head, []) if head is not None else []
-    if head_objs:
-        company_progress = mean(x.entry["progress"] for x in head_objs)
-    else:
-        company_progress = mean(t["progress"] for t in team_list if by_team.get(t["id"]))
-    children: dict[int, list[int]] = defaultdict(list)
-    roots = []
-    for oid, entry in objectives.items():
-        if entry["parent_id"] in objectives:
-            children[entry["parent_id"]].append(oid)
+    async def answer(self, session: AsyncSession, moment: Moment, model: CycleModel,
+                     teams: tuple[int, dict[int, dict[str, Any]]], names_cache: dict[int, str]) -> dict[str, Any]:
+        if model.summary_day != moment.today:
+            model.summaries.clear()
+            model.summary_day = moment.today
+        shape = (model.cycle, model.structure, teams[0], moment.today)
+        if shape != self.shape:
+            self._build(moment, model, teams[1])
+            self.shape = shape
         else:
-            roots.append(oid)
+            self._patch(moment, model)
+        return await self._render(session, moment, model, teams[1], names_cache)
 
-    def node(oid: int, depth: int = 0) -> dict[str, Any]:
-        kids = children.get(oid, []) if depth < 20 else []
-        return {"objective_id": oid, "title": objectives[oid]["title"], "progress": objectives[oid]["progress"],
-                "health": objectives[oid]["health"], "children": [node(c, depth + 1) for c in kids]}
+    def _summary(self, model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
+        return model.summaries.get(r.id) or _summarise(model, r, moment)
 
-    return {
-        "cycle": cycle.id,
-        "team_id": team_id,
-        "phase": cycle.phase_on(moment.today),
-        "company": {"progress": round(company_progress, 4), "expected_progress": round(expected, 4)},
-        "teams": team_list,
-        "counts": {"by_status": dict(status_counts), "by_health": dict(health_counts),
-                   "objectives": len(objectives), "key_results": sum(x.entry["key_results"] for x in summaries)},
-        "at_risk": [item(k) for k in at_risk],
-        "behind": [item(k) for k in behind],
-        "stale": [item(k) for k in stale],
-        "tree": [node(oid) for oid in roots],
-    }
+    def _build(self, moment: Moment, model: CycleModel, teams: dict[int, dict[str, Any]]) -> None:
+        scope = _descendants(teams, self.team_id) if self.team_id is not None else set(teams)
+        self.order = sorted((r for r in model.objectives.values() if r.team_id in scope),
+                            key=lambda r: (r.team_id, r.position, r.id))
+        self.seen = {r.id: self._summary(model, r, moment) for r in self.order}
+        for name in self.ranked:
+            self.ranked[name] = sorted(x for sm in self.seen.values() for x in getattr(sm, name))
+        self.status_counts = Counter(sm.entry["status"] for sm in self.seen.values())
+        self.health_counts = Counter(sm.entry["health"] for sm in self.seen.values())
+        self.kr_count = sum(sm.entry["key_results"] for sm in self.seen.values())
+        self.team_objs = defaultdict(list)
+        for r in self.order:
+            self.team_objs[r.team_id].append(r.id)
+        self.teams = [{"id": tid, "name": teams[tid]["name"], "parent_id": teams[tid]["parent_id"]}
+                      for tid in sorted(scope, key=lambda t: (teams[t]["parent_id"] is not None, teams[t]["name"]))]
+        for team in self.teams:
+            self._team_figures(team, moment)
+        self.nodes = {oid: {"objective_id": oid, "title": sm.entry["title"], "progress": sm.entry["progress"],
+                            "health": sm.entry["health"], "children": []} for oid, sm in self.seen.items()}
+        self.tree = []
+        for r in self.order:
+            if _attached(self.seen, r.id):
+                self.nodes[r.parent_id]["children"].append(self.nodes[r.id])
+            else:
+                self.tree.append(self.nodes[r.id])
+
+    def _patch(self, moment: Moment, model: CycleModel) -> None:
+        dirty_teams: set[int] = set()
+        for oid, old in self.seen.items():
+            sm = model.summaries.get(oid)
+            if sm is old:
+                continue
+            r = model.objectives[oid]  # same shape, perhaps a new title or status
+            sm = sm or _summarise(model, r, moment)
+            self.seen[oid] = sm
+            for name, ranked in self.ranked.items():
+                for x in getattr(old, name):
+                    del ranked[bisect.bisect_left(ranked, x)]
+                for x in getattr(sm, name):
+                    bisect.insort(ranked, x)
+            self.status_counts[old.entry["status"]] -= 1
+            self.status_counts[sm.entry["status"]] += 1
+            self.health_counts[old.entry["health"]] -= 1
+            self.health_counts[sm.entry["health"]] += 1
+            self.kr_count += sm.entry["key_results"] - old.entry["key_results"]
+            self.nodes[oid].update(title=sm.entry["title"], progress=sm.entry["progress"], health=sm.entry["health"])
+            dirty_teams.add(r.team_id)
+        for team in self.teams:
+            if team["id"] in dirty_teams:
+                self._team_figures(team, moment)
+
+    def _team_figures(self, team: dict[str, Any], moment: Moment) -> None:
+        objs = [self.seen[oid] for oid in self.team_objs.get(team["id"], ())]
+        team.update(progress=round(mean(x.entry["progress"] for x in objs), 4),
+                    expected_progress=round(moment.expected, 4),
+                    health=worst_health(x.entry["health"] for x in objs),
+                    objectives=[x.brief for x in objs])
+
+    async def _render(self, session: AsyncSession, moment: Moment, model: CycleModel,
+                      teams: dict[int, dict[str, Any]], names_cache: dict[int, str]) -> dict[str, Any]:
+        cycle = moment.cycle
+        top = {name: [k for _, k in ranked[:LIST_LIMIT]] for name, ranked in self.ranked.items()}
+        names = await names_of(session, names_cache, {k.owner_id for krs in top.values() for k in krs})
+
+        def item(k: KrRow) -> dict[str, Any]:
+            is_behind, is_stale = model.summaries[k.objective_id].flags.get(k.id, (False, False))
+            obj = model.objectives.get(k.objective_id)
+            return {"id": k.id, "objective_id": k.objective_id, "objective_title": obj.title if obj else "",
+                    "title": k.title, "owner_id": k.owner_id, "owner_name": names.get(k.owner_id, ""), "kind": k.kind,
+                    "start": k.start, "target": k.target, "current": k.current, "unit": k.unit,
+                    "confidence": k.confidence, "progress": round(k.progress, 4), "health": k.health,
+                    "behind": is_behind, "stale": is_stale,
+                    "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None}
+
+        root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
+        head = self.team_id if self.team_id is not None else root_id
+        head_objs = self.team_objs.get(head, []) if head is not None else []
+        if head_objs:
+            company_progress = mean(self.seen[oid].entry["progress"] for oid in head_objs)
+        else:
+            company_progress = mean(t["progress"] for t in self.teams if self.team_objs.get(t["id"]))
+        return {
+            "cycle": cycle.id,
+            "team_id": self.team_id,
+            "phase": cycle.phase_on(moment.today),
+            "company": {"progress": round(company_progress, 4), "expected_progress": round(moment.expected, 4)},
+            "teams": self.teams,
+            "counts": {"by_status": {k: n for k, n in self.status_counts.items() if n > 0},
+                       "by_health": {k: n for k, n in self.health_counts.items() if n > 0},
+                       "objectives": len(self.order), "key_results": self.kr_count},
+            "at_risk": [item(k) for k in top["at_risk"]],
+            "behind": [item(k) for k in top["behind"]],
+            "stale": [item(k) for k in top["stale"]],
+            "tree": self.tree,
+        }
+
+
+async def names_of(session: AsyncSession, cache: dict[int, str], user_ids: set[int]) -> dict[int, str]:
+    """People's names, read once per directory revision."""
+    missing = [u for u in user_ids if u not in cache]
+    if missing:
+        cache.update((await session.execute(sa.select(User.id, User.name).where(User.id.in_(missing)))).all())
+    return cache
+
+
+def _attached(seen: dict[int, ObjSummary], oid: int) -> bool:
+    """Whether an objective sits under its parent in the tree: the parent is in scope and
+    the chain above it ends at a root within TREE_DEPTH steps. (The API refuses alignment
+    loops; this keeps a bad row from hiding objectives or nesting without end.)"""
+    visited = {oid}
+    parent = seen[oid].entry["parent_id"]
+    if parent not in seen:
+        return False
+    for _ in range(TREE_DEPTH):
+        if parent is None or parent not in seen:
+            return True
+        if parent in visited:
+            return False
+        visited.add(parent)
+        parent = seen[parent].entry["parent_id"]
+    return False
 
 
 def _summarise(model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
@@ -321,11 +437,14 @@ def _summarise(model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
         last = kr.last_check_in_at
         is_stale = False if never_stale else (stale_if_never if last is None else last <= stale_before)
         if kr.health in ("at_risk", "off_track"):
-            sm.at_risk.append(kr)
+            # Worst health, then lowest confidence, then least progress.
+            sm.at_risk.append(((HEALTH_ORDER[kr.health], kr.confidence if kr.confidence is not None else 99,
+                                kr.progress, kr.id), kr))
         if is_behind:
-            sm.behind.append(kr)
+            sm.behind.append(((kr.progress, kr.id), kr))
         if is_stale:
-            sm.stale.append(kr)
+            # Never checked in first (the middle of their key is a constant), then the oldest.
+            sm.stale.append(((last is not None, last or _NEVER, kr.id), kr))
         if is_behind or is_stale:
             sm.flags[kr.id] = (is_behind, is_stale)
     progress = round(weighted_progress((k.progress, k.weight) for k in parts), 4)
@@ -352,22 +471,31 @@ async def _snapshot(session: AsyncSession, cycle: str, team_key: int, day: date,
         pass
 
 
-async def _history(session: AsyncSession, moment: Moment, team_key: int, company: dict[str, Any]) -> list[dict[str, Any]]:
-    """Weekly points of progress against the expected line, from the daily snapshots."""
-    cycle = moment.cycle
+async def _snapshots(session: AsyncSession, cache: DashboardCache, cycle: str, team_key: int) -> list[tuple[date, float]]:
+    """The daily snapshots of a view, by day; re-read at most once a minute."""
+    key = (cycle, team_key)
+    hit = cache.snapshot_rows.get(key)
+    if hit is not None and time.monotonic() - hit[0] < SNAPSHOT_EVERY:
+        return hit[1]
     s = ProgressSnapshot.__table__.c
-    rows = dict((await session.execute(
-        sa.select(s.day, s.progress).where(s.cycle == cycle.id, s.team_id == team_key)
-    )).all())
+    rows = sorted((await session.execute(
+        sa.select(s.day, s.progress).where(s.cycle == cycle, s.team_id == team_key))).all())
+    cache.snapshot_rows[key] = (time.monotonic(), rows)
+    return rows
+
+
+def _history(moment: Moment, snapshots: list[tuple[date, float]], company: dict[str, Any]) -> list[dict[str, Any]]:
+    """Weekly points of progress against the expected line, from the daily snapshots,
+    and today's point from the answer itself."""
+    cycle = moment.cycle
     points = []
     day = cycle.start
     last = min(moment.today, cycle.end)
     known = 0.0
-    ordered = sorted(rows.items())
     idx = 0
     while day <= last:
-        while idx < len(ordered) and ordered[idx][0] <= day:
-            known = ordered[idx][1]
+        while idx < len(snapshots) and snapshots[idx][0] <= day:
+            known = snapshots[idx][1]
             idx += 1
         points.append({"date": day.isoformat(), "progress": round(known, 4),
                        "expected": round(cycle.expected_progress(day), 4)})
