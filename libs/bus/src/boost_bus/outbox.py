@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from .client import Bus
 
 log = get_logger("boost.outbox")
+MARK_DELAY = 0.05  # seconds of quiet before published rows are marked, in one UPDATE
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
@@ -84,6 +85,7 @@ class Outbox:
         self._fresh: asyncio.Queue[list[_Row]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._unmarked: list[str] = []  # published, not yet marked so
 
     # ------------------------------------------------------------------ writing
     @contextlib.asynccontextmanager
@@ -126,6 +128,8 @@ class Outbox:
         # One last attempt to publish what committed just before shutdown.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._drain_fresh(), 2)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._mark(), 2)
 
     async def _drain_fresh(self) -> None:
         batch: list[_Row] = []
@@ -136,19 +140,26 @@ class Outbox:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        last_sweep = 0.0
+        last_sweep = oldest_unmarked = 0.0
         while not self._stopping:
             try:
                 timeout = max(0.0, self.sweep_seconds - (loop.time() - last_sweep))
+                if self._unmarked:
+                    timeout = min(timeout, MARK_DELAY)
                 try:
                     batch = await asyncio.wait_for(self._fresh.get(), timeout=timeout)
                     while not self._fresh.empty() and len(batch) < 500:
                         batch.extend(self._fresh.get_nowait())
-                    await self._publish_and_mark(batch)
+                    if not self._unmarked:
+                        oldest_unmarked = loop.time()
+                    self._unmarked.extend(await self._publish(batch))
+                    if len(self._unmarked) >= 500 or loop.time() - oldest_unmarked > 4 * MARK_DELAY:
+                        await self._mark()
                 except TimeoutError:
-                    pass
+                    await self._mark()  # a quiet moment: record what went out
                 if loop.time() - last_sweep >= self.sweep_seconds:
                     last_sweep = loop.time()
+                    await self._mark()
                     await self.sweep()
             except asyncio.CancelledError:
                 raise
@@ -174,12 +185,24 @@ class Outbox:
         return done
 
     async def _publish_and_mark(self, rows: list[_Row]) -> None:
-        done = await self._publish(rows)
-        if done:
+        self._unmarked.extend(await self._publish(rows))
+        await self._mark()
+
+    async def _mark(self) -> None:
+        """Record rows as published, many at a time and off the write's path: until then
+        the sweep leaves them alone (it takes rows older than its cutoff), and should one
+        be sent twice JetStream drops the duplicate by its Nats-Msg-Id."""
+        done, self._unmarked = self._unmarked, []
+        if not done:
+            return
+        try:
             async with self.maker() as session, session.begin():
                 await session.execute(
                     sa.update(self.table).where(self.table.c.id.in_(done)).values(published_at=datetime.now(UTC))
                 )
+        except Exception:
+            self._unmarked = done + self._unmarked
+            raise
 
     async def sweep(self, limit: int = 500) -> int:
         """Publish rows still unsent (older than a moment, so the fast path goes first)."""

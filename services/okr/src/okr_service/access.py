@@ -77,11 +77,15 @@ SYSTEM = Actor(user_id=None, role="admin", service="service:okr")
 
 
 async def load_actor(session: AsyncSession, user_id: int) -> Actor:
-    user = await session.get(User, user_id)
-    if user is None or not user.active:
+    """The person and their teams, in one round trip (every request and edit starts here)."""
+    rows = (await session.execute(
+        sa.select(User.role, User.active, Membership.team_id, Membership.role.label("team_role"))
+        .outerjoin(Membership, Membership.user_id == User.id).where(User.id == user_id)
+    )).all()
+    if not rows or not rows[0].active:
         raise Problem(401, "Your account is not active; sign in again.")
-    rows = await session.execute(sa.select(Membership.team_id, Membership.role).where(Membership.user_id == user_id))
-    return Actor(user_id=user.id, role=user.role, teams={r.team_id: r.role for r in rows})
+    return Actor(user_id=user_id, role=rows[0].role,
+                 teams={r.team_id: r.team_role for r in rows if r.team_id is not None})
 
 
 async def actor_from_bus(session: AsyncSession, actor_id: int | str) -> Actor:

@@ -61,13 +61,13 @@ class Handlers:
     # ------------------------------------------------------------------ commands
     async def cmd_edit(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = EditCommand.model_validate(body)
-        if cmd.op_id:
-            async with self.c.runtime.maker() as session:
-                receipt = await session.get(EditReceipt, cmd.op_id)
-                if receipt is not None:
-                    return receipt.reply
         try:
             async with self.tx() as tx:
+                if cmd.op_id:
+                    # A replayed op_id (a client reconnecting) gets the original answer.
+                    receipt = await tx.session.get(EditReceipt, cmd.op_id)
+                    if receipt is not None:
+                        return receipt.reply
                 actor = await actor_from_bus(tx.session, cmd.actor_id)
                 if actor.service is not None:
                     raise Problem(403, "Edits are made by people.")

@@ -169,6 +169,13 @@ async def bump_revision(tx: Tx, cycle: str) -> int:
     order: a reader that sees revision R knows every change up to R is committed."""
     table = CycleRevision.__table__
     dialect = tx.session.bind.dialect.name if tx.session.bind else "mysql"
+    if dialect == "mysql":
+        # One round trip: LAST_INSERT_ID(expr) hands the new revision back as the insert id.
+        last = sa.func.last_insert_id
+        result = await tx.session.execute(
+            upsert(table, dialect, {"cycle": cycle, "revision": last(1)}, {"revision": last(table.c.revision + 1)},
+                   ["cycle"]))
+        return int(result.lastrowid)
     await tx.session.execute(
         upsert(table, dialect, {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
     )
