@@ -102,7 +102,7 @@ class Outbox:
                     rows = [
                         _Row(e.id, self.names.event(e.source, e.type), e.to_json(), e.trace_id) for e in tx.events
                     ]
-                    await session.execute(
+                    await (await session.connection()).execute(
                         sa.insert(self.table),
                         [{"id": r.id, "subject": r.subject, "payload": r.payload, "created_at": now} for r in rows],
                     )

@@ -84,7 +84,8 @@ class Handlers:
                 if result.merged:
                     reply["value"] = result.merged
                 if cmd.op_id:
-                    tx.session.add(EditReceipt(op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
+                    await (await tx.session.connection()).execute(sa.insert(EditReceipt.__table__).values(
+                        op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
             return reply
         except IntegrityError:
             # The same op_id raced in through another replica: answer what it answered.

@@ -152,8 +152,17 @@ async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: 
 
 def record(tx: Tx, obj_id: int, entity: str, entity_id: int, action: str, actor: Actor, now: datetime,
            changes: list[dict[str, Any]] | None = None) -> None:
-    tx.session.add(History(objective_id=obj_id, entity=entity, entity_id=entity_id, action=action,
-                           actor_id=actor.user_id, actor=actor.service, at=now, changes=changes or []))
+    """Who changed what: the transaction's history rows go in with one INSERT before commit."""
+    rows: list[dict[str, Any]] | None = tx.state.get("history")
+    if rows is None:
+        rows = tx.state["history"] = []
+
+        async def write() -> None:
+            await (await tx.session.connection()).execute(sa.insert(History.__table__), rows)
+
+        tx.before_commit.insert(0, write)  # ahead of the revision stamp and its hot lock
+    rows.append({"objective_id": obj_id, "entity": entity, "entity_id": entity_id, "action": action,
+                 "actor_id": actor.user_id, "actor": actor.service, "at": now, "changes": changes or []})
 
 
 async def history(session: AsyncSession, objective_id: int) -> list[dict[str, Any]]:

@@ -149,12 +149,13 @@ def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | N
         async def apply() -> None:
             objectives, krs = pending[cycle]
             rev = await bump_revision(tx, cycle)
+            conn = await tx.session.connection()  # Core: these rows are not reloaded in this transaction
             if objectives:
-                await tx.session.execute(sa.update(Objective).where(Objective.id.in_(objectives)).values(rev=rev)
-                                         .execution_options(synchronize_session=False))
+                o = Objective.__table__
+                await conn.execute(sa.update(o).where(o.c.id.in_(objectives)).values(rev=rev))
             if krs:
-                await tx.session.execute(sa.update(KeyResult).where(KeyResult.id.in_(krs)).values(rev=rev)
-                                         .execution_options(synchronize_session=False))
+                k = KeyResult.__table__
+                await conn.execute(sa.update(k).where(k.c.id.in_(krs)).values(rev=rev))
 
         tx.before_commit.append(apply)
     if objective_id is not None:
@@ -172,7 +173,7 @@ async def bump_revision(tx: Tx, cycle: str) -> int:
     if dialect == "mysql":
         # One round trip: LAST_INSERT_ID(expr) hands the new revision back as the insert id.
         last = sa.func.last_insert_id
-        result = await tx.session.execute(
+        result = await (await tx.session.connection()).execute(
             upsert(table, dialect, {"cycle": cycle, "revision": last(1)}, {"revision": last(table.c.revision + 1)},
                    ["cycle"]))
         return int(result.lastrowid)
