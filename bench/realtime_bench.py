@@ -131,6 +131,64 @@ def floor_commit(schema: str) -> list[float]:
     return samples
 
 
+def floor_edit_sql(ns: str, objective_id: int, user_id: int) -> list[float]:
+    """The statements okr's edit transaction issues (actor, objective FOR UPDATE, UPDATE,
+    key results for the event, receipt, history, revision, stamp, outbox, COMMIT),
+    sent raw with PyMySQL to copies of okr's tables: what the edit costs in SQL alone."""
+    import json
+
+    import pymysql
+
+    okr, scratch = f"{ns}_boost_okr", f"{ns}_editfloor"
+    url = sa.engine.make_url(DB)
+    conn = pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
+                           password=url.password or "", autocommit=False)
+    samples = []
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{scratch}`")
+            for table in ("users", "memberships", "objectives", "key_results", "edit_receipts", "history",
+                          "cycle_revisions", "outbox"):
+                cur.execute(f"CREATE TABLE `{scratch}`.`{table}` LIKE `{okr}`.`{table}`")
+                if table in ("users", "memberships", "objectives", "key_results", "cycle_revisions"):
+                    cur.execute(f"INSERT INTO `{scratch}`.`{table}` SELECT * FROM `{okr}`.`{table}`")
+            conn.commit()
+            cur.execute(f"USE `{scratch}`")
+            cur.execute("SELECT cycle FROM objectives WHERE id = %s", (objective_id,))
+            (cycle,) = cur.fetchone()
+            text = ""
+            for i in range(FLOOR_N + 20):
+                op_id, text = secrets.token_hex(8), text + "x"
+                started = time.perf_counter()
+                cur.execute("SELECT users.role, users.active, memberships.team_id, memberships.role FROM users "
+                            "LEFT OUTER JOIN memberships ON memberships.user_id = users.id WHERE users.id = %s", (user_id,))
+                cur.fetchall()
+                cur.execute("SELECT * FROM objectives WHERE id = %s FOR UPDATE", (objective_id,))
+                cur.fetchall()
+                cur.execute("UPDATE objectives SET description = %s, version = version + 1, updated_at = NOW() "
+                            "WHERE id = %s", (text, objective_id))
+                cur.execute("SELECT * FROM key_results WHERE objective_id = %s AND deleted_at IS NULL "
+                            "ORDER BY position, id", (objective_id,))
+                cur.fetchall()
+                cur.execute("INSERT INTO edit_receipts (op_id, reply, created_at) VALUES (%s, %s, NOW())",
+                            (op_id, json.dumps({"ok": True, "version": i})))
+                cur.execute("INSERT INTO history (objective_id, entity, entity_id, action, actor_id, at, changes) "
+                            "VALUES (%s, 'objective', %s, 'updated', %s, NOW(), '[]')", (objective_id, objective_id, user_id))
+                cur.execute("INSERT INTO cycle_revisions (cycle, revision) VALUES (%s, LAST_INSERT_ID(1)) "
+                            "ON DUPLICATE KEY UPDATE revision = LAST_INSERT_ID(revision + 1)", (cycle,))
+                cur.execute("UPDATE objectives SET rev = %s WHERE id IN (%s)", (cur.lastrowid, objective_id))
+                cur.execute("INSERT INTO outbox (id, subject, payload, created_at) VALUES (%s, %s, %s, NOW())",
+                            (secrets.token_hex(13), "floor", b"{}" * 400))
+                conn.commit()
+                if i >= 20:
+                    samples.append(time.perf_counter() - started)
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
+        conn.close()
+    return samples
+
+
 # ---------------------------------------------------------------------- the system
 
 def cpu_seconds(pid: int) -> float:
@@ -394,6 +452,8 @@ async def main() -> None:
             single_samples, single_acks = await unloaded(editors[0], other)
             single, single_ack = summary_ms(single_samples), summary_ms(single_acks)
             direct = summary_ms(await direct_okr_edits(ns, editors[0], world["rooms"][0]["objective"]["owner_id"]))
+            edit_sql = summary_ms(floor_edit_sql(ns, world["rooms"][0]["objective"]["id"],
+                                                 world["rooms"][0]["objective"]["owner_id"]))
 
             print(f"load: {ROOMS} editors × {RATE}/s for {SECONDS}s…", flush=True)
             watched = {"okr": procs[0].pid, "realtime_1": procs[1].pid, "realtime_2": procs[2].pid,
@@ -412,6 +472,9 @@ async def main() -> None:
         floor_p50 = sum(f["p50_ms"] for f in floor.values())
         floor_p99 = sum(f["p99_ms"] for f in floor.values())
         ratio = round(single["p50_ms"] / floor_p50, 2)
+        # The same floor with the edit's own SQL in place of a one-row commit.
+        design_floor_p50 = floor["socketio_ack"]["p50_ms"] + floor["nats_request"]["p50_ms"] + edit_sql["p50_ms"]
+        design_ratio = round(single["p50_ms"] / design_floor_p50, 2)
         results: dict[str, Any] = {
             "setup": {"clients": CLIENTS, "rooms": ROOMS, "editors": ROOMS, "rate_per_editor": RATE,
                       "seconds": SECONDS, "replicas": 2},
@@ -419,8 +482,10 @@ async def main() -> None:
             "unloaded_edit_to_other_client": single,
             "unloaded_edit_to_ack": single_ack,
             "unloaded_okr_cmd_edit_direct": direct,
+            "floor_edit_transaction_sql": edit_sql,
             "loaded_edit_to_other_clients": load,
             "ratios": {"unloaded_p50_over_floor_p50": ratio,
+                       "unloaded_p50_over_floor_with_edit_sql_p50": design_ratio,
                        "loaded_p99_over_floor_p99": round(load["latency"]["p99_ms"] / floor_p99, 2)},
             "goals": {"loaded_p99_le_50ms": load["latency"]["p99_ms"] <= 50,
                       "unloaded_p50_le_3x_floor": single["p50_ms"] <= 3 * floor_p50,
@@ -445,6 +510,9 @@ async def main() -> None:
             ["loaded: realtime alone (bus publish → clients)", str(load["fanout_only"]["n"]),
              str(load["fanout_only"]["p50_ms"]), str(load["fanout_only"]["p99_ms"])],
             ["ratio unloaded p50 / floor p50", "", str(ratio), ""],
+            ["floor: the edit transaction's own SQL, raw (10 round trips)", str(edit_sql["n"]), str(edit_sql["p50_ms"]),
+             str(edit_sql["p99_ms"])],
+            ["ratio unloaded p50 / (Socket.IO + NATS + the edit's SQL) p50", "", str(design_ratio), ""],
             ["lost / duplicated / failed acks", "", f"{load['lost']} / {load['duplicated']} / {load['failed_acks']}", ""],
             ["CPU under load (share of one core)", "",
              ", ".join(f"{k} {v}" for k, v in load["cpu_share_of_one_core"].items()), ""],

@@ -67,6 +67,10 @@ async def test_edit_command_acks_versions_merges_and_replays_op_ids(okr: Okr, bu
     # The same op_id again: the original ack, nothing changes.
     again = await request(bus, "cmd", "edit", {**base, "changes": {"title": "Something else"}, "op_id": "op-b"})
     assert again == b
+    # A replay of a merged text edit would merge again: it is refused by its receipt instead.
+    replay = await request(bus, "cmd", "edit", {**base, "changes": {"title": "Grow ARR revenue"},
+                                                "base": {"title": "Grow revenue"}, "op_id": "op-a"})
+    assert replay == a
     now = (await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}")).json()
     assert now["title"] == "Grow ARR revenue fast" and now["version"] == obj["version"] + 2
     stale = await request(bus, "cmd", "edit", {**base, "changes": {"owner_id": me}, "op_id": "op-c"})

@@ -60,14 +60,14 @@ class Handlers:
 
     # ------------------------------------------------------------------ commands
     async def cmd_edit(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An edit, answered once per op_id. A replayed op_id (a client reconnecting) gets
+        the original answer: the receipt's primary key is the guard, so the usual, first
+        delivery costs no lookup. A replay of an applied edit either conflicts (the field's
+        version moved on) or would apply again and then fails on the receipt's key; both
+        roll back and answer from the receipt."""
         cmd = EditCommand.model_validate(body)
         try:
             async with self.tx() as tx:
-                if cmd.op_id:
-                    # A replayed op_id (a client reconnecting) gets the original answer.
-                    receipt = await tx.session.get(EditReceipt, cmd.op_id)
-                    if receipt is not None:
-                        return receipt.reply
                 actor = await actor_from_bus(tx.session, cmd.actor_id)
                 if actor.service is not None:
                     raise Problem(403, "Edits are made by people.")
@@ -88,13 +88,14 @@ class Handlers:
                         op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
             return reply
         except IntegrityError:
-            # The same op_id raced in through another replica: answer what it answered.
-            async with self.c.runtime.maker() as session:
-                receipt = await session.get(EditReceipt, cmd.op_id or "")
-                if receipt is not None:
-                    return receipt.reply
+            stored = await self._receipt(cmd.op_id)
+            if stored is not None:
+                return stored
             raise
         except Problem as exc:
+            stored = await self._receipt(cmd.op_id)
+            if stored is not None:
+                return stored
             reply = {"ok": False, "error": exc.detail or exc.title, "status": exc.status}
             if exc.current is not None:
                 reply["current"] = exc.current
@@ -103,6 +104,13 @@ class Handlers:
                     if await tx.session.get(EditReceipt, cmd.op_id) is None:
                         tx.session.add(EditReceipt(op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
             return reply
+
+    async def _receipt(self, op_id: str | None) -> dict[str, Any] | None:
+        if not op_id:
+            return None
+        async with self.c.runtime.maker() as session:
+            receipt = await session.get(EditReceipt, op_id)
+            return receipt.reply if receipt is not None else None
 
     async def cmd_check_in(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = CheckInCommand.model_validate(body)
