@@ -157,6 +157,86 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Delivery
+         * @description One message to one person (or a team's channel): what was sent or recorded, and how it went.
+         */
+        Delivery: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Occurrence Id */
+            occurrence_id: string;
+            /** Kind */
+            kind: string;
+            /** User Id */
+            user_id: number | null;
+            /** Team Id */
+            team_id: number | null;
+            /** Objective Id */
+            objective_id: number | null;
+            /** Channel */
+            channel: string | null;
+            /** Locale */
+            locale: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "recorded" | "scheduled" | "sending" | "sent" | "failed" | "unknown";
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** Text */
+            text: string;
+            /** Blocks */
+            blocks: {
+                [key: string]: unknown;
+            }[];
+            /** Link */
+            link: string | null;
+            /** Outcome */
+            outcome: string | null;
+            /** Error */
+            error: string | null;
+            /** Attempts */
+            attempts: number;
+        };
+        /** DeliveryCounts */
+        DeliveryCounts: {
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+        };
+        /** DirectorySynced */
+        DirectorySynced: {
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /** Deactivated */
+            deactivated: number;
+            /** Members */
+            members: number;
+            /** Synced */
+            synced: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -273,9 +353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Delivery"][];
                 };
             };
             /** @description Validation Error */
@@ -306,9 +384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DeliveryCounts"];
                 };
             };
             /** @description Validation Error */
@@ -337,9 +413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DirectorySynced"];
                 };
             };
         };
