@@ -199,6 +199,14 @@ class Record:
     edits: list[tuple[str, int, float]] = field(default_factory=list)  # op_id, objective, sent at
     messages: list[tuple[int, int, float]] = field(default_factory=list)  # message id, objective, sent at
 
+    started: float = field(default_factory=time.perf_counter)
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)  # (sent at, op, seconds)
+
+    def took(self, op: str, sent_at: float) -> None:
+        seconds = time.perf_counter() - sent_at
+        self.samples[op].append(seconds)
+        self.timeline.append((sent_at - self.started, op, seconds))
+
     def fail(self, op: str, what: str) -> None:
         self.errors[op] += 1
         if len(self.examples) < 10:
@@ -269,7 +277,7 @@ class LoadGenerator:
         if r.status != 200:
             self.record.fail(op, f"{r.status} {body[:200]!r}")
         else:
-            self.record.samples[op].append(time.perf_counter() - started)
+            self.record.took(op, started)
 
     async def check_in(self) -> None:
         actor = self.rng.choice(self.actors)
@@ -281,7 +289,7 @@ class LoadGenerator:
         if r.status != 201:
             self.record.fail("check_in", f"{r.status} {body[:200]!r}")
         else:
-            self.record.samples["check_in"].append(time.perf_counter() - started)
+            self.record.took("check_in", started)
 
     async def chat(self) -> None:
         actor = self.rng.choice(self.actors)
@@ -294,7 +302,7 @@ class LoadGenerator:
         if r.status != 201:
             self.record.fail("chat", f"{r.status} {body[:200]!r}")
             return
-        self.record.samples["chat"].append(time.perf_counter() - started)
+        self.record.took("chat", started)
         self.record.messages.append((int(json.loads(body)["id"]), objective_id, started))
 
     async def edit(self) -> None:
@@ -314,7 +322,7 @@ class LoadGenerator:
             if not ack.get("ok"):
                 self.record.fail("edit", json.dumps(ack))
                 return
-            self.record.samples["edit"].append(time.perf_counter() - started)
+            self.record.took("edit", started)
             self.record.edits.append((op_id, editor.objective_id, started))
             editor.version = ack["version"]
             editor.title = (ack.get("value") or {}).get("title", new_title)
@@ -337,8 +345,7 @@ class LoadGenerator:
         ops, weights = list(MIX), list(MIX.values())
         tasks: set[asyncio.Task[None]] = set()
         lag: list[float] = []
-        started = time.perf_counter()
-        next_at = started
+        started = next_at = self.record.started = time.perf_counter()
         while True:
             next_at += self.rng.expovariate(rate)
             if next_at - started >= seconds:
@@ -385,7 +392,11 @@ class LoadGenerator:
                 "window_seconds": round(window, 2),
                 "ops": ops, "errors": dict(rec.errors), "error_examples": rec.examples, "lost": lost,
                 "duplicated": sum(r.repeats for r in self._receivers()),
-                "schedule_lag": summary_ms(lag)}
+                "schedule_lag": summary_ms(lag),
+                # When the slowest requests were sent: together at one moment (a stall of a process or of
+                # the machine) or spread out (the operation itself).
+                "slowest": [{"at_s": round(at, 2), "op": op, "ms": round(sec * 1000, 1)}
+                            for at, op, sec in sorted(rec.timeline, key=lambda t: -t[2])[:10]]}
 
     # ---------------------------------------------------------------- floors, by this same process
     async def floors(self) -> dict[str, Any]:
@@ -512,7 +523,7 @@ class Watch:
                     found += [p, *p.children(recursive=True)]  # nginx's workers
             self.procs[name] = found
 
-    def _read(self) -> tuple[float, dict[str, float], float]:
+    def _read(self) -> tuple[float, dict[str, float], float, float]:
         out = {}
         for name, procs in self.procs.items():
             total = 0.0
@@ -523,19 +534,44 @@ class Watch:
             out[name] = total
         m = psutil.cpu_times()
         busy = m.user + m.nice + m.system + getattr(m, "irq", 0.0) + getattr(m, "softirq", 0.0)
-        return time.perf_counter(), out, busy
+        return time.perf_counter(), out, busy, cpu_pressure_seconds()
 
     def start(self) -> None:
         self.t0 = self._read()
 
     def stop(self) -> dict[str, Any]:
-        (w0, c0, b0), (w1, c1, b1) = self.t0, self._read()
+        (w0, c0, b0, p0), (w1, c1, b1, p1) = self.t0, self._read()
         wall = w1 - w0
         share = {name: round(100 * (c1[name] - c0[name]) / wall, 1) for name in c0}
         machine = round(100 * (b1 - b0) / wall, 1)
         return {"percent_of_one_core": share, "machine_busy_percent": machine,
                 "others_percent": round(machine - sum(share.values()), 1),
+                # Linux PSI: the share of the time some runnable task waited for a core.
+                "cpu_pressure_percent": round(100 * (p1 - p0) / wall, 1),
                 "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def cpu_pressure_seconds() -> float:
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+        return int(some.rsplit("total=", 1)[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def wait_for_quiet(limit_s: float, pressure_percent: float = 25.0) -> dict[str, float]:
+    """On a shared machine, start a step when the others' jobs leave the cores mostly free (Linux PSI
+    avg10 under `pressure_percent`), waiting at most `limit_s`; says how long it waited and how busy it was."""
+    started = time.monotonic()
+    while True:
+        try:
+            avg10 = float(Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1])
+        except (OSError, IndexError, ValueError):
+            return {"waited_s": 0.0, "pressure_avg10": float("nan")}
+        waited = time.monotonic() - started
+        if avg10 < pressure_percent or waited >= limit_s:
+            return {"waited_s": round(waited, 1), "pressure_avg10": avg10}
+        time.sleep(2)
 
 
 def mariadb_pids() -> list[int]:
@@ -592,6 +628,24 @@ def drop_namespace(ns: str, nats_url: str | None) -> None:
             asyncio.run(drop_streams())
 
 
+def log_sizes(data_dir: Path) -> dict[str, int]:
+    return {log.name: log.stat().st_size for log in data_dir.glob("*.log")}
+
+
+def logged_since(data_dir: Path, sizes: dict[str, int], keep: int = 5) -> dict[str, Any]:
+    """What each process logged under load (the stack runs at WARNING; NATS logs its notices too,
+    so only its [WRN] and [ERR] lines count)."""
+    out = {}
+    for log in sorted(data_dir.glob("*.log")):
+        with log.open("rb") as f:
+            f.seek(sizes.get(log.name, 0))
+            lines = [line for line in f.read().decode(errors="replace").splitlines()
+                     if line.strip() and ("[INF]" not in line and "[DBG]" not in line)]
+        if lines:
+            out[log.stem] = {"lines": len(lines), "first": [line[:400] for line in lines[:keep]]}
+    return out
+
+
 def held(step: dict[str, Any], max_p99_ms: float) -> tuple[bool, str]:
     worst = max(step["ops"].items(), key=lambda kv: kv[1]["p99_ms"] if kv[1]["n"] else 0)
     if sum(step["errors"].values()):
@@ -625,7 +679,7 @@ FLOOR_LABEL = {"nginx_static": "static file through nginx", "socketio_ack": "Soc
 
 def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
     floors, steps = result["floors"], result["steps"]
-    best = next((s for s in reversed(steps) if s["held"]), steps[0])
+    best = steps[result["sustained_step"]]
     first_row = f"at {best['target_rate']:g} req/s" + ("" if best["held"] else " (did not hold)")
     ops = [["operation (" + first_row + ")", "n", "p50", "p99", "floor p50", "p50 / floor"]]
     for op, parts in FLOOR_OF.items():
@@ -635,13 +689,14 @@ def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
                     f"{floor:.2f} ms ({' + '.join(parts)})", f"{s['p50_ms'] / floor:.1f}×"])
     services = list(steps[0]["cpu"]["percent_of_one_core"])
     ramp = [["target req/s", "offered / achieved", "worst p99", "errors", "lost", *[f"CPU {s}" for s in services],
-             "machine busy (of 200%)", "load avg", "held"]]
+             "machine busy (of 200%)", "CPU pressure", "load avg", "held"]]
     for s in steps:
         worst = max(s["ops"].items(), key=lambda kv: kv[1]["p99_ms"] if kv[1]["n"] else 0)
         ramp.append([f"{s['target_rate']:g}", f"{s['offered_rate']:g} / {s['achieved_rate']:g}", f"{worst[1]['p99_ms']:.0f} ms ({worst[0]})",
                      str(sum(s["errors"].values())), str(sum(s["lost"].values())),
                      *[f"{s['cpu']['percent_of_one_core'][k]:.0f}%" for k in services],
-                     f"{s['cpu']['machine_busy_percent']:.0f}%", f"{s['cpu']['load_average'][0]:.2f}",
+                     f"{s['cpu']['machine_busy_percent']:.0f}%", f"{s['cpu']['cpu_pressure_percent']:.0f}%",
+                     f"{s['cpu']['load_average'][0]:.2f}",
                      "yes" if s["held"] else "no: " + s["verdict"]])
     floor_rows = [["floor (same run, same client process)", "n", "p50", "p99"]]
     floor_rows += [[FLOOR_LABEL[k], str(v["n"]), f"{v['p50_ms']:.2f} ms", f"{v['p99_ms']:.2f} ms"]
@@ -665,12 +720,17 @@ def main() -> None:
     parser.add_argument("--rates", help="comma-separated target rates, req/s")
     parser.add_argument("--step-seconds", type=float)
     parser.add_argument("--max-p99-ms", type=float, default=100.0)
+    parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
+                        help="before each step, wait up to this long for the machine's CPU pressure to drop "
+                             "under 25%% (for shared machines; default 0: no wait)")
+    parser.add_argument("--past", type=int, default=1,
+                        help="steps to run after the first that fails, to show the trend (default 1)")
     parser.add_argument("--replicas", default="", help="e.g. okr=2,realtime=2 (default: one of each, as make run)")
     parser.add_argument("--nats", default=os.environ.get("BENCH_NATS_URL"), help="a NATS to use instead of the bundled one")
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
     rates = [float(r) for r in args.rates.split(",")] if args.rates else (
-        [10, 20] if args.quick else [10, 20, 40, 60, 80, 100, 120, 150, 200, 250, 300, 400])
+        [10, 20] if args.quick else [5, 10, 20, 30, 40, 60, 80, 100, 120, 150, 200, 250, 300])
     seconds = args.step_seconds or (5.0 if args.quick else 25.0)
     if args.quick and not os.environ.get("BENCH_RESULTS_DIR"):
         os.environ["BENCH_RESULTS_DIR"] = tempfile.mkdtemp(prefix="boost-load-quick-")
@@ -741,40 +801,57 @@ def main() -> None:
         pids = {name: [child.pid] for name, child in stack.children.items()}
         pids["mariadb (shared)"] = mariadb_pids()
         pids["load generator"] = [generator.pid or 0]
+        logs_at = log_sizes(data_dir)
         steps = []
         for rate in rates:
+            quiet = wait_for_quiet(args.quiet_wait) if args.quiet_wait else None
             watch = Watch(pids)
             watch.start()
             step = ask("step", rate, seconds)
             step["cpu"] = watch.stop()
+            step["quiet_wait"] = quiet
             step["held"], step["verdict"] = held(step, args.max_p99_ms)
             steps.append(step)
             print(f"{rate:g} req/s → offered {step['offered_rate']}/s, achieved {step['achieved_rate']}/s; {step['verdict']}; "
                   f"errors {step['errors']}; lost {step['lost']}; CPU {step['cpu']['percent_of_one_core']}; "
                   f"machine {step['cpu']['machine_busy_percent']}%, load {step['cpu']['load_average']}", flush=True)
-            if not step["held"]:
+            failed = [s for s in steps if not s["held"]]
+            if failed and len(steps) - steps.index(failed[0]) > args.past:
                 break
         conductor_end.send(("stop",))
         generator.join(30)
 
-        sustained = max((s["target_rate"] for s in steps if s["held"]), default=0)
+        # The last step held before the first that did not (later steps only show the trend).
+        first_failure = next((i for i, s in enumerate(steps) if not s["held"]), len(steps))
+        sustained = steps[first_failure - 1]["target_rate"] if first_failure else 0
+        logged = logged_since(data_dir, logs_at)
         result = {"setup": {"scale": asdict(scale), "mix": MIX, "rates": rates, "step_seconds": seconds,
                             "max_p99_ms": args.max_p99_ms, "replicas": replicas or "one of each",
                             "nats": "machine's" if args.nats else "bundled (make run's)", "quick": args.quick,
                             "namespace": ns},
-                  "sustained_rate": sustained, "floors": floors, "steps": steps}
+                  "sustained_rate": sustained, "sustained_step": max(first_failure - 1, 0), "floors": floors,
+                  "steps": steps, "logged_under_load": logged}
         ops, extra = tables(result)
         md = write_results("load", result, ops)
         lead = (f"Sustained rate: **{sustained:g} req/s** (the last step whose every operation kept p99 ≤ "
                 f"{args.max_p99_ms:g} ms with no error, loss or duplicate), {scale.people} people, "
                 f"{scale.objectives} objectives, {scale.objectives * scale.krs_per_objective} key results, "
                 f"{scale.check_ins} check-ins; steps of {seconds:g} s; mix {', '.join(f'{k} {v:.0%}' for k, v in MIX.items())}.")
-        note = ("Everything (the five services, nginx, NATS, MariaDB, the load generator) shares one 2-core machine, "
-                "and other engineers' test runs were using it at the same time: `machine busy` is the whole machine, "
-                "`load avg` its 1-minute load average at the end of the step. MariaDB's CPU includes theirs.")
+        note = ("The machine is shared: the five services, nginx, NATS, MariaDB and the load generator run on its "
+                "2 cores while other jobs (other test runs) use it too. `machine busy` is all of it, `CPU pressure` "
+                "the share of the time some task waited for a core (Linux PSI), `load avg` the 1-minute load "
+                "average at the end of the step. MariaDB's CPU includes the other jobs' queries.")
+        if first_failure < len(steps):
+            failing = steps[first_failure]
+            moments = sorted(x["at_s"] for x in failing["slowest"])
+            note += (f"\n\nFirst step that did not hold ({failing['target_rate']:g} req/s): {failing['verdict']}; "
+                     f"its 10 slowest requests ({', '.join(sorted({x['op'] for x in failing['slowest']}))}) were "
+                     f"sent between {moments[0]:.1f} s and {moments[-1]:.1f} s into the step.")
         path = results_dir() / "load.md"
         path.write_text(f"{lead}\n\n{md}\n\n{extra}\n\n{note}\n")
         print(path.read_text())
+        for name, lines in logged.items():
+            print(f"{name} logged {lines['lines']} warning/error lines under load; the first:", *lines["first"], sep="\n  ")
         print(f"results in {path.parent}; total {time.monotonic() - started:.0f}s")
     finally:
         if generator is not None and generator.is_alive():
