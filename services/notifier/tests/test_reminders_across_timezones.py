@@ -88,11 +88,17 @@ async def test_each_person_hears_it_at_ten_on_the_day_in_their_own_timezone(make
         # Two seconds before 18 March 10:00 comes in UTC+14: Wednesday noon in Los Angeles,
         # Thursday 05:00 in Seoul — everyone's 10:00 is still ahead.
         set_clock(stack, utc(2027, 3, 17, 19, 59, 58))
-        async with scheduler(stack):
+        async with scheduler(stack) as client:
             await until(lambda: len_rows(stack, 4), 20, "the occurrence's rows")
             rows = await rows_by_person(stack)
             # Published on time (not caught up), one row each, each waiting for its own 10:00.
             assert all(utc(2027, 3, 17, 20, 0) <= r.created_at < utc(2027, 3, 17, 20, 0, 30) for r in rows.values())
+            calendar = (await client.get("/api/scheduler/reminders", headers=stack.headers["admin"])).json()
+            drafting = next(k for k in calendar["kinds"] if k["kind"] == "drafting_open")
+            # Published, yet still the next one: the org's 10:00 has not come.
+            assert drafting["next"]["id"] == OCCURRENCE and drafting["next_run_at"] == "2027-03-18T10:00:00-07:00"
+            listed = next(o for o in calendar["occurrences"] if o["id"] == OCCURRENCE)
+            assert listed["published"]["trigger"] == "schedule"
             assert {who: (r.status, r.due_at) for who, r in rows.items()} == {
                 who: ("scheduled", ten_local(who).astimezone(UTC)) for who in PEOPLE}
             assert ten_local("lead") == utc(2027, 3, 18, 1, 0) and ten_local("other") == utc(2027, 3, 18, 20, 0)
