@@ -38,14 +38,20 @@ def machine() -> dict[str, Any]:
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
+def results_dir() -> Path:
+    """bench/results, or BENCH_RESULTS_DIR (quick runs write there, not over the real figures)."""
+    return Path(os.environ.get("BENCH_RESULTS_DIR") or RESULTS)
+
+
 def write_results(name: str, results: dict[str, Any], table: list[list[str]]) -> str:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), **results}, indent=2, default=str))
+    out = results_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps({"machine": machine(), **results}, indent=2, default=str))
     header, *rows = table
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     md = "\n".join(lines)
-    (RESULTS / f"{name}.md").write_text(md + "\n")
+    (out / f"{name}.md").write_text(md + "\n")
     return md
 
 

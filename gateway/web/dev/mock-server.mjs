@@ -263,7 +263,7 @@ async function api(req, res, url) {
   if (method !== 'GET' && req.headers['x-boost-csrf'] !== c.boost_csrf) return problem(res, 403, 'Missing or wrong X-Boost-CSRF header.')
   const q = Object.fromEntries(url.searchParams)
   let r
-  if (path === '/api/auth/me') return json(res, 200, { user: me, teams: teams.filter((t) => t.members.some((x) => x.user_id === me.id)).map((t) => ({ id: t.id, name: t.name, role: t.members.find((x) => x.user_id === me.id).role })) })
+  if (path === '/api/auth/me') return json(res, 200, { user: me, teams: teams.filter((t) => t.members.some((x) => x.user_id === me.id)).map((t) => ({ id: t.id, name: t.name, role: t.members.find((x) => x.user_id === me.id).role })), role: me.role, now: new Date().toISOString() })
   if (path === '/api/auth/logout') {
     res.setHeader('Set-Cookie', ['boost_session=; Path=/; Max-Age=0'])
     return json(res, 204)

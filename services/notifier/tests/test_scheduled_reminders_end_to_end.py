@@ -1,7 +1,7 @@
 """The whole reminder path on real NATS and MariaDB: two scheduler replicas, okr, the
-notifier and the fake Slack. At Monday 10:00 in Seoul the weekly check-in reaches the
-owners of stale key results exactly once; running it again from the admin API changes
-nothing for them."""
+notifier and the fake Slack. The weekly check-in is published ahead of Monday 10:00 and
+held until then; at Monday 10:00 in Seoul it reaches the owners of stale key results
+exactly once; running it again from the admin API changes nothing for them."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ OCCURRENCE = "reminder:weekly_check_in:2027-Q1:2027-01-11"
 
 
 async def test_two_schedulers_one_weekly_check_in_each_owner_once(make_settings: Callable[..., Any]) -> None:
-    # Seeded at 09:59:58 in Seoul: the check-in's 10:00 comes during the test (or, were seeding
-    # slower, just after the schedulers start: the misfire grace still publishes it the same day).
-    now = datetime(2027, 1, 11, 0, 59, 58, tzinfo=UTC)
+    # Seeded at 04:59:58 in Seoul, just before Monday 10:00 comes in UTC+14, when the check-in
+    # is published (or, were seeding slower, just after the schedulers start: the misfire
+    # grace still publishes it the same day).
+    now = datetime(2027, 1, 10, 19, 59, 58, tzinfo=UTC)
     async with notifier_stack(make_settings, "ntfe2e", now=now) as stack, AsyncExitStack() as schedulers:
         assert stack.slack is not None
         knobs = SchedulerSettings(_env_file=None, lock_ttl_seconds=2)  # type: ignore[call-arg]
@@ -35,10 +36,15 @@ async def test_two_schedulers_one_weekly_check_in_each_owner_once(make_settings:
         schedulers.push_async_callback(lambda: stack.nc.jetstream().delete_key_value(
             stack.settings.names.bucket(BUCKET)))
         await until(lambda: sum(a.state.container.leader.is_leader for a in apps) == 1, 10, "a leader")
-        rows = await until(lambda: stack.rows(occurrence_id=OCCURRENCE), 20, "the 10:00 occurrence")
+        rows = await until(lambda: stack.rows(occurrence_id=OCCURRENCE), 20, "the occurrence")
         rows = await stack.settle(occurrence_id=OCCURRENCE)
         assert {r.user_id for r in rows} == {stack.user_id("member"), stack.user_id("other")}
-        assert {r.status for r in rows} == {"sent"}
+        # Held until 10:00 in Seoul; then sent.
+        assert {(r.status, r.due_at) for r in rows} == {("scheduled", datetime(2027, 1, 11, 1, 0, tzinfo=UTC))}
+        assert not [p for p in stack.slack.posts() if p["text"] in {r.text for r in rows}]
+        stack.clock.offset += datetime(2027, 1, 11, 1, 0, tzinfo=UTC) - stack.clock.now()
+        rows = await until(lambda: _all_sent(stack), 10, "the 10:00 sends")
+        assert {r.user_id for r in rows} == {stack.user_id("member"), stack.user_id("other")}
         texts = {r.text for r in rows}
 
         def sent() -> Counter[str]:
@@ -57,6 +63,11 @@ async def test_two_schedulers_one_weekly_check_in_each_owner_once(make_settings:
         await stack.settle(occurrence_id=OCCURRENCE)
         assert sent() == Counter({SLACK_IDS["member"]: 1, SLACK_IDS["other"]: 1})
         assert len(await stack.rows(occurrence_id=OCCURRENCE)) == 2
+
+
+async def _all_sent(stack: Any) -> list[Any]:
+    rows = await stack.rows(occurrence_id=OCCURRENCE)
+    return rows if rows and all(r.status == "sent" for r in rows) else []
 
 
 def _client(app: Any) -> Any:

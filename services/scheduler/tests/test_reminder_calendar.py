@@ -1,15 +1,18 @@
 """The reminder calendar (contract §6) as a pure function: the right org-local dates and
 times for each kind across the year, in any timezone and fiscal year, with the org's
-overrides and holidays."""
+overrides, holidays and weekends; and when each occurrence is published (early enough for
+the easternmost person, late enough for the westernmost)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler_service.calendar import OrgCalendar, occurrence_id
 
 SEOUL = OrgCalendar(timezone="Asia/Seoul")
+SEOUL_TZ, LA_TZ = ZoneInfo("Asia/Seoul"), ZoneInfo("America/Los_Angeles")
 
 
 def dates(cal: OrgCalendar, kind: str, start: date, end: date) -> list[str]:
@@ -20,9 +23,11 @@ def test_each_kind_lands_on_its_day_of_the_quarter_at_ten_local() -> None:
     occs = {o.kind: o for o in SEOUL.occurrences(date(2027, 3, 1), date(2027, 3, 31))
             if o.kind not in ("weekly_check_in", "team_digest")}
     # 2027-Q2 starts on 1 April: drafting opens 14 days before, approval is due 3 days before
-    # (reminded 2 days ahead of that); 2027-Q1's retro opens 7 days before its end.
+    # (reminded 2 days ahead of that, a Saturday: moved to Monday); 2027-Q1's retro opens 7
+    # days before its end.
     assert occs["drafting_open"].date == date(2027, 3, 18) and occs["drafting_open"].cycle == "2027-Q2"
-    assert occs["approval_due"].date == date(2027, 3, 27) and occs["approval_due"].cycle == "2027-Q2"
+    assert occs["approval_due"].date == date(2027, 3, 29) and occs["approval_due"].cycle == "2027-Q2"
+    assert occs["approval_due"].nominal_date == date(2027, 3, 27)
     assert occs["retro_open"].date == date(2027, 3, 24) and occs["retro_open"].cycle == "2027-Q1"
     review = SEOUL.occurrences(date(2027, 2, 1), date(2027, 2, 28), ["review_mid_quarter"])
     assert [(o.date, o.cycle) for o in review] == [(date(2027, 2, 15), "2027-Q1")]  # start + ⌊90/2⌋
@@ -55,7 +60,8 @@ def test_a_whole_year_has_each_occurrence_once_with_deterministic_ids() -> None:
     drafting = [o for o in occs if o.kind == "drafting_open"]
     assert [o.id for o in drafting] == [
         "reminder:drafting_open:2027-Q2:2027-03-18", "reminder:drafting_open:2027-Q3:2027-06-17",
-        "reminder:drafting_open:2027-Q4:2027-09-17", "reminder:drafting_open:2028-Q1:2027-12-18"]
+        "reminder:drafting_open:2027-Q4:2027-09-17",
+        "reminder:drafting_open:2028-Q1:2027-12-20"]  # 18 December 2027 is a Saturday
     assert occs == sorted(occs, key=lambda o: o.run_at)
 
 
@@ -74,11 +80,11 @@ def test_a_fiscal_year_starting_in_april_shifts_every_quarter() -> None:
     got = [(o.kind, o.cycle, o.date.isoformat()) for o in occs]
     assert ("drafting_open", "2027-Q1", "2027-03-18") in got  # FY2027 starts in April 2027
     assert ("review_mid_quarter", "2026-Q4", "2027-02-15") in got  # Jan–Mar is FY2026's Q4
-    assert ("review_mid_quarter", "2027-Q1", "2027-05-16") in got  # 1 April + ⌊91/2⌋
-    assert ("drafting_open", "2027-Q4", "2027-12-18") in got
+    assert ("review_mid_quarter", "2027-Q1", "2027-05-17") in got  # 1 April + ⌊91/2⌋, a Sunday → Monday
+    assert ("drafting_open", "2027-Q4", "2027-12-20") in got  # Saturday 18 December → Monday
 
 
-def test_holidays_move_reminders_to_the_next_working_day() -> None:
+def test_holidays_and_weekends_move_reminders_to_the_next_working_day() -> None:
     cal = OrgCalendar(timezone="Asia/Seoul", holidays=frozenset({
         date(2027, 1, 4),  # a Monday: the check-in moves to Tuesday
         date(2027, 2, 12), date(2027, 2, 15),  # Friday and Monday: the digest skips the weekend and Monday
@@ -93,8 +99,37 @@ def test_holidays_move_reminders_to_the_next_working_day() -> None:
     assert [o.date for o in review] == [date(2027, 2, 16)]
     drafting = cal.occurrences(date(2027, 3, 1), date(2027, 3, 31), ["drafting_open"])
     assert [o.date for o in drafting] == [date(2027, 3, 19)]
-    # Days that are not holidays never move, weekends included (the table's dates hold).
-    assert dates(cal, "approval_due", date(2027, 3, 1), date(2027, 3, 31)) == ["2027-03-27"]
+    # A weekend day is a day off too: Saturday 27 March's approval reminder comes on Monday.
+    assert dates(cal, "approval_due", date(2027, 3, 1), date(2027, 3, 31)) == ["2027-03-29"]
+    # A holiday on that Monday pushes it on to Tuesday; working days never move.
+    busy = OrgCalendar(timezone="Asia/Seoul", holidays=frozenset({date(2027, 3, 29)}))
+    assert dates(busy, "approval_due", date(2027, 3, 1), date(2027, 3, 31)) == ["2027-03-30"]
+    assert dates(busy, "retro_open", date(2027, 3, 1), date(2027, 3, 31)) == ["2027-03-24"]
+
+
+def test_a_weekly_kind_the_org_put_on_a_weekend_day_stays_there() -> None:
+    cal = OrgCalendar.from_org({"timezone": "Asia/Seoul", "holidays": ["2027-01-16"],
+                                "reminders": {"team_digest": {"weekday": 5}}})
+    saturdays = cal.occurrences(date(2027, 1, 1), date(2027, 1, 31), ["team_digest"])
+    # Saturdays, as chosen; the holiday on 16 January moves that one to Monday the 18th.
+    assert [o.date.isoformat() for o in saturdays] == ["2027-01-02", "2027-01-09", "2027-01-18", "2027-01-23",
+                                                       "2027-01-30"]
+
+
+def test_an_occurrence_for_people_is_published_before_anyones_local_time_and_until_anyones_day_ends() -> None:
+    la = OrgCalendar(timezone="America/Los_Angeles")
+    (monday,) = la.occurrences(date(2027, 1, 11), date(2027, 1, 11), ["weekly_check_in"])
+    # Monday 10:00 comes first in UTC+14 (Sunday 20:00 UTC): before Seoul's 10:00 (01:00 UTC)
+    # and long before the org's own (18:00 UTC).
+    assert monday.run_at.astimezone(UTC) == datetime(2027, 1, 11, 18, 0, tzinfo=UTC)
+    assert monday.publish_at.astimezone(UTC) == datetime(2027, 1, 10, 20, 0, tzinfo=UTC)
+    assert monday.publish_at < datetime(2027, 1, 11, 10, 0).replace(tzinfo=SEOUL_TZ)
+    # Monday is over everywhere once it ends in UTC−12 (Tuesday 12:00 UTC).
+    assert monday.day_ends_at.astimezone(UTC) == datetime(2027, 1, 12, 12, 0, tzinfo=UTC)
+    # The team digest goes to a channel at the org's time: published then, until the org's day ends.
+    (friday,) = la.occurrences(date(2027, 1, 15), date(2027, 1, 15), ["team_digest"])
+    assert friday.publish_at == friday.run_at == datetime(2027, 1, 15, 16, 0).replace(tzinfo=LA_TZ)
+    assert friday.day_ends_at - friday.run_at == timedelta(hours=8)
 
 
 def test_org_overrides_change_time_weekday_or_switch_a_kind_off() -> None:

@@ -82,8 +82,9 @@ def containers(apps: list[Any]) -> list[Any]:
 
 async def test_two_replicas_publish_each_occurrence_once_and_a_standby_takes_over(
         make_settings: Callable[..., BoostSettings]) -> None:
-    # Monday 11 January 2027, two seconds before the weekly check-in's 10:00 in Seoul.
-    clock = clock_at("2027-01-11T09:59:58+09:00")
+    # Monday 11 January 2027, two seconds before the weekly check-in is published: Monday
+    # 10:00 in UTC+14, the first place it is Monday 10:00 (05:00 in Seoul, the org's timezone).
+    clock = clock_at("2027-01-11T04:59:58+09:00")
     async with world(make_settings, "schedrep") as w, AsyncExitStack() as stack:
         apps = [create_app(w.settings, clock, KNOBS) for _ in range(2)]
         for app in apps:
@@ -107,7 +108,9 @@ async def test_two_replicas_publish_each_occurrence_once_and_a_standby_takes_ove
         jobs = standby.state.container.jobs.next_run_times()
         assert "reminder:weekly_check_in:2027-Q1:2027-01-11" not in jobs  # published already
         assert "reminder:team_digest:2027-Q1:2027-01-15" in jobs
+        # The team digest at the org's 16:00 (to a channel); next Monday's check-in at its 10:00 in UTC+14.
         assert jobs["reminder:team_digest:2027-Q1:2027-01-15"] == datetime(2027, 1, 15, 7, 0, tzinfo=UTC)
+        assert jobs["reminder:weekly_check_in:2027-Q1:2027-01-18"] == datetime(2027, 1, 17, 20, 0, tzinfo=UTC)
         await asyncio.sleep(0.5)
         assert w.ids().count("reminder:weekly_check_in:2027-Q1:2027-01-11") == 1
 
@@ -126,7 +129,20 @@ async def test_an_occurrence_missed_while_down_is_published_when_it_returns_the_
         assert w.ids() == ["reminder:weekly_check_in:2027-Q1:2027-01-11"]
 
 
-@pytest.mark.parametrize("local_now", ["2027-01-12T00:30:00+09:00"])
+async def test_a_missed_occurrence_is_still_published_while_it_is_that_day_somewhere(
+        make_settings: Callable[..., BoostSettings]) -> None:
+    # Tuesday 00:30 in Seoul is still Monday morning in the Americas: Monday's check-in goes
+    # out (the notifier drops the rows of people whose Monday is over).
+    async with world(make_settings, "schedwest") as w:
+        app = create_app(w.settings, clock_at("2027-01-12T00:30:00+09:00"), KNOBS)
+        async with running_app(app):
+            await until(lambda: "reminder:weekly_check_in:2027-Q1:2027-01-11" in w.ids())
+            await asyncio.sleep(0.5)
+        assert w.ids() == ["reminder:weekly_check_in:2027-Q1:2027-01-11"]
+
+
+# Monday is over everywhere at 12:00 UTC on Tuesday (midnight in UTC−12): 21:00 in Seoul.
+@pytest.mark.parametrize("local_now", ["2027-01-12T21:00:00+09:00", "2027-01-13T09:00:00+09:00"])
 async def test_yesterdays_missed_occurrence_is_not_sent_a_day_late(
         make_settings: Callable[..., BoostSettings], local_now: str) -> None:
     async with world(make_settings, "schedlate") as w:

@@ -2,7 +2,8 @@ import type { QueryClient } from '@tanstack/react-query'
 import type { CheckInCreate, CheckInPatch } from './bodies'
 import { api } from './client'
 import { keys } from './queries'
-import type { CheckIn, KeyResult, Objective } from './types'
+import type { CheckIn, CheckInRecorded, KeyResult, Objective } from './types'
+import { serverNow } from '../lib/clock'
 import { krProgress } from '../lib/progress'
 import { putKeyResult, putObjective } from '../live/events'
 
@@ -26,11 +27,10 @@ export async function recordCheckIn(qc: QueryClient, kr: KeyResult, body: CheckI
   } else if (body.value !== undefined) {
     optimistic = { ...kr, current: body.value, progress: krProgress(kr, body.value) }
   }
-  putKeyResult(qc, { ...optimistic, last_check_in_at: new Date().toISOString() })
+  putKeyResult(qc, { ...optimistic, last_check_in_at: new Date(serverNow()).toISOString() })
   try {
-    const ci = await api.post<CheckIn & { key_result?: KeyResult }>(`/api/okr/key-results/${kr.id}/check-ins`, body satisfies CheckInCreate)
-    if (ci.key_result?.id) putKeyResult(qc, ci.key_result)
-    else void refreshKeyResult(qc, kr.id)
+    const ci = await api.post<CheckInRecorded>(`/api/okr/key-results/${kr.id}/check-ins`, body satisfies CheckInCreate)
+    putKeyResult(qc, ci.key_result)
     void qc.invalidateQueries({ queryKey: keys.checkins(kr.id) })
     return ci
   } catch (err) {

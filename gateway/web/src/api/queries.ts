@@ -1,18 +1,21 @@
 import { useQuery, type UseQueryOptions } from '@tanstack/react-query'
+import { learnServerNow } from '../lib/clock'
 import { api, qs } from './client'
 import type {
   CheckIn,
   Cycle,
+  CycleInList,
   Dashboard,
   Delivery,
   Feedback,
   HistoryEntry,
   KeyResult,
+  KeyResultInList,
   Me,
   Message,
   Objective,
   Org,
-  ReminderCalendarEntry,
+  ReminderCalendar,
   SearchResults,
   Team,
   User,
@@ -43,11 +46,17 @@ export const keys = {
 
 type Opts<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>
 
-export const useMe = (opts?: Opts<Me>) =>
-  useQuery({ queryKey: keys.me, queryFn: () => api.get<Me>('/api/auth/me'), staleTime: 60_000, ...opts })
+async function fetchMe(): Promise<Me> {
+  const sentAt = Date.now()
+  const me = await api.get<Me>('/api/auth/me')
+  learnServerNow(me.now, sentAt, Date.now())
+  return me
+}
+
+export const useMe = (opts?: Opts<Me>) => useQuery({ queryKey: keys.me, queryFn: fetchMe, staleTime: 60_000, ...opts })
 
 export const useCycles = () =>
-  useQuery({ queryKey: keys.cycles, queryFn: () => api.get<Cycle[]>('/api/okr/cycles'), staleTime: 5 * 60_000 })
+  useQuery({ queryKey: keys.cycles, queryFn: () => api.get<CycleInList[]>('/api/okr/cycles'), staleTime: 5 * 60_000 })
 
 /** `id` may be "current" or "next" as well as a cycle id. */
 export const useCycle = (id: string | undefined) =>
@@ -89,7 +98,7 @@ export const useObjectiveHistory = (id: number, enabled = true) =>
 export const useMyKeyResults = (cycle: string | undefined) =>
   useQuery({
     queryKey: keys.myKrs(cycle ?? ''),
-    queryFn: () => api.get<KeyResult[]>(`/api/okr/key-results${qs({ owner_id: 'me', cycle })}`),
+    queryFn: () => api.get<KeyResultInList[]>(`/api/okr/key-results${qs({ owner_id: 'me', cycle })}`),
     enabled: !!cycle,
   })
 
@@ -137,7 +146,7 @@ export const useDeliveries = (params: Record<string, string | number | undefined
 export const useOrg = () => useQuery({ queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org') })
 
 export const useReminderCalendar = () =>
-  useQuery({ queryKey: keys.reminders, queryFn: () => api.get<ReminderCalendarEntry[] | { kinds?: ReminderCalendarEntry[]; reminders?: ReminderCalendarEntry[] }>('/api/scheduler/reminders') })
+  useQuery({ queryKey: keys.reminders, queryFn: () => api.get<ReminderCalendar>('/api/scheduler/reminders') })
 
 export const useSearch = (q: string) =>
   useQuery({

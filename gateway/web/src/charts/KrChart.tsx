@@ -6,7 +6,7 @@ import { useI18n } from '../i18n'
 export default function KrChart({ kr, checkIns }: { kr: KeyResult; checkIns: CheckIn[] }) {
   const { t, fmt } = useI18n()
   const data = [...checkIns]
-    .sort((a, b) => a.created_at.localeCompare(b.created_at))
+    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at))
     .map((c) => ({ at: c.created_at, value: c.value, confidence: c.confidence }))
   return (
     <div className="chart" role="img" aria-label={t('chart.kr_label', { title: kr.title, n: data.length })}>

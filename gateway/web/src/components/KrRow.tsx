@@ -5,6 +5,7 @@ import { useCheckIns } from '../api/queries'
 import { deleteCheckIn, updateCheckIn } from '../api/mutations'
 import { KrChart } from '../charts'
 import { useI18n } from '../i18n'
+import { serverNow } from '../lib/clock'
 import { formatValue } from '../lib/progress'
 import { useFlash } from '../live/hooks'
 import { useApp } from '../state/app'
@@ -89,9 +90,9 @@ export function KrDetails({ kr }: { kr: KeyResult }) {
   const q = useCheckIns(kr.id)
   const [editing, setEditing] = useState<number | null>(null)
   const [all, setAll] = useState(false)
-  const sorted = [...(q.data ?? [])].sort((a, b) => b.created_at.localeCompare(a.created_at))
+  const sorted = [...(q.data ?? [])].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
   const list = all ? sorted : sorted.slice(0, 5)
-  const canChange = (c: CheckIn) => isAdmin || (c.author_id === me.user.id && Date.now() - Date.parse(c.created_at) < DAY_MS)
+  const canChange = (c: CheckIn) => isAdmin || (c.author_id === me.user.id && serverNow() - Date.parse(c.created_at) < DAY_MS)
 
   const remove = async (c: CheckIn) => {
     try {

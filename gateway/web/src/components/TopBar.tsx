@@ -3,7 +3,7 @@ import { Link, useLocation, useNavigate } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import { api } from '../api/client'
 import { useCycles, useDeliveries, useSearch } from '../api/queries'
-import type { Cycle, Locale } from '../api/types'
+import type { CycleDates, Delivery, Locale } from '../api/types'
 import { kindLabel, useI18n, type MessageKey } from '../i18n'
 import { daysLeft, phaseOn, todayIn, type Phase } from '../lib/cycle'
 import { editStore } from '../live/instance'
@@ -11,7 +11,7 @@ import { useSaveState } from '../live/hooks'
 import { useApp } from '../state/app'
 import { Icon } from './icons'
 import { Avatar } from './ui'
-import { renderSlackText } from './slackText'
+import { renderSlackText, type SlackBlock } from './slackText'
 
 export const PHASE_KEY: Record<Phase, MessageKey> = {
   drafting: 'phase.drafting',
@@ -23,7 +23,7 @@ export const PHASE_KEY: Record<Phase, MessageKey> = {
   ended: 'phase.ended',
 }
 
-export function PhaseBadge({ cycle, timezone }: { cycle: Cycle; timezone?: string | null }) {
+export function PhaseBadge({ cycle, timezone }: { cycle: CycleDates; timezone?: string | null }) {
   const { t } = useI18n()
   const today = todayIn(timezone)
   const phase = phaseOn(cycle, today)
@@ -55,7 +55,7 @@ function CycleSwitcher() {
   const navigate = useNavigate()
   const id = useId()
   const list = useMemo(() => {
-    const all = new Map<string, Cycle>()
+    const all = new Map<string, CycleDates>()
     for (const c of cycles.data ?? []) all.set(c.id, c)
     if (currentCycle) all.set(currentCycle.id, currentCycle)
     if (nextCycle) all.set(nextCycle.id, nextCycle)
@@ -319,8 +319,8 @@ function Bell() {
 }
 
 /** The first deep link into Boost found in a Slack message's buttons. */
-export function deliveryLink(blocks: { elements?: { url?: string }[]; accessory?: { url?: string } }[] | null | undefined): string | null {
-  for (const b of blocks ?? []) {
+export function deliveryLink(blocks: Delivery['blocks']): string | null {
+  for (const b of blocks as unknown as SlackBlock[]) {
     const urls = [...(b.elements ?? []).map((e) => e.url), b.accessory?.url]
     for (const u of urls) {
       if (!u) continue

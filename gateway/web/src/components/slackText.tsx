@@ -1,6 +1,21 @@
 import { Fragment, type ReactNode } from 'react'
 import { Link } from 'react-router'
-import type { SlackBlock } from '../api/types'
+import type { Delivery } from '../api/types'
+
+/** The parts of Slack's Block Kit that the renderer shows (the delivery log keeps blocks as Slack got them). */
+export interface SlackBlock {
+  type: string
+  text?: { type: string; text: string }
+  fields?: { type: string; text: string }[]
+  elements?: {
+    type: string
+    text?: { type: string; text: string } | string
+    url?: string
+    style?: string
+    action_id?: string
+  }[]
+  accessory?: { type: string; text?: { type: string; text: string }; url?: string }
+}
 
 /**
  * Slack mrkdwn to plain text (for previews): `<url|label>` → label, `<@U1>` → @U1,
@@ -61,8 +76,9 @@ export function Mrkdwn({ text }: { text: string }) {
 const textOf = (t: SlackBlock['text'] | string | undefined): string => (typeof t === 'string' ? t : t?.text ?? '')
 
 /** A Slack message as Slack would show it: sections, fields, context, buttons. */
-export function SlackBlocks({ blocks, fallback }: { blocks: SlackBlock[] | null | undefined; fallback: string }) {
-  if (!blocks?.length) {
+export function SlackBlocks({ blocks: raw, fallback }: { blocks: Delivery['blocks']; fallback: string }) {
+  const blocks = raw as unknown as SlackBlock[]
+  if (!blocks.length) {
     return (
       <div className="slack__section">
         <Mrkdwn text={fallback} />

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
 import type { Locale } from '../api/types'
+import { serverNow } from '../lib/clock'
 import { en, type MessageKey } from './en'
 import { ko } from './ko'
 
@@ -92,7 +93,7 @@ export function makeFormatters(locale: Locale): Formatters {
     dateShort: (iso) => (ok(iso) ? shortF.format(parse(iso)) : ''),
     dateTime: (iso) => (ok(iso) ? dtF.format(parse(iso)) : ''),
     time: (iso) => (ok(iso) ? tF.format(parse(iso)) : ''),
-    relative: (iso, now = Date.now()) => {
+    relative: (iso, now = serverNow()) => {
       if (!ok(iso)) return ''
       const secs = Math.round((parse(iso).getTime() - now) / 1000)
       const abs = Math.abs(secs)

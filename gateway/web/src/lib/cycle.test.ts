@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { Cycle } from '../api/types'
+import type { CycleDates } from '../api/types'
 import { daysBetween, daysLeft, expectedProgress, isCycleId, nextCycleId, phaseOn } from './cycle'
 
-const q1: Cycle = {
+const q1: CycleDates = {
   id: '2027-Q1',
   start: '2027-01-01',
   end: '2027-03-31',

@@ -1,4 +1,5 @@
-import type { Cycle } from '../api/types'
+import type { CycleDates } from '../api/types'
+import { serverNow } from './clock'
 
 export type Phase = 'drafting' | 'approval_due' | 'in_progress' | 'review' | 'retro' | 'upcoming' | 'ended'
 
@@ -9,8 +10,8 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b.slice(0, 10)}T00:00:00Z`) - Date.parse(`${a.slice(0, 10)}T00:00:00Z`)) / DAY)
 }
 
-/** Today's date (YYYY-MM-DD) in an IANA time zone; the browser's when none is given. */
-export function todayIn(timeZone?: string | null, now: Date = new Date()): string {
+/** Today's date (YYYY-MM-DD) on the server's clock, in an IANA time zone (the browser's when none is given). */
+export function todayIn(timeZone?: string | null, now: Date = new Date(serverNow())): string {
   try {
     return new Intl.DateTimeFormat('en-CA', { timeZone: timeZone || undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
   } catch {
@@ -19,7 +20,7 @@ export function todayIn(timeZone?: string | null, now: Date = new Date()): strin
 }
 
 /** The most specific phase a day is in, mirroring libs/contracts cycles.phase_on. */
-export function phaseOn(cycle: Cycle, day: string): Phase {
+export function phaseOn(cycle: CycleDates, day: string): Phase {
   const { phases } = cycle
   if (day >= phases.retro.start && day <= phases.retro.end) return 'retro'
   if (day >= cycle.start && day <= cycle.end) return day >= phases.review ? 'review' : 'in_progress'
@@ -29,7 +30,7 @@ export function phaseOn(cycle: Cycle, day: string): Phase {
 }
 
 /** Days left in the phase's meaningful window (to the start while drafting, to the end while running). */
-export function daysLeft(cycle: Cycle, day: string, phase: Phase = phaseOn(cycle, day)): number | null {
+export function daysLeft(cycle: CycleDates, day: string, phase: Phase = phaseOn(cycle, day)): number | null {
   switch (phase) {
     case 'drafting':
     case 'approval_due':
@@ -46,7 +47,7 @@ export function daysLeft(cycle: Cycle, day: string, phase: Phase = phaseOn(cycle
 }
 
 /** Whole days elapsed / days in the cycle, clamped to 0..1 (contract §2). */
-export function expectedProgress(cycle: Pick<Cycle, 'start' | 'end'>, day: string): number {
+export function expectedProgress(cycle: Pick<CycleDates, 'start' | 'end'>, day: string): number {
   const total = daysBetween(cycle.start, cycle.end) + 1
   const elapsed = daysBetween(cycle.start, day)
   return Math.min(1, Math.max(0, elapsed / total))
@@ -55,7 +56,7 @@ export function expectedProgress(cycle: Pick<Cycle, 'start' | 'end'>, day: strin
 export const isCycleId = (s: string | undefined | null): s is string => !!s && /^\d{4}-Q[1-4]$/.test(s)
 
 /** Has the cycle started (structural changes then keep the approval)? */
-export const cycleStarted = (cycle: Pick<Cycle, 'start'>, day: string): boolean => day >= cycle.start
+export const cycleStarted = (cycle: Pick<CycleDates, 'start'>, day: string): boolean => day >= cycle.start
 
 export function nextCycleId(id: string): string {
   const m = /^(\d{4})-Q([1-4])$/.exec(id)

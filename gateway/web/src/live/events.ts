@@ -131,13 +131,14 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
 
   switch (entity) {
     case 'message': {
-      const msg = env.data as unknown as Message
+      // The event carries the message without its reactions (REST adds them).
+      const msg = env.data as unknown as Omit<Message, 'reactions'>
       const subject = msg.subject ?? env.scope.thread
       if (!subject) return
       qc.setQueryData<Message[]>(keys.messages(subject), (list) => {
         if (!list) return list
         const i = list.findIndex((m) => m.id === msg.id)
-        if (i < 0) return action === 'created' ? [...list, msg] : list
+        if (i < 0) return action === 'created' ? [...list, { ...msg, reactions: [] }] : list
         const next = list.slice()
         next[i] = { ...list[i], ...msg, deleted: msg.deleted || action === 'deleted' }
         return next

@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import type { OrgPatch } from '../api/bodies'
 import { api } from '../api/client'
 import { keys, useOrg, useReminderCalendar } from '../api/queries'
-import { REMINDER_KINDS, type Org, type ReminderCalendarEntry, type ReminderKind, type ReminderOverride } from '../api/types'
+import { REMINDER_KINDS, type Org, type ReminderKind, type ReminderOverride } from '../api/types'
 import { toast, toastError } from '../components/Toasts'
 import { EmptyState, ErrorState, Loading } from '../components/ui'
 import { kindLabel, useI18n } from '../i18n'
@@ -68,9 +68,7 @@ function OrgForm({ org }: { org: Org }) {
   const zones = useMemo(timeZones, [])
   const calendar = useReminderCalendar()
   const scheduled = useMemo(() => {
-    const d = calendar.data
-    const list: ReminderCalendarEntry[] = Array.isArray(d) ? d : (d?.kinds ?? d?.reminders ?? [])
-    return new Map(list.map((r) => [r.kind, r]))
+    return new Map((calendar.data?.kinds ?? []).map((r) => [r.kind as string, r]))
   }, [calendar.data])
   const [running, setRunning] = useState<string | null>(null)
   const runNow = async (kind: string) => {
@@ -157,7 +155,7 @@ function OrgForm({ org }: { org: Org }) {
             const o = reminders[k]
             const enabled = o?.enabled ?? true
             const sched = scheduled.get(k)
-            const next = sched?.next_run_at ?? sched?.next_run
+            const next = sched?.next_run_at
             return (
               <li key={k} className="reminder-row">
                 <div className="reminder-row__what">

@@ -1,7 +1,7 @@
 import { Suspense, useMemo, useState } from 'react'
 import { Link } from 'react-router'
 import { useCycle, useDashboard, useMyKeyResults, useObjectives } from '../api/queries'
-import type { Dashboard as DashboardData, Health, KeyResult, ObjectiveStatus, TreeNode } from '../api/types'
+import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultInList, ObjectiveStatus, TreeNode } from '../api/types'
 import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
 import { Icon } from '../components/icons'
@@ -125,7 +125,7 @@ function Summary({ d }: { d: DashboardData }) {
   )
 }
 
-function MyKeyResults({ krs, loading, expected, cycle }: { krs: KeyResult[] | undefined; loading: boolean; expected: number | null; cycle: string }) {
+function MyKeyResults({ krs, loading, expected, cycle }: { krs: KeyResultInList[] | undefined; loading: boolean; expected: number | null; cycle: string }) {
   const { t } = useI18n()
   return (
     <section className="card" aria-labelledby="h-mine">
@@ -150,7 +150,7 @@ function MyKeyResults({ krs, loading, expected, cycle }: { krs: KeyResult[] | un
   )
 }
 
-function MyKr({ kr, expected }: { kr: KeyResult; expected: number | null }) {
+function MyKr({ kr, expected }: { kr: KeyResultInList; expected: number | null }) {
   const { locale } = useI18n()
   const flashing = useFlash(`kr:${kr.id}`)
   return (
@@ -158,7 +158,7 @@ function MyKr({ kr, expected }: { kr: KeyResult; expected: number | null }) {
       <Link to={`/objectives/${kr.objective_id}?kr=${kr.id}`} className="strip__title">
         {kr.title}
       </Link>
-      {(kr.objective?.title ?? kr.objective_title) && <span className="muted small strip__obj">{kr.objective?.title ?? kr.objective_title}</span>}
+      <span className="muted small strip__obj">{kr.objective.title}</span>
       <CheckInControl kr={kr} expected={expected} canCheckIn />
       <div className="strip__meta">
         <span>
@@ -177,9 +177,9 @@ function NeedsAttention({ d }: { d: DashboardData }) {
   const { t, locale } = useI18n()
   const { users } = useApp()
   const rows = useMemo(() => {
-    const seen = new Map<number, { kr: KeyResult; why: Set<string> }>()
-    const add = (list: KeyResult[] | undefined, why: string) => {
-      for (const kr of list ?? []) {
+    const seen = new Map<number, { kr: AttentionKeyResult; why: Set<string> }>()
+    const add = (list: AttentionKeyResult[], why: string) => {
+      for (const kr of list) {
         const row = seen.get(kr.id) ?? { kr, why: new Set<string>() }
         row.why.add(why)
         seen.set(kr.id, row)
@@ -188,7 +188,7 @@ function NeedsAttention({ d }: { d: DashboardData }) {
     add(d.at_risk, 'risk')
     add(d.behind, 'behind')
     add(d.stale, 'stale')
-    const rank = (k: KeyResult) => (k.health === 'off_track' ? 0 : k.health === 'at_risk' ? 1 : 2)
+    const rank = (k: AttentionKeyResult) => (k.health === 'off_track' ? 0 : k.health === 'at_risk' ? 1 : 2)
     return [...seen.values()].sort((a, b) => rank(a.kr) - rank(b.kr) || b.why.size - a.why.size).slice(0, 12)
   }, [d])
   return (

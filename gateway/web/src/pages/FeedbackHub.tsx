@@ -51,7 +51,7 @@ export default function FeedbackHub() {
   const retroFirst = !!teamParam || phase === 'retro' || phase === 'ended'
   const objectives = useObjectives(cycle)
   const titles = useMemo(() => new Map((objectives.data ?? []).map((o) => [o.id, o])), [objectives.data])
-  const list = useMemo(() => [...(q.data ?? [])].sort((a, b) => b.created_at.localeCompare(a.created_at)), [q.data])
+  const list = useMemo(() => [...(q.data ?? [])].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)), [q.data])
 
   const canResolve = (f: Feedback) => {
     if (app.isAdmin || f.to_user_id === app.me.user.id) return true

@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import type { Close } from '../api/bodies'
 import { objectiveAction } from '../api/mutations'
 import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives } from '../api/queries'
-import type { Objective } from '../api/types'
+import type { HistoryEntry, Objective } from '../api/types'
 import { Chat } from '../components/Chat'
 import { Dialog } from '../components/Dialog'
 import { FeedbackCard, GiveFeedback } from '../components/Feedback'
@@ -282,7 +282,7 @@ function FeedbackSection({ obj }: { obj: Objective }) {
   const app = useApp()
   const q = useFeedback({ objective_id: obj.id })
   const [giving, setGiving] = useState(false)
-  const list = useMemo(() => [...(q.data ?? [])].sort((a, b) => b.created_at.localeCompare(a.created_at)), [q.data])
+  const list = useMemo(() => [...(q.data ?? [])].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at)), [q.data])
   const canResolve = obj.owner_id === app.me.user.id || app.canEditTeam(obj.team_id)
   return (
     <section className="card" aria-labelledby="h-fb">
@@ -311,22 +311,7 @@ function HistorySection({ obj }: { obj: Objective }) {
   const { userName } = useApp()
   const [open, setOpen] = useState(false)
   const q = useObjectiveHistory(obj.id, open)
-  const describe = (h: NonNullable<typeof q.data>[number]) => {
-    const raw = h.changes as unknown
-    if (Array.isArray(raw)) {
-      return (raw as { field?: string; before?: unknown; after?: unknown }[])
-        .map((c) => `${c.field ?? ''}: ${short(c.before)} → ${short(c.after)}`)
-        .join('; ')
-    }
-    const fields = h.changes ?? (h.fields && !Array.isArray(h.fields) ? h.fields : null)
-    if (fields) {
-      return Object.entries(fields)
-        .map(([k, v]) => `${k}: ${short(v?.before)} → ${short(v?.after)}`)
-        .join('; ')
-    }
-    if (Array.isArray(h.fields)) return h.fields.join(', ')
-    return ''
-  }
+  const describe = (h: HistoryEntry) => h.changes.map((c) => `${c.field}: ${short(c.before)} → ${short(c.after)}`).join('; ')
   return (
     <section className="card" aria-labelledby="h-hist">
       <div className="card__head">
@@ -342,12 +327,12 @@ function HistorySection({ obj }: { obj: Objective }) {
       {open && q.data && q.data.length === 0 && <p className="muted">{t('objective.history_empty')}</p>}
       {open && q.data && (
         <ol className="history">
-          {q.data.map((h, i) => (
-            <li key={h.id ?? i}>
+          {q.data.map((h) => (
+            <li key={h.id}>
               <time className="muted small" dateTime={h.at}>
                 {fmt.dateTime(h.at)}
               </time>{' '}
-              <strong>{typeof h.actor_id === 'number' ? userName(h.actor_id) : (h.actor ?? h.actor_id ?? '')}</strong> {h.action ?? ''} {h.entity && h.entity !== 'objective' ? `(${h.entity})` : ''}
+              <strong>{h.actor_id !== null ? userName(h.actor_id) : (h.actor ?? '')}</strong> {h.action} {h.entity !== 'objective' ? `(${h.entity})` : ''}
               <span className="history__what">{describe(h)}</span>
             </li>
           ))}

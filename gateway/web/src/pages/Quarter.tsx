@@ -106,7 +106,7 @@ export default function Quarter() {
           </h2>
           <ul className="krs">
             {elsewhere.map((kr) => (
-              <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn highlighted={kr.id === targetKr} context={kr.objective?.title ?? kr.objective_title} />
+              <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn highlighted={kr.id === targetKr} context={kr.objective.title} />
             ))}
           </ul>
         </section>

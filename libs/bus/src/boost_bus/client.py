@@ -17,7 +17,7 @@ from boost_contracts.subjects import Names
 from boost_contracts.tracing import current_trace, new_trace_id, parse_traceparent, traceparent
 from boost_platform.logging import get_logger
 from boost_platform.metrics import BUS_CONSUMED, BUS_CONSUMER_LAG, BUS_PUBLISHED, BUS_REQUESTS
-from boost_platform.problems import Problem
+from boost_platform.problems import UNAVAILABLE, Problem, database_unavailable
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -256,10 +256,14 @@ class Bus:
             except json.JSONDecodeError:
                 outcome = "error"
                 reply = {"error": {"status": 400, "title": "Bad Request", "detail": "request body is not JSON"}}
-            except Exception:
+            except Exception as exc:
                 outcome = "error"
-                log.exception("bus handler failed", subject=label)
-                reply = {"error": {"status": 500, "title": "Internal Server Error", "detail": "handler failed"}}
+                if database_unavailable(exc):
+                    log.warning("bus handler: database unavailable", subject=label, error=repr(exc)[:200])
+                    reply = {"error": UNAVAILABLE.body()}
+                else:
+                    log.exception("bus handler failed", subject=label)
+                    reply = {"error": {"status": 500, "title": "Internal Server Error", "detail": "handler failed"}}
             if msg.reply:
                 with contextlib.suppress(Exception):
                     await msg.respond(json.dumps(reply, default=str).encode())

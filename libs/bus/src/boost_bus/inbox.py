@@ -15,12 +15,14 @@ from boost_platform.db import UTCDateTime, insert_ignore
 from .outbox import Outbox, Tx
 
 
-def inbox_table(metadata: sa.MetaData) -> sa.Table:
+def inbox_table(metadata: sa.MetaData, event_id_length: int = 40) -> sa.Table:
+    """`event_id_length`: 40 fits ULIDs and UUIDs; a consumer of longer ids (the scheduler's
+    occurrence ids) asks for more."""
     return sa.Table(
         "inbox",
         metadata,
         sa.Column("consumer", sa.String(64), primary_key=True),
-        sa.Column("event_id", sa.String(40), primary_key=True),
+        sa.Column("event_id", sa.String(event_id_length), primary_key=True),
         sa.Column("handled_at", UTCDateTime(), nullable=False),
     )
 

@@ -29,11 +29,13 @@ log = get_logger("boost.outbox")
 MARK_DELAY = 0.05  # seconds of quiet before published rows are marked, in one UPDATE
 
 
-def outbox_table(metadata: sa.MetaData) -> sa.Table:
+def outbox_table(metadata: sa.MetaData, id_length: int = 26) -> sa.Table:
+    """`id_length`: 26 fits a ULID; a service whose event ids are longer (the scheduler's
+    deterministic occurrence ids) asks for more."""
     return sa.Table(
         "outbox",
         metadata,
-        sa.Column("id", sa.String(26), primary_key=True),  # the event's ULID
+        sa.Column("id", sa.String(id_length), primary_key=True),  # the event's id
         sa.Column("subject", sa.String(255), nullable=False),
         sa.Column("payload", sa.LargeBinary().with_variant(sa.dialects.mysql.LONGBLOB(), "mysql"), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -70,6 +71,20 @@ def invalid(detail: str, field: str | None = None) -> Problem:
     return Problem(422, detail, title="Unprocessable Content", errors=errors)
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is down or unreachable (refused, gone away, lost mid-query, pool
+    exhausted): the caller should retry later, so it is a 503, not a bug of ours."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError | sqlalchemy.exc.InterfaceError):
+        return True
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, sqlalchemy.exc.OperationalError)
+    return False
+
+
+UNAVAILABLE = Problem(503, "The database is unavailable; try again in a moment.", title="Service Unavailable",
+                      headers={"Retry-After": "2"})
+
+
 def problem_response(problem: Problem) -> JSONResponse:
     return JSONResponse(problem.body(), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
@@ -100,6 +115,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else ""
         return problem_response(Problem(exc.status_code, detail, headers=getattr(exc, "headers", None)))
+
+    @app.exception_handler(sqlalchemy.exc.SQLAlchemyError)
+    async def _database(request: Request, exc: sqlalchemy.exc.SQLAlchemyError) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database unavailable", path=request.url.path, error=repr(exc)[:200])
+            return problem_response(UNAVAILABLE)
+        return await _unhandled(request, exc)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

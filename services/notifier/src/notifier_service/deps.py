@@ -1,16 +1,15 @@
-"""FastAPI dependencies: the container, a session, and the caller (with their role from okr)."""
+"""FastAPI dependencies of the notifier: its container and the caller with their role from
+okr (the signed-in principal and a read session come from boost_bus.deps)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from boost_bus import BusReplyError
-from boost_platform.auth import authenticate
+from boost_bus.deps import PrincipalDep, SessionDep
 from boost_platform.problems import Problem
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .bootstrap import Container
 
@@ -20,9 +19,7 @@ def get_container(request: Request) -> Container:
     return container
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with get_container(request).runtime.maker() as session:
-        yield session
+ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 @dataclass(frozen=True)
@@ -39,9 +36,7 @@ class Caller:
             raise Problem(403, "Only admins can do this.")
 
 
-async def get_caller(request: Request) -> Caller:
-    container = get_container(request)
-    principal = authenticate(request, container.runtime.verifier)
+async def get_caller(principal: PrincipalDep, container: ContainerDep) -> Caller:
     try:
         user: dict[str, Any] | None = await container.okr.user(principal.user_id, timeout=3)
     except BusReplyError as exc:
@@ -53,6 +48,6 @@ async def get_caller(request: Request) -> Caller:
     return Caller(user_id=principal.user_id, role=str(user.get("role") or "member"))
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+__all__ = ["Caller", "CallerDep", "ContainerDep", "SessionDep", "get_caller", "get_container"]

@@ -5,14 +5,15 @@ same transaction as the rows) and acknowledged after commit."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from boost_bus import Bus, Tx
 from boost_bus.client import Poison
 from boost_bus.inbox import claim
 from boost_contracts.envelope import Envelope
-from boost_contracts.events import ReminderDueData
-from boost_platform.db import insert_ignore
+from boost_contracts.events import CheckInData, FeedbackData, ReminderDueData
+from boost_platform.db import insert_ignore, upsert
 from boost_platform.logging import get_logger
 from pydantic import ValidationError
 
@@ -38,6 +39,8 @@ async def register_bus(c: Container) -> None:
                       filter_subject=names.event("okr", "objective.*"))
     await bus.consume(source="okr", durable="notifier_check_ins", handler=poison_if_invalid(h.check_in),
                       filter_subject=names.event("okr", "check_in.created"))
+    await bus.consume(source="okr", durable="notifier_check_ins_deleted", handler=poison_if_invalid(h.check_in_deleted),
+                      filter_subject=names.event("okr", "check_in.deleted"))
     await bus.consume(source="feedback", durable="notifier_feedback", handler=poison_if_invalid(h.feedback),
                       filter_subject=names.event("feedback", "feedback.created"))
     await bus.consume(source="feedback", durable="notifier_mentions", handler=poison_if_invalid(h.mention),
@@ -124,28 +127,41 @@ class Handlers:
 
     async def check_in(self, env: Envelope) -> None:
         """Counted for the team's Friday digest."""
-        data = env.data
-        team_id = env.scope.team_id
+        data = CheckInData.model_validate(env.data)
 
         async def _record(tx: Tx) -> None:
-            await self._activity(tx, "check_in", int(data["id"]), team_id, env.scope.objective_id,
-                                 data.get("key_result_id"), data.get("author_id"))
+            await self._activity(tx, "check_in", data.id, env.scope.team_id, env.scope.objective_id,
+                                 data.key_result_id, data.author_id, data.created_at)
 
         await self._commit("check_ins", env, [], _record)
+
+    async def check_in_deleted(self, env: Envelope) -> None:
+        """A deleted check-in no longer counts: its row becomes a tombstone (written as one
+        when the deletion is handled before the creation, which then adds nothing)."""
+        data = CheckInData.model_validate(env.data)
+
+        async def _delete(tx: Tx) -> None:
+            row = {"kind": "check_in", "ref_id": data.id, "team_id": env.scope.team_id,
+                   "objective_id": env.scope.objective_id, "key_result_id": data.key_result_id,
+                   "author_id": data.author_id, "at": data.created_at, "deleted": True}
+            await tx.session.execute(upsert(Activity.__table__, store.dialect_of(tx.session), row, {"deleted": True},
+                                            ["kind", "ref_id"]))
+
+        await self._commit("check_ins_deleted", env, [], _delete)
 
     async def feedback(self, env: Envelope) -> None:
         if await self._handled("feedback", env.id):
             return
         now = self.c.runtime.clock.now()
-        data = env.data
+        data = FeedbackData.model_validate(env.data)
         if is_stale(env, self.c.knobs.stale_event_hours):
-            plans, team_id = [], data.get("team_id") or data.get("to_team_id")
+            plans, team_id = [], data.team_id or data.to_team_id
         else:
             plans, team_id = await self.planner.feedback_received(env, now)
 
         async def _record(tx: Tx) -> None:
-            await self._activity(tx, "feedback", int(data["id"]), team_id, data.get("objective_id"),
-                                 data.get("key_result_id"), data.get("author_id"))
+            await self._activity(tx, "feedback", data.id, team_id, data.objective_id, data.key_result_id,
+                                 data.author_id, data.created_at)
 
         await self._commit("feedback", env, plans, _record)
 
@@ -156,9 +172,12 @@ class Handlers:
             env, self.c.runtime.clock.now())
         await self._commit("mentions", env, plans)
 
-    async def _activity(self, tx: Tx, kind: str, ref_id: int, team_id: int | None, objective_id: int | None,
-                        key_result_id: int | None, author_id: int | None) -> None:
+    @staticmethod
+    async def _activity(tx: Tx, kind: str, ref_id: int, team_id: int | None, objective_id: int | None,
+                        key_result_id: int | None, author_id: int | None, at: datetime) -> None:
+        """`at` is when it happened (a stream replayed after downtime must not count last
+        month's check-ins as this week's); a tombstone already there stays one."""
         session = tx.session
         await session.execute(insert_ignore(Activity.__table__, store.dialect_of(session), kind=kind, ref_id=ref_id,
                                             team_id=team_id, objective_id=objective_id, key_result_id=key_result_id,
-                                            author_id=author_id, at=self.c.runtime.clock.now()))
+                                            author_id=author_id, at=at, deleted=False))

@@ -21,10 +21,9 @@ class Base(DeclarativeBase):
 
 metadata = Base.metadata
 outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
 # Reminder events use their occurrence id (`reminder:{kind}:{cycle}:{date}`, with a run suffix
-# up to ~80 characters) as the event id. TODO(libs): let inbox_table take the id length.
-inbox.c.event_id.type = sa.String(100)
+# up to ~80 characters) as the event id.
+inbox = inbox_table(metadata, event_id_length=100)
 
 JSONType = sa.JSON()
 
@@ -80,7 +79,11 @@ class Sender(Base):
 
 
 class Activity(Base):
-    """Check-ins and feedback of the week, per team, for the Friday digest."""
+    """Check-ins and feedback per team, for the Friday digest: kept in our own schema from
+    okr's and feedback's events (each once, through the inbox), so a restart loses nothing.
+    `at` is when it happened (the event's `created_at`), not when we heard of it; a deleted
+    check-in stays as a tombstone (`deleted`), so its deletion counts even when it is handled
+    before its creation (two consumers, several replicas)."""
 
     __tablename__ = "activity"
     __table_args__ = (sa.UniqueConstraint("kind", "ref_id", name="uq_activity_kind_ref"),
@@ -93,6 +96,7 @@ class Activity(Base):
     key_result_id: Mapped[int | None] = mapped_column()
     author_id: Mapped[int | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class DirectoryRun(Base):

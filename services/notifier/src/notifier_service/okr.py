@@ -90,6 +90,11 @@ class Okr:
             if after is None:
                 return
 
+    # ------------------------------------------------------------------ the org
+    async def org(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The org's settings (its timezone sets when a team digest is due)."""
+        return await self.query("org", {}, timeout=timeout)  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------------ OKRs
     async def objective(self, objective_id: int, timeout: float = 5.0) -> dict[str, Any] | None:
         try:

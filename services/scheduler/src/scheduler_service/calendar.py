@@ -2,21 +2,33 @@
 
 Dates come from the shared cycle function (`boost_contracts.cycles`); each kind has a
 default local time (and weekday for the weekly kinds) that the org may override; an
-occurrence falling on an org holiday moves to the next working day (Monday–Friday, not a
-holiday). One occurrence per kind and org-local date, with the deterministic id
-`reminder:{kind}:{cycle}:{date}` that keeps replicas, restarts and misfires from doubling it."""
+occurrence falling on a day off (a Saturday, a Sunday or an org holiday) moves to the next
+working day. One occurrence per kind and org-local date, with the deterministic id
+`reminder:{kind}:{cycle}:{date}` that keeps replicas, restarts and misfires from doubling it.
+
+When it is published: each person hears a reminder at the kind's time on that date in
+their *own* timezone, and the notifier holds each person's row until then. So an
+occurrence for people is published when that date's kind-time comes in the earliest
+timezone on Earth (UTC+14, Kiribati's Line Islands): from then on, each person's moment is
+still ahead of them, wherever they live — the org's own 10:00 would come too late for
+everyone east of the org. It can be published until that date has ended in the latest
+timezone (UTC−12); after that it is nobody's day any more. A team digest goes to the
+team's channel at the org's time, so it is published then (and its counts are as of then)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from boost_contracts.cycles import Cycle, cycle_containing
 
-MONDAY, FRIDAY = 0, 4
+MONDAY, FRIDAY, SATURDAY = 0, 4, 5
+# The first and the last place on Earth where a given date and time happen.
+EARLIEST_ZONE = timezone(timedelta(hours=14))
+LATEST_ZONE = timezone(timedelta(hours=-12))
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,8 @@ class KindRule:
     weekday: int | None = None  # weekly kinds only; 0 = Monday
     # Which cycle a run on an arbitrary day belongs to ("next" for the drafting kinds).
     cycle: str = "current"
+    # "people": each hears it at their own local time; "channels": a team channel, at the org's.
+    audience: str = "people"
 
     @property
     def weekly(self) -> bool:
@@ -39,7 +53,7 @@ RULES: dict[str, KindRule] = {
     "weekly_check_in": KindRule("weekly_check_in", "10:00", weekday=MONDAY),
     "review_mid_quarter": KindRule("review_mid_quarter", "10:00"),
     "retro_open": KindRule("retro_open", "10:00"),
-    "team_digest": KindRule("team_digest", "16:00", weekday=FRIDAY),
+    "team_digest": KindRule("team_digest", "16:00", weekday=FRIDAY, audience="channels"),
 }
 SCHEDULED_KINDS: tuple[str, ...] = tuple(RULES)
 
@@ -55,7 +69,8 @@ class Occurrence:
     date: date  # org-local, after any holiday move
     local_time: str
     timezone: str
-    nominal_date: date | None = None  # before a holiday move (None when not moved)
+    nominal_date: date | None = None  # before a move off a day off (None when not moved)
+    audience: str = "people"
 
     @property
     def id(self) -> str:
@@ -67,9 +82,19 @@ class Occurrence:
         return datetime.combine(self.date, parse_hhmm(self.local_time), ZoneInfo(self.timezone))
 
     @property
+    def publish_at(self) -> datetime:
+        """When the scheduler publishes it (see the module's docstring): for people, the kind's
+        time on its date in UTC+14, before anyone's own; for a channel, the org's time."""
+        if self.audience == "channels":
+            return self.run_at
+        return datetime.combine(self.date, parse_hhmm(self.local_time), EARLIEST_ZONE)
+
+    @property
     def day_ends_at(self) -> datetime:
-        """The end of its org-local day: after this, a missed occurrence is no longer sent."""
-        return datetime.combine(self.date + timedelta(days=1), time(0), ZoneInfo(self.timezone))
+        """After this its date is over for everyone it is for (for people, in UTC−12; for a
+        channel, in the org's timezone): a missed occurrence is no longer published."""
+        tz = ZoneInfo(self.timezone) if self.audience == "channels" else LATEST_ZONE
+        return datetime.combine(self.date + timedelta(days=1), time(0), tz)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "cycle": self.cycle, "date": self.date.isoformat(),
@@ -101,6 +126,7 @@ class ResolvedRule:
     local_time: str
     weekday: int | None
     cycle: str
+    audience: str
 
 
 @dataclass(frozen=True)
@@ -127,19 +153,15 @@ class OrgCalendar:
             weekday = override["weekday"]
         return ResolvedRule(kind=kind, enabled=override.get("enabled", True) is not False,
                             local_time=_valid_hhmm(override.get("time")) or base.local_time, weekday=weekday,
-                            cycle=base.cycle)
+                            cycle=base.cycle, audience=base.audience)
 
     # ------------------------------------------------------------------ dates
-    def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
-
-    def shift(self, day: date) -> date:
-        """A holiday moves to the next working day; any other day stays."""
-        if day not in self.holidays:
-            return day
-        day += timedelta(days=1)
-        while not self.is_working_day(day):
+    def shift(self, day: date, *, weekend_chosen: bool = False) -> date:
+        """A day off (a weekend day or a holiday) moves to the next working day. A weekly kind
+        the org put on a weekend day on purpose keeps it (only a holiday moves it)."""
+        while day in self.holidays or (day.weekday() >= SATURDAY and not weekend_chosen):
             day += timedelta(days=1)
+            weekend_chosen = False  # a move lands on a working day
         return day
 
     def nominal_dates(self, kind: str, cycle: Cycle) -> list[date]:
@@ -173,12 +195,13 @@ class OrgCalendar:
                 rule = self.rule(kind)
                 if not rule.enabled:
                     continue
+                weekend_chosen = rule.weekday is not None and rule.weekday >= SATURDAY
                 for nominal in self.nominal_dates(kind, cycle):
-                    day = self.shift(nominal)
+                    day = self.shift(nominal, weekend_chosen=weekend_chosen)
                     if start <= day <= end:
                         occ = Occurrence(kind, cycle.id, day, rule.local_time, self.timezone,
-                                         nominal if nominal != day else None)
-                        out.setdefault(occ.id, occ)  # two holidays in a row can land two on one day
+                                         nominal if nominal != day else None, rule.audience)
+                        out.setdefault(occ.id, occ)  # days off in a row can land two on one day
         return sorted(out.values(), key=lambda o: (o.run_at, o.kind))
 
     def next_occurrence(self, kind: str, now: datetime, horizon_days: int = 400) -> Occurrence | None:
@@ -204,4 +227,4 @@ class OrgCalendar:
             cycle = current.previous()  # retro runs until 7 days after the end
         else:
             cycle = current
-        return Occurrence(kind, cycle.id, today, rule.local_time, self.timezone)
+        return Occurrence(kind, cycle.id, today, rule.local_time, self.timezone, audience=rule.audience)

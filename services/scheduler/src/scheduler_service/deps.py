@@ -1,15 +1,15 @@
-"""FastAPI dependencies: the container, a session, and the admin check."""
+"""FastAPI dependencies of the scheduler: its container and the admin check (the caller and
+a read session come from boost_bus.deps)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from boost_bus import BusReplyError
-from boost_platform.auth import Principal, authenticate
+from boost_bus.deps import PrincipalDep, SessionDep
+from boost_platform.auth import Principal
 from boost_platform.problems import Problem
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .bootstrap import Container
 
@@ -19,15 +19,11 @@ def get_container(request: Request) -> Container:
     return container
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with get_container(request).runtime.maker() as session:
-        yield session
+ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-async def get_admin(request: Request) -> Principal:
+async def get_admin(principal: PrincipalDep, container: ContainerDep) -> Principal:
     """The caller must be an admin: the role comes from okr (`okr.query.user`)."""
-    container = get_container(request)
-    principal = authenticate(request, container.runtime.verifier)
     names = container.settings.names
     try:
         user: dict[str, Any] = await container.runtime.bus.request(
@@ -45,6 +41,6 @@ async def get_admin(request: Request) -> Principal:
     return principal
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 AdminDep = Annotated[Principal, Depends(get_admin)]
+
+__all__ = ["AdminDep", "ContainerDep", "SessionDep", "get_admin", "get_container"]

@@ -1,10 +1,11 @@
 """The leader's APScheduler 3.x: one date job per occurrence of the coming weeks.
 
 Jobs are rebuilt from the calendar when this replica becomes the leader, when the org's
-settings change and every hour (to move the window on). Each job has a misfire grace
-that reaches to the end of its org-local day and coalesces, so an occurrence missed while
-no scheduler ran is still published when one returns, the same day; the occurrence id
-stops it from being published twice.
+settings change and every hour (to move the window on). Each job runs at its occurrence's
+`publish_at` (for people, before anyone's local time: see calendar.py) and has a misfire
+grace that reaches to the end of its date (in UTC−12 for people, the org's for a channel),
+so an occurrence missed while no scheduler ran is still published when one returns while
+it is still that day for someone; the occurrence id stops it from being published twice.
 
 With BOOST_NOW the service clock runs ahead of (or behind) the wall clock that
 APScheduler uses: run times are translated by that offset."""
@@ -57,7 +58,7 @@ class ReminderJobs:
                 continue
             occ = self._pending.get(job.id)
             # A pending job runs at its occurrence's time; a retry at the wall time plus the offset.
-            out[job.id] = occ.run_at if occ is not None and job.next_run_time <= occ.run_at - offset + timedelta(
+            out[job.id] = occ.publish_at if occ is not None and job.next_run_time <= occ.publish_at - offset + timedelta(
                 seconds=1) else (job.next_run_time + offset).replace(microsecond=0)
         return out
 
@@ -89,9 +90,11 @@ class ReminderJobs:
             cal = self.org.calendar
             tz = ZoneInfo(cal.timezone)
             now = self.clock.now()
-            today = now.astimezone(tz).date()
+            # An occurrence of two days ago (org-local) can still be someone's today: an org
+            # in UTC+14 is a day and more ahead of UTC−12.
+            since = now.astimezone(tz).date() - timedelta(days=2)
             async with self.outbox.maker() as session:
-                done = set(await published_since(session, today))
+                done = set(await published_since(session, since))
             # No await from here on: the jobs are replaced in one step.
             offset = self._offset()
             if self.scheduler is not None and str(self.scheduler.timezone) != cal.timezone:
@@ -105,12 +108,12 @@ class ReminderJobs:
             scheduler = self.scheduler
             scheduler.remove_all_jobs()
             self._pending.clear()
-            for occ in cal.occurrences(today, today + timedelta(days=self.settings.horizon_days)):
+            for occ in cal.occurrences(since, since + timedelta(days=2 + self.settings.horizon_days)):
                 if occ.id in done or occ.day_ends_at <= now:
                     continue
                 self._pending[occ.id] = occ
-                grace = max(1, int((occ.day_ends_at - occ.run_at).total_seconds()))
-                scheduler.add_job(self._fire, DateTrigger(run_date=occ.run_at - offset, timezone=tz), id=occ.id,
+                grace = max(1, int((occ.day_ends_at - occ.publish_at).total_seconds()))
+                scheduler.add_job(self._fire, DateTrigger(run_date=occ.publish_at - offset, timezone=tz), id=occ.id,
                                   args=[occ.id], misfire_grace_time=grace, coalesce=True, replace_existing=True)
             scheduler.add_job(self.refresh, IntervalTrigger(minutes=self.settings.rebuild_minutes, timezone=tz),
                               id=REBUILD_JOB, replace_existing=True)
@@ -123,7 +126,7 @@ class ReminderJobs:
         if occ is None:
             return
         now = self.clock.now()
-        trigger = "catch_up" if now - occ.run_at > timedelta(minutes=1) else "schedule"
+        trigger = "catch_up" if now - occ.publish_at > timedelta(minutes=1) else "schedule"
         try:
             result = await publish(self.outbox, occ, now=now, trigger=trigger)
         except Exception:

@@ -18,11 +18,9 @@ class Base(DeclarativeBase):
 
 
 metadata = Base.metadata
-outbox = outbox_table(metadata)
 # Reminder events carry their deterministic occurrence id (`reminder:{kind}:{cycle}:{date}`,
-# up to ~80 characters with a run suffix) as the event id; the shared table's 26 fits ULIDs only.
-# TODO(libs): let outbox_table take the id length.
-outbox.c.id.type = sa.String(100)
+# up to ~80 characters with a run suffix) as the event id, not a 26-character ULID.
+outbox = outbox_table(metadata, id_length=100)
 
 
 class PublishedOccurrence(Base):

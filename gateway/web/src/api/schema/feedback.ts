@@ -163,6 +163,54 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Feedback
+         * @description A feedback entry, or a team's retro (`kind: retro` with team_id, cycle, went_well, to_improve, score).
+         */
+        Feedback: {
+            /** Id */
+            id: number;
+            /** Cycle */
+            cycle: string | null;
+            /** Objective Id */
+            objective_id: number | null;
+            /** Key Result Id */
+            key_result_id: number | null;
+            /** To User Id */
+            to_user_id: number | null;
+            /** To Team Id */
+            to_team_id: number | null;
+            /** Team Id */
+            team_id: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "praise" | "suggestion" | "question" | "retro";
+            /**
+             * Body
+             * @default
+             */
+            body: string;
+            /** Author Id */
+            author_id: number;
+            /**
+             * Resolved
+             * @default false
+             */
+            resolved: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Went Well */
+            went_well: string | null;
+            /** To Improve */
+            to_improve: string | null;
+            /** Score */
+            score: number | null;
+        };
+        /**
          * FeedbackCreate
          * @description Feedback on an objective or key result, to a person or a team; or a team's retro
          *     (`kind: retro` with `team_id`, `cycle`, `went_well`, `to_improve`, `score`).
@@ -210,15 +258,67 @@ export interface components {
             /** Score */
             score?: number | null;
         };
+        /** FeedbackSummary */
+        FeedbackSummary: {
+            /** Objective Id */
+            objective_id: number;
+            /** Total */
+            total: number;
+            /** By Kind */
+            by_kind: {
+                [key: string]: number;
+            };
+            /** Unresolved */
+            unresolved: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** Message */
+        Message: {
+            /** Id */
+            id: number;
+            /** Subject */
+            subject: string;
+            /** Author Id */
+            author_id: number;
+            /** Body */
+            body: string;
+            /**
+             * Mentions
+             * @default []
+             */
+            mentions: number[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Edited At */
+            edited_at: string | null;
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            /** Reactions */
+            reactions: components["schemas"]["Reaction"][];
+        };
         /** MessageIn */
         MessageIn: {
             /** Body */
             body: string;
+        };
+        /** Reaction */
+        Reaction: {
+            /** Emoji */
+            emoji: string;
+            /** Count */
+            count: number;
+            /** User Ids */
+            user_ids: number[];
         };
         /** ValidationError */
         ValidationError: {
@@ -338,9 +438,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Feedback"][];
                 };
             };
             /** @description Validation Error */
@@ -373,9 +471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Feedback"];
                 };
             };
             /** @description Validation Error */
@@ -406,9 +502,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["FeedbackSummary"];
                 };
             };
             /** @description Validation Error */
@@ -439,9 +533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Feedback"];
                 };
             };
             /** @description Validation Error */
@@ -476,9 +568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Feedback"];
                 };
             };
             /** @description Validation Error */
@@ -503,7 +593,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description objective:{id}, key-result:{id}, draft:{cycle}:team:{id} or a page key */
+                /** @description objective:{id}, key-result:{id}, draft:{cycle}:team:{id} or a page key such as team:{id} */
                 subject: string;
             };
             cookie?: never;
@@ -516,9 +606,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Message"][];
                 };
             };
             /** @description Validation Error */
@@ -537,7 +625,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description objective:{id}, key-result:{id}, draft:{cycle}:team:{id} or a page key */
+                /** @description objective:{id}, key-result:{id}, draft:{cycle}:team:{id} or a page key such as team:{id} */
                 subject: string;
             };
             cookie?: never;
@@ -554,9 +642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -587,9 +673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -624,9 +708,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -659,9 +741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
@@ -694,9 +774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */

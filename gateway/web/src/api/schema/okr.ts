@@ -697,6 +697,75 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AttentionKeyResult
+         * @description A key result in the dashboard's at-risk, behind and stale lists.
+         */
+        AttentionKeyResult: {
+            /** Id */
+            id: number;
+            /** Objective Id */
+            objective_id: number;
+            /** Objective Title */
+            objective_title: string;
+            /** Title */
+            title: string;
+            /** Owner Id */
+            owner_id: number;
+            /** Owner Name */
+            owner_name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "number" | "percent" | "boolean" | "milestone";
+            /** Start */
+            start: number;
+            /** Target */
+            target: number;
+            /** Current */
+            current: number;
+            /** Unit */
+            unit: string;
+            /** Confidence */
+            confidence: number | null;
+            /** Progress */
+            progress: number;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /** Behind */
+            behind: boolean;
+            /** Stale */
+            stale: boolean;
+            /** Last Check In At */
+            last_check_in_at: string | null;
+        };
+        /** CheckIn */
+        CheckIn: {
+            /** Id */
+            id: number;
+            /** Key Result Id */
+            key_result_id: number;
+            /** Value */
+            value: number;
+            /** Confidence */
+            confidence: number | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Author Id */
+            author_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** CheckInCreate */
         CheckInCreate: {
             /** Value */
@@ -722,6 +791,30 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** CheckInRecorded */
+        CheckInRecorded: {
+            /** Id */
+            id: number;
+            /** Key Result Id */
+            key_result_id: number;
+            /** Value */
+            value: number;
+            /** Confidence */
+            confidence: number | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Author Id */
+            author_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            key_result: components["schemas"]["KeyResult"];
+        };
         /** Close */
         Close: {
             /** Score */
@@ -732,15 +825,260 @@ export interface components {
              */
             note?: string;
         };
+        /** CompanyProgress */
+        CompanyProgress: {
+            /** Progress */
+            progress: number;
+            /** Expected Progress */
+            expected_progress: number;
+        };
+        /** Counts */
+        Counts: {
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** By Health */
+            by_health: {
+                [key: string]: number;
+            };
+            /** Objectives */
+            objectives: number;
+            /** Key Results */
+            key_results: number;
+        };
+        /** Cycle */
+        Cycle: {
+            /** Id */
+            id: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            phases: components["schemas"]["CyclePhases"];
+            /** Phase */
+            phase: ("drafting" | "approval_due" | "in_progress" | "review" | "retro") | null;
+            /**
+             * Today
+             * Format: date
+             */
+            today: string;
+        };
+        /** CycleInList */
+        CycleInList: {
+            /** Id */
+            id: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            phases: components["schemas"]["CyclePhases"];
+            /** Phase */
+            phase: ("drafting" | "approval_due" | "in_progress" | "review" | "retro") | null;
+            /** Current */
+            current: boolean;
+        };
+        /** CyclePhases */
+        CyclePhases: {
+            drafting: components["schemas"]["DateRange"];
+            /**
+             * Approval Due
+             * Format: date
+             */
+            approval_due: string;
+            in_progress: components["schemas"]["DateRange"];
+            /**
+             * Review
+             * Format: date
+             */
+            review: string;
+            retro: components["schemas"]["DateRange"];
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** Cycle */
+            cycle: string;
+            /** Team Id */
+            team_id: number | null;
+            /** Phase */
+            phase: ("drafting" | "approval_due" | "in_progress" | "review" | "retro") | null;
+            company: components["schemas"]["CompanyProgress"];
+            /** Teams */
+            teams: components["schemas"]["DashboardTeam"][];
+            counts: components["schemas"]["Counts"];
+            /** At Risk */
+            at_risk: components["schemas"]["AttentionKeyResult"][];
+            /** Behind */
+            behind: components["schemas"]["AttentionKeyResult"][];
+            /** Stale */
+            stale: components["schemas"]["AttentionKeyResult"][];
+            /** Tree */
+            tree: components["schemas"]["TreeNode"][];
+            /** History */
+            history: components["schemas"]["HistoryPoint"][];
+        };
+        /** DashboardTeam */
+        DashboardTeam: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Progress */
+            progress: number;
+            /** Expected Progress */
+            expected_progress: number;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /** Objectives */
+            objectives: components["schemas"]["ObjectiveBrief"][];
+        };
+        /** DateRange */
+        DateRange: {
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+        };
         /** DevLogin */
         DevLogin: {
             /** Email */
             email: string;
         };
+        /** DevSignIn */
+        DevSignIn: {
+            /** Token */
+            token: string;
+            user: components["schemas"]["User"];
+        };
+        /** FoundKeyResult */
+        FoundKeyResult: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Objective Id */
+            objective_id: number;
+            /** Cycle */
+            cycle: string;
+        };
+        /** FoundObjective */
+        FoundObjective: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Cycle */
+            cycle: string;
+            /** Team Id */
+            team_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "changes_requested" | "closed";
+        };
+        /** FoundTeam */
+        FoundTeam: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** FoundUser */
+        FoundUser: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Email */
+            email: string;
+            /** Avatar Url */
+            avatar_url: string | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HistoryChange */
+        HistoryChange: {
+            /** Field */
+            field: string;
+            /** Before */
+            before: unknown;
+            /** After */
+            after: unknown;
+        };
+        /** HistoryEntry */
+        HistoryEntry: {
+            /** Id */
+            id: number;
+            /**
+             * Entity
+             * @enum {string}
+             */
+            entity: "objective" | "key_result" | "check_in";
+            /** Entity Id */
+            entity_id: number;
+            /** Action */
+            action: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Actor */
+            actor: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Changes */
+            changes: components["schemas"]["HistoryChange"][];
+        };
+        /** HistoryPoint */
+        HistoryPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Progress */
+            progress: number;
+            /** Expected */
+            expected: number;
+        };
+        /** ImportResult */
+        ImportResult: {
+            /** Created Users */
+            created_users: number;
+            /** Updated Users */
+            updated_users: number;
+            /** Created Teams */
+            created_teams: number;
+            /** Rows */
+            rows: number;
         };
         /** ItemIn */
         ItemIn: {
@@ -753,6 +1091,89 @@ export interface components {
              * @default false
              */
             done?: boolean;
+        };
+        /** Jwks */
+        Jwks: {
+            /** Keys */
+            keys: {
+                [key: string]: string;
+            }[];
+        };
+        /** KeyResult */
+        KeyResult: {
+            /** Id */
+            id: number;
+            /** Objective Id */
+            objective_id: number;
+            /** Title */
+            title: string;
+            /** Owner Id */
+            owner_id: number;
+            /**
+             * Kind
+             * @default number
+             * @enum {string}
+             */
+            kind: "number" | "percent" | "boolean" | "milestone";
+            /**
+             * Start
+             * @default 0
+             */
+            start: number;
+            /**
+             * Target
+             * @default 1
+             */
+            target: number;
+            /**
+             * Current
+             * @default 0
+             */
+            current: number;
+            /**
+             * Unit
+             * @default
+             */
+            unit: string;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight: number;
+            /** Confidence */
+            confidence: number | null;
+            /** Last Check In At */
+            last_check_in_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /**
+             * Health
+             * @default unknown
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /**
+             * Behind
+             * @default false
+             */
+            behind: boolean;
+            /**
+             * Stale
+             * @default false
+             */
+            stale: boolean;
+            /** Items */
+            items: components["schemas"]["MilestoneItem"][];
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
         };
         /** KeyResultCreate */
         KeyResultCreate: {
@@ -786,6 +1207,163 @@ export interface components {
             /** Items */
             items?: components["schemas"]["ItemIn"][];
         };
+        /** KeyResultEdited */
+        KeyResultEdited: {
+            /** Id */
+            id: number;
+            /** Objective Id */
+            objective_id: number;
+            /** Title */
+            title: string;
+            /** Owner Id */
+            owner_id: number;
+            /**
+             * Kind
+             * @default number
+             * @enum {string}
+             */
+            kind: "number" | "percent" | "boolean" | "milestone";
+            /**
+             * Start
+             * @default 0
+             */
+            start: number;
+            /**
+             * Target
+             * @default 1
+             */
+            target: number;
+            /**
+             * Current
+             * @default 0
+             */
+            current: number;
+            /**
+             * Unit
+             * @default
+             */
+            unit: string;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight: number;
+            /** Confidence */
+            confidence: number | null;
+            /** Last Check In At */
+            last_check_in_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /**
+             * Health
+             * @default unknown
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /**
+             * Behind
+             * @default false
+             */
+            behind: boolean;
+            /**
+             * Stale
+             * @default false
+             */
+            stale: boolean;
+            /** Items */
+            items: components["schemas"]["MilestoneItem"][];
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            /** Merged */
+            merged: {
+                [key: string]: string;
+            };
+        };
+        /** KeyResultInList */
+        KeyResultInList: {
+            /** Id */
+            id: number;
+            /** Objective Id */
+            objective_id: number;
+            /** Title */
+            title: string;
+            /** Owner Id */
+            owner_id: number;
+            /**
+             * Kind
+             * @default number
+             * @enum {string}
+             */
+            kind: "number" | "percent" | "boolean" | "milestone";
+            /**
+             * Start
+             * @default 0
+             */
+            start: number;
+            /**
+             * Target
+             * @default 1
+             */
+            target: number;
+            /**
+             * Current
+             * @default 0
+             */
+            current: number;
+            /**
+             * Unit
+             * @default
+             */
+            unit: string;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight: number;
+            /** Confidence */
+            confidence: number | null;
+            /** Last Check In At */
+            last_check_in_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /**
+             * Health
+             * @default unknown
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /**
+             * Behind
+             * @default false
+             */
+            behind: boolean;
+            /**
+             * Stale
+             * @default false
+             */
+            stale: boolean;
+            /** Items */
+            items: components["schemas"]["MilestoneItem"][];
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            objective: components["schemas"]["ObjectiveRef"];
+        };
         /** KeyResultPatch */
         KeyResultPatch: {
             /** Version */
@@ -811,6 +1389,22 @@ export interface components {
                 [key: string]: string;
             } | null;
         };
+        /** Me */
+        Me: {
+            user: components["schemas"]["User"];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "member";
+            /** Teams */
+            teams: components["schemas"]["MyTeam"][];
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+        };
         /** MemberIn */
         MemberIn: {
             /** User Id */
@@ -830,6 +1424,120 @@ export interface components {
              * @enum {string}
              */
             role?: "member" | "lead";
+        };
+        /** Membership */
+        Membership: {
+            /** User Id */
+            user_id: number;
+            /**
+             * Role
+             * @default member
+             * @enum {string}
+             */
+            role: "member" | "lead";
+        };
+        /** MilestoneItem */
+        MilestoneItem: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Done
+             * @default false
+             */
+            done: boolean;
+        };
+        /** MyTeam */
+        MyTeam: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "member" | "lead";
+        };
+        /** Objective */
+        Objective: {
+            /** Id */
+            id: number;
+            /** Cycle */
+            cycle: string;
+            /** Team Id */
+            team_id: number;
+            /** Owner Id */
+            owner_id: number;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Status
+             * @default draft
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "changes_requested" | "closed";
+            review: components["schemas"]["Review"] | null;
+            /** Version */
+            version: number;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /**
+             * Expected Progress
+             * @default 0
+             */
+            expected_progress: number;
+            /**
+             * Health
+             * @default unknown
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /** Score */
+            score: number | null;
+            /** Closing Note */
+            closing_note: string | null;
+            /** Carried From Id */
+            carried_from_id: number | null;
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            /** Key Results */
+            key_results: components["schemas"]["KeyResult"][];
+            /** Needs Closing */
+            needs_closing: boolean;
+        };
+        /** ObjectiveBrief */
+        ObjectiveBrief: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "changes_requested" | "closed";
+            /** Progress */
+            progress: number;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
         };
         /** ObjectiveCreate */
         ObjectiveCreate: {
@@ -851,6 +1559,70 @@ export interface components {
             /** Key Results */
             key_results?: components["schemas"]["KeyResultCreate"][];
         };
+        /** ObjectiveEdited */
+        ObjectiveEdited: {
+            /** Id */
+            id: number;
+            /** Cycle */
+            cycle: string;
+            /** Team Id */
+            team_id: number;
+            /** Owner Id */
+            owner_id: number;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Status
+             * @default draft
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "changes_requested" | "closed";
+            review: components["schemas"]["Review"] | null;
+            /** Version */
+            version: number;
+            /**
+             * Progress
+             * @default 0
+             */
+            progress: number;
+            /**
+             * Expected Progress
+             * @default 0
+             */
+            expected_progress: number;
+            /**
+             * Health
+             * @default unknown
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /** Score */
+            score: number | null;
+            /** Closing Note */
+            closing_note: string | null;
+            /** Carried From Id */
+            carried_from_id: number | null;
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            /** Key Results */
+            key_results: components["schemas"]["KeyResult"][];
+            /** Needs Closing */
+            needs_closing: boolean;
+            /** Merged */
+            merged: {
+                [key: string]: string;
+            };
+        };
         /** ObjectivePatch */
         ObjectivePatch: {
             /** Version */
@@ -867,6 +1639,47 @@ export interface components {
             base?: {
                 [key: string]: string;
             } | null;
+        };
+        /** ObjectiveRef */
+        ObjectiveRef: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Cycle */
+            cycle: string;
+            /** Team Id */
+            team_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "approved" | "changes_requested" | "closed";
+        };
+        /** Ok */
+        Ok: {
+            /** Ok */
+            ok: boolean;
+        };
+        /** Org */
+        Org: {
+            /** Name */
+            name: string;
+            /** Timezone */
+            timezone: string;
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month: number;
+            /**
+             * Holidays
+             * @default []
+             */
+            holidays: string[];
+            /** Reminders */
+            reminders: {
+                [key: string]: components["schemas"]["ReminderSetting"];
+            };
+            /** Version */
+            version: number;
         };
         /** OrgPatch */
         OrgPatch: {
@@ -895,10 +1708,55 @@ export interface components {
             /** Time */
             time?: string | null;
         };
+        /** ReminderSetting */
+        ReminderSetting: {
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Weekday */
+            weekday: number | null;
+            /** Time */
+            time: string | null;
+        };
         /** RequestChanges */
         RequestChanges: {
             /** Comment */
             comment: string;
+        };
+        /** Review */
+        Review: {
+            /** By */
+            by: number | null;
+            /** At */
+            at: string | null;
+            /** Comment */
+            comment: string | null;
+        };
+        /** SearchResults */
+        SearchResults: {
+            /** Objectives */
+            objectives: components["schemas"]["FoundObjective"][];
+            /** Key Results */
+            key_results: components["schemas"]["FoundKeyResult"][];
+            /** Users */
+            users: components["schemas"]["FoundUser"][];
+            /** Teams */
+            teams: components["schemas"]["FoundTeam"][];
+        };
+        /** Team */
+        Team: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Slack Channel Id */
+            slack_channel_id: string | null;
+            /** Members */
+            members: components["schemas"]["Membership"][];
         };
         /** TeamCreate */
         TeamCreate: {
@@ -919,6 +1777,62 @@ export interface components {
             parent_id?: number | null;
             /** Slack Channel Id */
             slack_channel_id?: string | null;
+        };
+        /** Token */
+        Token: {
+            /** Token */
+            token: string;
+            /** Expires At */
+            expires_at: number;
+        };
+        /** TreeNode */
+        TreeNode: {
+            /** Objective Id */
+            objective_id: number;
+            /** Title */
+            title: string;
+            /** Progress */
+            progress: number;
+            /**
+             * Health
+             * @enum {string}
+             */
+            health: "on_track" | "at_risk" | "off_track" | "unknown";
+            /** Children */
+            children: components["schemas"]["TreeNode"][];
+        };
+        /** User */
+        User: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Avatar Url */
+            avatar_url: string | null;
+            /** Slack User Id */
+            slack_user_id: string | null;
+            /**
+             * Role
+             * @default member
+             * @enum {string}
+             */
+            role: "admin" | "member";
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Locale */
+            locale: ("ko" | "en") | null;
+            /** Timezone */
+            timezone: string | null;
+            /**
+             * Muted Reminders
+             * @default []
+             */
+            muted_reminders: string[];
         };
         /** UserCreate */
         UserCreate: {
@@ -1066,9 +1980,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Jwks"];
                 };
             };
         };
@@ -1088,9 +2000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["User"][];
                 };
             };
         };
@@ -1114,9 +2024,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DevSignIn"];
                 };
             };
             /** @description Validation Error */
@@ -1145,9 +2053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Token"];
                 };
             };
         };
@@ -1167,9 +2073,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
         };
@@ -1189,9 +2093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Ok"];
                 };
             };
         };
@@ -1271,9 +2173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Org"];
                 };
             };
         };
@@ -1297,9 +2197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Org"];
                 };
             };
             /** @description Validation Error */
@@ -1328,9 +2226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["CycleInList"][];
                 };
             };
         };
@@ -1350,9 +2246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Cycle"];
                 };
             };
         };
@@ -1372,9 +2266,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Cycle"];
                 };
             };
         };
@@ -1396,9 +2288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Cycle"];
                 };
             };
             /** @description Validation Error */
@@ -1430,9 +2320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["User"][];
                 };
             };
             /** @description Validation Error */
@@ -1465,9 +2353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation Error */
@@ -1498,9 +2384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation Error */
@@ -1535,9 +2419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Validation Error */
@@ -1566,9 +2448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Team"][];
                 };
             };
         };
@@ -1592,9 +2472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Validation Error */
@@ -1625,9 +2503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Validation Error */
@@ -1662,9 +2538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Validation Error */
@@ -1700,9 +2574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Validation Error */
@@ -1734,9 +2606,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Validation Error */
@@ -1769,9 +2639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ImportResult"];
                 };
             };
         };
@@ -1798,9 +2666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["Objective"][];
                 };
             };
             /** @description Validation Error */
@@ -1833,9 +2699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -1866,9 +2730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -1932,9 +2794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ObjectiveEdited"];
                 };
             };
             /** @description Validation Error */
@@ -1965,9 +2825,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -1998,9 +2856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -2031,9 +2887,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -2068,9 +2922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -2105,9 +2957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -2138,9 +2988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Objective"];
                 };
             };
             /** @description Validation Error */
@@ -2171,9 +3019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["HistoryEntry"][];
                 };
             };
             /** @description Validation Error */
@@ -2206,9 +3052,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["KeyResultInList"][];
                 };
             };
             /** @description Validation Error */
@@ -2243,9 +3087,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyResult"];
                 };
             };
             /** @description Validation Error */
@@ -2276,9 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyResult"];
                 };
             };
             /** @description Validation Error */
@@ -2342,9 +3182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyResultEdited"];
                 };
             };
             /** @description Validation Error */
@@ -2375,9 +3213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["KeyResult"];
                 };
             };
             /** @description Validation Error */
@@ -2408,9 +3244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["CheckIn"][];
                 };
             };
             /** @description Validation Error */
@@ -2445,9 +3279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CheckInRecorded"];
                 };
             };
             /** @description Validation Error */
@@ -2511,9 +3343,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CheckIn"];
                 };
             };
             /** @description Validation Error */
@@ -2539,13 +3369,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The dashboard */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description Validation Error */
@@ -2607,9 +3437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["SearchResults"];
                 };
             };
             /** @description Validation Error */

@@ -94,6 +94,157 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** KindCalendar */
+        KindCalendar: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "drafting_open" | "approval_due" | "approval_requested" | "approval_decided" | "weekly_check_in" | "review_mid_quarter" | "retro_open" | "feedback_received" | "mentioned" | "team_digest";
+            /** Enabled */
+            enabled: boolean;
+            /** Local Time */
+            local_time: string;
+            /** Weekday */
+            weekday: number | null;
+            /** Next Run At */
+            next_run_at: string | null;
+            next: components["schemas"]["Occurrence"] | null;
+        };
+        /** Occurrence */
+        Occurrence: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "drafting_open" | "approval_due" | "approval_requested" | "approval_decided" | "weekly_check_in" | "review_mid_quarter" | "retro_open" | "feedback_received" | "mentioned" | "team_digest";
+            /** Cycle */
+            cycle: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Local Time */
+            local_time: string;
+            /**
+             * Run At
+             * Format: date-time
+             */
+            run_at: string;
+            /** Moved From */
+            moved_from: string | null;
+        };
+        /** PastOccurrence */
+        PastOccurrence: {
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /** Trigger */
+            trigger: string;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Runs */
+            runs: number;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "drafting_open" | "approval_due" | "approval_requested" | "approval_decided" | "weekly_check_in" | "review_mid_quarter" | "retro_open" | "feedback_received" | "mentioned" | "team_digest";
+            /** Cycle */
+            cycle: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Local Time */
+            local_time: string;
+        };
+        /** PlannedOccurrence */
+        PlannedOccurrence: {
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "drafting_open" | "approval_due" | "approval_requested" | "approval_decided" | "weekly_check_in" | "review_mid_quarter" | "retro_open" | "feedback_received" | "mentioned" | "team_digest";
+            /** Cycle */
+            cycle: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Local Time */
+            local_time: string;
+            /**
+             * Run At
+             * Format: date-time
+             */
+            run_at: string;
+            /** Moved From */
+            moved_from: string | null;
+            published: components["schemas"]["Publication"] | null;
+            /** Next Run Time */
+            next_run_time: string | null;
+        };
+        /** Publication */
+        Publication: {
+            /**
+             * Published At
+             * Format: date-time
+             */
+            published_at: string;
+            /** Trigger */
+            trigger: string;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Runs */
+            runs: number;
+        };
+        /** ReminderCalendar */
+        ReminderCalendar: {
+            /** Timezone */
+            timezone: string;
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month: number;
+            /** Holidays */
+            holidays: string[];
+            /**
+             * Today
+             * Format: date
+             */
+            today: string;
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /** Leader */
+            leader: boolean;
+            /** Kinds */
+            kinds: components["schemas"]["KindCalendar"][];
+            /** Occurrences */
+            occurrences: components["schemas"]["PlannedOccurrence"][];
+            /** Recent */
+            recent: components["schemas"]["PastOccurrence"][];
+        };
+        /** ReminderRun */
+        ReminderRun: {
+            occurrence: components["schemas"]["Occurrence"];
+            /** Event Id */
+            event_id: string | null;
+            /** First Time */
+            first_time: boolean;
+        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -198,9 +349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ReminderCalendar"];
                 };
             };
         };
@@ -222,7 +371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ReminderRun"];
                 };
             };
             /** @description Validation Error */

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from ..access import load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..readmodel import lookup
+from ..responses import Feedback, FeedbackSummary
 from ..schemas import MAX_ID, FeedbackCreate, FeedbackPatch, Kind
 from . import service
 
@@ -19,7 +20,7 @@ CycleQ = Annotated[str | None, Query(pattern=r"^([0-9]{4}-Q[1-4]|current|next)$"
                                      description="a cycle id such as 2027-Q1, or current / next")]
 
 
-@router.get("/feedback", summary="Feedback and retros, newest first (to=me: addressed to me, my teams, my objectives)")
+@router.get("/feedback", response_model=list[Feedback], summary="Feedback and retros, newest first (to=me: addressed to me, my teams, my objectives)")
 async def list_feedback(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
                         team_id: IdQ = None, objective_id: IdQ = None, to_user_id: IdQ = None,
                         author_id: IdQ = None, kind: Kind | None = None, to: Literal["me"] | None = None,
@@ -35,7 +36,7 @@ async def list_feedback(actor: ActorDep, c: ContainerDep, session: SessionDep, c
     return [service.feedback_json(fb) for fb in items]
 
 
-@router.post("/feedback", status_code=201, summary="Give feedback, or write a team's retrospective (kind retro)")
+@router.post("/feedback", response_model=Feedback, status_code=201, summary="Give feedback, or write a team's retrospective (kind retro)")
 async def create_feedback(body: FeedbackCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -43,19 +44,19 @@ async def create_feedback(body: FeedbackCreate, principal: PrincipalDep, c: Cont
         return service.feedback_json(fb)
 
 
-@router.get("/feedback/summary", summary="An objective's feedback: counts by kind, and how many are unresolved")
+@router.get("/feedback/summary", response_model=FeedbackSummary, summary="An objective's feedback: counts by kind, and how many are unresolved")
 async def feedback_summary(objective_id: Annotated[int, Query(ge=1, le=MAX_ID)], actor: ActorDep,
                            session: SessionDep) -> dict[str, Any]:
     return await service.summary(session, objective_id)
 
 
-@router.get("/feedback/{feedback_id}", summary="One feedback entry")
+@router.get("/feedback/{feedback_id}", response_model=Feedback, summary="One feedback entry")
 async def get_feedback(feedback_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: ActorDep,
                        session: SessionDep) -> dict[str, Any]:
     return service.feedback_json(await service.get_feedback(session, feedback_id))
 
 
-@router.patch("/feedback/{feedback_id}", summary="Resolve (whom it concerns), reword (its author), or edit a retro (its team)")
+@router.patch("/feedback/{feedback_id}", response_model=Feedback, summary="Resolve (whom it concerns), reword (its author), or edit a retro (its team)")
 async def patch_feedback(feedback_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: FeedbackPatch,
                          principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from ..access import load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
+from ..responses import Message
 from ..schemas import MAX_ID, MessageIn
 from . import service
 from .subjects import parse_subject
@@ -24,7 +25,7 @@ EmojiPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^([a-z0-9
                                 description="an emoji, or a name such as thumbsup")]
 
 
-@router.get("/threads/{subject}/messages", summary="A page of a thread, oldest first (the latest by default)")
+@router.get("/threads/{subject}/messages", response_model=list[Message], summary="A page of a thread, oldest first (the latest by default)")
 async def list_messages(subject: SubjectPath, actor: ActorDep, session: SessionDep, before: Cursor = None,
                         after: Cursor = None,
                         limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = service.DEFAULT_PAGE,
@@ -34,7 +35,7 @@ async def list_messages(subject: SubjectPath, actor: ActorDep, session: SessionD
     return await service.messages_json(session, msgs)
 
 
-@router.post("/threads/{subject}/messages", status_code=201, summary="Post a message (plain text, 1–4,000 characters)")
+@router.post("/threads/{subject}/messages", response_model=Message, status_code=201, summary="Post a message (plain text, 1–4,000 characters)")
 async def post_message(subject: SubjectPath, body: MessageIn, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     parsed = parse_subject(subject)
     async with c.runtime.outbox.transaction() as tx:
@@ -43,7 +44,7 @@ async def post_message(subject: SubjectPath, body: MessageIn, principal: Princip
         return service.message_json(msg)
 
 
-@router.patch("/messages/{message_id}", summary="Edit your own message")
+@router.patch("/messages/{message_id}", response_model=Message, summary="Edit your own message")
 async def edit_message(message_id: MessageId, body: MessageIn, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -51,7 +52,7 @@ async def edit_message(message_id: MessageId, body: MessageIn, principal: Princi
         return (await service.messages_json(tx.session, [msg]))[0]
 
 
-@router.delete("/messages/{message_id}", summary="Delete a message (yours; admins moderate): a tombstone stays")
+@router.delete("/messages/{message_id}", response_model=Message, summary="Delete a message (yours; admins moderate): a tombstone stays")
 async def delete_message(message_id: MessageId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -59,12 +60,12 @@ async def delete_message(message_id: MessageId, principal: PrincipalDep, c: Cont
         return service.message_json(msg)
 
 
-@router.put("/messages/{message_id}/reactions/{emoji}", summary="React to a message")
+@router.put("/messages/{message_id}/reactions/{emoji}", response_model=Message, summary="React to a message")
 async def add_reaction(message_id: MessageId, emoji: EmojiPath, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _react(c, principal.user_id, message_id, emoji, on=True)
 
 
-@router.delete("/messages/{message_id}/reactions/{emoji}", summary="Take back your reaction")
+@router.delete("/messages/{message_id}/reactions/{emoji}", response_model=Message, summary="Take back your reaction")
 async def remove_reaction(message_id: MessageId, emoji: EmojiPath, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _react(c, principal.user_id, message_id, emoji, on=False)
 

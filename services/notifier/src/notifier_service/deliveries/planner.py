@@ -2,14 +2,19 @@
 
 okr decides who hears a reminder kind (`okr.query.reminder_targets`); the notifier asks it
 for the few facts each message shows (KRs with progress, team names and progress, the
-objective under approval). Each person's row is due at the kind's local time in their own
-timezone (the org's when they have none); muted kinds are skipped."""
+objective under approval). Each person's row is due at the kind's local time on the
+occurrence's date in their own timezone (the org's when they have none): the scheduler
+publishes an occurrence before anyone's moment comes, and the row waits `scheduled` until
+then. A row whose date has already ended where the person lives (an occurrence caught up
+late, a stream replayed from far back) is not planned. Muted kinds are skipped. A team
+digest goes to the team's channel at the kind's time in the org's timezone."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
@@ -21,12 +26,9 @@ from ..messages import links
 from ..messages.render import render
 from ..models import Activity
 from ..okr import Okr
-from .store import Plan, local_due, zone
+from .store import Plan, local_day_ends, local_due, zone
 
 log = get_logger("notifier.planner")
-
-# A reminder row whose local time passed this long ago (a stream replayed from far back) is dropped.
-STALE_REMINDER = timedelta(hours=18)
 
 
 def kr_brief(kr: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +62,20 @@ class Planner:
                     channel=target.get("slack_user_id"), locale=locale, timezone=target.get("timezone"), context=ctx)
 
     # ------------------------------------------------------------------ reminders
+    @staticmethod
+    def _due(data: ReminderDueData, tz: ZoneInfo, now: datetime, due_now: bool) -> datetime | None:
+        """When a row of this occurrence is due where its reader lives: the kind's time on the
+        occurrence's date, or now when that passed (or an admin ran it now); None when that date
+        is already over there."""
+        if due_now:
+            return now
+        if now >= local_day_ends(data.date, tz):
+            return None
+        return max(local_due(data.date, data.local_time, tz), now)
+
     async def reminder(self, data: ReminderDueData, now: datetime, due_now: bool) -> list[Plan]:
         if data.kind == "team_digest":
-            return await self.digest(data, now)
+            return await self.digest(data, now, due_now)
         teams = {t["id"]: t for t in await self.okr.teams()}
         plans: list[Plan] = []
         objectives: dict[int, dict[str, Any]] | None = None
@@ -76,11 +89,9 @@ class Planner:
             if data.kind == "approval_due" and objectives is None:
                 objectives = await self._objectives(data.cycle)
             for target in page:
-                due = now if due_now else local_due(data.date, data.local_time, zone(target.get("timezone"),
-                                                                                     self.default_timezone))
-                if now - due > STALE_REMINDER:
+                due = self._due(data, zone(target.get("timezone"), self.default_timezone), now, due_now)
+                if due is None:
                     continue
-                due = max(due, now)
                 mine = team_order(target.get("team_ids", []), teams)
                 ctx: dict[str, Any] = {"cycle": data.cycle, "local_time": data.local_time,
                                        "teams": [{"id": t["id"], "name": t["name"]} for t in mine]}
@@ -125,13 +136,18 @@ class Planner:
                 "objectives": [{k: o.get(k) for k in ("id", "title", "progress", "health")}
                                for o in entry.get("objectives", [])[:5]]}
 
-    async def digest(self, data: ReminderDueData, now: datetime) -> list[Plan]:
-        """Friday: each team with a Slack channel hears its week."""
+    async def digest(self, data: ReminderDueData, now: datetime, due_now: bool) -> list[Plan]:
+        """Friday at the kind's time in the org's timezone: each team with a Slack channel hears
+        its week (the check-ins and feedback of the seven days before)."""
+        org = await self.okr.org()
+        org_tz = zone(org.get("timezone"), self.default_timezone)
+        due = self._due(data, org_tz, now, due_now)
+        if due is None:
+            return []
         teams = {t["id"]: t for t in await self.okr.teams()}
-        week_ago = now - timedelta(days=7)
         plans = []
         async with self.maker() as session:
-            counts = await self._activity_counts(session, week_ago)
+            counts = await self._activity_counts(session, due - timedelta(days=7), due)
         for team in teams.values():
             channel = team.get("slack_channel_id")
             if not channel:
@@ -143,15 +159,17 @@ class Planner:
             ctx = {"cycle": data.cycle, "team": progress, "at_risk": at_risk,
                    "check_ins": counts.get(("check_in", team["id"]), 0), "feedback": counts.get(("feedback", team["id"]), 0)}
             target = {"user_id": None, "slack_user_id": channel, "locale": self.default_locale,
-                      "timezone": self.default_timezone}
+                      "timezone": org_tz.key}
             plans.append(self._plan(key=f"{data.occurrence_id}:team:{team['id']}", occurrence_id=data.occurrence_id,
-                                    kind="team_digest", target=target, due_at=now, ctx=ctx, team_id=team["id"]))
+                                    kind="team_digest", target=target, due_at=due, ctx=ctx, team_id=team["id"]))
         return plans
 
     @staticmethod
-    async def _activity_counts(session: AsyncSession, since: datetime) -> dict[tuple[str, int], int]:
+    async def _activity_counts(session: AsyncSession, since: datetime, until: datetime) -> dict[tuple[str, int], int]:
+        """Check-ins and feedback per team that happened in [since, until), deleted ones aside."""
         rows = (await session.execute(sa.select(Activity.kind, Activity.team_id, sa.func.count())
-                                      .where(Activity.at >= since, Activity.team_id.is_not(None))
+                                      .where(Activity.at >= since, Activity.at < until, Activity.team_id.is_not(None),
+                                             Activity.deleted.is_(False))
                                       .group_by(Activity.kind, Activity.team_id))).all()
         return {(kind, team_id): int(n) for kind, team_id, n in rows}
 

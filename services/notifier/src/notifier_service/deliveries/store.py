@@ -60,6 +60,11 @@ def local_due(day: date, local_time: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hours, minutes), tz)
 
 
+def local_day_ends(day: date, tz: ZoneInfo) -> datetime:
+    """The end of `day` where the person lives: a reminder for that day is not sent later."""
+    return datetime.combine(day + timedelta(days=1), time(0), tz)
+
+
 def dialect_of(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind else "mysql"
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from ..deps import Caller, CallerDep, SessionDep
 from ..models import STATUSES
+from ..responses import Delivery, DeliveryCounts
 from . import store
 
 router = APIRouter(prefix="/api/notifier", tags=["deliveries"])
@@ -36,7 +37,7 @@ def _scope(caller: Caller, user_id: str | None) -> int | None:
     return wanted
 
 
-@router.get("/deliveries", summary="What was sent (or recorded), to whom, with status and the rendered message")
+@router.get("/deliveries", response_model=list[Delivery], summary="What was sent (or recorded), to whom, with status and the rendered message")
 async def list_deliveries(caller: CallerDep, session: SessionDep,
                           user_id: Annotated[str | None, Query(description="a person's id, or `me`")] = None,
                           kind: Annotated[str | None, Query()] = None, status: Annotated[Status | None, Query()] = None,
@@ -50,7 +51,7 @@ async def list_deliveries(caller: CallerDep, session: SessionDep,
     return [store.delivery_json(r) for r in rows]
 
 
-@router.get("/deliveries/summary", summary="Counts by status (unknowns included: counted and shown)")
+@router.get("/deliveries/summary", response_model=DeliveryCounts, summary="Counts by status (unknowns included: counted and shown)")
 async def summary(caller: CallerDep, session: SessionDep,
                   user_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
     scope = _scope(caller, user_id)

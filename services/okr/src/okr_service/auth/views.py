@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field
 from ..deps import ContainerDep, PrincipalDep, SessionDep, get_container
 from ..directory.service import match_or_create_slack_user
 from ..models import Membership, RevokedSession, Team, User
+from ..responses import DevSignIn, Jwks, Me, Ok, Token
+from ..responses import User as UserOut
 from ..serialize import user_json
 from .tokens import RENEW_WHEN_LEFT, SESSION_SECONDS
 
@@ -51,12 +53,12 @@ def _secure(request: Request) -> bool:
     return get_container(request).settings.public_url.startswith("https://")
 
 
-@router.get("/jwks.json", summary="Public keys that verify session tokens")
+@router.get("/jwks.json", response_model=Jwks, summary="Public keys that verify session tokens")
 async def jwks(c: ContainerDep) -> dict[str, Any]:
     return c.signer.jwks()
 
 
-@router.get("/dev-users", summary="Dev mode: the people to pick from")
+@router.get("/dev-users", response_model=list[UserOut], summary="Dev mode: the people to pick from")
 async def dev_users(c: ContainerDep, session: SessionDep) -> list[dict[str, Any]]:
     if c.settings.auth_mode != "dev":
         raise Problem(404, "Dev sign-in is off.")
@@ -64,7 +66,7 @@ async def dev_users(c: ContainerDep, session: SessionDep) -> list[dict[str, Any]
     return [user_json(u) for u in users]
 
 
-@router.post("/dev-login", summary="Dev mode: sign in as anyone by email")
+@router.post("/dev-login", response_model=DevSignIn, summary="Dev mode: sign in as anyone by email")
 async def dev_login(body: DevLogin, request: Request, response: Response, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     if c.settings.auth_mode != "dev":
         raise Problem(404, "Dev sign-in is off.")
@@ -76,14 +78,14 @@ async def dev_login(body: DevLogin, request: Request, response: Response, c: Con
     return {"token": token, "user": user_json(user)}
 
 
-@router.post("/token", summary="A bearer token for the signed-in person")
+@router.post("/token", response_model=Token, summary="A bearer token for the signed-in person")
 async def token(principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     new_token, _, exp = c.signer.issue(principal.user_id)
     return {"token": new_token, "expires_at": exp}
 
 
-@router.get("/me", summary="The signed-in person, with their teams")
-async def me(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.get("/me", response_model=Me, summary="The signed-in person, with their teams")
+async def me(principal: PrincipalDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     user = await session.get(User, principal.user_id)
     if user is None or not user.active:
         raise Problem(401, "Your account is not active.")
@@ -94,10 +96,10 @@ async def me(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
         .order_by(Team.name)
     )
     return {"user": user_json(user), "role": user.role,
-            "teams": [{"id": r.id, "name": r.name, "role": r.role} for r in rows]}
+            "teams": [{"id": r.id, "name": r.name, "role": r.role} for r in rows], "now": c.runtime.clock.now()}
 
 
-@router.post("/logout", summary="End the session (the token is revoked everywhere)")
+@router.post("/logout", response_model=Ok, summary="End the session (the token is revoked everywhere)")
 async def logout(request: Request, response: Response, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     await revoke(c, principal.jti, principal.exp, principal.user_id)
     response.delete_cookie(SESSION_COOKIE, path="/")

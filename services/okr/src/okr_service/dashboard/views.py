@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from ..deps import ActorDep, ContainerDep, SessionDep
 from ..org.service import calendar
+from ..responses import Dashboard, SearchResults
 from . import service
 
 router = APIRouter(prefix="/api/okr", tags=["dashboard"])
@@ -17,11 +18,12 @@ CycleQ = Annotated[str | None, Query(max_length=16)]
 
 
 @router.get("/dashboard", summary="Company and team progress, counts, attention lists, alignment tree",
-            response_class=Response, responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
+            response_class=Response, responses={200: {"model": Dashboard, "description": "The dashboard"}})
 async def dashboard(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
                     team_id: QueryId = None) -> Response:
     cal = await calendar(session, c.runtime.clock)
-    # The company dashboard is a large document on a hot path: it comes serialised (orjson).
+    # The company dashboard is a large document on a hot path: it comes serialised (orjson)
+    # and cached; `Dashboard` documents it, and a returned Response is not validated again.
     body = await service.dashboard(session, cal, c.dashboard_cache, cycle, team_id)
     return Response(body, media_type="application/json")
 
@@ -36,6 +38,6 @@ async def export(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: C
                     headers={"content-disposition": f'attachment; filename="boost-{name}.csv"'})
 
 
-@router.get("/search", summary="Objectives, key results, people and teams matching q")
+@router.get("/search", response_model=SearchResults, summary="Objectives, key results, people and teams matching q")
 async def search(actor: ActorDep, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
     return await service.search(session, q)

@@ -13,6 +13,9 @@ from ..access import load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..models import Team, User
 from ..org.service import calendar, get_org, org_json, update_org
+from ..responses import Cycle, CycleInList, ImportResult, Org
+from ..responses import Team as TeamOut
+from ..responses import User as UserOut
 from ..schemas import MemberRole, OrgPatch, TeamCreate, TeamPatch, UserCreate, UserPatch
 from ..serialize import team_json, user_json
 from . import service
@@ -20,12 +23,12 @@ from . import service
 router = APIRouter(prefix="/api/okr", tags=["directory"])
 
 
-@router.get("/org", summary="Org settings")
+@router.get("/org", response_model=Org, summary="Org settings")
 async def get_org_settings(actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     return org_json(await get_org(session))
 
 
-@router.patch("/org", summary="Change org settings (admins)")
+@router.patch("/org", response_model=Org, summary="Change org settings (admins)")
 async def patch_org(body: OrgPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -33,7 +36,7 @@ async def patch_org(body: OrgPatch, principal: PrincipalDep, c: ContainerDep) ->
         return org_json(org)
 
 
-@router.get("/cycles", summary="Cycles around today: four back, current, two ahead")
+@router.get("/cycles", response_model=list[CycleInList], summary="Cycles around today: four back, current, two ahead")
 async def cycles(actor: ActorDep, c: ContainerDep, session: SessionDep) -> list[dict[str, Any]]:
     cal = await calendar(session, c.runtime.clock)
     cur = cal.current()
@@ -44,28 +47,28 @@ async def cycles(actor: ActorDep, c: ContainerDep, session: SessionDep) -> list[
     return [{**cy.as_json(), "phase": cy.phase_on(cal.today), "current": cy.id == cur.id} for cy in items]
 
 
-@router.get("/cycles/current", summary="This quarter (org timezone)")
+@router.get("/cycles/current", response_model=Cycle, summary="This quarter (org timezone)")
 async def cycle_current(actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     cy = cal.current()
     return {**cy.as_json(), "phase": cy.phase_on(cal.today), "today": cal.today.isoformat()}
 
 
-@router.get("/cycles/next", summary="Next quarter")
+@router.get("/cycles/next", response_model=Cycle, summary="Next quarter")
 async def cycle_next(actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     cy = cal.next()
     return {**cy.as_json(), "phase": cy.phase_on(cal.today), "today": cal.today.isoformat()}
 
 
-@router.get("/cycles/{cycle_id}", summary="One cycle with its phases")
+@router.get("/cycles/{cycle_id}", response_model=Cycle, summary="One cycle with its phases")
 async def cycle(cycle_id: str, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     cy = cal.resolve(cycle_id)
     return {**cy.as_json(), "phase": cy.phase_on(cal.today), "today": cal.today.isoformat()}
 
 
-@router.get("/users", summary="People")
+@router.get("/users", response_model=list[UserOut], summary="People")
 async def list_users(actor: ActorDep, session: SessionDep, active: bool | None = None,
                      q: Annotated[str | None, Query(max_length=100)] = None) -> list[dict[str, Any]]:
     stmt = sa.select(User).order_by(User.name, User.id)
@@ -77,65 +80,65 @@ async def list_users(actor: ActorDep, session: SessionDep, active: bool | None =
     return [user_json(u) for u in (await session.execute(stmt.limit(5000))).scalars()]
 
 
-@router.post("/users", status_code=201, summary="Add a person (admins)")
+@router.post("/users", response_model=UserOut, status_code=201, summary="Add a person (admins)")
 async def create_user(body: UserCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return user_json(await service.create_user(tx, actor, body.model_dump()))
 
 
-@router.get("/users/{user_id}", summary="One person")
+@router.get("/users/{user_id}", response_model=UserOut, summary="One person")
 async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     return user_json(await service.get_user(session, user_id))
 
 
-@router.patch("/users/{user_id}", summary="Change a person (admins; people their own language, timezone, muted reminders)")
+@router.patch("/users/{user_id}", response_model=UserOut, summary="Change a person (admins; people their own language, timezone, muted reminders)")
 async def patch_user(user_id: PathId, body: UserPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return user_json(await service.update_user(tx, actor, user_id, body.model_dump(exclude_unset=True)))
 
 
-@router.get("/teams", summary="Teams, the company first")
+@router.get("/teams", response_model=list[TeamOut], summary="Teams, the company first")
 async def list_teams(actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
     teams = (await session.execute(sa.select(Team).order_by(Team.parent_id.is_not(None), Team.name))).scalars()
     return [team_json(t) for t in teams]
 
 
-@router.post("/teams", status_code=201, summary="Add a team (admins)")
+@router.post("/teams", response_model=TeamOut, status_code=201, summary="Add a team (admins)")
 async def create_team(body: TeamCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.create_team(tx, actor, body.model_dump()))
 
 
-@router.get("/teams/{team_id}", summary="One team with its members")
+@router.get("/teams/{team_id}", response_model=TeamOut, summary="One team with its members")
 async def get_team(team_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
     return team_json(await service.get_team(session, team_id))
 
 
-@router.patch("/teams/{team_id}", summary="Change a team (admins)")
+@router.patch("/teams/{team_id}", response_model=TeamOut, summary="Change a team (admins)")
 async def patch_team(team_id: PathId, body: TeamPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.update_team(tx, actor, team_id, body.model_dump(exclude_unset=True)))
 
 
-@router.put("/teams/{team_id}/members/{user_id}", summary="Add a member or change their role (admins)")
+@router.put("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Add a member or change their role (admins)")
 async def put_member(team_id: PathId, user_id: PathId, body: MemberRole, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.put_member(tx, actor, team_id, user_id, body.role))
 
 
-@router.delete("/teams/{team_id}/members/{user_id}", summary="Remove a member (admins)")
+@router.delete("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Remove a member (admins)")
 async def delete_member(team_id: PathId, user_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
         return team_json(await service.remove_member(tx, actor, team_id, user_id))
 
 
-@router.post("/import", summary="CSV of people and teams: all or nothing, with per-row errors",
+@router.post("/import", response_model=ImportResult, summary="CSV of people and teams: all or nothing, with per-row errors",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
 async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     raw = await request.body()

@@ -10,6 +10,16 @@ from fastapi import APIRouter, Query, Response
 from ..access import load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..org.service import calendar
+from ..responses import (
+    CheckIn,
+    CheckInRecorded,
+    HistoryEntry,
+    KeyResult,
+    KeyResultEdited,
+    KeyResultInList,
+    Objective,
+    ObjectiveEdited,
+)
 from ..schemas import (
     CheckInCreate,
     CheckInPatch,
@@ -28,7 +38,7 @@ Status = Literal["draft", "submitted", "approved", "changes_requested", "closed"
 CycleQ = Annotated[str | None, Query(max_length=16, description="a cycle id such as 2027-Q1, or current / next")]
 
 
-@router.get("/objectives", summary="Objectives with their key results")
+@router.get("/objectives", response_model=list[Objective], summary="Objectives with their key results")
 async def list_objectives(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None,
                           team_id: QueryId = None, owner_id: QueryId = None, status: Status | None = None,
                           deleted: bool = False) -> list[dict[str, Any]]:
@@ -37,7 +47,7 @@ async def list_objectives(actor: ActorDep, c: ContainerDep, session: SessionDep,
                                          status=status, deleted=deleted)
 
 
-@router.post("/objectives", status_code=201, summary="Create an objective (a draft)")
+@router.post("/objectives", response_model=Objective, status_code=201, summary="Create an objective (a draft)")
 async def create_objective(body: ObjectiveCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -47,14 +57,14 @@ async def create_objective(body: ObjectiveCreate, principal: PrincipalDep, c: Co
         return await service.objective_view(tx.session, cal, obj)
 
 
-@router.get("/objectives/{objective_id}", summary="One objective")
+@router.get("/objectives/{objective_id}", response_model=Objective, summary="One objective")
 async def get_objective(objective_id: PathId, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     obj = await service.get_objective(session, objective_id, deleted=True)
     return await service.objective_view(session, cal, obj)
 
 
-@router.patch("/objectives/{objective_id}", summary="Change fields (per-field versions; text merges with `base`)")
+@router.patch("/objectives/{objective_id}", response_model=ObjectiveEdited, summary="Change fields (per-field versions; text merges with `base`)")
 async def patch_objective(objective_id: PathId, body: ObjectivePatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -79,37 +89,37 @@ async def _transition(c: Any, principal: Any, objective_id: PathId, action: str,
         return await service.objective_view(tx.session, cal, obj)
 
 
-@router.post("/objectives/{objective_id}/restore", summary="Undo a delete")
+@router.post("/objectives/{objective_id}/restore", response_model=Objective, summary="Undo a delete")
 async def restore(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "restore_objective")
 
 
-@router.post("/objectives/{objective_id}/submit", summary="Send for approval")
+@router.post("/objectives/{objective_id}/submit", response_model=Objective, summary="Send for approval")
 async def submit(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "submit")
 
 
-@router.post("/objectives/{objective_id}/approve", summary="Approve (a lead of the parent team or an admin)")
+@router.post("/objectives/{objective_id}/approve", response_model=Objective, summary="Approve (a lead of the parent team or an admin)")
 async def approve(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "approve")
 
 
-@router.post("/objectives/{objective_id}/request-changes", summary="Send back with a comment")
+@router.post("/objectives/{objective_id}/request-changes", response_model=Objective, summary="Send back with a comment")
 async def request_changes(objective_id: PathId, body: RequestChanges, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "request_changes", comment=body.comment)
 
 
-@router.post("/objectives/{objective_id}/close", summary="Close with a score 0.0–1.0 and a note")
+@router.post("/objectives/{objective_id}/close", response_model=Objective, summary="Close with a score 0.0–1.0 and a note")
 async def close(objective_id: PathId, body: Close, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "close", score=body.score, note=body.note)
 
 
-@router.post("/objectives/{objective_id}/carry-over", status_code=201, summary="Copy into next quarter as a draft")
+@router.post("/objectives/{objective_id}/carry-over", response_model=Objective, status_code=201, summary="Copy into next quarter as a draft")
 async def carry_over(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     return await _transition(c, principal, objective_id, "carry_over")
 
 
-@router.get("/objectives/{objective_id}/history", summary="Who changed what, newest first")
+@router.get("/objectives/{objective_id}/history", response_model=list[HistoryEntry], summary="Who changed what, newest first")
 async def history(objective_id: PathId, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
     return await service.history(session, objective_id)
 
@@ -117,7 +127,7 @@ async def history(objective_id: PathId, actor: ActorDep, session: SessionDep) ->
 # ------------------------------------------------------------------ key results
 
 
-@router.get("/key-results", summary="Key results, e.g. mine this quarter (owner_id=me)")
+@router.get("/key-results", response_model=list[KeyResultInList], summary="Key results, e.g. mine this quarter (owner_id=me)")
 async def list_key_results(actor: ActorDep, c: ContainerDep, session: SessionDep,
                            owner_id: Annotated[str | None, Query(max_length=20, pattern=r"^(me|\d+)$")] = None,
                            cycle: CycleQ = None) -> list[dict[str, Any]]:
@@ -126,7 +136,7 @@ async def list_key_results(actor: ActorDep, c: ContainerDep, session: SessionDep
     return await service.list_krs(session, cal, owner_id=owner, cycle=cycle)
 
 
-@router.post("/objectives/{objective_id}/key-results", status_code=201, summary="Add a key result")
+@router.post("/objectives/{objective_id}/key-results", response_model=KeyResult, status_code=201, summary="Add a key result")
 async def create_kr(objective_id: PathId, body: KeyResultCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -135,14 +145,14 @@ async def create_kr(objective_id: PathId, body: KeyResultCreate, principal: Prin
         return (await service.kr_view(tx.session, cal, kr)).model_dump(mode="json")
 
 
-@router.get("/key-results/{kr_id}", summary="One key result")
+@router.get("/key-results/{kr_id}", response_model=KeyResult, summary="One key result")
 async def get_kr(kr_id: PathId, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await calendar(session, c.runtime.clock)
     kr = await service.get_kr(session, kr_id, deleted=True)
     return (await service.kr_view(session, cal, kr)).model_dump(mode="json")
 
 
-@router.patch("/key-results/{kr_id}", summary="Change fields (per-field versions)")
+@router.patch("/key-results/{kr_id}", response_model=KeyResultEdited, summary="Change fields (per-field versions)")
 async def patch_kr(kr_id: PathId, body: KeyResultPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -159,7 +169,7 @@ async def delete_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) -> 
     return Response(status_code=204)
 
 
-@router.post("/key-results/{kr_id}/restore", summary="Undo a key result's delete")
+@router.post("/key-results/{kr_id}/restore", response_model=KeyResult, summary="Undo a key result's delete")
 async def restore_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -171,7 +181,7 @@ async def restore_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) ->
 # ------------------------------------------------------------------ check-ins
 
 
-@router.post("/key-results/{kr_id}/check-ins", status_code=201, summary="Record progress (one click)")
+@router.post("/key-results/{kr_id}/check-ins", response_model=CheckInRecorded, status_code=201, summary="Record progress (one click)")
 async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
@@ -182,12 +192,12 @@ async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: Princip
         return {**check_in_json(ci), "key_result": (await service.kr_view(tx.session, cal, kr)).model_dump(mode="json")}
 
 
-@router.get("/key-results/{kr_id}/check-ins", summary="A key result's history, oldest first")
+@router.get("/key-results/{kr_id}/check-ins", response_model=list[CheckIn], summary="A key result's history, oldest first")
 async def list_check_ins(kr_id: PathId, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
     return await service.list_check_ins(session, kr_id)
 
 
-@router.patch("/check-ins/{check_in_id}", summary="Correct a check-in (author within 24 h; admins)")
+@router.patch("/check-ins/{check_in_id}", response_model=CheckIn, summary="Correct a check-in (author within 24 h; admins)")
 async def patch_check_in(check_in_id: PathId, body: CheckInPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)

@@ -79,7 +79,10 @@ async def describe(session: AsyncSession, cal: OrgCalendar, now: datetime, *, ho
     for kind in SCHEDULED_KINDS:
         rule = cal.rule(kind)
         nxt = cal.next_occurrence(kind, now) if rule.enabled else None
-        if nxt is not None and nxt.id in published:
+        # Published early is not done: a published occurrence is the next one until its org-local
+        # time has come, unless an admin ran it now.
+        done = nxt is not None and nxt.id in published and (nxt.run_at <= now or published[nxt.id].last_run_at)
+        if nxt is not None and done:
             later = cal.occurrences(nxt.date + timedelta(days=1), today + timedelta(days=400), [kind])
             upcoming = later[0] if later else None
         else:

@@ -11,19 +11,20 @@ from fastapi.responses import JSONResponse
 
 from ..calendar import SCHEDULED_KINDS
 from ..deps import AdminDep, ContainerDep, SessionDep
+from ..responses import ReminderCalendar, ReminderRun
 from . import service
 
 router = APIRouter(prefix="/api/scheduler", tags=["reminders"])
 
 
-@router.get("/reminders", summary="The reminder calendar: each kind's rule and next run, upcoming occurrences")
+@router.get("/reminders", response_model=ReminderCalendar, summary="The reminder calendar: each kind's rule and next run, upcoming occurrences")
 async def list_reminders(_: AdminDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     cal = await c.org.ensure()
     return await service.describe(session, cal, c.runtime.clock.now(), horizon_days=c.knobs.horizon_days,
                                   scheduled=c.jobs.next_run_times(), leader=c.leader.is_leader)
 
 
-@router.post("/reminders/{kind}/run", status_code=202,
+@router.post("/reminders/{kind}/run", response_model=ReminderRun, status_code=202,
              summary="Fire today's occurrence of a kind now (same id as the scheduled one: nobody hears it twice)")
 async def run_reminder(kind: str, _: AdminDep, c: ContainerDep) -> JSONResponse:
     if kind not in SCHEDULED_KINDS:
