@@ -68,7 +68,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   if (!res.ok) {
     const problem: Problem =
       isJson && data && typeof data === 'object'
-        ? { status: res.status, ...(data as Partial<Problem>) }
+        ? { status: res.status, title: res.statusText, detail: '', ...(data as Partial<Problem>) }
         : { status: res.status, title: res.statusText, detail: '' }
     if (res.status === 401 && !opts.allowAnonymous) onUnauthorized()
     throw new ApiError(problem)

@@ -66,14 +66,8 @@ export type DeliveryStatus = Delivery['status']
 /** The scheduler's reminder calendar: each kind's rule and next run. */
 export type ReminderCalendar = R['ReminderCalendar']
 
-export interface Problem {
-  type?: string
-  title?: string
-  status: number
-  detail?: string
-  errors?: { loc?: (string | number)[]; msg?: string; field?: string; row?: number; detail?: string }[]
-  current?: Record<string, unknown>
-}
+/** An RFC 9457 problem: every error answer of every service (status 0: no network). */
+export type Problem = S['Problem']
 
 // Socket.IO (contract §4)
 export interface Envelope<T = Record<string, unknown>> {

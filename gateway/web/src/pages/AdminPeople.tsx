@@ -333,8 +333,9 @@ function ImportCsv() {
         <ul className="errors" role="alert">
           {errors.map((e, i) => (
             <li key={i}>
-              {e.row !== undefined ? t('admin.row', { n: e.row }) + ': ' : ''}
-              {e.detail ?? e.msg ?? JSON.stringify(e)}
+              {e.row != null ? t('admin.row', { n: e.row }) + ': ' : ''}
+              {e.field ? `${e.field}: ` : ''}
+              {e.msg}
             </li>
           ))}
         </ul>

@@ -72,7 +72,7 @@ export default function Draft() {
     if (n) toast({ text: t('draft.submitted_n', { n }), tone: 'success' })
   }
 
-  if (!Number.isFinite(teamId)) return <ErrorState error={new ApiError({ status: 404 })} />
+  if (!Number.isFinite(teamId)) return <ErrorState error={new ApiError({ status: 404, title: 'Not Found', detail: '' })} />
   const readyCount = objectives.filter((o) => o.status === 'draft' || o.status === 'changes_requested').length
   const visiblePeople = uniquePeople(people).filter((p) => p.id !== me.user.id)
 

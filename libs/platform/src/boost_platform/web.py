@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import HTTP_LATENCY
 from .problems import PROBLEM_JSON, install_problem_handlers
+from .responses import document_problems
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 MAX_BODY = 1024 * 1024
@@ -87,6 +88,7 @@ def create_service_app(
     app.state.service = service
     app.state.ready_checks = {}
     install_problem_handlers(app)
+    document_problems(app)
 
     @app.middleware("http")
     async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

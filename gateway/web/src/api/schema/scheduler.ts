@@ -89,11 +89,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** KindCalendar */
         KindCalendar: {
             /**
@@ -245,18 +240,64 @@ export interface components {
             /** First Time */
             first_time: boolean;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
+        /**
+         * ProblemError
+         * @description One mistake in a refused request: where (`loc`, or a CSV `row` and `field`) and what.
+         */
+        ProblemError: {
+            /** Msg */
             msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
+            /**
+             * Loc
+             * @default null
+             */
+            loc?: (string | number)[] | null;
+            /**
+             * Type
+             * @default null
+             */
+            type?: string | null;
+            /**
+             * Row
+             * @default null
+             */
+            row?: number | null;
+            /**
+             * Field
+             * @default null
+             */
+            field?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Problem
+         * @description An RFC 9457 problem: what every error answer of every service carries.
+         */
+        Problem: {
+            /**
+             * Type
+             * @default about:blank
+             */
+            type?: string;
+            /** Title */
+            title: string;
+            /** Status */
+            status: number;
+            /** Detail */
+            detail: string;
+            /**
+             * Errors
+             * @default null
+             */
+            errors?: components["schemas"]["ProblemError"][] | null;
+            /**
+             * Current
+             * @default null
+             */
+            current?: {
+                [key: string]: unknown;
+            } | null;
         };
     };
     responses: never;
@@ -380,7 +421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
