@@ -32,7 +32,7 @@ def internal_port_base() -> int:
     return 10000 + secrets.randbelow(220) * 100
 
 
-def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Any:
+def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None) -> Any:
     import sys
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -52,6 +52,7 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Any:
         "BOOST_DEMO": "1",
         "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BOOST_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     for key in ("BOOST_DATABASE_URL", "BOOST_NATS_URL", "BOOST_NAMESPACE"):
         os.environ.pop(key, None)
