@@ -22,7 +22,11 @@ class SlackGate:
     def check(self, body: bytes, headers: dict[str, str]) -> None:
         if self.verifier is None:
             raise Problem(401, "Slack requests can't be verified: BOOST_SLACK_SIGNING_SECRET is not set.")
-        if not self.verifier.is_valid_request(body, headers):
+        try:
+            valid = self.verifier.is_valid_request(body, headers)
+        except UnicodeDecodeError as exc:  # slack-sdk signs text; Slack only ever sends UTF-8
+            raise Problem(400, "The body is not UTF-8 text.") from exc
+        if not valid:
             raise Problem(401, "The Slack signature is missing, wrong or too old.")
         signature = next((v for k, v in headers.items() if k.lower() == "x-slack-signature"), "")
         now = time.time()

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from ..deps import ContainerDep
+from .payloads import EventCallback, Interaction, checked
 from .verify import verified_body
 
 router = APIRouter(prefix="/slack", tags=["slack"])
@@ -40,7 +41,7 @@ def _json(raw: str | bytes) -> dict[str, Any]:
 
 @router.post("/events", summary="Slack's Events API: url_verification, link_shared, app_home_opened")
 async def events(body: SlackBody, c: ContainerDep) -> Response:
-    payload = _json(body)
+    payload = checked(EventCallback, _json(body))
     if payload.get("type") == "url_verification":
         return JSONResponse({"challenge": payload.get("challenge", "")})
     if payload.get("type") == "event_callback" and c.slack_app.first_time(payload.get("event_id")):
@@ -50,7 +51,10 @@ async def events(body: SlackBody, c: ContainerDep) -> Response:
 
 @router.post("/commands", summary="Slash commands: /okr, /okr help, /okr team <name>")
 async def commands(body: SlackBody, c: ContainerDep) -> JSONResponse:
-    return JSONResponse(await c.slack_app.command(_form(body)))
+    form = _form(body)
+    if not form.get("user_id"):
+        raise Problem(400, "A slash command names the person who typed it (`user_id`).")
+    return JSONResponse(await c.slack_app.command(form))
 
 
 @router.post("/interactions", summary="Buttons, modals (check-in, request changes), snooze")
@@ -58,7 +62,7 @@ async def interactions(body: SlackBody, c: ContainerDep) -> Response:
     form = _form(body)
     if "payload" not in form:
         raise Problem(400, "An interaction carries a `payload` field.")
-    answer = await c.slack_app.interaction(_json(form["payload"]))
+    answer = await c.slack_app.interaction(checked(Interaction, _json(form["payload"])))
     if answer is None:
         return Response(status_code=200)
     return JSONResponse(answer)
