@@ -3,7 +3,7 @@ document (and the web app's types generated from it) and for FastAPI's response 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
@@ -18,6 +18,18 @@ RESPONSE_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_
 
 class ResponseModel(BaseModel):
     model_config = RESPONSE_CONFIG
+
+
+
+class Health(ResponseModel):
+    status: Literal["ok"]
+    service: str
+
+
+class Readiness(ResponseModel):
+    ready: bool
+    service: str
+    dependencies: dict[str, Literal["up", "down"]]  # e.g. database, nats
 
 
 class ProblemError(BaseModel):

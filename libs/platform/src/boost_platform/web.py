@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import HTTP_LATENCY
 from .problems import PROBLEM_JSON, install_problem_handlers
-from .responses import document_problems
+from .responses import Health, Readiness, document_problems
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 MAX_BODY = 1024 * 1024
@@ -120,11 +120,12 @@ def create_service_app(
 def ops_router(service: str) -> APIRouter:
     router = APIRouter(prefix=f"/api/{service}", tags=["ops"])
 
-    @router.get("/healthz", summary="The process is up")
+    @router.get("/healthz", response_model=Health, summary="The process is up")
     async def healthz() -> dict[str, Any]:
         return {"status": "ok", "service": service}
 
-    @router.get("/readyz", summary="The service can do its job", responses={503: {"description": "Not ready"}})
+    @router.get("/readyz", summary="The service can do its job",
+                responses={200: {"model": Readiness}, 503: {"model": Readiness, "description": "Not ready"}})
     async def readyz(request: Request) -> JSONResponse:
         checks: dict[str, ReadyCheck] = request.app.state.ready_checks
         required: set[str] = getattr(request.app.state, "required_checks", set(checks))

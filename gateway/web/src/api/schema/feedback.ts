@@ -271,6 +271,16 @@ export interface components {
             /** Unresolved */
             unresolved: number;
         };
+        /** Health */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Service */
+            service: string;
+        };
         /** Message */
         Message: {
             /** Id */
@@ -314,6 +324,17 @@ export interface components {
             count: number;
             /** User Ids */
             user_ids: number[];
+        };
+        /** Readiness */
+        Readiness: {
+            /** Ready */
+            ready: boolean;
+            /** Service */
+            service: string;
+            /** Dependencies */
+            dependencies: {
+                [key: string]: "up" | "down";
+            };
         };
         /**
          * ProblemError
@@ -398,9 +419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -420,7 +439,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Not ready */
@@ -428,7 +447,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
             };
         };
     };

@@ -237,6 +237,27 @@ export interface components {
             /** Synced */
             synced: number;
         };
+        /** Health */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Service */
+            service: string;
+        };
+        /** Readiness */
+        Readiness: {
+            /** Ready */
+            ready: boolean;
+            /** Service */
+            service: string;
+            /** Dependencies */
+            dependencies: {
+                [key: string]: "up" | "down";
+            };
+        };
         /**
          * ProblemError
          * @description One mistake in a refused request: where (`loc`, or a CSV `row` and `field`) and what.
@@ -320,9 +341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -342,7 +361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Not ready */
@@ -350,7 +369,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
             };
         };
     };

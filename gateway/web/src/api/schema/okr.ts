@@ -1018,6 +1018,16 @@ export interface components {
             /** Avatar Url */
             avatar_url: string | null;
         };
+        /** Health */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Service */
+            service: string;
+        };
         /** HistoryChange */
         HistoryChange: {
             /** Field */
@@ -1691,6 +1701,17 @@ export interface components {
                 [key: string]: components["schemas"]["ReminderOverride"];
             } | null;
         };
+        /** Readiness */
+        Readiness: {
+            /** Ready */
+            ready: boolean;
+            /** Service */
+            service: string;
+            /** Dependencies */
+            dependencies: {
+                [key: string]: "up" | "down";
+            };
+        };
         /** ReminderOverride */
         ReminderOverride: {
             /**
@@ -1954,9 +1975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -1976,7 +1995,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Not ready */
@@ -2002,7 +2021,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
             };
         };
     };

@@ -89,6 +89,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Health */
+        Health: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
+            /** Service */
+            service: string;
+        };
         /** KindCalendar */
         KindCalendar: {
             /**
@@ -204,6 +214,17 @@ export interface components {
             last_run_at: string | null;
             /** Runs */
             runs: number;
+        };
+        /** Readiness */
+        Readiness: {
+            /** Ready */
+            ready: boolean;
+            /** Service */
+            service: string;
+            /** Dependencies */
+            dependencies: {
+                [key: string]: "up" | "down";
+            };
         };
         /** ReminderCalendar */
         ReminderCalendar: {
@@ -323,9 +344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -345,7 +364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Not ready */
@@ -353,7 +372,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
             };
         };
     };
