@@ -130,3 +130,60 @@ async def test_reminder_targets_by_kind(okr: Okr, bus: Any) -> None:
     assert len(page["items"]) == 1 and page["next"] == page["items"][0]["user_id"]
     denied = await request(bus, "query", "reminder_targets", {"actor_id": "service:scheduler", "kind": "drafting_open", "cycle": "2027-Q2"})
     assert denied["error"]["status"] == 403
+
+
+async def test_users_and_teams_carry_a_version_that_every_change_bumps(okr: Okr, bus: Any) -> None:
+    """A rename and a membership change each bump the version; the event carries the stored
+    version (in the envelope and its data), and REST and okr.query.users/teams answer it."""
+    nc = await nats.connect(bus.url)
+    seen: list[Envelope] = []
+
+    async def collect(msg: Any) -> None:
+        seen.append(Envelope.from_json(msg.data))
+
+    sub = await nc.subscribe(bus.names.events_of("okr"), cb=collect)
+
+    def events(kind: str, subject_id: int) -> list[Envelope]:
+        return [e for e in seen if e.type.startswith(kind) and e.subject_id == subject_id]
+
+    user = (await okr.call("admin", "POST", "/api/okr/users", json={"email": "ver@x.example", "name": "Ver"})).json()
+    team = (await okr.call("admin", "POST", "/api/okr/teams", json={"name": "Versioned"})).json()
+    assert user["version"] == 1 and team["version"] == 1
+    renamed = (await okr.call("admin", "PATCH", f"/api/okr/users/{user['id']}", json={"name": "Vera"})).json()
+    assert renamed["version"] == 2
+    unchanged = (await okr.call("admin", "PATCH", f"/api/okr/users/{user['id']}", json={"name": "Vera"})).json()
+    assert unchanged["version"] == 2  # nothing changed, nothing bumped
+    joined = (await okr.call("admin", "PUT", f"/api/okr/teams/{team['id']}/members/{user['id']}",
+                             json={"role": "member"})).json()
+    assert joined["version"] == 2 and joined["members"] == [{"user_id": user["id"], "role": "member"}]
+    left = (await okr.call("admin", "DELETE", f"/api/okr/teams/{team['id']}/members/{user['id']}")).json()
+    assert left["version"] == 3 and left["members"] == []
+
+    await _until(lambda: len(events("user.", user["id"])) == 2 and len(events("team.", team["id"])) == 3)
+    assert [(e.type, e.version, e.data["version"], e.data["name"]) for e in events("user.", user["id"])] == [
+        ("user.created", 1, 1, "Ver"), ("user.updated", 2, 2, "Vera")]
+    assert [(e.version, e.changes, len(e.data["members"])) for e in events("team.", team["id"])] == [
+        (1, [], 0), (2, ["members"], 1), (3, ["members"], 0)]
+
+    users = await request(bus, "query", "users", {"actor_id": "service:feedback"})
+    teams = await request(bus, "query", "teams", {"actor_id": "service:feedback"})
+    assert next(u for u in users if u["id"] == user["id"])["version"] == 2
+    assert next(t for t in teams if t["id"] == team["id"])["version"] == 3
+    me = (await okr.call("admin", "GET", "/api/auth/me")).json()
+    assert me["user"]["version"] == (await okr.call("admin", "GET", f"/api/okr/users/{me['user']['id']}")).json()["version"]
+    await sub.unsubscribe()
+    await nc.close()
+
+
+async def test_concurrent_changes_to_one_person_get_distinct_versions(okr: Okr, bus: Any) -> None:
+    """Two admins change one person at once: each change gets its own version and the last
+    event carries both changes, so a reader that keeps the highest version misses neither."""
+    user = (await okr.call("admin", "POST", "/api/okr/users", json={"email": "race@x.example", "name": "Race"})).json()
+    path = f"/api/okr/users/{user['id']}"
+    for n in range(3):
+        a, b = await asyncio.gather(okr.call("admin", "PATCH", path, json={"name": f"Race {n}"}),
+                                    okr.call("admin", "PATCH", path, json={"avatar_url": f"https://x.example/{n}.png"}))
+        assert a.status_code == b.status_code == 200
+        assert {a.json()["version"], b.json()["version"]} == {1 + 2 * n + 1, 1 + 2 * n + 2}
+        newest = max(a.json(), b.json(), key=lambda u: u["version"])
+        assert (newest["name"], newest["avatar_url"]) == (f"Race {n}", f"https://x.example/{n}.png")

@@ -64,6 +64,7 @@ class UserData(_Data):
     locale: Literal["ko", "en"] | None = None
     timezone: str | None = None
     muted_reminders: list[str] = []
+    version: int = 1  # bumped on every change; a default so events written before it still parse
 
 
 class Membership(_Data):
@@ -77,6 +78,7 @@ class TeamData(_Data):
     parent_id: int | None = None
     slack_channel_id: str | None = None
     members: list[Membership] = []
+    version: int = 1  # bumped on every change, membership changes included
 
 
 class Review(_Data):

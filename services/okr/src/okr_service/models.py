@@ -50,6 +50,8 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     muted_reminders: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Bumped on every change (directory.service.emit_user); events and queries carry it.
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
 
 class Team(Base):
@@ -58,6 +60,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), index=True)
     slack_channel_id: Mapped[str | None] = mapped_column(sa.String(32))
+    # Bumped on every change, membership changes included (directory.service.emit_team).
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="team", cascade="all, delete-orphan", lazy="selectin", order_by="Membership.user_id"
     )

@@ -19,14 +19,14 @@ def user_data(user: User) -> UserData:
     return UserData(
         id=user.id, email=user.email, name=user.name, avatar_url=user.avatar_url, slack_user_id=user.slack_user_id,
         role=user.role, active=user.active, locale=user.locale, timezone=user.timezone,  # type: ignore[arg-type]
-        muted_reminders=list(user.muted_reminders or []),
+        muted_reminders=list(user.muted_reminders or []), version=user.version,
     )
 
 
 def team_data(team: Team) -> TeamData:
     return TeamData.model_validate({
         "id": team.id, "name": team.name, "parent_id": team.parent_id, "slack_channel_id": team.slack_channel_id,
-        "members": [{"user_id": m.user_id, "role": m.role} for m in team.memberships],
+        "members": [{"user_id": m.user_id, "role": m.role} for m in team.memberships], "version": team.version,
     })
 
 

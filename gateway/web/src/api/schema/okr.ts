@@ -1773,6 +1773,11 @@ export interface components {
             slack_channel_id: string | null;
             /** Members */
             members: components["schemas"]["Membership"][];
+            /**
+             * Version
+             * @default 1
+             */
+            version: number;
         };
         /** TeamCreate */
         TeamCreate: {
@@ -1849,6 +1854,11 @@ export interface components {
              * @default []
              */
             muted_reminders: string[];
+            /**
+             * Version
+             * @default 1
+             */
+            version: number;
         };
         /** UserCreate */
         UserCreate: {

@@ -23,14 +23,32 @@ USER_ADMIN_FIELDS = {"name", "email", "avatar_url", "slack_user_id", "role", "ac
 USER_SELF_FIELDS = {"locale", "timezone", "muted_reminders"}
 
 
-def emit_user(tx: Tx, user: User, action: str, actor_id: int | str | None, changes: list[str] | None = None) -> None:
+async def emit_user(tx: Tx, user: User, action: str, actor_id: int | str | None,
+                    changes: list[str] | None = None) -> None:
+    """The user's event, in the transaction that changed it. A change bumps `version` (see _bump)."""
+    if action != "created":
+        await _bump(tx.session, user)
     tx.emit(make_event("okr", f"user.{action}", user_data(user), actor_id=actor_id, changes=changes or []))
 
 
-async def emit_team(tx: Tx, team: Team, action: str, actor_id: int | str | None, changes: list[str] | None = None) -> None:
-    await tx.session.refresh(team, ["memberships"])
+async def emit_team(tx: Tx, team: Team, action: str, actor_id: int | str | None,
+                    changes: list[str] | None = None) -> None:
+    """The team's event with its members; like emit_user, a change (a membership too) bumps `version`."""
+    if action == "created":
+        await tx.session.refresh(team, ["memberships"])
+    else:
+        await _bump(tx.session, team)
     tx.emit(make_event("okr", f"team.{action}", team_data(team), actor_id=actor_id, changes=changes or []))
     stamp(tx, "*")
+
+
+async def _bump(session: AsyncSession, row: User | Team) -> None:
+    """`version = version + 1` in SQL, under the row lock the UPDATE takes, so concurrent changes
+    never share a version; then the row is read back, so the event carries the stored version
+    and the other fields as they are now (a concurrent change's included)."""
+    row.version = type(row).version + 1  # type: ignore[assignment]
+    await session.flush()
+    await session.refresh(row)
 
 
 def normalise_email(email: str) -> str:
@@ -72,7 +90,7 @@ async def create_user(tx: Tx, actor: Actor, body: dict[str, Any]) -> User:
                 muted_reminders=[], created_at=datetime.now(UTC))
     tx.session.add(user)
     await tx.session.flush()
-    emit_user(tx, user, "created", actor.user_id)
+    await emit_user(tx, user, "created", actor.user_id)
     return user
 
 
@@ -113,7 +131,7 @@ async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any
             changed.append(field)
     if changed:
         await tx.session.flush()
-        emit_user(tx, user, "updated", actor.user_id, changed)
+        await emit_user(tx, user, "updated", actor.user_id, changed)
         stamp(tx, "*")
     return user
 
@@ -272,7 +290,7 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
                         slack_user_id=row.get("slack_user_id") or None, muted_reminders=[], created_at=datetime.now(UTC))
             tx.session.add(user)
             await tx.session.flush()
-            emit_user(tx, user, "created", actor.user_id)
+            await emit_user(tx, user, "created", actor.user_id)
             created_users += 1
         else:
             changed = [f for f, v in (("name", row["name"]), ("role", row.get("role") or user.role),
@@ -282,7 +300,7 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
                 setattr(user, f, {"name": row["name"], "role": row.get("role") or user.role,
                                   "slack_user_id": row.get("slack_user_id") or user.slack_user_id}[f])
             if changed:
-                emit_user(tx, user, "updated", actor.user_id, changed)
+                await emit_user(tx, user, "updated", actor.user_id, changed)
                 updated_users += 1
         if row.get("team"):
             team = teams[row["team"]]
@@ -323,7 +341,7 @@ async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactiv
                         timezone=_tz(incoming.timezone), muted_reminders=[], created_at=datetime.now(UTC))
             tx.session.add(user)
             await tx.session.flush()
-            emit_user(tx, user, "created", actor.label)
+            await emit_user(tx, user, "created", actor.label)
             created += 1
             continue
         changes: dict[str, Any] = {}
@@ -347,7 +365,7 @@ async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactiv
         if changes:
             for k, v in changes.items():
                 setattr(user, k, v)
-            emit_user(tx, user, "updated", actor.label, sorted(changes))
+            await emit_user(tx, user, "updated", actor.label, sorted(changes))
             updated += 1
     if deactivate_missing:
         stale = (await tx.session.execute(
@@ -356,7 +374,7 @@ async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactiv
         for user in stale:
             if user.slack_user_id not in seen_slack_ids:
                 user.active = False
-                emit_user(tx, user, "updated", actor.label, ["active"])
+                await emit_user(tx, user, "updated", actor.label, ["active"])
                 deactivated += 1
     if created or updated or deactivated:
         stamp(tx, "*")
@@ -388,7 +406,7 @@ async def match_or_create_slack_user(tx: Tx, c: Any, *, email: str, name: str, s
                     locale=_locale(locale), muted_reminders=[], created_at=datetime.now(UTC))
         tx.session.add(user)
         await tx.session.flush()
-        emit_user(tx, user, "created", "service:okr")
+        await emit_user(tx, user, "created", "service:okr")
         return user
     if not user.active:
         raise Problem(403, "Your Boost account is deactivated; ask an admin.")
@@ -400,5 +418,5 @@ async def match_or_create_slack_user(tx: Tx, c: Any, *, email: str, name: str, s
         user.avatar_url = avatar_url
         changed.append("avatar_url")
     if changed:
-        emit_user(tx, user, "updated", "service:okr", changed)
+        await emit_user(tx, user, "updated", "service:okr", changed)
     return user

@@ -130,10 +130,10 @@ async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
                         muted_reminders=[], created_at=datetime.now(UTC))
             tx.session.add(user)
             await tx.session.flush()
-            emit_user(tx, user, "created", "service:okr")
+            await emit_user(tx, user, "created", "service:okr")
         elif user.role != "admin":
             user.role = "admin"
-            emit_user(tx, user, "updated", "service:okr", ["role"])
+            await emit_user(tx, user, "updated", "service:okr", ["role"])
 
 
 def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None) -> None:
