@@ -110,8 +110,8 @@ class RmUser(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[str] = mapped_column(sa.String(16), default="member")
     active: Mapped[bool] = mapped_column(default=True)
-    # okr's users carry no version: the event's time orders them (see readmodel.service).
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # okr's version of the user: a late or replayed event never undoes a newer one (readmodel.service).
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"))
 
 
 class RmTeam(Base):
@@ -120,7 +120,7 @@ class RmTeam(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     parent_id: Mapped[int | None] = mapped_column()
     deleted: Mapped[bool] = mapped_column(default=False)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"))  # okr's, members included
 
 
 class RmMembership(Base):

@@ -1,11 +1,11 @@
 """The read model of okr: users, teams with their members, objectives, key results and
 the org's calendar settings, kept from `okr.events.*` and rebuilt from `okr.query.*`.
 
-Ordering: objectives and key results carry `version`; an event is applied only when
-its version is ≥ the stored one, so a late or replayed event never undoes a newer
-one. okr's users, teams and org carry no version, so their events are ordered by the
-envelope's `occurred_at` the same way (good enough for one okr clock; a `version` on
-them would be better, see the report in issue 4)."""
+Ordering: users, teams (their members included), objectives and key results carry
+`version`; an event or a snapshot row is applied only when its version is ≥ the stored
+one, so a late or replayed event never undoes a newer one. The org's events carry no
+version, so they are ordered by the envelope's `occurred_at` the same way (good enough
+for one okr clock)."""
 
 from __future__ import annotations
 
@@ -39,26 +39,25 @@ def wants(envelope: Envelope) -> bool:
 # ---------------------------------------------------------------------------- one entity at a time
 
 
-async def put_user(session: AsyncSession, data: UserData, seen_at: datetime, *, gone: bool = False) -> None:
+async def put_user(session: AsyncSession, data: UserData, *, gone: bool = False) -> None:
     row = await session.get(RmUser, data.id, with_for_update=True)
     if row is None:
-        row = RmUser(id=data.id, seen_at=seen_at)
+        row = RmUser(id=data.id, version=data.version)
         session.add(row)
-    elif seen_at < row.seen_at:
+    elif data.version < row.version:
         return
-    row.email, row.name, row.role = data.email, data.name, data.role
+    row.email, row.name, row.role, row.version = data.email, data.name, data.role, data.version
     row.active = data.active and not gone
-    row.seen_at = seen_at
 
 
-async def put_team(session: AsyncSession, data: TeamData, seen_at: datetime, *, gone: bool = False) -> None:
+async def put_team(session: AsyncSession, data: TeamData, *, gone: bool = False) -> None:
     row = await session.get(RmTeam, data.id, with_for_update=True)
     if row is None:
-        row = RmTeam(id=data.id, seen_at=seen_at)
+        row = RmTeam(id=data.id, version=data.version)
         session.add(row)
-    elif seen_at < row.seen_at:
+    elif data.version < row.version:
         return
-    row.name, row.parent_id, row.deleted, row.seen_at = data.name, data.parent_id, gone, seen_at
+    row.name, row.parent_id, row.deleted, row.version = data.name, data.parent_id, gone, data.version
     await session.execute(sa.delete(RmMembership).where(RmMembership.team_id == data.id))
     if not gone:
         members = {m.user_id: m.role for m in data.members}
@@ -110,9 +109,9 @@ async def apply_event(tx: Tx, envelope: Envelope) -> None:
         raise Poison(f"{envelope.type} does not carry what the contract says: {exc}") from exc
     session, at, action = tx.session, envelope.occurred_at, envelope.action
     if isinstance(data, UserData):
-        await put_user(session, data, at, gone=action == "deleted")
+        await put_user(session, data, gone=action == "deleted")
     elif isinstance(data, TeamData):
-        await put_team(session, data, at, gone=action == "deleted")
+        await put_team(session, data, gone=action == "deleted")
     elif isinstance(data, ObjectiveData):
         await put_objective(session, data, gone=True if action == "deleted" else None)
     elif isinstance(data, KeyResultData):
@@ -163,11 +162,10 @@ async def clear(session: AsyncSession) -> None:
 async def load_snapshot(session: AsyncSession, snap: Snapshot) -> None:
     """Merge a snapshot under the same ordering rules as events (safe while events flow).
     Key results that okr no longer lists under a listed objective were deleted."""
-    at = snap.taken_at
     for user in snap.users:
-        await put_user(session, UserData.model_validate(user), at)
+        await put_user(session, UserData.model_validate(user))
     for team in snap.teams:
-        await put_team(session, TeamData.model_validate(team), at)
+        await put_team(session, TeamData.model_validate(team))
     for obj in snap.objectives:
         await put_objective(session, ObjectiveData.model_validate(obj))
         live = []
@@ -180,7 +178,7 @@ async def load_snapshot(session: AsyncSession, snap: Snapshot) -> None:
             gone = gone.where(RmKeyResult.id.not_in(live))
         await session.execute(gone.values(deleted=True))
     if snap.org is not None:
-        await put_org(session, OrgData.model_validate(snap.org), at)
+        await put_org(session, OrgData.model_validate(snap.org), snap.taken_at)
 
 
 # ---------------------------------------------------------------------------- reading it
@@ -195,9 +193,10 @@ async def dump(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
         return [tuple(r) for r in (await session.execute(stmt)).all()]
 
     return {
-        "users": await rows(sa.select(RmUser.id, RmUser.email, RmUser.name, RmUser.role, RmUser.active)
-                            .order_by(RmUser.id)),
-        "teams": await rows(sa.select(RmTeam.id, RmTeam.name, RmTeam.parent_id, RmTeam.deleted).order_by(RmTeam.id)),
+        "users": await rows(sa.select(RmUser.id, RmUser.email, RmUser.name, RmUser.role, RmUser.active,
+                                      RmUser.version).order_by(RmUser.id)),
+        "teams": await rows(sa.select(RmTeam.id, RmTeam.name, RmTeam.parent_id, RmTeam.deleted, RmTeam.version)
+                            .order_by(RmTeam.id)),
         "memberships": await rows(sa.select(RmMembership.team_id, RmMembership.user_id, RmMembership.role)
                                   .order_by(RmMembership.team_id, RmMembership.user_id)),
         "objectives": await rows(sa.select(RmObjective.id, RmObjective.cycle, RmObjective.team_id, RmObjective.owner_id,
