@@ -170,6 +170,29 @@ async def test_a_late_user_or_team_event_does_not_undo_a_newer_one(stack: Stack)
     assert await dump(stack.container) == before
 
 
+async def test_a_late_org_event_does_not_undo_a_newer_one(stack: Stack) -> None:
+    """The org is ordered by okr's version too: a late, older org event loses, whatever its clock says."""
+    from feedback_service.models import RmOrg
+
+    okr = stack.okr
+    original = (await okr.call("admin", "GET", "/api/okr/org")).json()
+    moved = (await okr.call("admin", "PATCH", "/api/okr/org", json={"timezone": "Europe/Berlin"})).json()
+    back = (await okr.call("admin", "PATCH", "/api/okr/org", json={"timezone": original["timezone"]})).json()
+    assert (moved["version"], back["version"]) == (original["version"] + 1, original["version"] + 2)
+    await stack.settle()
+    bus, names = stack.container.runtime.bus, stack.container.settings.names
+    last = json.loads((await bus.js.get_last_msg(names.stream("okr"), names.event("okr", "org.updated"))).data)
+    assert last["version"] == back["version"] and last["data"]["version"] == back["version"]
+    late = {**last, "id": "01LATEORG00000000000000000", "version": moved["version"],
+            "occurred_at": "2099-01-01T00:00:00+00:00", "data": {**last["data"], "timezone": "Europe/Berlin",
+                                                                 "version": moved["version"]}}
+    await bus.publish_raw(names.event("okr", "org.updated"), json.dumps(late).encode(), msg_id=late["id"])
+    await stack.settle()
+    async with stack.container.runtime.maker() as session:
+        row = await session.get(RmOrg, 1)
+    assert row is not None and (row.timezone, row.version) == (original["timezone"], back["version"])
+
+
 async def test_first_start_after_the_stream_lost_its_start_rebuilds_from_okr(make_settings: Any) -> None:
     from tests.support.okr import okr_app
 

@@ -51,6 +51,7 @@ class OrgData(_Data):
     fiscal_year_start_month: int
     holidays: list[date] = []
     reminders: dict[str, ReminderOverride] = {}
+    version: int = 1  # a default: org events written before it existed still parse
 
 
 class UserData(_Data):

@@ -159,7 +159,7 @@ class RmOrg(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     timezone: Mapped[str] = mapped_column(sa.String(64))
     fiscal_year_start_month: Mapped[int] = mapped_column()
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"))
 
 
 class RmState(Base):

@@ -1,11 +1,9 @@
 """The read model of okr: users, teams with their members, objectives, key results and
 the org's calendar settings, kept from `okr.events.*` and rebuilt from `okr.query.*`.
 
-Ordering: users, teams (their members included), objectives and key results carry
-`version`; an event or a snapshot row is applied only when its version is ≥ the stored
-one, so a late or replayed event never undoes a newer one. The org's events carry no
-version, so they are ordered by the envelope's `occurred_at` the same way (good enough
-for one okr clock)."""
+Ordering: the org, users, teams (their members included), objectives and key results
+carry `version`; an event or a snapshot row is applied only when its version is ≥ the
+stored one, so a late or replayed event never undoes a newer one."""
 
 from __future__ import annotations
 
@@ -89,14 +87,14 @@ async def put_key_result(session: AsyncSession, data: KeyResultData, *, gone: bo
     row.deleted = data.deleted if gone is None else gone
 
 
-async def put_org(session: AsyncSession, data: OrgData, seen_at: datetime) -> None:
+async def put_org(session: AsyncSession, data: OrgData) -> None:
     row = await session.get(RmOrg, 1, with_for_update=True)
     if row is None:
-        row = RmOrg(id=1, seen_at=seen_at)
+        row = RmOrg(id=1, version=data.version)
         session.add(row)
-    elif seen_at < row.seen_at:
+    elif data.version < row.version:
         return
-    row.timezone, row.fiscal_year_start_month, row.seen_at = data.timezone, data.fiscal_year_start_month, seen_at
+    row.timezone, row.fiscal_year_start_month, row.version = data.timezone, data.fiscal_year_start_month, data.version
 
 
 async def apply_event(tx: Tx, envelope: Envelope) -> None:
@@ -107,7 +105,7 @@ async def apply_event(tx: Tx, envelope: Envelope) -> None:
         data = parse_data(envelope)
     except (ValidationError, KeyError) as exc:
         raise Poison(f"{envelope.type} does not carry what the contract says: {exc}") from exc
-    session, at, action = tx.session, envelope.occurred_at, envelope.action
+    session, action = tx.session, envelope.action
     if isinstance(data, UserData):
         await put_user(session, data, gone=action == "deleted")
     elif isinstance(data, TeamData):
@@ -117,7 +115,7 @@ async def apply_event(tx: Tx, envelope: Envelope) -> None:
     elif isinstance(data, KeyResultData):
         await put_key_result(session, data, gone=True if action == "deleted" else None)
     elif isinstance(data, OrgData):
-        await put_org(session, data, at)
+        await put_org(session, data)
 
 
 # ---------------------------------------------------------------------------- rebuild from okr.query.*
@@ -178,7 +176,7 @@ async def load_snapshot(session: AsyncSession, snap: Snapshot) -> None:
             gone = gone.where(RmKeyResult.id.not_in(live))
         await session.execute(gone.values(deleted=True))
     if snap.org is not None:
-        await put_org(session, OrgData.model_validate(snap.org), snap.taken_at)
+        await put_org(session, OrgData.model_validate(snap.org))
 
 
 # ---------------------------------------------------------------------------- reading it

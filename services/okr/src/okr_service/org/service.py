@@ -23,8 +23,8 @@ from ..models import CycleRevision, Objective, Org, Team, User
 ORG_ID = 1
 
 
-async def get_org(session: AsyncSession) -> Org:
-    org = await session.get(Org, ORG_ID)
+async def get_org(session: AsyncSession, *, lock: bool = False) -> Org:
+    org = await session.get(Org, ORG_ID, with_for_update=lock or None)
     if org is None:
         raise Problem(503, "The organisation is not set up yet.")
     return org
@@ -50,14 +50,12 @@ async def calendar(session: AsyncSession, clock: Clock) -> Calendar:
 def org_data(org: Org) -> OrgData:
     return OrgData.model_validate({
         "name": org.name, "timezone": org.timezone, "fiscal_year_start_month": org.fiscal_year_start_month,
-        "holidays": org.holidays or [], "reminders": org.reminders or {},
+        "holidays": org.holidays or [], "reminders": org.reminders or {}, "version": org.version,
     })
 
 
 def org_json(org: Org) -> dict[str, Any]:
-    body = org_data(org).model_dump(mode="json")
-    body["version"] = org.version
-    return body
+    return org_data(org).model_dump(mode="json")
 
 
 def check_timezone(tz: str) -> str:
@@ -70,7 +68,7 @@ def check_timezone(tz: str) -> str:
 
 async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any]) -> Org:
     actor.require_admin()
-    org = await get_org(tx.session)
+    org = await get_org(tx.session, lock=True)  # two admins saving at once: one after the other
     changed: list[str] = []
     if "name" in changes and changes["name"] is not None and changes["name"] != org.name:
         org.name = changes["name"]
