@@ -38,6 +38,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter, defaultdict
@@ -213,6 +214,76 @@ class Record:
             self.examples.append(f"{op}: {what}"[:300])
 
 
+class SqlFloor:
+    """The SQL no write or read can avoid: a primary-key SELECT of an objective, and a one-row
+    INSERT + COMMIT into a table of its own (pymysql, one connection each)."""
+
+    def __init__(self, ns: str, objective_ids: list[int]) -> None:
+        schema = f"{ns}_floor"
+        engine = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
+        with engine.connect() as c:
+            c.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
+            c.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS `{schema}`.commits "
+                              "(id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))")
+        engine.dispose()
+        self.engines = [sa.create_engine(sa.engine.make_url(DB).set(database=f"{ns}_boost_okr")),
+                        sa.create_engine(sa.engine.make_url(DB).set(database=schema))]
+        self.okr, self.own = (e.connect() for e in self.engines)
+        self.ids = objective_ids
+
+    def select(self, i: int) -> float:
+        started = time.perf_counter()
+        self.okr.execute(sa.text("SELECT id, title, version FROM objectives WHERE id = :i"),
+                         {"i": self.ids[i % len(self.ids)]}).one()
+        return time.perf_counter() - started
+
+    def commit(self, i: int) -> float:
+        started = time.perf_counter()
+        self.own.execute(sa.text("INSERT INTO commits (v) VALUES (:v)"), {"v": f"row {i}"})
+        self.own.commit()
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.okr.close()
+        self.own.close()
+        for e in self.engines:
+            e.dispose()
+
+
+class FloorProbe(threading.Thread):
+    """The floors again, beside the load, five times a second from a thread of their own: when the
+    machine or MariaDB stalls, it shows here too and is not blamed on Boost."""
+
+    def __init__(self, sql: SqlFloor, static_url: str) -> None:
+        super().__init__(daemon=True)
+        self.sql, self.static_url = sql, static_url
+        self.halt = threading.Event()
+        self.samples: dict[str, list[tuple[float, float]]] = defaultdict(list)  # floor → (sent at, seconds)
+
+    def static(self) -> float:
+        started = time.perf_counter()
+        with urllib.request.urlopen(self.static_url, timeout=10) as r:
+            r.read()
+        return time.perf_counter() - started
+
+    def run(self) -> None:
+        t0, i = time.perf_counter(), 0
+        while not self.halt.wait(0.2):
+            i += 1
+            for name, probe in (("sql_pk_select", self.sql.select), ("sql_commit", self.sql.commit),
+                                ("nginx_static", lambda _i: self.static())):
+                at = time.perf_counter() - t0
+                with contextlib.suppress(Exception):
+                    self.samples[name].append((at, probe(i)))
+
+    def report(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: summary_ms([sec for _, sec in v]) for name, v in self.samples.items()}
+        out["slowest"] = [{"at_s": round(at, 2), "floor": name, "ms": round(sec * 1000, 1)}
+                          for name, at, sec in sorted(((n, at, sec) for n, v in self.samples.items() for at, sec in v),
+                                                      key=lambda x: -x[2])[:5]]
+        return out
+
+
 class LoadGenerator:
     def __init__(self, world: dict[str, Any]) -> None:
         self.world = world
@@ -345,7 +416,10 @@ class LoadGenerator:
         ops, weights = list(MIX), list(MIX.values())
         tasks: set[asyncio.Task[None]] = set()
         lag: list[float] = []
+        probe = FloorProbe(SqlFloor(self.world["ns"], [a["objective_id"] for a in self.actors]),
+                           f"{self.base}/favicon.svg")
         started = next_at = self.record.started = time.perf_counter()
+        probe.start()
         while True:
             next_at += self.rng.expovariate(rate)
             if next_at - started >= seconds:
@@ -364,8 +438,11 @@ class LoadGenerator:
                 task.cancel()
                 self.record.fail("unfinished", "no answer 15 s after the step ended")
         window = time.perf_counter() - started
+        probe.halt.set()
         await asyncio.sleep(2)  # the last events reach the clients
-        return self._report(rate, seconds, sent, window, lag)
+        probe.join()
+        probe.sql.close()
+        return {**self._report(rate, seconds, sent, window, lag), "floors_under_load": probe.report()}
 
     def _receivers(self) -> list[Receiver]:
         return [e.receiver for e in self.editors] + [w for ws in self.watchers.values() for w in ws] + self.viewers
@@ -430,6 +507,12 @@ class LoadGenerator:
 
             await server.subscribe(f"{self.world['ns']}.floor", cb=reply)
             await server.flush()
+            for _ in range(50):  # seen once: "no responders" right after the flush, on a loaded machine
+                try:
+                    await client.request(f"{self.world['ns']}.floor", b"{}", timeout=2)
+                    break
+                except nats.errors.NoRespondersError:
+                    await asyncio.sleep(0.1)
             samples = []
             for i in range(n + 20):
                 started = time.perf_counter()
@@ -442,34 +525,14 @@ class LoadGenerator:
             await server.close()
 
     def _floor_sql(self, n: int) -> dict[str, list[float]]:
-        """A primary-key SELECT of one objective and a one-row INSERT + COMMIT (pymysql)."""
-        schema = f"{self.world['ns']}_floor"
-        engine = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
-        with engine.connect() as c:
-            c.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
-        engine.dispose()
-        okr = sa.create_engine(sa.engine.make_url(DB).set(database=f"{self.world['ns']}_boost_okr"))
-        floor = sa.create_engine(sa.engine.make_url(DB).set(database=schema))
-        ids = [a["objective_id"] for a in self.actors]
-        selects, commits = [], []
-        with okr.connect() as c:
-            for i in range(n + 20):
-                started = time.perf_counter()
-                c.execute(sa.text("SELECT id, title, version FROM objectives WHERE id = :i"), {"i": ids[i % len(ids)]}).one()
-                if i >= 20:
-                    selects.append(time.perf_counter() - started)
-        with floor.connect() as c:
-            c.exec_driver_sql("CREATE TABLE IF NOT EXISTS commits (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))")
-            c.commit()
-            for i in range(n + 20):
-                started = time.perf_counter()
-                c.execute(sa.text("INSERT INTO commits (v) VALUES (:v)"), {"v": f"row {i}"})
-                c.commit()
-                if i >= 20:
-                    commits.append(time.perf_counter() - started)
-        okr.dispose()
-        floor.dispose()
-        return {"sql_pk_select": selects, "sql_commit": commits}
+        sql = SqlFloor(self.world["ns"], [a["objective_id"] for a in self.actors])
+        try:
+            for i in range(20):
+                sql.select(i)
+                sql.commit(i)
+            return {"sql_pk_select": [sql.select(i) for i in range(n)], "sql_commit": [sql.commit(i) for i in range(n)]}
+        finally:
+            sql.close()
 
     async def warm_up(self) -> None:
         """okr was just restarted: its first dashboard reads the whole quarter. Not measured."""
@@ -601,9 +664,19 @@ def wait_for_chat(base_url: str, token: str, objective_id: int, timeout: float =
             time.sleep(0.5)
 
 
-def restart(stack: Any, name: str) -> None:
-    stack.kill(name, signal.SIGTERM)
-    stack.start_one(name)
+def restart_afresh(stack: Any, ns: str) -> None:
+    """Stop okr and feedback together, empty feedback's database, start them again."""
+    names = [n for n in stack.children if n.split(".")[0] in ("okr", "feedback")]
+    for name in names:
+        os.killpg(stack.children[name].pid, signal.SIGTERM)
+    for name in names:
+        stack.children[name].wait(30)
+    engine = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS `{ns}_boost_feedback`")
+    engine.dispose()
+    for name in names:
+        stack.start_one(name)
 
 
 def drop_namespace(ns: str, nats_url: str | None) -> None:
@@ -688,11 +761,15 @@ def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
         ops.append([LABEL[op], str(s["n"]), f"{s['p50_ms']:.1f} ms", f"{s['p99_ms']:.1f} ms",
                     f"{floor:.2f} ms ({' + '.join(parts)})", f"{s['p50_ms'] / floor:.1f}×"])
     services = list(steps[0]["cpu"]["percent_of_one_core"])
-    ramp = [["target req/s", "offered / achieved", "worst p99", "errors", "lost", *[f"CPU {s}" for s in services],
+    ramp = [["target req/s", "offered / achieved", "worst p99", "floors beside the load, p99: SQL commit / static file",
+             "errors", "lost", *[f"CPU {s}" for s in services],
              "machine busy (of 200%)", "CPU pressure", "load avg", "held"]]
     for s in steps:
         worst = max(s["ops"].items(), key=lambda kv: kv[1]["p99_ms"] if kv[1]["n"] else 0)
-        ramp.append([f"{s['target_rate']:g}", f"{s['offered_rate']:g} / {s['achieved_rate']:g}", f"{worst[1]['p99_ms']:.0f} ms ({worst[0]})",
+        beside = s["floors_under_load"]
+        ramp.append([f"{s['target_rate']:g}", f"{s['offered_rate']:g} / {s['achieved_rate']:g}",
+                     f"{worst[1]['p99_ms']:.0f} ms ({worst[0]})",
+                     f"{beside['sql_commit']['p99_ms']:.1f} ms / {beside['nginx_static']['p99_ms']:.1f} ms",
                      str(sum(s["errors"].values())), str(sum(s["lost"].values())),
                      *[f"{s['cpu']['percent_of_one_core'][k]:.0f}%" for k in services],
                      f"{s['cpu']['machine_busy_percent']:.0f}%", f"{s['cpu']['cpu_pressure_percent']:.0f}%",
@@ -762,17 +839,7 @@ def main() -> None:
         world = seed(engine, scale)
         engine.dispose()
         # okr reads the quarter afresh; feedback, on an empty database, rebuilds its read model from okr.
-        for name in [n for n in stack.children if n.split(".")[0] == "okr"]:
-            restart(stack, name)
-        feedback = [n for n in stack.children if n.split(".")[0] == "feedback"]
-        for name in feedback:
-            stack.kill(name, signal.SIGTERM)
-        drop = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
-        with drop.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS `{ns}_boost_feedback`")
-        drop.dispose()
-        for name in feedback:
-            stack.start_one(name)
+        restart_afresh(stack, ns)
         wait_ready(stack.base_url, 120, service_ports(stack.settings, replicas))
         for a in world["actors"]:
             a["token"] = login(okr_url, a["email"])

@@ -1,4 +1,4 @@
-"""The whole-system load benchmark's quick mode (bench/load_bench.py --quick, about 30 s): the
+"""The whole-system load benchmark's quick mode (bench/load_bench.py --quick, one step; 30–50 s): the
 stack starts the `make run` way, a second process drives every operation through nginx, the
 floors are measured, nothing fails or goes missing at a low rate, and the namespace is
 dropped afterwards. The real figures come from the full run (README, Numbers)."""
@@ -24,7 +24,7 @@ def test_quick_load_run_measures_every_operation_and_leaves_nothing_behind(maria
         skip_or_fail("nginx is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOST_")}
     env.update(BENCH_RESULTS_DIR=str(tmp_path), BOOST_TEST_DATABASE_URL=mariadb_url)
-    run = subprocess.run([sys.executable, "-m", "bench.load_bench", "--quick"], cwd=ROOT, env=env,
+    run = subprocess.run([sys.executable, "-m", "bench.load_bench", "--quick", "--rates", "10"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 

@@ -432,6 +432,7 @@ export interface operations {
     summary_api_notifier_deliveries_summary_get: {
         parameters: {
             query?: {
+                /** @description a person's id, or `me` */
                 user_id?: string | null;
             };
             header?: never;

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from boost_contracts.events import REMINDER_KINDS
+from boost_platform.ids import QueryId
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Query
 
@@ -17,6 +18,8 @@ from . import store
 router = APIRouter(prefix="/api/notifier", tags=["deliveries"])
 
 Status = Literal["recorded", "scheduled", "sending", "sent", "failed", "unknown"]
+# Digits are bounded so that no id overflows a database integer (a 422, not a 500).
+UserQ = Annotated[str | None, Query(pattern=r"^(me|[0-9]{1,15})$", description="a person's id, or `me`")]
 
 
 def _scope(caller: Caller, user_id: str | None) -> int | None:
@@ -39,9 +42,9 @@ def _scope(caller: Caller, user_id: str | None) -> int | None:
 
 @router.get("/deliveries", response_model=list[Delivery], summary="What was sent (or recorded), to whom, with status and the rendered message")
 async def list_deliveries(caller: CallerDep, session: SessionDep,
-                          user_id: Annotated[str | None, Query(description="a person's id, or `me`")] = None,
+                          user_id: UserQ = None,
                           kind: Annotated[str | None, Query()] = None, status: Annotated[Status | None, Query()] = None,
-                          before: Annotated[int | None, Query(ge=1)] = None,
+                          before: QueryId = None,
                           limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     if kind and kind not in REMINDER_KINDS:
         raise Problem(422, f"unknown kind {kind!r}", title="Unprocessable Content",
@@ -53,7 +56,7 @@ async def list_deliveries(caller: CallerDep, session: SessionDep,
 
 @router.get("/deliveries/summary", response_model=DeliveryCounts, summary="Counts by status (unknowns included: counted and shown)")
 async def summary(caller: CallerDep, session: SessionDep,
-                  user_id: Annotated[str | None, Query()] = None) -> dict[str, Any]:
+                  user_id: UserQ = None) -> dict[str, Any]:
     scope = _scope(caller, user_id)
     counts = await store.counts(session, scope)
     return {"by_status": {s: counts.get(s, 0) for s in STATUSES}}
