@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 import secrets
 import time
 from collections import OrderedDict
@@ -82,6 +83,25 @@ class _Recent:
 
 
 Handler = Callable[..., Awaitable[Any]]
+
+
+class _MalformedPacket(logging.Filter):
+    """python-engineio logs a client's undecodable Socket.IO packet (bad JSON, unknown type,
+    a binary placeholder without its attachment) as an error with a traceback; it drops
+    that packet and carries on. One warning line says so without crying wolf."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage() in ("message async handler error", "Unknown receive error"):
+            record.msg, record.args = "malformed packet from a client dropped: %r", (record.exc_info[1],)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_malformed_packets() -> None:
+    logger = logging.getLogger("engineio.server")
+    if not any(isinstance(f, _MalformedPacket) for f in logger.filters):
+        logger.addFilter(_MalformedPacket())
 
 
 def _never_raises(handler: Handler) -> Handler:
@@ -174,7 +194,15 @@ class Hub:
         return self._container
 
     # ------------------------------------------------------------------ connect
-    async def _connect_or_refuse(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    def _sent_by_client(self, sid: str) -> bool:
+        """python-socketio hands a client's event named `connect` or `disconnect` to those
+        handlers (with the client's own arguments as `environ`, `auth`, `reason`). A real
+        connect or disconnect runs while the socket is pending, i.e. not connected."""
+        return bool(self.sio.manager.is_connected(sid, "/"))
+
+    async def _connect_or_refuse(self, sid: str, environ: Any = None, auth: Any = None, *_: Any) -> Any:
+        if self._sent_by_client(sid):
+            return {"ok": False, "error": "connect is not an event", "status": 400}
         try:
             await self.on_connect(sid, environ, auth)
         except socketio.exceptions.ConnectionRefusedError:
@@ -229,7 +257,9 @@ class Hub:
         REFUSED.labels(reason).inc()
         raise socketio.exceptions.ConnectionRefusedError(message, {"reason": reason})
 
-    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+    async def on_disconnect(self, sid: str, reason: Any = None, *_: Any) -> Any:
+        if self._sent_by_client(sid):
+            return {"ok": False, "error": "disconnect is not an event", "status": 400}
         conn = self.conns.pop(sid, None)
         self._dropping.discard(sid)
         if conn is None:

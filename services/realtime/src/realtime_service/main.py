@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import socketio
 from boost_platform.clock import Clock
-from boost_platform.logging import configure_logging
+from boost_platform.logging import configure_logging, get_logger
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
 from fastapi import FastAPI
 
 from .bootstrap import bootstrap
-from .hub import Hub
+from .hub import Hub, quiet_malformed_packets
 from .settings import RealtimeSettings
+
+log = get_logger("boost.realtime")
 
 
 class RealtimeApp(socketio.ASGIApp):  # type: ignore[misc]
@@ -29,12 +32,23 @@ class RealtimeApp(socketio.ASGIApp):  # type: ignore[misc]
         self.hub = hub
         self.api = api
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except ValueError as exc:
+            # python-engineio raises out of its websocket loop on a frame that is not an
+            # Engine.IO packet; the socket is closed already. A client's garbage, not our error.
+            if scope.get("type") != "websocket":
+                raise
+            log.warning("malformed websocket frame; connection closed", error=repr(exc)[:200])
+
 
 def create_app(settings: BoostSettings | None = None, options: RealtimeSettings | None = None,
                clock: Clock | None = None) -> RealtimeApp:
     settings = settings or BoostSettings()
     options = options or RealtimeSettings()
     configure_logging("realtime", settings.log_level, settings.log_json)
+    quiet_malformed_packets()
     hub = Hub(settings, options)
 
     @asynccontextmanager
