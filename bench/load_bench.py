@@ -284,6 +284,16 @@ class FloorProbe(threading.Thread):
         return out
 
 
+def per_second(timeline: list[tuple[float, str, float]], seconds: float) -> list[dict[str, Any]]:
+    """Requests sent in each second of the step and their slowest answer: a queue building up
+    climbs through the step, a stall is one bad second."""
+    out = []
+    for second in range(int(seconds)):
+        took = [sec for at, _, sec in timeline if second <= at < second + 1]
+        out.append({"s": second, "n": len(took), "max_ms": round(max(took, default=0.0) * 1000, 1)})
+    return out
+
+
 class LoadGenerator:
     def __init__(self, world: dict[str, Any]) -> None:
         self.world = world
@@ -470,6 +480,7 @@ class LoadGenerator:
                 "ops": ops, "errors": dict(rec.errors), "error_examples": rec.examples, "lost": lost,
                 "duplicated": sum(r.repeats for r in self._receivers()),
                 "schedule_lag": summary_ms(lag),
+                "per_second": per_second(rec.timeline, seconds),
                 # When the slowest requests were sent: together at one moment (a stall of a process or of
                 # the machine) or spread out (the operation itself).
                 "slowest": [{"at_s": round(at, 2), "op": op, "ms": round(sec * 1000, 1)}
