@@ -34,8 +34,10 @@ def summary_ms(samples_s: list[float]) -> dict[str, float]:
 
 
 def machine() -> dict[str, Any]:
+    """Where and when; the load average says how much else the machine was doing."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "load_average_1_5_15": list(os.getloadavg())}
 
 
 def results_dir() -> Path:
