@@ -44,6 +44,10 @@ class Runtime:
     async def bus_ready(self) -> bool:
         return await self.bus.ping()
 
+    async def keys_ready(self) -> bool:
+        """okr's signing keys are loaded: until then every signed-in request would be a 401."""
+        return self.verifier.ready
+
     async def close(self) -> None:
         await self.outbox.stop()
         await self.bus.close()

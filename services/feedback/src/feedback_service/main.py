@@ -26,9 +26,10 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         runtime = container.runtime
         app.state.container = container
         app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
+                                  "signing_keys": runtime.keys_ready,
                                   "read_model": container.read_model.ready}
         # Writes survive a NATS outage through the outbox; the read model catches up after.
-        app.state.required_checks = {"database"}
+        app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
         runtime.outbox.start()
         await runtime.bus.start()
         try:

@@ -28,8 +28,9 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         container = await bootstrap(settings, clock, knobs)
         runtime = container.runtime
         app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready}
-        app.state.required_checks = {"database"}
+        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
+                                  "signing_keys": runtime.keys_ready}
+        app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
         runtime.outbox.start()
         await runtime.bus.start()
         await container.start()
