@@ -35,8 +35,10 @@ def world(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[dict[st
            "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir), "BOOST_NOW": settings.now or "",
            "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_OUTBOX_SWEEP_SECONDS": "0.5"}
     okr, realtime = Service("okr", env, tmp_path), Service("realtime", env, tmp_path)
-    okr.start()
-    realtime.start()
+    okr.start(wait_ready=False)
+    realtime.start(wait_ready=False)  # ready once okr has sent it the signing keys
+    okr.wait_ready()
+    realtime.wait_ready()
     yield {"okr": okr, "realtime": realtime}
     realtime.stop()
     okr.stop()

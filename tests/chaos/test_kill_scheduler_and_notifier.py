@@ -29,7 +29,7 @@ from tests.support.services import Service
 pytestmark = pytest.mark.chaos
 
 TEN_AM = datetime.fromisoformat("2027-03-18T10:00:00+09:00")  # 2027-Q2's drafting opens
-LEAD_SECONDS = 20.0  # the clock starts this long before 10:00: time to start everything
+LEAD_SECONDS = 15.0  # the clock starts this long before 10:00: time to start everything
 PEOPLE = 6
 HELD = 2  # the person whose message is in flight when the notifier dies
 OCCURRENCE = "reminder:drafting_open:2027-Q2:2027-03-18"

@@ -411,7 +411,7 @@ async def slack_approve(w: World, who: str, scope: str) -> str:
         "actions": [{"action_id": "approve", "value": json.dumps({"id": obj["id"], "title": obj["title"]})}]})
     assert r.status_code == 200, r.text
     # The button answers at once; the decision follows. A refusal leaves the objective as it was.
-    return ALLOW if await wait_status(w, obj["id"], "approved", 3.0) else DENY
+    return ALLOW if await wait_status(w, obj["id"], "approved", 2.0) else DENY
 
 
 async def slack_request_changes(w: World, who: str, scope: str) -> str:
@@ -426,7 +426,7 @@ async def slack_request_changes(w: World, who: str, scope: str) -> str:
     if answer.get("response_action") == "errors":
         assert await w.status_of(obj["id"]) == "submitted"
         return DENY
-    return ALLOW if await wait_status(w, obj["id"], "changes_requested", 3.0) else DENY
+    return ALLOW if await wait_status(w, obj["id"], "changes_requested", 2.0) else DENY
 
 
 # ---------------------------------------------------------------------------- the table
