@@ -168,6 +168,8 @@ async def run(people: int, rate: float, pace: float, senders: int) -> dict[str, 
             "losses": sum(1 for i in range(1, people + 1) if posted.get(slack_id(i), 0) == 0),
             "unknowns": counts.get("unknown", 0), "failed": counts.get("failed", 0),
             "slack_429s": stats["rejected"], "statuses": dict(counts),
+            # Everything shares this machine (other work included): its load during the run.
+            "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     finally:
@@ -233,12 +235,12 @@ def main() -> None:
     main_run = runs[0]
     met = main_run["ratio"] <= 1.1 and not (main_run["duplicates"] or main_run["losses"] or main_run["unknowns"])
     table = [["scenario", "people", "planning (before 10:00)", "Slack limit", "pace", "floor", "total from 10:00",
-              "× floor", "first post", "duplicates", "losses", "unknowns", "429s"]]
+              "× floor", "first post", "duplicates", "losses", "unknowns", "429s", "machine load (1 min)"]]
     table += [[r["scenario"], str(r["people"]), f"{r['planning_seconds']:g} s", f"{r['rate_limit_per_s']:g}/s",
                f"{r['pace']:g}/s",
                f"{r['floor_seconds']:g} s", f"{r['total_seconds']:g} s", f"{r['ratio']:.3f}×",
                f"{r['first_post_after_seconds']:g} s", str(r["duplicates"]), str(r["losses"]), str(r["unknowns"]),
-               str(r["slack_429s"])] for r in runs]
+               str(r["slack_429s"]), f"{r['load_average_1m']:g} on {r['cpus']} CPUs"] for r in runs]
     md = write_results("notifier", {"goal": "≤ 1.1× the floor; no duplicates, losses or unknowns", "goal_met": met,
                                     "runs": runs}, table)
     print(md)
