@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from services.notifier.tests.fake_slack import sign
 
-EXAMPLES = 100
+EXAMPLES = 75
 
 # JSON of any shape, small enough to send quickly.
 scalars = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | st.text(max_size=30)
