@@ -4,8 +4,9 @@
 # High and critical ones are fixed in their own commit when they appear.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+UV=${UV:-$(command -v uv || echo .venv-tools/bin/uv)}  # as the Makefile finds it
 echo "== pip-audit (Python dependencies)"
-uv export --frozen --no-dev --no-emit-workspace --no-hashes -q -o /tmp/boost-requirements.txt 2>/dev/null \
+"$UV" export --frozen --no-dev --no-emit-workspace --no-hashes -q -o /tmp/boost-requirements.txt 2>/dev/null \
   && { timeout 180 .venv/bin/pip-audit -r /tmp/boost-requirements.txt --progress-spinner off --desc off > /tmp/boost-pip-audit.txt 2>&1;
         unaudited=$(grep -c "could not be audited" /tmp/boost-pip-audit.txt || true);
         grep -E "^Found|^No known|GHSA|PYSEC|CVE" /tmp/boost-pip-audit.txt | head -20;
