@@ -24,7 +24,7 @@ The machine may be shared: each step also reports the machine's CPU use and pres
 SQL and static-file floors beside the load; a step that fails while other jobs took more than half a
 core is run again once (--retry-busy), and --quiet-wait waits for a calmer moment before each step.
 
-Knobs: --rates 5,10,20,… --step-seconds 25 --max-p99-ms 100 --past 1 --retry-busy 1 --quiet-wait 0
+Knobs: --rates 5,10,20,… --step-seconds 25 --max-p99-ms 100 --stop-after 2 --retry-busy 1 --quiet-wait 0
 --replicas okr=2,realtime=2 --nats nats://… (default: the bundled server, so its CPU is ours alone)."""
 
 from __future__ import annotations
@@ -819,8 +819,8 @@ def main() -> None:
     parser.add_argument("--retry-busy", type=int, default=1, metavar="N",
                         help="run a step that did not hold again (up to N times) when other jobs used more than "
                              f"{BUSY_OTHERS_PERCENT}%% of a core during it; every attempt is reported (default 1)")
-    parser.add_argument("--past", type=int, default=1,
-                        help="steps to run after the first that fails, to show the trend (default 1)")
+    parser.add_argument("--stop-after", type=int, default=2, metavar="N",
+                        help="stop when N rates in a row did not hold (default 2)")
     parser.add_argument("--replicas", default="", help="e.g. okr=2,realtime=2 (default: one of each, as make run)")
     parser.add_argument("--nats", default=os.environ.get("BENCH_NATS_URL"), help="a NATS to use instead of the bundled one")
     args = parser.parse_args()
@@ -909,16 +909,17 @@ def main() -> None:
                     break
                 step["retried"] = f"other jobs used {step['cpu']['others_percent']:.0f}% of a core"
             final.append(step)
-            failed = [s for s in final if not s["held"]]
-            if failed and len(final) - final.index(failed[0]) > args.past:
+            if len(final) >= args.stop_after and not any(s["held"] for s in final[-args.stop_after:]):
                 break
         conductor_end.send(("stop",))
         generator.join(30)
 
-        # The last step held before the first that did not (later steps only show the trend).
-        first_failure = next((i for i, s in enumerate(final) if not s["held"]), len(final))
-        sustained = final[first_failure - 1]["target_rate"] if first_failure else 0
-        sustained_step = steps.index(final[max(first_failure - 1, 0)])
+        # The highest rate that held. On a shared machine a step can fail because of the neighbours
+        # and the next one hold: the ramp goes on until `stop_after` rates in a row did not hold.
+        held_rates = [s for s in final if s["held"]]
+        sustained = held_rates[-1]["target_rate"] if held_rates else 0
+        sustained_step = steps.index(held_rates[-1] if held_rates else final[0])
+        beyond = next((s for s in final if not s["held"] and s["target_rate"] > sustained), None)
         logged = logged_since(data_dir, logs_at)
         result = {"setup": {"scale": asdict(scale), "mix": MIX, "rates": rates, "step_seconds": seconds,
                             "max_p99_ms": args.max_p99_ms, "replicas": replicas or "one of each",
@@ -928,8 +929,9 @@ def main() -> None:
                   "steps": steps, "logged_under_load": logged}
         ops, extra = tables(result)
         md = write_results("load", result, ops)
-        lead = (f"Sustained rate: **{sustained:g} req/s** (the last step whose every operation kept p99 ≤ "
-                f"{args.max_p99_ms:g} ms with no error, loss or duplicate), {scale.people} people, "
+        lead = (f"Sustained rate: **{sustained:g} req/s** (the highest step whose every operation kept p99 ≤ "
+                f"{args.max_p99_ms:g} ms with no error, loss or duplicate; the ramp stops after "
+                f"{args.stop_after} rates in a row that did not), {scale.people} people, "
                 f"{scale.objectives} objectives, {scale.objectives * scale.krs_per_objective} key results, "
                 f"{scale.check_ins} check-ins; steps of {seconds:g} s; mix {', '.join(f'{k} {v:.0%}' for k, v in MIX.items())}.")
         note = ("The machine is shared: the five services, nginx, NATS, MariaDB and the load generator run on its "
@@ -938,11 +940,10 @@ def main() -> None:
                 "average at the end of the step. MariaDB's CPU includes the other jobs' queries. A step that did "
                 f"not hold while other jobs took more than {BUSY_OTHERS_PERCENT}% of a core was run again "
                 f"(up to {args.retry_busy} time(s)); every attempt is listed.")
-        if first_failure < len(final):
-            failing = final[first_failure]
-            moments = sorted(x["at_s"] for x in failing["slowest"])
-            note += (f"\n\nFirst step that did not hold ({failing['target_rate']:g} req/s): {failing['verdict']}; "
-                     f"its 10 slowest requests ({', '.join(sorted({x['op'] for x in failing['slowest']}))}) were "
+        if beyond is not None:
+            moments = sorted(x["at_s"] for x in beyond["slowest"])
+            note += (f"\n\nThe step above the sustained rate ({beyond['target_rate']:g} req/s): {beyond['verdict']}; "
+                     f"its 10 slowest requests ({', '.join(sorted({x['op'] for x in beyond['slowest']}))}) were "
                      f"sent between {moments[0]:.1f} s and {moments[-1]:.1f} s into the step.")
         path = results_dir() / "load.md"
         path.write_text(f"{lead}\n\n{md}\n\n{extra}\n\n{note}\n")
