@@ -97,21 +97,28 @@ class Outbox:
             async with session.begin():
                 tx = Tx(session)
                 yield tx
+                # Everything but the hooks goes in first (pending ORM changes, the events),
+                # so a hook that takes a hot lock holds it for its own statements and COMMIT.
+                await session.flush()
+                rows = await self._insert(session, tx.events)
                 for hook in tx.before_commit:
                     await hook()
-                if tx.events:
-                    now = datetime.now(UTC)
-                    rows = [
-                        _Row(e.id, self.names.event(e.source, e.type), e.to_json(), e.trace_id) for e in tx.events
-                    ]
-                    await (await session.connection()).execute(
-                        sa.insert(self.table),
-                        [{"id": r.id, "subject": r.subject, "payload": r.payload, "created_at": now} for r in rows],
-                    )
+                rows += await self._insert(session, tx.events[len(rows):])  # any a hook emitted
         if rows:
             self._fresh.put_nowait(rows)
         for callback in tx.after_commit:
             callback()
+
+    async def _insert(self, session: AsyncSession, events: list[Envelope]) -> list[_Row]:
+        if not events:
+            return []
+        now = datetime.now(UTC)
+        rows = [_Row(e.id, self.names.event(e.source, e.type), e.to_json(), e.trace_id) for e in events]
+        await (await session.connection()).execute(
+            sa.insert(self.table),
+            [{"id": r.id, "subject": r.subject, "payload": r.payload, "created_at": now} for r in rows],
+        )
+        return rows
 
     # ------------------------------------------------------------------ relay
     def start(self) -> None:

@@ -146,7 +146,7 @@ async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: 
     data = await kr_view(tx.session, cal, kr, obj)
     tx.emit(make_event("okr", f"key_result.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
-    stamp(tx, obj.cycle, kr_id=kr.id)
+    stamp(tx, obj.cycle, kr_id=kr.id, kr_objective_id=obj.id)
     return data
 
 

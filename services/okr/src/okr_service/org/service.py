@@ -134,15 +134,18 @@ async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
             await emit_user(tx, user, "updated", "service:okr", ["role"])
 
 
-def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None) -> None:
+def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None,
+          kr_objective_id: int | None = None) -> None:
     """Mark rows of a cycle as changed by this transaction. The cycle's revision is bumped
     and the rows stamped with it just before COMMIT, once per transaction, so the lock
-    on the revision row is held only for the last statements."""
+    on the revision row is held only for the last statements. A key result whose
+    objective is stamped too needs no stamp of its own: the dashboard re-reads every key
+    result of a stamped objective."""
     from ..models import KeyResult, Objective
 
-    pending: dict[str, tuple[set[int], set[int]]] = tx.state.setdefault("stamps", {})
+    pending: dict[str, tuple[set[int], dict[int, int | None]]] = tx.state.setdefault("stamps", {})
     if cycle not in pending:
-        pending[cycle] = (set(), set())
+        pending[cycle] = (set(), {})
 
         async def apply() -> None:
             objectives, krs = pending[cycle]
@@ -151,15 +154,16 @@ def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | N
             if objectives:
                 o = Objective.__table__
                 await conn.execute(sa.update(o).where(o.c.id.in_(objectives)).values(rev=rev))
-            if krs:
+            alone = [kr for kr, parent in krs.items() if parent not in objectives]
+            if alone:
                 k = KeyResult.__table__
-                await conn.execute(sa.update(k).where(k.c.id.in_(krs)).values(rev=rev))
+                await conn.execute(sa.update(k).where(k.c.id.in_(alone)).values(rev=rev))
 
         tx.before_commit.append(apply)
     if objective_id is not None:
         pending[cycle][0].add(objective_id)
     if kr_id is not None:
-        pending[cycle][1].add(kr_id)
+        pending[cycle][1][kr_id] = kr_objective_id
 
 
 async def bump_revision(tx: Tx, cycle: str) -> int:
