@@ -3,6 +3,9 @@ horizontal-scroll check. Dev helper for looking at the app; the real browser tes
 live in tests/e2e.
 
     /work/main/.venv/bin/python dev/screenshots.py [BASE_URL] [OUT_DIR] [AXE_JS]
+
+Korean text needs a CJK font on the machine (apt-get install fonts-noto-cjk), or it
+shows as empty boxes.
 """
 
 from __future__ import annotations
