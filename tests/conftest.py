@@ -26,6 +26,26 @@ def skip_or_fail(why: str) -> None:
     pytest.skip(why)
 
 
+CHROMIUM = os.environ.get("BOOST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+# Module scope: Playwright's sync API runs an event loop in this thread while it is
+# open, which would stop the asyncio tests that come after it.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright (the e2e tests and the XSS corpus)."""
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 def internal_port_base() -> int:
     """Below Linux's ephemeral range (32768+), where a client socket could hold a port
     a service is about to bind; services sit at base+1…+5 (+20, +40 for replicas)."""

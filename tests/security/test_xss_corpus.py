@@ -7,19 +7,13 @@ of a payload reaches the DOM, while its text is shown as written."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import api_login, skip_or_fail
+from tests.conftest import api_login
 
-CHROMIUM = os.environ.get("BOOST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CYCLE = "2027-Q1"
 
 # Every payload that could make an element carries `data-xss`, and every script sets
@@ -41,18 +35,6 @@ CORPUS = [
     '<details data-xss open ontoggle="window.__xss=1">',
     "\u202e<img src=x onerror=window.__xss=1 data-xss>\u0000",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
