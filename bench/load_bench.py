@@ -513,31 +513,9 @@ class LoadGenerator:
         return samples
 
     async def _floor_nats(self, n: int) -> list[float]:
-        import nats
+        from bench.floors import nats_request_reply
 
-        server, client = await nats.connect(self.world["nats_url"]), await nats.connect(self.world["nats_url"])
-        try:
-            async def reply(msg: Any) -> None:
-                await msg.respond(msg.data)
-
-            await server.subscribe(f"{self.world['ns']}.floor", cb=reply)
-            await server.flush()
-            for _ in range(50):  # seen once: "no responders" right after the flush, on a loaded machine
-                try:
-                    await client.request(f"{self.world['ns']}.floor", b"{}", timeout=2)
-                    break
-                except nats.errors.NoRespondersError:
-                    await asyncio.sleep(0.1)
-            samples = []
-            for i in range(n + 20):
-                started = time.perf_counter()
-                await client.request(f"{self.world['ns']}.floor", b'{"ok":true}', timeout=2)
-                if i >= 20:
-                    samples.append(time.perf_counter() - started)
-            return samples
-        finally:
-            await client.close()
-            await server.close()
+        return await nats_request_reply(self.world["nats_url"], f"{self.world['ns']}.floor", n)
 
     def _floor_sql(self, n: int) -> dict[str, list[float]]:
         sql = SqlFloor(self.world["ns"], [a["objective_id"] for a in self.actors])

@@ -31,6 +31,7 @@ import socketio
 import sqlalchemy as sa
 
 from bench.common import start_service, summary_ms, write_results
+from bench.floors import nats_request_reply
 
 DB = os.environ.get("BOOST_TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 NATS_URL = os.environ.get("BOOST_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -91,24 +92,7 @@ async def floor_socketio() -> list[float]:
 
 
 async def floor_nats(subject: str) -> list[float]:
-    server = await nats.connect(NATS_URL)
-    client = await nats.connect(NATS_URL)
-    try:
-        async def reply(msg: Any) -> None:
-            await msg.respond(msg.data)
-
-        await server.subscribe(subject, cb=reply)
-        await server.flush()
-        samples = []
-        for i in range(FLOOR_N + 20):
-            started = time.perf_counter()
-            await client.request(subject, b'{"ok":true}', timeout=2)
-            if i >= 20:
-                samples.append(time.perf_counter() - started)
-        return samples
-    finally:
-        await client.close()
-        await server.close()
+    return await nats_request_reply(NATS_URL, subject, FLOOR_N)
 
 
 def floor_commit(schema: str) -> list[float]:
