@@ -7,7 +7,6 @@ to the server's."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 import socketio
 
 from tests.support.nats import PrivateNats
-from tests.support.services import Service
+from tests.support.services import Service, service_env
 
 pytestmark = pytest.mark.chaos
 
@@ -31,9 +30,7 @@ def world(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[dict[st
     nats_server = PrivateNats(tmp_path / "nats")
     nats_server.start()
     settings = make_settings("krt", nats_url=nats_server.url, now="2027-03-10T01:00:00+00:00")
-    env = {**os.environ, "BOOST_DATABASE_URL": settings.database_url, "BOOST_NATS_URL": nats_server.url,
-           "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir), "BOOST_NOW": settings.now or "",
-           "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_OUTBOX_SWEEP_SECONDS": "0.5"}
+    env = service_env(settings, nats_server.url)
     okr, realtime = Service("okr", env, tmp_path), Service("realtime", env, tmp_path)
     okr.start(wait_ready=False)
     realtime.start(wait_ready=False)  # ready once okr has sent it the signing keys

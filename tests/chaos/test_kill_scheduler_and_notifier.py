@@ -11,7 +11,6 @@ cut by the kill is `unknown`, never sent again."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -24,7 +23,8 @@ from boost_platform.clock import make_clock
 
 from services.notifier.tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.support.nats import PrivateNats
-from tests.support.services import Service
+from tests.support.services import Service, service_env
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.chaos
 
@@ -35,18 +35,6 @@ HELD = 2  # the person whose message is in flight when the notifier dies
 OCCURRENCE = "reminder:drafting_open:2027-Q2:2027-03-18"
 
 
-async def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
-
-
 @pytest.fixture
 async def world(make_settings: Callable[..., Any], tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     nats_server = PrivateNats(tmp_path / "nats")
@@ -55,15 +43,13 @@ async def world(make_settings: Callable[..., Any], tmp_path: Path) -> AsyncItera
     now = (TEN_AM - timedelta(seconds=LEAD_SECONDS)).isoformat()
     settings = make_settings("ksn", nats_url=nats_server.url, now=now)
     clock = make_clock(now, settings.data_dir)  # the first to start the clock: 10:00 is LEAD_SECONDS away
-    env = {**os.environ, "BOOST_DATABASE_URL": settings.database_url, "BOOST_NATS_URL": nats_server.url,
-           "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir), "BOOST_NOW": now,
-           "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_OUTBOX_SWEEP_SECONDS": "0.5",
+    env = service_env(settings, nats_server.url, **{
            "BOOST_PUBLIC_URL": "https://boost.example", "BOOST_SLACK_BOT_TOKEN": TOKEN,
            "BOOST_SLACK_SIGNING_SECRET": SIGNING_SECRET, "BOOST_SLACK_API_URL": slack.url,
            "BOOST_SCHEDULER_LOCK_TTL_SECONDS": "1.5",
            "BOOST_NOTIFIER_SENDERS": "1", "BOOST_NOTIFIER_SENDER_TTL_SECONDS": "1", "BOOST_NOTIFIER_POLL_SECONDS": "0.1",
            "BOOST_NOTIFIER_SEND_RATE": "100", "BOOST_NOTIFIER_SEND_BURST": "50", "BOOST_NOTIFIER_CHANNEL_INTERVAL": "0",
-           "BOOST_NOTIFIER_DIRECTORY_SYNC_DAILY": "false"}
+           "BOOST_NOTIFIER_DIRECTORY_SYNC_DAILY": "false"})
     services = {"okr": Service("okr", env, tmp_path),
                 "scheduler_a": Service("scheduler", env, tmp_path, label="scheduler_a"),
                 "scheduler_b": Service("scheduler", env, tmp_path, label="scheduler_b"),

@@ -4,18 +4,15 @@ reaches feedback's read model once, after both come back."""
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from tests.support.nats import PrivateNats
-from tests.support.services import Service
+from tests.support.services import Service, service_env, tally_when_settled
 
 pytestmark = pytest.mark.chaos
 
@@ -25,9 +22,7 @@ def world(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[dict[st
     nats_server = PrivateNats(tmp_path / "nats")
     nats_server.start()
     settings = make_settings("kill", nats_url=nats_server.url, now="2027-01-10T01:00:00+00:00")
-    env = {**os.environ, "BOOST_DATABASE_URL": settings.database_url, "BOOST_NATS_URL": nats_server.url,
-           "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir), "BOOST_NOW": settings.now or "",
-           "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_OUTBOX_SWEEP_SECONDS": "0.5"}
+    env = service_env(settings, nats_server.url)
     okr, feedback = Service("okr", env, tmp_path), Service("feedback", env, tmp_path)
     okr.start()
     feedback.start()
@@ -70,21 +65,8 @@ def test_kill_9_okr_and_feedback_mid_work_loses_and_doubles_nothing(world: dict[
     feedback.start()
     write_some(15)
 
-    engine = sa.create_engine(sa.engine.make_url(world["settings"].database_url))
-    okr_db = world["settings"].names.schema("okr")
-    fb_db = world["settings"].names.schema("feedback")
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        with engine.connect() as c:
-            stored = set(c.execute(sa.text(f"SELECT id FROM `{okr_db}`.objectives")).scalars())
-            in_model = list(c.execute(sa.text(f"SELECT id FROM `{fb_db}`.rm_objectives")).scalars())
-            unsent = c.execute(sa.text(f"SELECT COUNT(*) FROM `{okr_db}`.outbox WHERE published_at IS NULL")).scalar_one()
-        if set(acknowledged) <= set(in_model) and unsent == 0:
-            break
-        time.sleep(0.3)
-    lost = sorted(set(acknowledged) - stored)
-    undelivered = sorted(set(acknowledged) - set(in_model))
-    doubled = len(in_model) - len(set(in_model))
+    tally = tally_when_settled(world["settings"], acknowledged, 40)
+    lost, undelivered, doubled, unsent = tally.lost(acknowledged), tally.undelivered(acknowledged), tally.doubled, tally.unsent
     print(f"attempted {attempted}, acknowledged {len(acknowledged)}, kills {kills}, lost {len(lost)}, "
           f"undelivered {len(undelivered)}, doubled {doubled}")
     assert not lost, f"acknowledged writes not stored: {lost}"

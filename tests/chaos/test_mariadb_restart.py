@@ -6,7 +6,6 @@ every event once."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -17,11 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from tests.support.mariadb import PrivateMariaDB, mariadb_binaries
 from tests.support.nats import PrivateNats
-from tests.support.services import Service
+from tests.support.services import Service, service_env, tally_when_settled
 
 pytestmark = pytest.mark.chaos
 
@@ -38,9 +36,7 @@ def world(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[dict[st
     nats_server = PrivateNats(tmp_path / "nats")
     nats_server.start()
     settings = make_settings("mdb", database_url=mariadb.url, nats_url=nats_server.url, now="2027-01-10T01:00:00+00:00")
-    env = {**os.environ, "BOOST_DATABASE_URL": mariadb.url, "BOOST_NATS_URL": nats_server.url,
-           "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir), "BOOST_NOW": settings.now or "",
-           "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_OUTBOX_SWEEP_SECONDS": "0.5"}
+    env = service_env(settings, nats_server.url)
     okr, feedback = Service("okr", env, tmp_path), Service("feedback", env, tmp_path)
     okr.start()
     feedback.start()
@@ -117,23 +113,9 @@ def test_restart_mariadb_under_writes_loses_nothing_and_recovers(world: dict[str
     writer.stop.set()
     thread.join(30)
 
-    engine = sa.create_engine(sa.engine.make_url(world["settings"].database_url))
-    okr_db = world["settings"].names.schema("okr")
-    fb_db = world["settings"].names.schema("feedback")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with engine.connect() as c:
-            stored = set(c.execute(sa.text(f"SELECT id FROM `{okr_db}`.objectives")).scalars())
-            in_model = list(c.execute(sa.text(f"SELECT id FROM `{fb_db}`.rm_objectives")).scalars())
-            unsent = c.execute(sa.text(f"SELECT COUNT(*) FROM `{okr_db}`.outbox WHERE published_at IS NULL")).scalar_one()
-        if set(writer.acknowledged) <= set(in_model) and unsent == 0:
-            break
-        time.sleep(0.5)
-    engine.dispose()
-
-    lost = sorted(set(writer.acknowledged) - stored)
-    undelivered = sorted(set(writer.acknowledged) - set(in_model))
-    doubled = len(in_model) - len(set(in_model))
+    tally = tally_when_settled(world["settings"], writer.acknowledged, 60, every=0.5)
+    lost, undelivered = tally.lost(writer.acknowledged), tally.undelivered(writer.acknowledged)
+    doubled, unsent = tally.doubled, tally.unsent
     statuses = Counter(status for status, _, _ in writer.refusals)
     print(f"\nMariaDB kill -9 for {OUTAGE_SECONDS:.0f}s: attempted {writer.attempted}, acknowledged "
           f"{len(writer.acknowledged)}, refused {dict(statuses)}, no answer {len(writer.broken)}, "

@@ -6,7 +6,6 @@ sends the web app to the sign-in page)."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.nats import PrivateNats
-from tests.support.services import Service
+from tests.support.services import Service, service_env
 
 pytestmark = pytest.mark.chaos
 
@@ -29,9 +28,7 @@ def world(make_settings: Callable[..., Any], tmp_path: Path) -> Iterator[dict[st
     nats_server = PrivateNats(tmp_path / "nats")
     nats_server.start()
     settings = make_settings("ready", nats_url=nats_server.url)
-    env = {**os.environ, "BOOST_DATABASE_URL": settings.database_url, "BOOST_NATS_URL": nats_server.url,
-           "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir), "BOOST_DEMO": "0",
-           "BOOST_LOG_LEVEL": "WARNING"}
+    env = service_env(settings, nats_server.url)
     services = {name: Service(name, env, tmp_path) for name in ("okr", *SIGNED_IN_READS)}
     yield services
     for service in services.values():

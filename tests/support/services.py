@@ -3,14 +3,71 @@ tests that kill it with SIGKILL and start it again."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from conftest import free_port
+
+
+def service_env(settings: Any, nats_url: str, **extra: str) -> dict[str, str]:
+    """The environment a service process gets from a test's settings (its namespace, data
+    dir and clock), with a fast outbox sweep; `extra` adds BOOST_* variables."""
+    env = {**os.environ, "BOOST_DATABASE_URL": settings.database_url, "BOOST_NATS_URL": nats_url,
+           "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir),
+           "BOOST_NOW": settings.now or "", "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING",
+           "BOOST_OUTBOX_SWEEP_SECONDS": "0.5"}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class ReadModelTally:
+    """Objectives okr stored, the ones feedback's read model holds (a list: a double shows),
+    and okr's outbox rows not yet published."""
+
+    stored: set[int]
+    in_model: list[int]
+    unsent: int
+
+    def lost(self, acknowledged: list[int]) -> list[int]:
+        return sorted(set(acknowledged) - self.stored)
+
+    def undelivered(self, acknowledged: list[int]) -> list[int]:
+        return sorted(set(acknowledged) - set(self.in_model))
+
+    @property
+    def doubled(self) -> int:
+        return len(self.in_model) - len(set(self.in_model))
+
+
+def tally_when_settled(settings: Any, acknowledged: list[int], timeout: float, every: float = 0.3) -> ReadModelTally:
+    """Wait until every acknowledged objective reached feedback's read model and okr's outbox
+    is empty (or the timeout), then count what is where."""
+    engine = sa.create_engine(sa.engine.make_url(settings.database_url))
+    okr_db, fb_db = settings.names.schema("okr"), settings.names.schema("feedback")
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as c:
+                tally = ReadModelTally(
+                    stored=set(c.execute(sa.text(f"SELECT id FROM `{okr_db}`.objectives")).scalars()),
+                    in_model=list(c.execute(sa.text(f"SELECT id FROM `{fb_db}`.rm_objectives")).scalars()),
+                    unsent=c.execute(sa.text(f"SELECT COUNT(*) FROM `{okr_db}`.outbox WHERE published_at IS NULL"))
+                    .scalar_one())
+            if (set(acknowledged) <= set(tally.in_model) and tally.unsent == 0) or time.monotonic() > deadline:
+                return tally
+            time.sleep(every)
+    finally:
+        engine.dispose()
 
 
 class Service:

@@ -5,8 +5,6 @@ Clock: Monday 11 January 2027, 10:00 in Seoul — 2027-Q1 runs, 2027-Q2 is next.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,6 +24,7 @@ from okr_service.main import create_app as create_okr
 from conftest import running_app
 from services.notifier.tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, Member, sign
 from tests.support.okr import login_user, seed_company
+from tests.support.waiting import until
 
 PUBLIC_URL = "https://boost.example"
 NOW = datetime(2027, 1, 11, 1, 0, tzinfo=UTC)  # Monday 10:00 in Seoul
@@ -38,18 +37,6 @@ def knobs(**overrides: Any) -> NotifierSettings:
                               "retry_max_seconds": 1.0}
     values.update(overrides)
     return NotifierSettings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-async def until(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 class Stack:
@@ -204,4 +191,4 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
         yield stack
 
 
-__all__ = ["NOW", "PUBLIC_URL", "SLACK_IDS", "FakeSlack", "Member", "Stack", "knobs", "notifier_stack", "sign", "until"]
+__all__ = ["NOW", "PUBLIC_URL", "SLACK_IDS", "FakeSlack", "Member", "Stack", "knobs", "notifier_stack", "sign"]

@@ -43,7 +43,7 @@ async def test_directory_sync_creates_updates_and_deactivates_people(make_settin
 async def test_record_only_mode_records_rendered_messages_and_refuses_slack_calls(make_settings: Callable[..., Any]) -> None:
     from datetime import date
 
-    from services.notifier.tests.notifier_support import until
+    from tests.support.waiting import until
 
     async with notifier_stack(make_settings, "ntfrec", with_slack=False) as stack:
         occurrence = await stack.reminder("drafting_open", "2027-Q2", date(2027, 1, 11))

@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 import pytest
 
 from services.notifier.tests.fake_slack import sign
-from services.notifier.tests.notifier_support import PUBLIC_URL, SLACK_IDS, Stack, notifier_stack, until
+from services.notifier.tests.notifier_support import PUBLIC_URL, SLACK_IDS, Stack, notifier_stack
+from tests.support.waiting import until
 
 
 @pytest.fixture(scope="module")
