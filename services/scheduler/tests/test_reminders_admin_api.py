@@ -13,6 +13,7 @@ from typing import Any
 import nats
 import pytest
 from boost_contracts.envelope import Envelope
+from boost_contracts.events import OrgData, make_event
 from boost_platform.clock import OffsetClock
 from okr_service.main import create_app as create_okr
 from scheduler_service.leader import BUCKET
@@ -27,9 +28,10 @@ CLOCK = OffsetClock(datetime(2027, 1, 13, 3, 0, tzinfo=UTC) - datetime.now(UTC))
 
 class Stack:
     def __init__(self, okr: Any, scheduler: Any, events: list[Envelope], admin: dict[str, str],
-                 member: dict[str, str]) -> None:
+                 member: dict[str, str], container: Any, nc: Any) -> None:
         self.okr, self.scheduler, self.events = okr, scheduler, events
         self.admin, self.member = admin, member
+        self.container, self.nc = container, nc
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ async def stack(make_settings: Callable[..., Any]) -> AsyncIterator[Stack]:
             while not (container.runtime.verifier.ready and container.jobs.running):
                 assert asyncio.get_running_loop().time() < deadline, "scheduler not ready"
                 await asyncio.sleep(0.05)
-            yield Stack(okr, scheduler, events, admin, member)
+            yield Stack(okr, scheduler, events, admin, member, container, nc)
     await nc.jetstream().delete_key_value(settings.names.bucket(BUCKET))
     await nc.close()
 
@@ -123,3 +125,17 @@ async def test_an_org_change_rebuilds_the_leaders_jobs(stack: Stack) -> None:
     upcoming = {o["id"]: o for o in body["occurrences"]}
     assert upcoming["reminder:team_digest:2027-Q1:2027-01-18"]["next_run_time"] == "2027-01-18T15:30:00+09:00"
     assert "reminder:team_digest:2027-Q1:2027-01-15" not in upcoming
+
+
+async def test_a_late_copy_of_an_older_org_change_does_not_undo_a_newer_one(stack: Stack) -> None:
+    """The outbox may publish an event again (it had not yet marked it sent); a core
+    subscriber then sees an old org state after the new one. The org's version decides."""
+    org = stack.container.org
+    current = dict(org.org)
+    stale = {**current, "timezone": "Pacific/Honolulu", "version": current["version"] - 1}
+    envelope = make_event("okr", "org.updated", OrgData.model_validate(stale), actor_id="service:okr")
+    await stack.nc.publish(org.bus.names.event("okr", "org.updated"), envelope.to_json())
+    await stack.nc.flush()
+    await asyncio.sleep(0.3)
+    body = (await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)).json()
+    assert body["timezone"] == "Asia/Seoul" and org.org["version"] == current["version"]

@@ -3,7 +3,9 @@ current from `okr.events.org.updated`.
 
 Every replica follows the updates with a core subscription (a shared durable would hand
 each event to one replica only); the leader rebuilds its jobs on each. The hourly rebuild
-re-reads the org, so a missed core message heals itself."""
+re-reads the org, so a missed core message heals itself. An event can arrive late (the
+outbox re-publishes what it had not yet marked published), so the org's `version` decides:
+an older state never replaces a newer one."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from .calendar import OrgCalendar
 
 log = get_logger("scheduler.org")
 
-ORG_FIELDS = ("name", "timezone", "fiscal_year_start_month", "holidays", "reminders")
+ORG_FIELDS = ("name", "timezone", "fiscal_year_start_month", "holidays", "reminders", "version")
 
 
 class OrgSource:
@@ -39,8 +41,17 @@ class OrgSource:
     async def fetch(self, timeout: float = 3.0) -> dict[str, Any]:
         reply = await self.bus.request(self.bus.names.query("okr", "org"), {"actor_id": "service:scheduler"},
                                        timeout=timeout)
-        self.org = {k: reply.get(k) for k in ORG_FIELDS}
+        self._apply(reply)
+        assert self.org is not None
         return self.org
+
+    def _apply(self, data: dict[str, Any]) -> bool:
+        """Take the org's state unless what we hold is newer. True when it changed."""
+        version = data.get("version") or 0
+        if self.org is not None and version < (self.org.get("version") or 0):
+            return False
+        self.org = {k: data.get(k) for k in ORG_FIELDS}
+        return True
 
     async def load(self) -> dict[str, Any]:
         """Read the org, waiting for okr as long as it takes (startup)."""
@@ -71,7 +82,8 @@ class OrgSource:
                 data = json.loads(msg.data)["data"]
             except (ValueError, KeyError, TypeError):
                 return
-            self.org = {k: data.get(k) for k in ORG_FIELDS}
+            if not isinstance(data, dict) or not self._apply(data):
+                return
             for listener in self.listeners:
                 try:
                     await listener()
