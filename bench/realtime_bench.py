@@ -41,6 +41,7 @@ ROOMS = int(os.environ.get("BENCH_ROOMS", "20"))
 RATE = float(os.environ.get("BENCH_RATE", "5"))
 UNLOADED = int(os.environ.get("BENCH_UNLOADED", "200"))
 FLOOR_N = 300
+CONTENDED_EDITS = int(os.environ.get("BENCH_CONTENDED_EDITS", "40"))  # per editor, all editors at once
 
 
 def free_port() -> int:
@@ -117,8 +118,9 @@ def floor_commit(schema: str) -> list[float]:
 
 def floor_edit_sql(ns: str, objective_id: int, user_id: int) -> list[float]:
     """The statements okr's edit transaction issues (actor, objective FOR UPDATE, UPDATE,
-    key results for the event, receipt, history, revision, stamp, outbox, COMMIT),
-    sent raw with PyMySQL to copies of okr's tables: what the edit costs in SQL alone."""
+    key results for the event, receipt, history, outbox, then the revision, stamp and
+    COMMIT in one `okr_stamp` call), sent raw with PyMySQL to copies of okr's tables and
+    procedure: what the edit costs in SQL alone."""
     import json
 
     import pymysql
@@ -130,14 +132,17 @@ def floor_edit_sql(ns: str, objective_id: int, user_id: int) -> list[float]:
     samples = []
     try:
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{scratch}`")
+            cur.execute(f"CREATE DATABASE `{scratch}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")  # as okr's
             for table in ("users", "memberships", "objectives", "key_results", "edit_receipts", "history",
                           "cycle_revisions", "outbox"):
                 cur.execute(f"CREATE TABLE `{scratch}`.`{table}` LIKE `{okr}`.`{table}`")
                 if table in ("users", "memberships", "objectives", "key_results", "cycle_revisions"):
                     cur.execute(f"INSERT INTO `{scratch}`.`{table}` SELECT * FROM `{okr}`.`{table}`")
+            cur.execute(f"SHOW CREATE PROCEDURE `{okr}`.okr_stamp")
+            create_procedure = cur.fetchone()[2]
             conn.commit()
             cur.execute(f"USE `{scratch}`")
+            cur.execute(create_procedure)
             cur.execute("SELECT cycle FROM objectives WHERE id = %s", (objective_id,))
             (cycle,) = cur.fetchone()
             text = ""
@@ -158,12 +163,10 @@ def floor_edit_sql(ns: str, objective_id: int, user_id: int) -> list[float]:
                             (op_id, json.dumps({"ok": True, "version": i})))
                 cur.execute("INSERT INTO history (objective_id, entity, entity_id, action, actor_id, at, changes) "
                             "VALUES (%s, 'objective', %s, 'updated', %s, NOW(), '[]')", (objective_id, objective_id, user_id))
-                cur.execute("INSERT INTO cycle_revisions (cycle, revision) VALUES (%s, LAST_INSERT_ID(1)) "
-                            "ON DUPLICATE KEY UPDATE revision = LAST_INSERT_ID(revision + 1)", (cycle,))
-                cur.execute("UPDATE objectives SET rev = %s WHERE id IN (%s)", (cur.lastrowid, objective_id))
                 cur.execute("INSERT INTO outbox (id, subject, payload, created_at) VALUES (%s, %s, %s, NOW())",
                             (secrets.token_hex(13), "floor", b"{}" * 400))
-                conn.commit()
+                cur.execute("CALL okr_stamp(%s, %s, '', 1)", (cycle, str(objective_id)))
+                conn.commit()  # as SQLAlchemy does after it (nothing left to commit)
                 if i >= 20:
                     samples.append(time.perf_counter() - started)
     finally:
@@ -336,6 +339,49 @@ async def direct_okr_edits(ns: str, editor: Editor, user_id: int) -> list[float]
     return samples
 
 
+def innodb_row_lock_waits() -> tuple[int, int]:
+    """MariaDB's running totals: row-lock waits, and milliseconds spent waiting."""
+    engine = sa.create_engine(DB)
+    with engine.connect() as c:
+        status = dict(c.execute(sa.text("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                                        "('Innodb_row_lock_waits', 'Innodb_row_lock_time')")).all())
+    engine.dispose()
+    return int(status["Innodb_row_lock_waits"]), int(status["Innodb_row_lock_time"])
+
+
+async def contended_okr_edits(ns: str, editors: list[Editor], owner_ids: list[int]) -> dict[str, Any]:
+    """Every editor at once, each sending its next edit as soon as the last is answered
+    (all of one quarter, so every commit bumps the same revision row): what okr alone
+    sustains, and how much of it is spent waiting for row locks."""
+    import json
+
+    nc = await nats.connect(NATS_URL)
+    samples: list[float] = []
+
+    async def editor_loop(editor: Editor, user_id: int) -> None:
+        for _ in range(CONTENDED_EDITS):
+            new_text = editor.text + "z"
+            body = {"actor_id": user_id, "entity": "objective", "id": editor.objective["id"],
+                    "changes": {"description": new_text}, "base": {"description": editor.text},
+                    "version": editor.version, "op_id": secrets.token_hex(8)}
+            started = time.perf_counter()
+            reply = json.loads((await nc.request(f"{ns}.okr.cmd.edit", json.dumps(body).encode(), timeout=30)).data)
+            samples.append(time.perf_counter() - started)
+            editor.version, editor.text = reply["version"], reply.get("value", new_text)
+
+    try:
+        waits_before, wait_ms_before = innodb_row_lock_waits()
+        wall = time.perf_counter()
+        await asyncio.gather(*(editor_loop(e, u) for e, u in zip(editors, owner_ids, strict=True)))
+        wall = time.perf_counter() - wall
+        waits, wait_ms = innodb_row_lock_waits()
+    finally:
+        await nc.close()
+    return {**summary_ms(samples), "editors": len(editors), "edits_per_s": round(len(samples) / wall, 1),
+            "row_lock_waits_per_edit": round((waits - waits_before) / len(samples), 3),
+            "row_lock_wait_ms_per_edit": round((wait_ms - wait_ms_before) / len(samples), 3)}
+
+
 async def fanout_probe(ns: str, room: str, cycle: str, team_id: int, receivers: list[Receiver],
                        stop: asyncio.Event) -> list[float]:
     """realtime alone: a synthetic event published on the bus → each client of the room.
@@ -452,6 +498,8 @@ async def main() -> None:
             for r in everyone:
                 with contextlib.suppress(Exception):
                     await r.sio.disconnect()
+            print(f"okr alone, {ROOMS} editors at once…", flush=True)
+            contended = await contended_okr_edits(ns, editors, [room["objective"]["owner_id"] for room in world["rooms"]])
 
         floor_p50 = sum(f["p50_ms"] for f in floor.values())
         floor_p99 = sum(f["p99_ms"] for f in floor.values())
@@ -467,6 +515,7 @@ async def main() -> None:
             "unloaded_edit_to_ack": single_ack,
             "unloaded_okr_cmd_edit_direct": direct,
             "floor_edit_transaction_sql": edit_sql,
+            "contended_okr_cmd_edit": contended,
             "loaded_edit_to_other_clients": load,
             "ratios": {"unloaded_p50_over_floor_p50": ratio,
                        "unloaded_p50_over_floor_with_edit_sql_p50": design_ratio,
@@ -494,9 +543,13 @@ async def main() -> None:
             ["loaded: realtime alone (bus publish → clients)", str(load["fanout_only"]["n"]),
              str(load["fanout_only"]["p50_ms"]), str(load["fanout_only"]["p99_ms"])],
             ["ratio unloaded p50 / floor p50", "", str(ratio), ""],
-            ["floor: the edit transaction's own SQL, raw (10 round trips)", str(edit_sql["n"]), str(edit_sql["p50_ms"]),
+            ["floor: the edit transaction's own SQL, raw (9 round trips)", str(edit_sql["n"]), str(edit_sql["p50_ms"]),
              str(edit_sql["p99_ms"])],
             ["ratio unloaded p50 / (Socket.IO + NATS + the edit's SQL) p50", "", str(design_ratio), ""],
+            [f"okr alone, {contended['editors']} editors of one quarter at once, back to back: "
+             f"{contended['edits_per_s']} edits/s, row-lock waits per edit {contended['row_lock_waits_per_edit']} "
+             f"({contended['row_lock_wait_ms_per_edit']} ms)", str(contended["n"]), str(contended["p50_ms"]),
+             str(contended["p99_ms"])],
             ["lost / duplicated / failed acks", "", f"{load['lost']} / {load['duplicated']} / {load['failed_acks']}", ""],
             ["CPU under load (share of one core)", "",
              ", ".join(f"{k} {v}" for k, v in load["cpu_share_of_one_core"].items()), ""],

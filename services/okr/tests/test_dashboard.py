@@ -106,3 +106,59 @@ async def test_dashboard_patched_write_by_write_equals_one_computed_from_scratch
     await write("member", "PATCH", f"/api/okr/objectives/{mine['id']}", title="Ship it",
                 version=ship["version"])
     await same_as_fresh("an objective deleted and another renamed")
+
+
+async def test_writes_at_once_each_bump_the_revision_once_and_the_dashboard_misses_none(okr: Okr) -> None:
+    """Many writes of one quarter commit together: each takes the next revision (the bump,
+    the stamps and COMMIT run as one step), and the dashboard patched from them equals one
+    computed from scratch."""
+    import asyncio
+
+    import orjson
+    import sqlalchemy as sa
+    from okr_service.dashboard.service import DashboardCache, dashboard
+    from okr_service.models import CycleRevision
+    from okr_service.org.service import calendar
+
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    cycle = "2027-Q4"
+    objective = await okr.objective("member", cycle=cycle, title="Many at once", key_results=[
+        {"title": f"KR {i}", "start": 0, "target": 100} for i in range(12)])
+    params = {"cycle": cycle, "team_id": okr.ids["product"]["id"]}
+    assert (await okr.call("member", "GET", "/api/okr/dashboard", params=params)).status_code == 200
+
+    async def revision() -> int:
+        async with container.runtime.maker() as session:
+            return int((await session.execute(sa.select(CycleRevision.revision).where(
+                CycleRevision.cycle == cycle))).scalar_one())
+
+    before = await revision()
+    responses = await asyncio.gather(*(
+        okr.call("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", json={"value": 10 + i, "confidence": 7})
+        for i, kr in enumerate(objective["key_results"])))
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+    assert await revision() == before + len(responses)
+
+    served = (await okr.call("member", "GET", "/api/okr/dashboard", params=params)).json()
+    async with container.runtime.maker() as session:
+        cal = await calendar(session, container.runtime.clock)
+        fresh = orjson.loads(await dashboard(session, cal, DashboardCache(), cycle, params["team_id"]))
+    served.pop("history"), fresh.pop("history")
+    assert served == fresh
+    product = next(t for t in served["teams"] if t["id"] == okr.ids["product"]["id"])
+    shown = next(o for o in product["objectives"] if o["id"] == objective["id"])
+    assert shown["progress"] == pytest.approx(sum(10 + i for i in range(12)) / 12 / 100, abs=1e-4)
+
+
+async def test_the_stamp_procedure_takes_nothing_but_ids(okr: Okr) -> None:
+    """okr_stamp builds its UPDATEs from the ids it is given: anything else is refused."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    async with container.runtime.maker() as session:
+        for bad in ("1) OR (1=1", "1,,2", "1; DROP TABLE objectives"):
+            with pytest.raises(DBAPIError, match="ids must be numbers"):
+                await session.execute(sa.text("CALL okr_stamp('2027-Q1', :ids, '', 0)"), {"ids": bad})
+            await session.rollback()
+        assert (await session.execute(sa.text("SELECT COUNT(*) FROM objectives"))).scalar_one() >= 0

@@ -61,6 +61,9 @@ class Tx:
     # Run last, just before COMMIT: the place for writes that take a hot lock, so it is
     # held for as short a time as possible.
     before_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The very last statement, which COMMITs itself (okr's revision stamp runs in a stored
+    # procedure that ends in COMMIT, so its hot lock is held only inside the database).
+    commit_by: Callable[[], Awaitable[None]] | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, envelope: Envelope) -> Envelope:
@@ -104,6 +107,8 @@ class Outbox:
                 for hook in tx.before_commit:
                     await hook()
                 rows += await self._insert(session, tx.events[len(rows):])  # any a hook emitted
+                if tx.commit_by is not None:
+                    await tx.commit_by()  # then session.begin()'s own COMMIT has nothing left to do
         if rows:
             self._fresh.put_nowait(rows)
         for callback in tx.after_commit:

@@ -160,7 +160,7 @@ def record(tx: Tx, obj_id: int, entity: str, entity_id: int, action: str, actor:
         async def write() -> None:
             await (await tx.session.connection()).execute(sa.insert(History.__table__), rows)
 
-        tx.before_commit.insert(0, write)  # ahead of the revision stamp and its hot lock
+        tx.before_commit.insert(0, write)  # ahead of the revision stamp (which commits)
     rows.append({"objective_id": obj_id, "entity": entity, "entity_id": entity_id, "action": action,
                  "actor_id": actor.user_id, "actor": actor.service, "at": now, "changes": changes or []})
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Actor
 from ..calendar import Calendar
-from ..models import CycleRevision, Objective, Org, Team, User
+from ..models import CycleRevision, KeyResult, Objective, Org, Team, User
 
 ORG_ID = 1
 
@@ -137,49 +137,68 @@ async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
 def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None,
           kr_objective_id: int | None = None) -> None:
     """Mark rows of a cycle as changed by this transaction. The cycle's revision is bumped
-    and the rows stamped with it just before COMMIT, once per transaction, so the lock
-    on the revision row is held only for the last statements. A key result whose
-    objective is stamped too needs no stamp of its own: the dashboard re-reads every key
-    result of a stamped objective."""
-    from ..models import KeyResult, Objective
-
+    and the rows stamped with it at the very end, once per transaction per cycle, so the
+    lock on the revision row is held as briefly as can be: on MariaDB the bump, the stamps
+    and COMMIT are one call of the `okr_stamp` procedure (the lock never waits on a round
+    trip or on okr's event loop); elsewhere they are the last statements before COMMIT. A
+    key result whose objective is stamped too needs no stamp of its own: the dashboard
+    re-reads every key result of a stamped objective."""
     pending: dict[str, tuple[set[int], dict[int, int | None]]] = tx.state.setdefault("stamps", {})
+    if not pending:
+        if _dialect(tx) == "mysql":
+            tx.commit_by = lambda: _stamp_and_commit(tx, pending)
+        else:
+            tx.before_commit.append(lambda: _stamp_statements(tx, pending))
     if cycle not in pending:
         pending[cycle] = (set(), {})
-
-        async def apply() -> None:
-            objectives, krs = pending[cycle]
-            rev = await bump_revision(tx, cycle)
-            conn = await tx.session.connection()  # Core: these rows are not reloaded in this transaction
-            if objectives:
-                o = Objective.__table__
-                await conn.execute(sa.update(o).where(o.c.id.in_(objectives)).values(rev=rev))
-            alone = [kr for kr, parent in krs.items() if parent not in objectives]
-            if alone:
-                k = KeyResult.__table__
-                await conn.execute(sa.update(k).where(k.c.id.in_(alone)).values(rev=rev))
-
-        tx.before_commit.append(apply)
     if objective_id is not None:
         pending[cycle][0].add(objective_id)
     if kr_id is not None:
         pending[cycle][1][kr_id] = kr_objective_id
 
 
+def _dialect(tx: Tx) -> str:
+    return tx.session.bind.dialect.name if tx.session.bind else "mysql"
+
+
+def _unstamped_krs(objectives: set[int], krs: dict[int, int | None]) -> list[int]:
+    return sorted(kr for kr, parent in krs.items() if parent not in objectives)
+
+
+async def _stamp_and_commit(tx: Tx, pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> None:
+    conn = await tx.session.connection()
+    cycles = sorted(pending)  # one order for everyone: no deadlock between two multi-cycle writes
+    for i, cycle in enumerate(cycles):
+        objectives, krs = pending[cycle]
+        await conn.exec_driver_sql("CALL okr_stamp(%s, %s, %s, %s)", (
+            cycle, _ids(sorted(objectives)), _ids(_unstamped_krs(objectives, krs)), int(i == len(cycles) - 1)))
+
+
+def _ids(ids: list[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+async def _stamp_statements(tx: Tx, pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> None:
+    conn = await tx.session.connection()  # Core: these rows are not reloaded in this transaction
+    for cycle in sorted(pending):
+        objectives, krs = pending[cycle]
+        rev = await bump_revision(tx, cycle)
+        if objectives:
+            o = Objective.__table__
+            await conn.execute(sa.update(o).where(o.c.id.in_(objectives)).values(rev=rev))
+        alone = _unstamped_krs(objectives, krs)
+        if alone:
+            k = KeyResult.__table__
+            await conn.execute(sa.update(k).where(k.c.id.in_(alone)).values(rev=rev))
+
+
 async def bump_revision(tx: Tx, cycle: str) -> int:
     """Mark a cycle's dashboard as changed ("*" for directory changes) and return the new
-    revision. The row stays locked until commit, so revisions are handed out in commit
-    order: a reader that sees revision R knows every change up to R is committed."""
+    revision (SQLite; MariaDB does it in `okr_stamp`). The row stays locked until commit,
+    so revisions are handed out in commit order: a reader that sees revision R knows every
+    change up to R is committed."""
     table = CycleRevision.__table__
-    dialect = tx.session.bind.dialect.name if tx.session.bind else "mysql"
-    if dialect == "mysql":
-        # One round trip: LAST_INSERT_ID(expr) hands the new revision back as the insert id.
-        last = sa.func.last_insert_id
-        result = await (await tx.session.connection()).execute(
-            upsert(table, dialect, {"cycle": cycle, "revision": last(1)}, {"revision": last(table.c.revision + 1)},
-                   ["cycle"]))
-        return int(result.lastrowid)
     await tx.session.execute(
-        upsert(table, dialect, {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
+        upsert(table, _dialect(tx), {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
     )
     return int((await tx.session.execute(sa.select(table.c.revision).where(table.c.cycle == cycle))).scalar_one())
