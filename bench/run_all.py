@@ -26,6 +26,7 @@ QUICK: dict[str, tuple[list[str], dict[str, str]]] = {
     "realtime_bench": ([], {"BENCH_SECONDS": "5", "BENCH_CLIENTS": "40", "BENCH_ROOMS": "4", "BENCH_UNLOADED": "30"}),
     "notifier_bench": (["--people", "500"], {}),
     "load_bench": (["--quick"], {}),
+    "web_bench": ([], {"BENCH_VISITS": "3"}),
 }
 
 

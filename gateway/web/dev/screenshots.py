@@ -85,6 +85,9 @@ def main() -> None:
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(900)
                 if size == "desktop":
+                    # Charts below the fold are drawn when scrolled near (WhenVisible).
+                    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+                    page.wait_for_timeout(900)
                     page.evaluate("window.scrollTo(0, 0)")
                     page.wait_for_timeout(200)
                 page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=size == "desktop")

@@ -6,6 +6,7 @@ import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
+import { WhenVisible } from '../components/WhenVisible'
 import { Avatar, EmptyState, ErrorState, FlagBadges, HealthBadge, Loading, ProgressBar, Ring, STATUS_KEY, StatusChip } from '../components/ui'
 import { useI18n, type MessageKey } from '../i18n'
 import { expectedProgress, todayIn } from '../lib/cycle'
@@ -69,9 +70,11 @@ export default function Dashboard() {
               <h2 id="h-history" className="card__title">
                 {t('dash.over_time')}
               </h2>
-              <Suspense fallback={<div className="chart chart--placeholder" />}>
-                <ProgressChart history={d.history} />
-              </Suspense>
+              <WhenVisible placeholder={<div className="chart chart--placeholder" />}>
+                <Suspense fallback={<div className="chart chart--placeholder" />}>
+                  <ProgressChart history={d.history} />
+                </Suspense>
+              </WhenVisible>
             </section>
           )}
         </>
