@@ -783,7 +783,7 @@ def _md(table: list[list[str]]) -> str:
 
 
 def main() -> None:
-    from boost import Stack, parse_replicas, service_ports, wait_ready
+    from boost import Stack, free_internal_port_base, parse_replicas, service_ports, wait_ready
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
@@ -816,7 +816,7 @@ def main() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {"BOOST_PORT": str(port), "BOOST_DATA_DIR": str(data_dir), "BOOST_DATABASE_URL": DB, "BOOST_NAMESPACE": ns,
-           "BOOST_INTERNAL_PORT_BASE": str(10000 + secrets.randbelow(220) * 100), "BOOST_NOW": NOW, "BOOST_DEMO": "1",
+           "BOOST_INTERNAL_PORT_BASE": str(free_internal_port_base()), "BOOST_NOW": NOW, "BOOST_DEMO": "1",
            "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}", "BOOST_LOG_LEVEL": "WARNING",
            "BOOST_ADMIN_EMAILS": "admin@boost.example"}
     if args.nats:

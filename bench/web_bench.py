@@ -118,12 +118,12 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from boost import Stack
+    from boost import Stack, free_internal_port_base
 
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="boost-web-bench-"))
     env = {"BOOST_PORT": str(port), "BOOST_DATA_DIR": str(data_dir), "BOOST_NOW": NOW, "BOOST_DEMO": "1",
-           "BOOST_INTERNAL_PORT_BASE": str(20000 + (os.getpid() % 200) * 100),
+           "BOOST_INTERNAL_PORT_BASE": str(free_internal_port_base()),
            "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}", "BOOST_LOG_LEVEL": "WARNING"}
     for key in ("BOOST_DATABASE_URL", "BOOST_NATS_URL", "BOOST_NAMESPACE"):
         os.environ.pop(key, None)

@@ -53,6 +53,27 @@ def nginx_binary() -> str:
     raise SystemExit("nginx is missing: `sudo apt-get install -y nginx` (make setup does it when run as root)")
 
 
+def free_internal_port_base(tries: int = 200) -> int:
+    """A `BOOST_INTERNAL_PORT_BASE` for a stack beside others (tests, benchmarks): bases are
+    100 apart, below Linux's ephemeral range (32768+, where a client socket could hold a
+    port a service is about to bind), and one is taken only when every port a stack could
+    use there (base+1 … base+59: services, NATS, replicas) is free right now. Two stacks
+    that drew the same base would otherwise each answer the other's readiness checks."""
+    import secrets
+    import socket
+
+    for _ in range(tries):
+        base = 10000 + secrets.randbelow(220) * 100
+        try:
+            for port in range(base + 1, base + 60):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free range of internal ports between 10000 and 32000")
+
+
 def service_ports(settings: BoostSettings, replicas: dict[str, int]) -> dict[str, list[int]]:
     """First replica on the contract's port; more replicas 20, 40, … above it."""
     return {s: [settings.internal_port(s) + 20 * i for i in range(replicas.get(s, 1))] for s in SERVICES}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,14 +47,14 @@ def browser() -> Iterator[Any]:
 
 
 def internal_port_base() -> int:
-    """Below Linux's ephemeral range (32768+), where a client socket could hold a port
-    a service is about to bind; services sit at base+1…+5 (+20, +40 for replicas)."""
-    return 10000 + secrets.randbelow(220) * 100
+    """A free range for a stack's internal ports (see scripts/boost.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from boost import free_internal_port_base
+
+    return free_internal_port_base()
 
 
 def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None) -> Any:
-    import sys
-
     sys.path.insert(0, str(ROOT / "scripts"))
     from boost import Stack
 

@@ -22,3 +22,39 @@ BUS_REQUESTS = Histogram(
     buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
 )
 OUTBOX_BACKLOG = Gauge("boost_outbox_backlog", "Outbox rows not yet published", ["service"])
+GC_PAUSE = Histogram(
+    "boost_gc_pause_seconds",
+    "Time the garbage collector stopped the process (its event loop with it)",
+    ["service", "generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+GC_PAUSE_WARN_SECONDS = 0.1
+_gc_watched: set[str] = set()
+
+
+def watch_gc_pauses(service: str) -> None:
+    """Time every collection; a long one is also logged, since it stalls every request the
+    process is serving at that moment. Once per process."""
+    import gc
+    import time
+
+    from .logging import get_logger
+
+    if service in _gc_watched:
+        return
+    _gc_watched.add(service)
+    log = get_logger("boost.gc")
+    started = 0.0
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        if phase == "start":
+            started = time.perf_counter()
+            return
+        pause = time.perf_counter() - started
+        GC_PAUSE.labels(service, str(info["generation"])).observe(pause)
+        if pause >= GC_PAUSE_WARN_SECONDS:
+            log.warning("long garbage collection", generation=info["generation"], pause_ms=round(pause * 1000),
+                        collected=info["collected"], tracked_objects=len(gc.get_objects(info["generation"])))
+
+    gc.callbacks.append(callback)
