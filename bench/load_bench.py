@@ -39,7 +39,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -55,7 +54,7 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
-from bench.common import ROOT, results_dir, summary_ms, write_results
+from bench.common import ROOT, free_port, results_dir, summary_ms, write_results
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -812,9 +811,7 @@ def main() -> None:
 
     ns = "load_" + secrets.token_hex(3)
     data_dir = Path(tempfile.mkdtemp(prefix="boost-load-"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {"BOOST_PORT": str(port), "BOOST_DATA_DIR": str(data_dir), "BOOST_DATABASE_URL": DB, "BOOST_NAMESPACE": ns,
            "BOOST_INTERNAL_PORT_BASE": str(free_internal_port_base()), "BOOST_NOW": NOW, "BOOST_DEMO": "1",
            "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}", "BOOST_LOG_LEVEL": "WARNING",

@@ -30,7 +30,7 @@ import nats
 import socketio
 import sqlalchemy as sa
 
-from bench.common import start_service, summary_ms, write_results
+from bench.common import free_port, start_service, summary_ms, write_results
 from bench.floors import nats_request_reply
 
 DB = os.environ.get("BOOST_TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/")
@@ -42,14 +42,6 @@ RATE = float(os.environ.get("BENCH_RATE", "5"))
 UNLOADED = int(os.environ.get("BENCH_UNLOADED", "200"))
 FLOOR_N = 300
 CONTENDED_EDITS = int(os.environ.get("BENCH_CONTENDED_EDITS", "40"))  # per editor, all editors at once
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---------------------------------------------------------------------- the floor

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, pct, write_results
+from bench.common import ROOT, free_port, pct, write_results
 
 VISITS = int(os.environ.get("BENCH_VISITS", "15"))
 CHROMIUM = os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium")
@@ -55,12 +54,6 @@ COLLECT = """() => {
           dom_content_loaded: nav.domContentLoadedEventEnd, fcp: paint ? paint.startTime : null,
           scripts: scripts.map((r) => [r.name.split('/').pop(), r.encodedBodySize, r.decodedBodySize])};
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def dev_login(base_url: str, email: str) -> dict[str, str]:

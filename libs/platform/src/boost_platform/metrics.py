@@ -29,20 +29,22 @@ GC_PAUSE = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 GC_PAUSE_WARN_SECONDS = 0.1
-_gc_watched: set[str] = set()
+_gc_watched = False
 
 
 def watch_gc_pauses(service: str) -> None:
     """Time every collection; a long one is also logged, since it stalls every request the
-    process is serving at that moment. Once per process."""
+    process is serving at that moment. Once per process (a process is one service; in a
+    test process that builds several apps, the first one names it)."""
     import gc
     import time
 
     from .logging import get_logger
 
-    if service in _gc_watched:
+    global _gc_watched
+    if _gc_watched:
         return
-    _gc_watched.add(service)
+    _gc_watched = True
     log = get_logger("boost.gc")
     started = 0.0
 

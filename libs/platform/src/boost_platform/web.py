@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .metrics import HTTP_LATENCY
+from .metrics import HTTP_LATENCY, watch_gc_pauses
 from .problems import PROBLEM_JSON, install_problem_handlers
 from .responses import Health, Readiness, document_problems
 
@@ -76,6 +76,7 @@ def create_service_app(
     title: str,
     version: str = "0.1.0",
 ) -> FastAPI:
+    watch_gc_pauses(service)
     base = f"/api/{service}"
     app = FastAPI(
         title=title,

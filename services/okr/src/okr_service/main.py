@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
-from boost_platform.metrics import watch_gc_pauses
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
 from fastapi import FastAPI, Request, Response
@@ -22,7 +21,6 @@ from .objectives import views as objective_views
 def create_app(settings: BoostSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or BoostSettings()
     configure_logging("okr", settings.log_level, settings.log_json)
-    watch_gc_pauses("okr")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -13,7 +13,6 @@ from typing import Any
 import socketio
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging, get_logger
-from boost_platform.metrics import watch_gc_pauses
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
 from fastapi import FastAPI
@@ -49,7 +48,6 @@ def create_app(settings: BoostSettings | None = None, options: RealtimeSettings 
     settings = settings or BoostSettings()
     options = options or RealtimeSettings()
     configure_logging("realtime", settings.log_level, settings.log_json)
-    watch_gc_pauses("realtime")
     quiet_malformed_packets()
     hub = Hub(settings, options)
 

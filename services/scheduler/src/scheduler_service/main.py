@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
-from boost_platform.metrics import watch_gc_pauses
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
 from fastapi import FastAPI
@@ -21,7 +20,6 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
                knobs: SchedulerSettings | None = None) -> FastAPI:
     settings = settings or BoostSettings()
     configure_logging("scheduler", settings.log_level, settings.log_json)
-    watch_gc_pauses("scheduler")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -46,7 +46,7 @@ class OrgSource:
         return self.org
 
     def _apply(self, data: dict[str, Any]) -> bool:
-        """Take the org's state unless what we hold is newer. True when it changed."""
+        """Take the org's state unless what we hold is newer. True when taken."""
         version = data.get("version") or 0
         if self.org is not None and version < (self.org.get("version") or 0):
             return False
