@@ -81,6 +81,74 @@ async def test_edit_command_acks_versions_merges_and_replays_op_ids(okr: Okr, bu
     assert forbidden["ok"] is False and forbidden["status"] == 403
 
 
+async def test_typed_edits_leave_what_a_form_edit_leaves(okr: Okr, bus: Any) -> None:
+    """Text edits take okr's two-round-trip path (`objectives.live`); what they leave behind
+    (row, history, event data, the dashboard's revision) is what the full path leaves."""
+    nc = await nats.connect(bus.url)
+    seen: list[Envelope] = []
+
+    async def collect(msg: Any) -> None:
+        seen.append(Envelope.from_json(msg.data))
+
+    sub = await nc.subscribe(bus.names.events_of("okr"), cb=collect)
+    me = okr.ids["member"]["id"]
+    obj = await okr.objective("member", title="Typed", key_results=[
+        {"title": "Ship", "kind": "milestone", "items": [{"title": "Design"}, {"title": "Build"}]},
+        {"title": "Revenue", "start": 0, "target": 100}])
+    milestone, number = obj["key_results"]
+    r = await okr.call("member", "POST", f"/api/okr/key-results/{milestone['id']}/check-ins",
+                       json={"item_id": milestone["items"][0]["id"], "done": True})
+    assert r.status_code == 201
+    milestone = r.json()["key_result"]  # a tick moved its current and version
+    board = {"cycle": "2027-Q2", "team_id": okr.ids["product"]["id"]}
+    assert (await okr.call("member", "GET", "/api/okr/dashboard", params=board)).status_code == 200  # now cached
+
+    kr_ack = await request(bus, "cmd", "edit", {"actor_id": me, "entity": "key_result", "id": milestone["id"],
+                                                "version": milestone["version"], "changes": {"title": "Ship it"},
+                                                "op_id": "typed-kr"})
+    obj_ack = await request(bus, "cmd", "edit", {"actor_id": me, "entity": "objective", "id": obj["id"],
+                                                 "version": obj["version"], "changes": {"title": "Typed: 진행"},
+                                                 "op_id": "typed-obj"})
+    assert kr_ack == {"ok": True, "version": milestone["version"] + 1}
+    assert obj_ack == {"ok": True, "version": obj["version"] + 1}
+    now = (await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}")).json()
+    assert now["title"] == "Typed: 진행" and now["key_results"][0]["title"] == "Ship it"
+    await _until(lambda: {e.op_id for e in seen} >= {"typed-kr", "typed-obj"})
+    kr_event = next(e for e in seen if e.op_id == "typed-kr")
+    obj_event = next(e for e in seen if e.op_id == "typed-obj")
+    assert kr_event.type == "key_result.updated" and kr_event.changes == ["title"] and kr_event.actor_id == me
+    assert kr_event.data == now["key_results"][0]  # items, progress, health: as the form path reports them
+    assert obj_event.type == "objective.updated" and obj_event.changes == ["title"]
+    assert obj_event.data == {k: v for k, v in now.items() if k not in ("key_results", "needs_closing")}
+    assert obj_event.scope.objective_id == obj["id"] and obj_event.scope.team_id == okr.ids["product"]["id"]
+    history = (await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}/history")).json()
+    assert [(h["entity"], h["changes"]) for h in history[:2]] == [
+        ("objective", [{"field": "title", "before": "Typed", "after": "Typed: 진행"}]),
+        ("key_result", [{"field": "title", "before": "Ship", "after": "Ship it"}])]
+    # The dashboard, patched from the rows the edit stamped, shows the new title.
+    served = (await okr.call("member", "GET", "/api/okr/dashboard", params=board)).json()
+    assert next(o for t in served["teams"] for o in t["objectives"] if o["id"] == obj["id"])["title"] == "Typed: 진행"
+
+    # What the typing path leaves to the full one, and what it refuses, it does as the full path would.
+    await okr.call("member", "POST", f"/api/okr/objectives/{obj['id']}/submit")
+    retitled = await request(bus, "cmd", "edit", {"actor_id": me, "entity": "objective", "id": obj["id"],
+                                                  "version": now["version"] + 1, "changes": {"title": "Typed again"}})
+    assert retitled["ok"]  # a submitted objective's new title sends it back to draft (the cycle has not started)
+    assert (await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}")).json()["status"] == "draft"
+    too_long = await request(bus, "cmd", "edit", {"actor_id": me, "entity": "key_result", "id": number["id"],
+                                                  "version": number["version"], "changes": {"unit": "x" * 33}})
+    assert too_long["ok"] is False and too_long["status"] == 422
+    outsider = await request(bus, "cmd", "edit", {"actor_id": okr.ids["other"]["id"], "entity": "key_result",
+                                                  "id": number["id"], "version": number["version"],
+                                                  "changes": {"title": "Mine now"}})
+    assert outsider["ok"] is False and outsider["status"] == 403
+    missing = await request(bus, "cmd", "edit", {"actor_id": me, "entity": "objective", "id": 10**9, "version": 1,
+                                                 "changes": {"title": "Nobody"}})
+    assert missing["ok"] is False and missing["status"] == 404
+    await sub.unsubscribe()
+    await nc.close()
+
+
 async def test_check_in_and_approval_commands_are_authorised_like_rest(okr: Okr, bus: Any) -> None:
     obj = await okr.objective("member", cycle="2027-Q1")
     kr = obj["key_results"][0]

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
 from boost_contracts.subjects import Names
-from boost_platform.db import UTCDateTime, for_update_skip_locked
+from boost_platform.db import Statement, UTCDateTime, execute_batch, for_update_skip_locked
 from boost_platform.logging import get_logger
 from boost_platform.metrics import BUS_PUBLISH_ERRORS, OUTBOX_BACKLOG
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,17 +58,24 @@ class Tx:
     session: AsyncSession
     events: list[Envelope] = field(default_factory=list)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
-    # Run last, just before COMMIT: the place for writes that take a hot lock, so it is
-    # held for as short a time as possible.
+    # Run at the end, before the last batch: the place to add statements that depend on
+    # the whole transaction (one INSERT of all its history rows, say).
     before_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    # The very last statement, which COMMITs itself (okr's revision stamp runs in a stored
-    # procedure that ends in COMMIT, so its hot lock is held only inside the database).
-    commit_by: Callable[[], Awaitable[None]] | None = None
+    # Writes whose results nobody reads: sent with the events' outbox rows in one batch
+    # (one round trip on MariaDB) just before COMMIT, in the order they were deferred.
+    deferred: list[Statement] = field(default_factory=list)
+    # The very last statements, the final one COMMITting itself (okr's revision stamp is a
+    # stored procedure ending in COMMIT, so its hot lock is held only inside the database).
+    commit_with: Callable[[], list[Statement]] | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, envelope: Envelope) -> Envelope:
         self.events.append(envelope)
         return envelope
+
+    def defer(self, statement: sa.Executable, values: dict[str, Any] | list[dict[str, Any]] | None = None) -> None:
+        """`statement` built once, `values` its values (a list: once per dict)."""
+        self.deferred.append(statement if values is None else (statement, values))
 
 
 class Outbox:
@@ -91,6 +98,7 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._unmarked: list[str] = []  # published, not yet marked so
+        self._insert_rows = sa.insert(table)
 
     # ------------------------------------------------------------------ writing
     @contextlib.asynccontextmanager
@@ -100,30 +108,28 @@ class Outbox:
             async with session.begin():
                 tx = Tx(session)
                 yield tx
-                # Everything but the hooks goes in first (pending ORM changes, the events),
-                # so a hook that takes a hot lock holds it for its own statements and COMMIT.
+                # Pending ORM changes first; then the deferred writes, the outbox rows and
+                # the committing statement go in one batch, so a hot lock taken there is
+                # held for that one round trip.
                 await session.flush()
-                rows = await self._insert(session, tx.events)
                 for hook in tx.before_commit:
                     await hook()
-                rows += await self._insert(session, tx.events[len(rows):])  # any a hook emitted
-                if tx.commit_by is not None:
-                    await tx.commit_by()  # then session.begin()'s own COMMIT has nothing left to do
+                rows = self._rows(tx.events)
+                batch = list(tx.deferred)
+                if rows:
+                    now = datetime.now(UTC)
+                    batch.append((self._insert_rows, [{"id": r.id, "subject": r.subject, "payload": r.payload,
+                                                       "created_at": now} for r in rows]))
+                if tx.commit_with is not None:
+                    batch += tx.commit_with()  # then session.begin()'s own COMMIT has nothing left to do
+                await execute_batch(await session.connection(), batch)
         if rows:
             self._fresh.put_nowait(rows)
         for callback in tx.after_commit:
             callback()
 
-    async def _insert(self, session: AsyncSession, events: list[Envelope]) -> list[_Row]:
-        if not events:
-            return []
-        now = datetime.now(UTC)
-        rows = [_Row(e.id, self.names.event(e.source, e.type), e.to_json(), e.trace_id) for e in events]
-        await (await session.connection()).execute(
-            sa.insert(self.table),
-            [{"id": r.id, "subject": r.subject, "payload": r.payload, "created_at": now} for r in rows],
-        )
-        return rows
+    def _rows(self, events: list[Envelope]) -> list[_Row]:
+        return [_Row(e.id, self.names.event(e.source, e.type), e.to_json(), e.trace_id) for e in events]
 
     # ------------------------------------------------------------------ relay
     def start(self) -> None:

@@ -3,6 +3,7 @@ exactly like its REST twin."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,14 +23,22 @@ from sqlalchemy.exc import IntegrityError
 from .access import Actor, actor_from_bus, approvers_for
 from .directory.service import upsert_users
 from .models import CheckIn, EditReceipt, KeyResult, Membership, Objective, RevokedSession, Team, User
+from .objectives import live
 from .objectives import service as objectives
 from .org.service import calendar, get_org, org_json
 from .serialize import check_in_json, team_json, user_json
 
 if TYPE_CHECKING:
+    from boost_bus import Tx
+
     from .bootstrap import Container
 
 RECEIPT_TTL = timedelta(hours=24)
+
+
+@functools.cache
+def _insert_receipt() -> sa.Insert:
+    return sa.insert(EditReceipt.__table__)
 
 
 async def register_bus(c: Container) -> None:
@@ -68,24 +77,12 @@ class Handlers:
         cmd = EditCommand.model_validate(body)
         try:
             async with self.tx() as tx:
-                actor = await actor_from_bus(tx.session, cmd.actor_id)
-                if actor.service is not None:
-                    raise Problem(403, "Edits are made by people.")
-                cal = await calendar(tx.session, self.c.runtime.clock)
-                if cmd.entity == "objective":
-                    result = await objectives.update_objective(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version,
-                                                               cmd.base, cmd.op_id, with_body=False)
-                elif cmd.entity == "key_result":
-                    result = await objectives.update_kr(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version,
-                                                        cmd.base, cmd.op_id)
-                else:
-                    raise Problem(422, "entity is objective or key_result")
+                result = await self._edit(tx, cmd)
                 reply: dict[str, Any] = {"ok": True, "version": result.version}
                 if result.merged:
                     reply["value"] = result.merged
                 if cmd.op_id:
-                    await (await tx.session.connection()).execute(sa.insert(EditReceipt.__table__).values(
-                        op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
+                    tx.defer(_insert_receipt(), {"op_id": cmd.op_id, "reply": reply, "created_at": datetime.now(UTC)})
             return reply
         except IntegrityError:
             stored = await self._receipt(cmd.op_id)
@@ -104,6 +101,21 @@ class Handlers:
                     if await tx.session.get(EditReceipt, cmd.op_id) is None:
                         tx.session.add(EditReceipt(op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
             return reply
+
+    async def _edit(self, tx: Tx, cmd: EditCommand) -> objectives.EditResult:
+        cal = await calendar(tx.session, self.c.runtime.clock)
+        if isinstance(cmd.actor_id, int) and (result := await live.edit(tx, cmd.actor_id, cal, cmd)) is not None:
+            return result  # typing in a text field: the two-round-trip path
+        actor = await actor_from_bus(tx.session, cmd.actor_id)
+        if actor.service is not None:
+            raise Problem(403, "Edits are made by people.")
+        if cmd.entity == "objective":
+            return await objectives.update_objective(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version,
+                                                     cmd.base, cmd.op_id, with_body=False)
+        if cmd.entity == "key_result":
+            return await objectives.update_kr(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version, cmd.base,
+                                              cmd.op_id)
+        raise Problem(422, "entity is objective or key_result")
 
     async def _receipt(self, op_id: str | None) -> dict[str, Any] | None:
         if not op_id:

@@ -3,6 +3,7 @@ delete/restore, the approval flow, closing, carry-over, history and check-ins.""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -127,7 +128,7 @@ async def list_objectives(session: AsyncSession, cal: Calendar, *, cycle: str | 
 # ------------------------------------------------------------------ events and history
 
 
-def _scope(obj: Objective) -> dict[str, Any]:
+def _scope(obj: Objective | Any) -> dict[str, Any]:
     return {"cycle": obj.cycle, "team_id": obj.team_id, "objective_id": obj.id}
 
 
@@ -135,7 +136,12 @@ async def emit_objective(tx: Tx, cal: Calendar, obj: Objective, action: str, act
                          op_id: str | None = None) -> None:
     moment = cal.moment(cal.cycle(obj.cycle))
     krs = (await krs_of(tx.session, [obj.id], {obj.id: moment})).get(obj.id, [])
-    data = objective_data(obj, krs, moment)
+    publish_objective(tx, obj, objective_data(obj, krs, moment), action, actor, changes, op_id)
+
+
+def publish_objective(tx: Tx, obj: Objective | Any, data: Any, action: str, actor: Actor, changes: list[str],
+                      op_id: str | None = None) -> None:
+    """The objective's event, and its stamp on the cycle's dashboard."""
     tx.emit(make_event("okr", f"objective.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
     stamp(tx, obj.cycle, objective_id=obj.id)
@@ -144,23 +150,35 @@ async def emit_objective(tx: Tx, cal: Calendar, obj: Objective, action: str, act
 async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: str, actor: Actor, changes: list[str],
                   op_id: str | None = None) -> KeyResultData:
     data = await kr_view(tx.session, cal, kr, obj)
+    publish_kr(tx, kr, obj, data, action, actor, changes, op_id)
+    return data
+
+
+def publish_kr(tx: Tx, kr: KeyResult | Any, obj: Objective | Any, data: KeyResultData, action: str, actor: Actor,
+               changes: list[str], op_id: str | None = None) -> None:
+    """The key result's event, and its stamp on the cycle's dashboard."""
     tx.emit(make_event("okr", f"key_result.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
                        changes=changes, scope=_scope(obj)))
     stamp(tx, obj.cycle, kr_id=kr.id, kr_objective_id=obj.id)
-    return data
+
+
+@functools.cache
+def _insert_history() -> sa.Insert:
+    return sa.insert(History.__table__)
 
 
 def record(tx: Tx, obj_id: int, entity: str, entity_id: int, action: str, actor: Actor, now: datetime,
            changes: list[dict[str, Any]] | None = None) -> None:
-    """Who changed what: the transaction's history rows go in with one INSERT before commit."""
+    """Who changed what: the transaction's history rows go in with one INSERT, in the batch
+    that ends it."""
     rows: list[dict[str, Any]] | None = tx.state.get("history")
     if rows is None:
         rows = tx.state["history"] = []
 
         async def write() -> None:
-            await (await tx.session.connection()).execute(sa.insert(History.__table__), rows)
+            tx.defer(_insert_history(), rows)
 
-        tx.before_commit.insert(0, write)  # ahead of the revision stamp (which commits)
+        tx.before_commit.append(write)
     rows.append({"objective_id": obj_id, "entity": entity, "entity_id": entity_id, "action": action,
                  "actor_id": actor.user_id, "actor": actor.service, "at": now, "changes": changes or []})
 
@@ -175,6 +193,23 @@ async def history(session: AsyncSession, objective_id: int) -> list[dict[str, An
 
 
 # ------------------------------------------------------------------ validation
+
+
+def check_objective_text(values: dict[str, Any]) -> None:
+    if "title" in values:
+        check_title(values["title"])
+    if "description" in values:
+        if not isinstance(values["description"], str):
+            raise invalid("must be text", "description")
+        if len(values["description"]) > 5000:
+            raise invalid("at most 5,000 characters", "description")
+
+
+def check_kr_text(values: dict[str, Any]) -> None:
+    if "title" in values:
+        check_title(values["title"])
+    if "unit" in values and (not isinstance(values["unit"], str) or len(values["unit"]) > 32):
+        raise invalid("a unit of at most 32 characters", "unit")
 
 
 def check_title(title: Any, field: str = "title") -> str:
@@ -237,7 +272,7 @@ def check_kr_shape(kind: str, start: float, target: float, weight: float) -> Non
 # ------------------------------------------------------------------ per-field edits
 
 
-def apply_fields(entity: Objective | KeyResult, changes: dict[str, Any], version: int, base: dict[str, str] | None,
+def apply_fields(entity: Objective | KeyResult | Any, changes: dict[str, Any], version: int, base: dict[str, str] | None,
                  text_fields: set[str]) -> tuple[dict[str, tuple[Any, Any]], dict[str, str], list[str]]:
     """Per-field optimistic concurrency: a field changed after `version` conflicts,
     unless it is text with a `base`, which is merged. Returns (applied, merged, conflicts);
@@ -271,7 +306,7 @@ def conflict(conflicts: list[str], current: dict[str, Any]) -> Problem:
                    title="Edit conflict", current=current)
 
 
-def _bump(entity: Objective | KeyResult, fields: Iterable[str]) -> None:
+def bump(entity: Objective | KeyResult | Any, fields: Iterable[str]) -> None:
     entity.version += 1
     entity.field_versions = {**(entity.field_versions or {}), **{f: entity.version for f in fields}}
 
@@ -281,14 +316,14 @@ async def _structural(tx: Tx, cal: Calendar, obj: Objective, actor: Actor, now: 
     if obj.status in ("submitted", "approved") and not cal.started(cal.cycle(obj.cycle)):
         before = obj.status
         obj.status = "draft"
-        _bump(obj, ["status"])
+        bump(obj, ["status"])
         record(tx, obj.id, "objective", obj.id, "back_to_draft", actor, now,
                [{"field": "status", "before": before, "after": "draft"}])
         return ["status"]
     return []
 
 
-def _require_open(obj: Objective) -> None:
+def require_open(obj: Objective | Any) -> None:
     if obj.status == "closed":
         raise Problem(409, "This objective is closed; carry it over to work on it again.")
 
@@ -332,21 +367,12 @@ async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
         raise invalid(f"can't change {', '.join(sorted(unknown))} here", sorted(unknown)[0])
     obj = await get_objective(tx.session, objective_id, lock=True)
     actor.require_write_team(obj.team_id)
-    _require_open(obj)
-    if "title" in changes:
-        check_title(changes["title"])
-    if "description" in changes:
-        if not isinstance(changes["description"], str):
-            raise invalid("must be text", "description")
-        if len(changes["description"]) > 5000:
-            raise invalid("at most 5,000 characters", "description")
+    require_open(obj)
+    check_objective_text(changes)
     applied, merged, conflicts = apply_fields(obj, changes, version, base, OBJECTIVE_TEXT)
     if conflicts:
         raise conflict(conflicts, await objective_view(tx.session, cal, obj))
-    if "title" in merged:
-        check_title(merged["title"])
-    if "description" in merged and len(merged["description"]) > 5000:
-        raise invalid("at most 5,000 characters", "description")
+    check_objective_text(merged)
     if "owner_id" in applied:
         await check_owner(tx.session, changes["owner_id"])
     if "parent_id" in applied:
@@ -356,7 +382,7 @@ async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
                           body=await objective_view(tx.session, cal, obj) if with_body else {})
     for name, (_, after) in applied.items():
         setattr(obj, name, after)
-    _bump(obj, applied)
+    bump(obj, applied)
     now = cal.now
     obj.updated_at = now
     record(tx, obj.id, "objective", obj.id, "updated", actor, now,
@@ -374,7 +400,7 @@ async def delete_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
     obj = await get_objective(tx.session, objective_id, lock=True)
     actor.require_write_team(obj.team_id)
     obj.deleted_at = cal.now
-    _bump(obj, ["deleted"])
+    bump(obj, ["deleted"])
     record(tx, obj.id, "objective", obj.id, "deleted", actor, cal.now)
     await emit_objective(tx, cal, obj, "deleted", actor, ["deleted"])
 
@@ -385,7 +411,7 @@ async def restore_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: i
     if obj.deleted_at is None:
         return obj
     obj.deleted_at = None
-    _bump(obj, ["deleted"])
+    bump(obj, ["deleted"])
     record(tx, obj.id, "objective", obj.id, "restored", actor, cal.now)
     await emit_objective(tx, cal, obj, "restored", actor, ["deleted"])
     return obj
@@ -436,7 +462,7 @@ async def _set_status(tx: Tx, actor: Actor, cal: Calendar, obj: Objective, statu
     before = obj.status
     obj.status = status
     fields = ["status", *(extra or [])]
-    _bump(obj, fields)
+    bump(obj, fields)
     obj.updated_at = cal.now
     record(tx, obj.id, "objective", obj.id, action, actor, cal.now,
            [{"field": "status", "before": before, "after": status}]
@@ -459,7 +485,7 @@ async def close(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, score: f
     before = obj.status
     obj.score, obj.closing_note = final, note or ""
     obj.status = "closed"
-    _bump(obj, ["status", "score", "closing_note"])
+    bump(obj, ["status", "score", "closing_note"])
     record(tx, obj.id, "objective", obj.id, "closed", actor, cal.now,
            [{"field": "status", "before": before, "after": "closed"}, {"field": "score", "before": None, "after": final}])
     await tx.session.flush()
@@ -499,7 +525,7 @@ async def create_kr(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, body
                     emit_objective_change: bool = True) -> KeyResult:
     obj = await get_objective(tx.session, objective_id, lock=True)
     actor.require_write_team(obj.team_id)
-    _require_open(obj)
+    require_open(obj)
     kind = body.get("kind") or "number"
     items = body.get("items") or []
     start = _number(body.get("start", 0.0), "start")
@@ -569,14 +595,11 @@ async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: di
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id, lock=True)
     actor.require_write_team(obj.team_id)
-    _require_open(obj)
+    require_open(obj)
     for name in ("start", "target", "weight"):
         if name in changes:
             changes[name] = _number(changes[name], name)
-    if "title" in changes:
-        check_title(changes["title"])
-    if "unit" in changes and (not isinstance(changes["unit"], str) or len(changes["unit"]) > 32):
-        raise invalid("a unit of at most 32 characters", "unit")
+    check_kr_text(changes)
     applied, merged, conflicts = apply_fields(kr, changes, version, base, KR_TEXT)
     if conflicts:
         raise conflict(conflicts, (await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))
@@ -595,12 +618,11 @@ async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: di
         if before_items != after_items:
             applied["items"] = (before_items, after_items)
     check_kr_shape(kr.kind, kr.start, kr.target, kr.weight) if kr.kind != "milestone" else None
-    if "title" in merged:
-        check_title(merged["title"])
+    check_kr_text(merged)
     if not applied:
         return EditResult(version=kr.version, merged=merged,
                           body=(await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))
-    _bump(kr, applied)
+    bump(kr, applied)
     record(tx, obj.id, "key_result", kr.id, "updated", actor, cal.now,
            [{"field": k, "before": b, "after": a} for k, (b, a) in applied.items()])
     changed_obj: list[str] = []
@@ -617,9 +639,9 @@ async def delete_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int) -> None:
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id, lock=True)
     actor.require_write_team(obj.team_id)
-    _require_open(obj)
+    require_open(obj)
     kr.deleted_at = cal.now
-    _bump(kr, ["deleted"])
+    bump(kr, ["deleted"])
     record(tx, obj.id, "key_result", kr.id, "deleted", actor, cal.now)
     changed = await _structural(tx, cal, obj, actor, cal.now)
     await emit_kr(tx, cal, kr, obj, "deleted", actor, ["deleted"])
@@ -634,7 +656,7 @@ async def restore_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int) -> KeyResu
     if kr.deleted_at is None:
         return kr
     kr.deleted_at = None
-    _bump(kr, ["deleted"])
+    bump(kr, ["deleted"])
     record(tx, obj.id, "key_result", kr.id, "restored", actor, cal.now)
     changed = await _structural(tx, cal, obj, actor, cal.now)
     await emit_kr(tx, cal, kr, obj, "restored", actor, ["deleted"])
@@ -724,7 +746,7 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
     if confidence is not None:
         kr.confidence = confidence
     kr.last_check_in_at = ci.created_at
-    _bump(kr, ["current", "confidence", "last_check_in_at"])
+    bump(kr, ["current", "confidence", "last_check_in_at"])
     tx.emit(make_event("okr", "check_in.created", _ci_data(ci), actor_id=actor.user_id, scope=_scope(obj)))
     await emit_kr(tx, cal, kr, obj, "updated", actor, ["current", "confidence", "last_check_in_at"])
     return ci
@@ -770,7 +792,7 @@ async def update_check_in(tx: Tx, actor: Actor, cal: Calendar, check_in_id: int,
         ci.note = changes["note"]
     await tx.session.flush()
     await _follow_latest(tx, kr)
-    _bump(kr, ["current", "confidence", "last_check_in_at"])
+    bump(kr, ["current", "confidence", "last_check_in_at"])
     tx.emit(make_event("okr", "check_in.updated", _ci_data(ci), actor_id=actor.user_id, scope=_scope(obj)))
     await emit_kr(tx, cal, kr, obj, "updated", actor, ["current", "confidence"])
     return ci
@@ -782,7 +804,7 @@ async def delete_check_in(tx: Tx, actor: Actor, cal: Calendar, check_in_id: int)
     await tx.session.delete(ci)
     await tx.session.flush()
     await _follow_latest(tx, kr)
-    _bump(kr, ["current", "confidence", "last_check_in_at"])
+    bump(kr, ["current", "confidence", "last_check_in_at"])
     record(tx, obj.id, "check_in", data.id, "deleted", actor, cal.now,
            [{"field": "value", "before": data.value, "after": None}])
     tx.emit(make_event("okr", "check_in.deleted", data, actor_id=actor.user_id, scope=_scope(obj)))

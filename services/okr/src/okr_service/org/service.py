@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from boost_bus import Tx
 from boost_contracts.events import REMINDER_KINDS, OrgData, make_event
 from boost_platform.clock import Clock
-from boost_platform.db import upsert
+from boost_platform.db import Statement, upsert
 from boost_platform.problems import Problem, invalid
 from boost_platform.settings import BoostSettings
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,7 +147,7 @@ def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | N
     pending: dict[str, tuple[set[int], dict[int, int | None]]] = tx.state.setdefault("stamps", {})
     if not pending:
         if _dialect(tx) == "mysql":
-            tx.commit_by = lambda: _stamp_and_commit(tx, pending)
+            tx.commit_with = lambda: _stamp_calls(pending)
         else:
             tx.before_commit.append(lambda: _stamp_statements(tx, pending))
     if cycle not in pending:
@@ -165,13 +166,16 @@ def _unstamped_krs(objectives: set[int], krs: dict[int, int | None]) -> list[int
     return sorted(kr for kr, parent in krs.items() if parent not in objectives)
 
 
-async def _stamp_and_commit(tx: Tx, pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> None:
-    conn = await tx.session.connection()
+def _stamp_calls(pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> list[Statement]:
     cycles = sorted(pending)  # one order for everyone: no deadlock between two multi-cycle writes
-    for i, cycle in enumerate(cycles):
-        objectives, krs = pending[cycle]
-        await conn.exec_driver_sql("CALL okr_stamp(%s, %s, %s, %s)", (
-            cycle, _ids(sorted(objectives)), _ids(_unstamped_krs(objectives, krs)), int(i == len(cycles) - 1)))
+    return [(_call_stamp(), {"cycle": cycle, "objectives": _ids(sorted(pending[cycle][0])),
+                             "krs": _ids(_unstamped_krs(*pending[cycle])), "commit": int(i == len(cycles) - 1)})
+            for i, cycle in enumerate(cycles)]
+
+
+@functools.cache
+def _call_stamp() -> sa.TextClause:
+    return sa.text("CALL okr_stamp(:cycle, :objectives, :krs, :commit)")
 
 
 def _ids(ids: list[int]) -> str:

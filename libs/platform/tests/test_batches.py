@@ -1,0 +1,84 @@
+"""`execute_batch`: several statements in one round trip on MariaDB (one by one on SQLite)
+give back exactly what `execute` would, values of every kind survive the trip, and an
+error stops the batch where it happened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from boost_platform import db
+
+metadata = sa.MetaData()
+things = sa.Table(
+    "things", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("facts", sa.JSON, nullable=False),
+    sa.Column("at", db.UTCDateTime(), nullable=True),
+    sa.Column("blob", sa.LargeBinary().with_variant(sa.dialects.mysql.LONGBLOB(), "mysql"), nullable=True),
+    sa.Column("done", sa.Boolean, nullable=False, default=False),
+)
+INSERT = sa.insert(things)  # statements built once, their values given with each batch
+BY_ID = sa.select(things.c.id, things.c.name).where(things.c.id == sa.bindparam("wanted"))
+# Quotes, percent signs (the driver's placeholder character), backslashes, a statement
+# separator and Hangul: none of it may change a value or end a statement early.
+AWKWARD = "it's 100% \"done\"; DROP TABLE things; -- \\ 진행 %s %(x)s"
+
+
+@pytest.fixture(params=["mariadb", "sqlite"])
+async def engine(request: pytest.FixtureRequest, make_settings: Callable[..., Any], tmp_path: Path) -> AsyncIterator[Any]:
+    url = (make_settings("batches").service_database_url("batchtest") if request.param == "mariadb"
+           else f"sqlite+aiosqlite:///{tmp_path / 'batch.db'}")
+    db.ensure_database(url)
+    engine = db.create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+    db.drop_database(url)
+
+
+async def test_writes_and_reads_in_one_batch_come_back_as_execute_gives_them(engine: Any) -> None:
+    async with engine.begin() as conn:  # compiled on first use, reused after: no values left behind
+        assert await db.execute_batch(conn, [(BY_ID, {"wanted": 7})]) == [[]]
+    at = datetime(2027, 1, 4, 9, 30, 15, 123456, tzinfo=UTC)
+    async with engine.begin() as conn:
+        results = await db.execute_batch(conn, [
+            sa.insert(things).values(id=1, name=AWKWARD, facts={"title": AWKWARD, "n": [1, 2.5, None]}, at=at,
+                                     blob=b"\x00\x01'\\%\xff", done=True),
+            (INSERT, [{"id": 2, "name": "two", "facts": {}, "done": False},
+                      {"id": 3, "name": "three", "facts": [], "done": False}]),
+            sa.update(things).where(things.c.id.in_([2, 3])).values(name=things.c.name + "!"),
+            sa.select(things).where(things.c.id == 1),
+            sa.select(things.c.id, things.c.name.label("label")).order_by(things.c.id),
+            (BY_ID, {"wanted": 2}),
+        ])
+    assert results[:3] == [[], [], []]
+    assert results[5] == [{"id": 2, "name": "two!"}]
+    [one] = results[3]
+    assert one == {"id": 1, "name": AWKWARD, "facts": {"title": AWKWARD, "n": [1, 2.5, None]}, "at": at,
+                   "blob": b"\x00\x01'\\%\xff", "done": True}
+    assert results[4] == [{"id": 1, "label": AWKWARD}, {"id": 2, "label": "two!"}, {"id": 3, "label": "three!"}]
+    async with engine.connect() as conn:  # and it committed, as execute would have
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(things))).scalar_one() == 3
+
+
+async def test_an_error_stops_the_batch_there_and_raises_what_execute_would(engine: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(sa.insert(things).values(id=1, name="first", facts={}, done=False))
+    with pytest.raises(sa.exc.IntegrityError):
+        async with engine.begin() as conn:
+            await db.execute_batch(conn, [
+                sa.update(things).where(things.c.id == 1).values(name="changed"),
+                sa.insert(things).values(id=1, name="again", facts={}, done=False),  # duplicate key
+                sa.insert(things).values(id=2, name="after", facts={}, done=False),
+            ])
+    async with engine.connect() as conn:  # rolled back: nothing before or after the error stayed
+        rows = (await conn.execute(sa.select(things.c.id, things.c.name))).all()
+    assert [tuple(r) for r in rows] == [(1, "first")]
