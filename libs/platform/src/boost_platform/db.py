@@ -183,7 +183,9 @@ Statement = sa.Executable | tuple[sa.Executable, Params | list[Params]]
 # pymysql.constants.CLIENT.MULTI_STATEMENTS: aiomysql always asks for it. Every statement
 # sent in a batch is compiled by SQLAlchemy and its values escaped by the driver.
 MULTI_STATEMENTS = 1 << 16
-_COMPILED: dict[tuple[sa.Executable, str, tuple[str, ...]], Any] = {}
+# compiled SQL, its parameters' names and bind processors, its columns' result processors
+_Compiled = tuple[Any, list[tuple[str, Any]], list[Any] | None]
+_COMPILED: dict[tuple[sa.Executable, str, tuple[str, ...]], _Compiled] = {}
 
 
 async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) -> list[Rows]:
@@ -214,17 +216,11 @@ async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) 
     for item in statements:
         statement, params = item if isinstance(item, tuple) else (item, None)
         for one in params if isinstance(params, list) else [params or {}]:
-            compiled = _compile(statement, dialect, one)
+            compiled, binds, reader = _compile(statement, dialect, one)
             values = compiled.construct_params(one)
-            args = []
-            for name in compiled.positiontup or ():
-                # an IN list's values are its parameter's, expanded as `{name}_1`, `{name}_2`…
-                bind = compiled.binds[name] if name in compiled.binds else compiled.binds[name.rsplit("_", 1)[0]]
-                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-                args.append(process(values[name]) if process else values[name])
-            parts.append(cursor.mogrify(compiled.string, tuple(args)))
-            readers.append([c.type.dialect_impl(dialect).result_processor(dialect, None)
-                            for c in statement.selected_columns] if isinstance(statement, sa.Select) else None)
+            parts.append(cursor.mogrify(compiled.string, tuple(
+                process(values[name]) if process else values[name] for name, process in binds)))
+            readers.append(reader)
     sql = ";\n".join(parts)
     results: list[Rows] = []
     try:
@@ -252,20 +248,32 @@ async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) 
     return grouped
 
 
-def _compile(statement: sa.Executable, dialect: sa.Dialect, params: Params) -> Any:
+def _compile(statement: sa.Executable, dialect: sa.Dialect, params: Params) -> _Compiled:
     """Compiled once per statement and set of value names (INSERT and UPDATE compile their
-    columns from those names, as `execute` does); IN lists are rendered per call."""
+    columns from those names, as `execute` does), with its parameters' bind processors in
+    order and its columns' result processors; IN lists are rendered per call."""
     key = (statement, dialect.name, tuple(sorted(params)))
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(key[2]))
-        if compiled.post_compile_params:  # an IN list: its length is part of the SQL
-            return statement.compile(dialect=dialect, column_keys=list(key[2]),
+    found = _COMPILED.get(key)
+    if found is not None:
+        return found
+    compiled = statement.compile(dialect=dialect, column_keys=list(key[2]))
+    in_list = bool(compiled.post_compile_params)  # its length is part of the SQL
+    if in_list:
+        compiled = statement.compile(dialect=dialect, column_keys=list(key[2]),
                                      compile_kwargs={"render_postcompile": True})
+    binds = []
+    for name in compiled.positiontup or ():
+        # an IN list's values are its parameter's, expanded as `{name}_1`, `{name}_2`…
+        bind = compiled.binds[name] if name in compiled.binds else compiled.binds[name.rsplit("_", 1)[0]]
+        binds.append((name, bind.type.dialect_impl(dialect).bind_processor(dialect)))
+    reader = ([c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns]
+              if isinstance(statement, sa.Select) else None)
+    found = (compiled, binds, reader)
+    if not in_list:
         if len(_COMPILED) > 512:
             _COMPILED.clear()
-        _COMPILED[key] = compiled
-    return compiled
+        _COMPILED[key] = found
+    return found
 
 
 # ---------------------------------------------------------------------------- schemas

@@ -174,11 +174,7 @@ def record(tx: Tx, obj_id: int, entity: str, entity_id: int, action: str, actor:
     rows: list[dict[str, Any]] | None = tx.state.get("history")
     if rows is None:
         rows = tx.state["history"] = []
-
-        async def write() -> None:
-            tx.defer(_insert_history(), rows)
-
-        tx.before_commit.append(write)
+        tx.defer(_insert_history(), rows)  # the list, as it stands at commit
     rows.append({"objective_id": obj_id, "entity": entity, "entity_id": entity_id, "action": action,
                  "actor_id": actor.user_id, "actor": actor.service, "at": now, "changes": changes or []})
 
