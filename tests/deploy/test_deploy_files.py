@@ -235,7 +235,7 @@ def test_compose_gives_each_service_its_own_database_user_and_schema() -> None:
         settings = BoostSettings(**settings_env)  # dev defaults must pass the fail-fast checks
         url = make_url(settings.service_database_url(name))
         assert (url.drivername, url.username, url.host, url.database) == (
-            "mysql+aiomysql", f"boost_{name}", "mariadb", f"boost_{name}")
+            "mysql+asyncmy", f"boost_{name}", "mariadb", f"boost_{name}")
 
 
 def test_compose_passes_auth_mode_signing_key_and_public_url() -> None:

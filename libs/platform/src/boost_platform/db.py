@@ -1,5 +1,6 @@
-"""Database helpers for SQLAlchemy 2 (async) on MariaDB (aiomysql/pymysql) and on
-SQLite (the embedded default). Everything dialect-specific lives here, one function each."""
+"""Database helpers for SQLAlchemy 2 (async) on MariaDB (asyncmy; PyMySQL for the
+synchronous migrations) and on SQLite (the embedded default). Everything dialect-specific
+lives here, one function each."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _with_driver(url: URL, mysql_driver: str, sqlite_driver: str) -> URL:
 
 
 def to_async_url(url: str) -> str:
-    return _with_driver(make_url(url), "aiomysql", "aiosqlite").render_as_string(hide_password=False)
+    return _with_driver(make_url(url), "asyncmy", "aiosqlite").render_as_string(hide_password=False)
 
 
 def to_sync_url(url: str) -> str:
@@ -180,8 +181,8 @@ Rows = list[dict[str, Any]]
 Params = dict[str, Any]
 # A statement, or a statement with its values (a list of dicts: the statement once per dict).
 Statement = sa.Executable | tuple[sa.Executable, Params | list[Params]]
-# pymysql.constants.CLIENT.MULTI_STATEMENTS: aiomysql always asks for it. Every statement
-# sent in a batch is compiled by SQLAlchemy and its values escaped by the driver.
+# CLIENT.MULTI_STATEMENTS: asyncmy always asks for it. Every statement sent in a batch is
+# compiled by SQLAlchemy and its values escaped by the driver.
 MULTI_STATEMENTS = 1 << 16
 # compiled SQL, its parameters' names and bind processors, its columns' result processors
 _Compiled = tuple[Any, list[tuple[str, Any]], list[Any] | None]
@@ -203,7 +204,7 @@ async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) 
         return []
     dialect = conn.dialect
     driver = (await conn.get_raw_connection()).driver_connection
-    if dialect.name != "mysql" or not getattr(driver, "client_flag", 0) & MULTI_STATEMENTS:
+    if dialect.name != "mysql" or not getattr(driver, "_client_flag", 0) & MULTI_STATEMENTS:
         out: list[Rows] = []
         for item in statements:
             statement, params = item if isinstance(item, tuple) else (item, None)
