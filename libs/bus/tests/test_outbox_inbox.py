@@ -95,6 +95,30 @@ async def test_nats_killed_mid_writes_loses_and_doubles_nothing(world: dict[str,
     assert len(world["applied"]) == len(set(world["applied"])) == 100
 
 
+async def test_the_committing_task_sends_its_events_and_the_relay_records_them(world: dict[str, Any]) -> None:
+    """Right after COMMIT the event is on its way, before the writer answers anyone and
+    without waiting for the relay: with the relay stopped it still arrives; the row stays
+    unsent (the relay never saw the ack) until a sweep, whose republish JetStream drops."""
+    outbox, out = world["outbox"], world["out"]
+    await outbox.stop()
+    note_id = await write(world, 7)
+    for _ in range(200):
+        if world["applied"]:
+            break
+        await asyncio.sleep(0.05)
+    assert len(world["applied"]) == 1
+    async with world["maker"]() as s:
+        assert (await s.execute(sa.select(out.c.published_at))).scalars().all() == [None]
+    await asyncio.sleep(0.6)  # older than the sweep's cutoff
+    assert await outbox.sweep() == 1
+    async with world["maker"]() as s:
+        assert None not in (await s.execute(sa.select(out.c.published_at))).scalars().all()
+    await asyncio.sleep(0.5)
+    async with world["maker"]() as s:
+        assert (await s.execute(sa.select(world["handled"].c.note_id))).scalars().all() == [note_id]
+    assert len(world["applied"]) == 1
+
+
 async def test_a_redelivered_event_changes_nothing(world: dict[str, Any]) -> None:
     note_id = await write(world, 1)
     env = make_event("okr", "user.created", UserData(id=note_id, email="x@x", name="x"))

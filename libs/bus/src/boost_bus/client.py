@@ -201,6 +201,23 @@ class Bus:
         BUS_PUBLISHED.labels(self.service, self.names.unprefix(subject).split(".", 1)[0]).inc()
         return True
 
+    async def publish_async(self, subject: str, payload: bytes, msg_id: str,
+                            trace_id: str | None = None) -> asyncio.Future[Any]:
+        """JetStream publish with `Nats-Msg-Id`, sent without waiting: the future resolves
+        to the stream's ack (or its error). Cancel it when giving up on the ack."""
+        headers = {"Nats-Msg-Id": msg_id}
+        if trace_id:
+            headers["traceparent"] = traceparent(trace_id)
+        ack: asyncio.Future[Any] = await self.js.publish_async(subject, payload, headers=headers, wait_stall=1)
+        source = self.names.unprefix(subject).split(".", 1)[0]
+
+        def count(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                BUS_PUBLISHED.labels(self.service, source).inc()
+
+        ack.add_done_callback(count)
+        return ack
+
     async def publish_core(self, subject: str, payload: bytes) -> None:
         """Fire-and-forget core NATS publish (presence heartbeats and the like)."""
         await self.nc.publish(subject, payload)

@@ -1,9 +1,10 @@
 """The transactional outbox.
 
 A write and its events commit in one transaction (`async with outbox.transaction() as tx`,
-`tx.emit(envelope)`); right after commit the relay publishes the new rows with
-`Nats-Msg-Id = event id`, and a sweep republishes whatever is still unsent (after a
-NATS outage or a crash between commit and publish). Rows are taken with
+`tx.emit(envelope)`); right after commit the committing task sends the new rows to
+JetStream with `Nats-Msg-Id = event id` (before its caller answers anyone), the relay
+collects the stream's acks and marks the rows, and a sweep republishes whatever is still
+unsent (after a NATS outage or a crash between commit and publish). Rows are taken with
 `FOR UPDATE SKIP LOCKED` on MariaDB so several replicas can sweep together."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .client import Bus
 
 log = get_logger("boost.outbox")
 MARK_DELAY = 0.05  # seconds of quiet before published rows are marked, in one UPDATE
+ACK_WAIT = 3.0  # seconds to wait for the stream's ack of a publish before the sweep takes over
 
 
 def outbox_table(metadata: sa.MetaData, id_length: int = 26) -> sa.Table:
@@ -49,6 +51,7 @@ class _Row:
     subject: str
     payload: bytes
     trace_id: str | None = None
+    ack: asyncio.Future[Any] | None = None  # the stream's answer, once sent
 
 
 @dataclass
@@ -124,6 +127,7 @@ class Outbox:
                     batch += tx.commit_with()  # then session.begin()'s own COMMIT has nothing left to do
                 await execute_batch(await session.connection(), batch)
         if rows:
+            await self._send(rows)
             self._fresh.put_nowait(rows)
         for callback in tx.after_commit:
             callback()
@@ -187,21 +191,48 @@ class Outbox:
                 log.warning("outbox relay error", error=repr(exc))
                 await asyncio.sleep(0.5)
 
-    async def _publish(self, rows: list[_Row]) -> list[str]:
-        done: list[str] = []
+    async def _send(self, rows: list[_Row]) -> bool:
+        """Put the rows' publishes on the wire without waiting for their acks: called by
+        the committing task right after COMMIT, they go out in commit order and before the
+        caller's answer (one write to the socket carries both). False when one could not
+        be sent: it and those after it are published by the relay or the sweep."""
         if self.bus is None or not self.bus.is_connected:
-            return done
-        # Pipelined: every publish of the batch is on the wire before the first ack comes
-        # back (one connection keeps their order); the acks then arrive together.
-        results = await asyncio.gather(
-            *(self.bus.publish_raw(row.subject, row.payload, row.id, row.trace_id) for row in rows),
-            return_exceptions=True)
-        for row, result in zip(rows, results, strict=True):
-            if isinstance(result, BaseException):
+            return False
+        for row in rows:
+            if row.ack is not None:
+                continue
+            try:
+                row.ack = await self.bus.publish_async(row.subject, row.payload, row.id, row.trace_id)
+            except Exception as exc:
                 BUS_PUBLISH_ERRORS.labels(self.service).inc()
-                log.info("publish failed; the sweep will retry", error=repr(result))
-                break  # what follows waits for the sweep (JetStream drops any duplicate)
+                log.info("publish failed; the sweep will retry", error=repr(exc))
+                return False
+        return True
+
+    async def _publish(self, rows: list[_Row]) -> list[str]:
+        """Send what is not sent yet and wait for the acks (pipelined: every publish is on
+        the wire before the first ack comes back); the ids stored, in order, up to the first
+        failure: what follows waits for the sweep (JetStream drops any duplicate)."""
+        await self._send(rows)
+        acks = [row.ack for row in rows if row.ack is not None]
+        if acks:
+            await asyncio.wait(acks, timeout=ACK_WAIT)
+        done: list[str] = []
+        for row in rows:
+            ack = row.ack
+            if ack is None or not ack.done() or ack.cancelled() or ack.exception() is not None:
+                for other in rows:
+                    if other.ack is not None and not other.ack.done():
+                        other.ack.cancel()  # frees its slot in nats-py's pending publishes
+                if ack is not None:
+                    BUS_PUBLISH_ERRORS.labels(self.service).inc()
+                    log.info("publish not acknowledged; the sweep will retry",
+                             error=repr(ack.exception()) if ack.done() and not ack.cancelled() else "no ack in time")
+                break
             done.append(row.id)
+        for ack in acks:  # every outcome read, so that no failure is reported as never retrieved
+            if ack.done() and not ack.cancelled():
+                ack.exception()
         return done
 
     async def _publish_and_mark(self, rows: list[_Row]) -> None:
