@@ -82,3 +82,49 @@ async def test_an_error_stops_the_batch_there_and_raises_what_execute_would(engi
     async with engine.connect() as conn:  # rolled back: nothing before or after the error stayed
         rows = (await conn.execute(sa.select(things.c.id, things.c.name))).all()
     assert [tuple(r) for r in rows] == [(1, "first")]
+
+
+async def _ends_sent(conn: Any) -> dict[str, int]:
+    """The COMMIT and ROLLBACK statements this connection has sent so far."""
+    rows = await conn.execute(sa.text("SHOW SESSION STATUS WHERE Variable_name IN ('Com_commit', 'Com_rollback')"))
+    return {name.lower(): int(value) for name, value in rows}
+
+
+async def test_a_settled_transaction_ends_without_another_round_trip(make_settings: Callable[..., Any]) -> None:
+    """After a COMMIT nothing is left to roll back when the connection goes back to the pool,
+    and after a batch that COMMITted itself SQLAlchemy's COMMIT has nothing to do: neither is
+    sent. A transaction that did not commit is still rolled back, its locks released."""
+    url = make_settings("batches").service_database_url("settledtest")
+    db.ensure_database(url)
+    engine = db.create_engine(url, pool_size=1)  # one connection: every step below uses it
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+            await conn.run_sync(metadata.create_all)
+        async with engine.connect() as conn:
+            before = await _ends_sent(conn)  # closing this one rolls back: it read, never committed
+        maker = db.sessionmaker(engine)
+        async with maker() as session, session.begin():
+            await session.execute(sa.insert(things).values(id=1, name="one", facts={}))
+        async with maker() as session, session.begin():
+            await db.execute_batch(await session.connection(), [
+                sa.insert(things).values(id=2, name="two", facts={}, done=False), sa.text("COMMIT")], commits=True)
+        async with engine.connect() as conn:
+            after = await _ends_sent(conn)
+            assert (await conn.execute(sa.select(things.c.id).order_by(things.c.id))).scalars().all() == [1, 2]
+        assert after == {"com_commit": before["com_commit"] + 2, "com_rollback": before["com_rollback"] + 1}
+
+        # Locked and not committed: the pool's ROLLBACK still runs and frees the row.
+        async with engine.connect() as conn:
+            await db.execute_batch(conn, [sa.select(things.c.id).where(things.c.id == 1).with_for_update()])
+        other = db.create_engine(url)
+        try:
+            async with other.connect() as conn:
+                await conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 1"))
+                await conn.execute(sa.update(things).where(things.c.id == 1).values(name="free"))
+                await conn.commit()
+        finally:
+            await other.dispose()
+    finally:
+        await engine.dispose()
+        db.drop_database(url)

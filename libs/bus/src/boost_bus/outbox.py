@@ -124,8 +124,8 @@ class Outbox:
                     batch.append((self._insert_rows, [{"id": r.id, "subject": r.subject, "payload": r.payload,
                                                        "created_at": now} for r in rows]))
                 if tx.commit_with is not None:
-                    batch += tx.commit_with()  # then session.begin()'s own COMMIT has nothing left to do
-                await execute_batch(await session.connection(), batch)
+                    batch += tx.commit_with()  # then session.begin()'s own COMMIT sends nothing
+                await execute_batch(await session.connection(), batch, commits=tx.commit_with is not None)
         if rows:
             await self._send(rows)
             self._fresh.put_nowait(rows)

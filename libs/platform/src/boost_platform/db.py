@@ -136,7 +136,45 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         connect_args={"connect_timeout": 5},
     )
     _ping_when_idle(engine)
+    _skip_needless_ends(engine)
     return engine
+
+
+# Connection info: the last statement sent on it ended its transaction with a COMMIT.
+SETTLED = "boost_settled"
+
+
+def _skip_needless_ends(engine: AsyncEngine) -> None:
+    """A round trip costs more than most statements here, and two of them per transaction
+    do nothing: the pool's ROLLBACK when a connection comes back after its COMMIT, and
+    SQLAlchemy's COMMIT after a batch that COMMITted itself (`execute_batch(…,
+    commits=True)`). Both are skipped while the connection is settled, i.e. nothing was
+    sent since a COMMIT; any statement unsettles it."""
+    dialect = engine.sync_engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def info(dbapi_connection: Any) -> dict[str, Any]:
+        try:
+            return dbapi_connection.info  # type: ignore[no-any-return]
+        except NotImplementedError:  # the ad hoc connection SQLAlchemy inspects the server with
+            return {}
+
+    def do_commit(dbapi_connection: Any) -> None:
+        state = info(dbapi_connection)
+        if not state.get(SETTLED):
+            commit(dbapi_connection)
+        state[SETTLED] = True
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if not info(dbapi_connection).pop(SETTLED, False):
+            rollback(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _unsettle(conn: sa.Connection, *_: Any) -> None:
+        conn.info.pop(SETTLED, None)
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
@@ -189,7 +227,7 @@ _Compiled = tuple[Any, list[tuple[str, Any]], list[Any] | None]
 _COMPILED: dict[tuple[sa.Executable, str, tuple[str, ...]], _Compiled] = {}
 
 
-async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) -> list[Rows]:
+async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement], *, commits: bool = False) -> list[Rows]:
     """Run statements in order, in one round trip where the database allows it (MariaDB,
     whose connections ask for multi-statements), else one by one; returns each one's rows
     (dicts by column name, typed as SQLAlchemy would give them; [] for writes).
@@ -199,11 +237,16 @@ async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) 
     write what they changed in another. Give statements built once (with `bindparam`s, or
     an INSERT/UPDATE whose values come with it) and their values: each is compiled once per
     set of value names, and its values escaped by the driver exactly as `execute` would
-    send them. An error stops the batch there and raises what `execute` would."""
+    send them. An error stops the batch there and raises what `execute` would.
+
+    `commits`: the last statement COMMITs (a procedure ending in COMMIT): the transaction
+    is over, and ending it in SQLAlchemy sends nothing more."""
     if not statements:
         return []
     dialect = conn.dialect
-    driver = (await conn.get_raw_connection()).driver_connection
+    raw = await conn.get_raw_connection()
+    raw.info.pop(SETTLED, None)
+    driver = raw.driver_connection
     if dialect.name != "mysql" or not getattr(driver, "_client_flag", 0) & MULTI_STATEMENTS:
         out: list[Rows] = []
         for item in statements:
@@ -239,6 +282,8 @@ async def execute_batch(conn: AsyncConnection, statements: Sequence[Statement]) 
         raise sa.exc.DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error) from exc
     finally:
         await cursor.close()
+    if commits:
+        raw.info[SETTLED] = True
     # A statement with a list of values gave one result per dict: the caller gets one.
     grouped, i = [], 0
     for item in statements:
