@@ -60,3 +60,23 @@ def watch_gc_pauses(service: str) -> None:
                         collected=info["collected"], tracked_objects=len(gc.get_objects(info["generation"])))
 
     gc.callbacks.append(callback)
+
+
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """What a process builds to start (modules, models, routes, compiled SQL, pools: about
+    170,000 objects in okr) lives as long as it does. Moved out of the collector's way once
+    startup is done, so that a full collection walks only what came after: before, okr
+    paused 100-130 ms for each one, and every edit in flight waited (the live-editing
+    bench's p99 jumped from ~20 ms to 150-400 ms in runs where one fell inside the load).
+    Once per process, like the watch above."""
+    import gc
+
+    global _startup_frozen
+    if _startup_frozen:
+        return
+    _startup_frozen = True
+    gc.collect()
+    gc.freeze()

@@ -3,9 +3,10 @@ latency metrics, and `/api/<service>/{healthz,readyz,metrics,openapi.json}`."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .metrics import HTTP_LATENCY, watch_gc_pauses
+from .metrics import HTTP_LATENCY, freeze_startup_objects, watch_gc_pauses
 from .problems import PROBLEM_JSON, install_problem_handlers
 from .responses import Health, Readiness, document_problems
 
@@ -77,11 +78,18 @@ def create_service_app(
     version: str = "0.1.0",
 ) -> FastAPI:
     watch_gc_pauses(service)
+
+    @contextlib.asynccontextmanager
+    async def started_then_frozen(app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app):
+            freeze_startup_objects()
+            yield
+
     base = f"/api/{service}"
     app = FastAPI(
         title=title,
         version=version,
-        lifespan=lifespan,
+        lifespan=started_then_frozen,
         openapi_url=f"{base}/openapi.json",
         docs_url=f"{base}/docs",
         redoc_url=None,
