@@ -68,10 +68,10 @@ _startup_frozen = False
 def freeze_startup_objects() -> None:
     """What a process builds to start (modules, models, routes, compiled SQL, pools: about
     170,000 objects in okr) lives as long as it does. Moved out of the collector's way once
-    startup is done, so that a full collection walks only what came after: before, okr
-    paused 100-130 ms for each one, and every edit in flight waited (the live-editing
-    bench's p99 jumped from ~20 ms to 150-400 ms in runs where one fell inside the load).
-    Once per process, like the watch above."""
+    startup is done, so that a full collection walks only what came after: before, okr and
+    realtime paused 100-130 ms for each one, and every edit in flight waited (one fell
+    inside the live-editing bench's load in most runs). Once per process, like the watch
+    above."""
     import gc
 
     global _startup_frozen
