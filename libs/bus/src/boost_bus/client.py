@@ -193,12 +193,8 @@ class Bus:
 
     # ------------------------------------------------------------------ publish
     async def publish_raw(self, subject: str, payload: bytes, msg_id: str, trace_id: str | None = None) -> bool:
-        """JetStream publish with `Nats-Msg-Id`; returns True when the stream stored it (or had it)."""
-        headers = {"Nats-Msg-Id": msg_id}
-        if trace_id:
-            headers["traceparent"] = traceparent(trace_id)
-        await self.js.publish(subject, payload, headers=headers, timeout=3)
-        BUS_PUBLISHED.labels(self.service, self.names.unprefix(subject).split(".", 1)[0]).inc()
+        """`publish_async`, waiting for the ack: True when the stream stored it (or had it)."""
+        await asyncio.wait_for(await self.publish_async(subject, payload, msg_id, trace_id), 3)
         return True
 
     async def publish_async(self, subject: str, payload: bytes, msg_id: str,

@@ -81,6 +81,19 @@ class Tx:
         self.deferred.append(statement if values is None else (statement, values))
 
 
+NOT_SENT = "not sent"
+
+
+def _failure(ack: asyncio.Future[Any] | None) -> str | None:
+    """Why a publish is not known to be stored, or None when it is."""
+    if ack is None:
+        return NOT_SENT
+    if ack.cancelled():
+        return "no ack in time"
+    error = ack.exception()
+    return None if error is None else repr(error)
+
+
 class Outbox:
     def __init__(
         self,
@@ -216,23 +229,19 @@ class Outbox:
         await self._send(rows)
         acks = [row.ack for row in rows if row.ack is not None]
         if acks:
-            await asyncio.wait(acks, timeout=ACK_WAIT)
+            _, late = await asyncio.wait(acks, timeout=ACK_WAIT)
+            for ack in late:
+                ack.cancel()  # frees its slot in nats-py's pending publishes
         done: list[str] = []
-        for row in rows:
-            ack = row.ack
-            if ack is None or not ack.done() or ack.cancelled() or ack.exception() is not None:
-                for other in rows:
-                    if other.ack is not None and not other.ack.done():
-                        other.ack.cancel()  # frees its slot in nats-py's pending publishes
-                if ack is not None:
-                    BUS_PUBLISH_ERRORS.labels(self.service).inc()
-                    log.info("publish not acknowledged; the sweep will retry",
-                             error=repr(ack.exception()) if ack.done() and not ack.cancelled() else "no ack in time")
-                break
-            done.append(row.id)
-        for ack in acks:  # every outcome read, so that no failure is reported as never retrieved
-            if ack.done() and not ack.cancelled():
-                ack.exception()
+        failure: str | None = None
+        for row in rows:  # every outcome is read, so no error is reported as never retrieved
+            outcome = _failure(row.ack)
+            if failure is None and outcome is None:
+                done.append(row.id)
+            failure = failure or outcome
+        if failure is not None and failure != NOT_SENT:  # a failed send was counted and logged
+            BUS_PUBLISH_ERRORS.labels(self.service).inc()
+            log.info("publish not acknowledged; the sweep will retry", error=failure)
         return done
 
     async def _publish_and_mark(self, rows: list[_Row]) -> None:
