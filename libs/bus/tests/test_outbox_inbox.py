@@ -119,6 +119,29 @@ async def test_the_committing_task_sends_its_events_and_the_relay_records_them(w
     assert len(world["applied"]) == 1
 
 
+async def test_a_batch_transaction_commits_its_writes_with_their_events_or_nothing(world: dict[str, Any]) -> None:
+    """`batch_transaction` (no ORM session): the deferred write, the outbox row and COMMIT go
+    in one batch, and the event arrives; a write that fails leaves neither row nor event."""
+    outbox, notes = world["outbox"], world["notes"]
+    async with outbox.batch_transaction() as tx:
+        tx.defer(sa.insert(notes), {"id": 501, "text": "typed"})
+        tx.emit(make_event("okr", "user.created", UserData(id=501, email="t@x", name="t")))
+    with pytest.raises(RuntimeError):
+        async with outbox.batch_transaction() as tx:
+            await db.execute_batch(await tx.connection(), [sa.insert(notes).values(id=502, text="lost")])
+            tx.emit(make_event("okr", "user.created", UserData(id=502, email="l@x", name="l")))
+            raise RuntimeError("the write gave up")
+    for _ in range(200):
+        if world["applied"]:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    async with world["maker"]() as s:
+        assert (await s.execute(sa.select(notes.c.id))).scalars().all() == [501]
+        assert (await s.execute(sa.select(world["handled"].c.note_id))).scalars().all() == [501]
+        assert (await s.execute(sa.select(sa.func.count()).select_from(world["out"]))).scalar_one() == 1
+
+
 async def test_a_redelivered_event_changes_nothing(world: dict[str, Any]) -> None:
     note_id = await write(world, 1)
     env = make_event("okr", "user.created", UserData(id=note_id, email="x@x", name="x"))

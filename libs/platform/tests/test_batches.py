@@ -128,3 +128,52 @@ async def test_a_settled_transaction_ends_without_another_round_trip(make_settin
     finally:
         await engine.dispose()
         db.drop_database(url)
+
+
+async def test_a_pooled_connection_commits_in_its_batch_and_frees_what_it_left(make_settings: Callable[..., Any]) -> None:
+    """`pooled_connection`: batches without an ORM session. One that COMMITs in its batch
+    costs no other end; one that stopped midway (an error in the caller) is rolled back,
+    its lock freed; one whose server connection was killed is thrown out of the pool, the
+    error saying so (a 503 for the caller), and the next one works."""
+    url = make_settings("batches").service_database_url("pooledtest")
+    db.ensure_database(url)
+    engine = db.create_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+            await conn.run_sync(metadata.create_all)
+        async with engine.connect() as conn:
+            before = await _ends_sent(conn)
+        async with db.pooled_connection(engine) as pooled:
+            await db.execute_batch(pooled, [sa.insert(things).values(id=1, name="one", facts={}, done=False),
+                                            sa.text("COMMIT")], commits=True)
+        async with engine.connect() as conn:
+            assert await _ends_sent(conn) == {"com_commit": before["com_commit"] + 1,
+                                              "com_rollback": before["com_rollback"] + 1}  # this probe's own
+            assert (await conn.execute(sa.select(things.c.name))).scalars().all() == ["one"]
+
+        with pytest.raises(RuntimeError):
+            async with db.pooled_connection(engine) as pooled:
+                await db.execute_batch(pooled, [sa.select(things.c.id).where(things.c.id == 1).with_for_update(),
+                                                sa.update(things).where(things.c.id == 1).values(name="half")])
+                raise RuntimeError("the caller gave up")
+        other = db.create_engine(url)
+        try:
+            async with other.connect() as conn:
+                await conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 1"))
+                await conn.execute(sa.update(things).where(things.c.id == 1).values(name="free"))
+                await conn.commit()
+            with pytest.raises(sa.exc.OperationalError) as lost:
+                async with db.pooled_connection(engine) as pooled:
+                    (row,) = (await db.execute_batch(pooled, [sa.select(sa.func.connection_id().label("id"))]))[0]
+                    async with other.connect() as conn:
+                        await conn.execute(sa.text(f"KILL {int(row['id'])}"))
+                    await db.execute_batch(pooled, [sa.select(things.c.id)])
+            assert lost.value.connection_invalidated
+        finally:
+            await other.dispose()
+        async with db.pooled_connection(engine) as pooled:
+            assert (await db.execute_batch(pooled, [sa.select(things.c.name)]))[0] == [{"name": "free"}]
+    finally:
+        await engine.dispose()
+        db.drop_database(url)

@@ -3,6 +3,6 @@ the transactional outbox with its relay, and the consumer inbox."""
 
 from .client import Bus, BusReplyError
 from .inbox import inbox_table
-from .outbox import Outbox, Tx, outbox_table
+from .outbox import BatchTx, Outbox, Tx, outbox_table
 
-__all__ = ["Bus", "BusReplyError", "Outbox", "Tx", "inbox_table", "outbox_table"]
+__all__ = ["BatchTx", "Bus", "BusReplyError", "Outbox", "Tx", "inbox_table", "outbox_table"]

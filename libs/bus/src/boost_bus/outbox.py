@@ -19,10 +19,17 @@ from typing import Any
 import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
 from boost_contracts.subjects import Names
-from boost_platform.db import Statement, UTCDateTime, execute_batch, for_update_skip_locked
+from boost_platform.db import (
+    PooledConnection,
+    Statement,
+    UTCDateTime,
+    execute_batch,
+    for_update_skip_locked,
+    pooled_connection,
+)
 from boost_platform.logging import get_logger
 from boost_platform.metrics import BUS_PUBLISH_ERRORS, OUTBOX_BACKLOG
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from .client import Bus
 
@@ -54,21 +61,20 @@ class _Row:
     ack: asyncio.Future[Any] | None = None  # the stream's answer, once sent
 
 
-@dataclass
-class Tx:
-    """One unit of work: the session, and the events that commit with it."""
+@dataclass(kw_only=True)
+class BatchTx:
+    """What a write sends in the batch that ends it: its deferred writes, its events'
+    outbox rows and the statements that COMMIT. A write made of batches alone
+    (`Outbox.batch_transaction`) is this; `Tx` adds the ORM session."""
 
-    session: AsyncSession
+    dialect: str
     events: list[Envelope] = field(default_factory=list)
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
-    # Run at the end, before the last batch: the place to add statements that depend on
-    # the whole transaction (one INSERT of all its history rows, say).
-    before_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Writes whose results nobody reads: sent with the events' outbox rows in one batch
     # (one round trip on MariaDB) just before COMMIT, in the order they were deferred.
     deferred: list[Statement] = field(default_factory=list)
-    # The very last statements, the final one COMMITting itself (okr's revision stamp is a
-    # stored procedure ending in COMMIT, so its hot lock is held only inside the database).
+    # The very last statements, the final one COMMITting (okr's revision stamp: its hot
+    # lock is taken in that batch, so it is held only inside the database).
     commit_with: Callable[[], list[Statement]] | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -80,7 +86,33 @@ class Tx:
         """`statement` built once, `values` its values (a list: once per dict)."""
         self.deferred.append(statement if values is None else (statement, values))
 
+    async def connection(self) -> AsyncConnection | PooledConnection:
+        """The transaction's connection, for `execute_batch`."""
+        raise NotImplementedError
 
+
+@dataclass(kw_only=True)
+class Tx(BatchTx):
+    """One unit of work: the session, and the events that commit with it."""
+
+    session: AsyncSession
+    # Run at the end, before the last batch: the place to add statements that depend on
+    # the whole transaction (one INSERT of all its history rows, say).
+    before_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def connection(self) -> AsyncConnection:
+        return await self.session.connection()
+
+
+@dataclass(kw_only=True)
+class _PooledTx(BatchTx):
+    pooled: PooledConnection
+
+    async def connection(self) -> PooledConnection:
+        return self.pooled
+
+
+_COMMIT = sa.text("COMMIT")
 NOT_SENT = "not sent"
 
 
@@ -105,6 +137,8 @@ class Outbox:
         sweep_seconds: float = 2.0,
     ) -> None:
         self.maker = maker
+        self.engine: AsyncEngine = maker.kw["bind"]
+        self.dialect = self.engine.dialect.name
         self.table = table
         self.bus = bus
         self.names = names
@@ -119,10 +153,9 @@ class Outbox:
     # ------------------------------------------------------------------ writing
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        rows: list[_Row] = []
         async with self.maker() as session:
             async with session.begin():
-                tx = Tx(session)
+                tx = Tx(session=session, dialect=self.dialect)
                 yield tx
                 # Pending ORM changes first; then the deferred writes, the outbox rows and
                 # the committing statement go in one batch, so a hot lock taken there is
@@ -130,15 +163,42 @@ class Outbox:
                 await session.flush()
                 for hook in tx.before_commit:
                     await hook()
-                rows = self._rows(tx.events)
-                batch = list(tx.deferred)
-                if rows:
-                    now = datetime.now(UTC)
-                    batch.append((self._insert_rows, [{"id": r.id, "subject": r.subject, "payload": r.payload,
-                                                       "created_at": now} for r in rows]))
-                if tx.commit_with is not None:
-                    batch += tx.commit_with()  # then session.begin()'s own COMMIT sends nothing
-                await execute_batch(await session.connection(), batch, commits=tx.commit_with is not None)
+                rows = await self._close(tx)
+        await self._after(tx, rows)
+
+    @contextlib.asynccontextmanager
+    async def batch_transaction(self) -> AsyncIterator[BatchTx]:
+        """A write made of `execute_batch` calls alone, on a pooled connection without an ORM
+        session (MariaDB; elsewhere a `transaction`): the hot path of typing. Its last batch
+        COMMITs; an exception rolls it back."""
+        if self.dialect != "mysql":
+            async with self.transaction() as session_tx:
+                yield session_tx
+            return
+        async with pooled_connection(self.engine) as pooled:
+            tx = _PooledTx(pooled=pooled, dialect=self.dialect)
+            yield tx
+            rows = await self._close(tx)
+        await self._after(tx, rows)
+
+    async def _close(self, tx: BatchTx) -> list[_Row]:
+        """The closing batch: deferred writes, outbox rows, then the committing statements
+        (a plain COMMIT where the write brought none: it ends the transaction in the same
+        round trip, and SQLAlchemy's own COMMIT then sends nothing)."""
+        rows = self._rows(tx.events)
+        batch = list(tx.deferred)
+        if rows:
+            now = datetime.now(UTC)
+            batch.append((self._insert_rows, [{"id": r.id, "subject": r.subject, "payload": r.payload,
+                                               "created_at": now} for r in rows]))
+        if tx.commit_with is not None:
+            batch += tx.commit_with()
+        elif self.dialect == "mysql" and batch:
+            batch.append(_COMMIT)
+        await execute_batch(await tx.connection(), batch, commits=self.dialect == "mysql" and bool(batch))
+        return rows
+
+    async def _after(self, tx: BatchTx, rows: list[_Row]) -> None:
         if rows:
             await self._send(rows)
             self._fresh.put_nowait(rows)

@@ -25,11 +25,11 @@ from .directory.service import upsert_users
 from .models import CheckIn, EditReceipt, KeyResult, Membership, Objective, RevokedSession, Team, User
 from .objectives import live
 from .objectives import service as objectives
-from .org.service import calendar, get_org, org_json
+from .org.service import calendar, calendar_of, get_org, org_json
 from .serialize import check_in_json, team_json, user_json
 
 if TYPE_CHECKING:
-    from boost_bus import Tx
+    from boost_bus import BatchTx, Tx
 
     from .bootstrap import Container
 
@@ -76,13 +76,10 @@ class Handlers:
         roll back and answer from the receipt."""
         cmd = EditCommand.model_validate(body)
         try:
-            async with self.tx() as tx:
-                result = await self._edit(tx, cmd)
-                reply: dict[str, Any] = {"ok": True, "version": result.version}
-                if result.merged:
-                    reply["value"] = result.merged
-                if cmd.op_id:
-                    tx.defer(_insert_receipt(), {"op_id": cmd.op_id, "reply": reply, "created_at": datetime.now(UTC)})
+            reply = await self._typed_edit(cmd) if live.takes(cmd) else None
+            if reply is None:
+                async with self.tx() as tx:
+                    reply = self._answered(tx, cmd, await self._edit(tx, cmd))
             return reply
         except IntegrityError:
             stored = await self._receipt(cmd.op_id)
@@ -102,10 +99,29 @@ class Handlers:
                         tx.session.add(EditReceipt(op_id=cmd.op_id, reply=reply, created_at=datetime.now(UTC)))
             return reply
 
+    async def _typed_edit(self, cmd: EditCommand) -> dict[str, Any] | None:
+        """Typing in a text field: two batches, no ORM session (`live`). None when the edit
+        needs the full path after all (rolled back by then)."""
+        assert isinstance(cmd.actor_id, int)
+        cal = await calendar_of(self.c.runtime.maker, self.c.runtime.clock)
+        try:
+            async with self.c.runtime.outbox.batch_transaction() as tx:
+                return self._answered(tx, cmd, await live.edit(tx, cmd.actor_id, cal, cmd))
+        except live.FullPath:
+            return None
+
+    @staticmethod
+    def _answered(tx: BatchTx, cmd: EditCommand, result: objectives.EditResult) -> dict[str, Any]:
+        """The edit's answer, kept as its op_id's receipt in the same transaction."""
+        reply: dict[str, Any] = {"ok": True, "version": result.version}
+        if result.merged:
+            reply["value"] = result.merged
+        if cmd.op_id:
+            tx.defer(_insert_receipt(), {"op_id": cmd.op_id, "reply": reply, "created_at": datetime.now(UTC)})
+        return reply
+
     async def _edit(self, tx: Tx, cmd: EditCommand) -> objectives.EditResult:
         cal = await calendar(tx.session, self.c.runtime.clock)
-        if isinstance(cmd.actor_id, int) and (result := await live.edit(tx, cmd.actor_id, cal, cmd)) is not None:
-            return result  # typing in a text field: the two-round-trip path
         actor = await actor_from_bus(tx.session, cmd.actor_id)
         if actor.service is not None:
             raise Problem(403, "Edits are made by people.")

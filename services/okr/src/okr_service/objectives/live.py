@@ -7,10 +7,12 @@ row locked, the editor's rights, the key results its event reports) and writes e
 it changed in another (the row, the history, the receipt, the event's outbox row and the
 dashboard stamp, whose procedure COMMITs): `boost_platform.db.execute_batch`.
 
-The rules are the full path's own (`service`: validation, per-field versions and the text
-merge, the event's data). Whatever is not a plain text edit (owners, parents, numbers,
+Both go on a pooled connection without an ORM session (`Outbox.batch_transaction`): on
+this kind of machine the session's begin, checkout, commit and close cost more than the
+SQL. The rules are the full path's own (`service`: validation, per-field versions and the
+text merge, the event's data). Whatever is not a plain text edit (owners, parents, numbers,
 kinds, milestone items, or a title edit that sends a submitted objective back to draft)
-returns None here and takes the full path, in the same transaction."""
+raises `FullPath`: the caller rolls back and takes the full path."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from boost_bus import Tx
+from boost_bus import BatchTx
 from boost_contracts.messages import EditCommand
 from boost_platform.db import Rows, execute_batch
 from boost_platform.problems import Problem, not_found
@@ -31,6 +33,16 @@ from ..serialize import kr_data, objective_data, objective_json
 from . import service
 
 LIVE_FIELDS = {"objective": service.OBJECTIVE_TEXT, "key_result": service.KR_TEXT}
+
+
+class FullPath(Exception):
+    """The edit is more than typing: roll back and take `service`'s full path."""
+
+
+def takes(cmd: EditCommand) -> bool:
+    """A person typing in text fields only: what this path may answer."""
+    fields = LIVE_FIELDS.get(cmd.entity)
+    return isinstance(cmd.actor_id, int) and fields is not None and bool(cmd.changes) and set(cmd.changes) <= fields
 
 objectives, key_results, items = Objective.__table__, KeyResult.__table__, MilestoneItem.__table__
 
@@ -78,9 +90,9 @@ def _update(table: sa.Table) -> sa.Update:
     return sa.update(table).where(table.c.id == sa.bindparam("entity_id"))
 
 
-async def _read(tx: Tx, statements: list[sa.Select], actor_id: int, entity_id: int) -> list[Rows]:
+async def _read(tx: BatchTx, statements: list[sa.Select], actor_id: int, entity_id: int) -> list[Rows]:
     values = {"actor_id": actor_id, "entity_id": entity_id}
-    return await execute_batch(await tx.session.connection(), [(s, values) for s in statements])
+    return await execute_batch(await tx.connection(), [(s, values) for s in statements])
 
 
 def _actor(actor_id: int, row: dict[str, Any]) -> Actor:
@@ -94,16 +106,14 @@ def _entity(row: dict[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith("actor_")})
 
 
-async def edit(tx: Tx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult | None:
-    fields = LIVE_FIELDS.get(cmd.entity)
-    if fields is None or not cmd.changes or not set(cmd.changes) <= fields:
-        return None
+async def edit(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult:
+    """An edit `takes` accepted; raises `FullPath` when it turns out to need the full path."""
     if cmd.entity == "objective":
         return await _edit_objective(tx, actor_id, cal, cmd)
     return await _edit_kr(tx, actor_id, cal, cmd)
 
 
-async def _edit_objective(tx: Tx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult | None:
+async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult:
     head, krs, kr_items = await _read(tx, _reads_for_objective(), actor_id, cmd.id)
     if not head or head[0]["deleted_at"] is not None:
         raise not_found(f"Objective {cmd.id}")
@@ -123,7 +133,7 @@ async def _edit_objective(tx: Tx, actor_id: int, cal: Calendar, cmd: EditCommand
         return service.EditResult(version=obj.version, merged=merged)
     if service.OBJECTIVE_STRUCTURAL & set(applied) and obj.status in ("submitted", "approved") \
             and not cal.started(cal.cycle(obj.cycle)):
-        return None  # back to draft: the full path
+        raise FullPath  # back to draft
     _apply(tx, objectives, obj, applied, updated_at=cal.now)
     service.record(tx, obj.id, "objective", obj.id, "updated", actor, cal.now,
                    [{"field": k, "before": b, "after": a} for k, (b, a) in applied.items()])
@@ -131,7 +141,7 @@ async def _edit_objective(tx: Tx, actor_id: int, cal: Calendar, cmd: EditCommand
     return service.EditResult(version=obj.version, merged=merged)
 
 
-async def _edit_kr(tx: Tx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult | None:
+async def _edit_kr(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult:
     head_kr, head, kr_items = await _read(tx, _reads_for_kr(), actor_id, cmd.id)
     if not head_kr or head_kr[0]["deleted_at"] is not None:
         raise not_found(f"Key result {cmd.id}")
@@ -157,7 +167,7 @@ async def _edit_kr(tx: Tx, actor_id: int, cal: Calendar, cmd: EditCommand) -> se
     return service.EditResult(version=kr.version, merged=merged)
 
 
-def _apply(tx: Tx, table: sa.Table, entity: SimpleNamespace, applied: dict[str, tuple[Any, Any]], **extra: Any) -> None:
+def _apply(tx: BatchTx, table: sa.Table, entity: SimpleNamespace, applied: dict[str, tuple[Any, Any]], **extra: Any) -> None:
     """The change on the row we hold (for the event) and in the closing batch (for the database)."""
     for name, (_, after) in applied.items():
         setattr(entity, name, after)

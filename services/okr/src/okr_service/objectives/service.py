@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from boost_bus import Tx
+from boost_bus import BatchTx, Tx
 from boost_contracts.events import CheckInData, KeyResultData, make_event
 from boost_platform.problems import Problem, invalid, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,7 +139,7 @@ async def emit_objective(tx: Tx, cal: Calendar, obj: Objective, action: str, act
     publish_objective(tx, obj, objective_data(obj, krs, moment), action, actor, changes, op_id)
 
 
-def publish_objective(tx: Tx, obj: Objective | Any, data: Any, action: str, actor: Actor, changes: list[str],
+def publish_objective(tx: BatchTx, obj: Objective | Any, data: Any, action: str, actor: Actor, changes: list[str],
                       op_id: str | None = None) -> None:
     """The objective's event, and its stamp on the cycle's dashboard."""
     tx.emit(make_event("okr", f"objective.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
@@ -154,7 +154,7 @@ async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: 
     return data
 
 
-def publish_kr(tx: Tx, kr: KeyResult | Any, obj: Objective | Any, data: KeyResultData, action: str, actor: Actor,
+def publish_kr(tx: BatchTx, kr: KeyResult | Any, obj: Objective | Any, data: KeyResultData, action: str, actor: Actor,
                changes: list[str], op_id: str | None = None) -> None:
     """The key result's event, and its stamp on the cycle's dashboard."""
     tx.emit(make_event("okr", f"key_result.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
@@ -167,7 +167,7 @@ def _insert_history() -> sa.Insert:
     return sa.insert(History.__table__)
 
 
-def record(tx: Tx, obj_id: int, entity: str, entity_id: int, action: str, actor: Actor, now: datetime,
+def record(tx: BatchTx, obj_id: int, entity: str, entity_id: int, action: str, actor: Actor, now: datetime,
            changes: list[dict[str, Any]] | None = None) -> None:
     """Who changed what: the transaction's history rows go in with one INSERT, in the batch
     that ends it."""

@@ -9,13 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from boost_bus import Tx
+from boost_bus import BatchTx, Tx
 from boost_contracts.events import REMINDER_KINDS, OrgData, make_event
 from boost_platform.clock import Clock
 from boost_platform.db import Statement, upsert
 from boost_platform.problems import Problem, invalid
 from boost_platform.settings import BoostSettings
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..access import Actor
 from ..calendar import Calendar
@@ -46,6 +46,15 @@ async def calendar(session: AsyncSession, clock: Clock) -> Calendar:
         cached = (now + _CALENDAR_TTL, org.timezone, org.fiscal_year_start_month)
         _calendar_cache[key] = cached
     return Calendar(cached[1], cached[2], clock.now())
+
+
+async def calendar_of(maker: async_sessionmaker[AsyncSession], clock: Clock) -> Calendar:
+    """`calendar` for a write without a session: one is opened only to refresh the cache."""
+    cached = _calendar_cache.get(id(maker.kw["bind"]))
+    if cached is not None and cached[0] >= time.monotonic():
+        return Calendar(cached[1], cached[2], clock.now())
+    async with maker() as session:
+        return await calendar(session, clock)
 
 
 def org_data(org: Org) -> OrgData:
@@ -135,7 +144,7 @@ async def ensure_admins(tx: Tx, settings: BoostSettings) -> None:
             await emit_user(tx, user, "updated", "service:okr", ["role"])
 
 
-def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None,
+def stamp(tx: BatchTx, cycle: str, *, objective_id: int | None = None, kr_id: int | None = None,
           kr_objective_id: int | None = None) -> None:
     """Mark rows of a cycle as changed by this transaction. The cycle's revision is bumped
     and the rows stamped with it at the very end, once per transaction per cycle, so the
@@ -146,9 +155,10 @@ def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | N
     re-reads every key result of a stamped objective."""
     pending: dict[str, tuple[set[int], dict[int, int | None]]] = tx.state.setdefault("stamps", {})
     if not pending:
-        if _dialect(tx) == "mysql":
+        if tx.dialect == "mysql":
             tx.commit_with = lambda: _stamp_calls(pending)
         else:
+            assert isinstance(tx, Tx)  # batch-only writes are MariaDB's
             tx.before_commit.append(lambda: _stamp_statements(tx, pending))
     if cycle not in pending:
         pending[cycle] = (set(), {})
@@ -156,10 +166,6 @@ def stamp(tx: Tx, cycle: str, *, objective_id: int | None = None, kr_id: int | N
         pending[cycle][0].add(objective_id)
     if kr_id is not None:
         pending[cycle][1][kr_id] = kr_objective_id
-
-
-def _dialect(tx: Tx) -> str:
-    return tx.session.bind.dialect.name if tx.session.bind else "mysql"
 
 
 def _unstamped_krs(objectives: set[int], krs: dict[int, int | None]) -> list[int]:
@@ -203,6 +209,6 @@ async def bump_revision(tx: Tx, cycle: str) -> int:
     change up to R is committed."""
     table = CycleRevision.__table__
     await tx.session.execute(
-        upsert(table, _dialect(tx), {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
+        upsert(table, tx.dialect, {"cycle": cycle, "revision": 1}, {"revision": table.c.revision + 1}, ["cycle"])
     )
     return int((await tx.session.execute(sa.select(table.c.revision).where(table.c.cycle == cycle))).scalar_one())
