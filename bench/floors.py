@@ -8,8 +8,9 @@ import time
 import nats
 
 
-async def nats_request_reply(url: str, subject: str, n: int, warmup: int = 20) -> list[float]:
-    """Raw NATS request/reply between two connections: a responder that echoes."""
+async def nats_request_reply(url: str, subject: str, n: int, warmup: int = 20, pause: float = 0.0) -> list[float]:
+    """Raw NATS request/reply between two connections: a responder that echoes. `pause`
+    seconds idle between requests (0: back to back)."""
     server, client = await nats.connect(url), await nats.connect(url)
     try:
         async def reply(msg: nats.aio.msg.Msg) -> None:
@@ -29,6 +30,7 @@ async def nats_request_reply(url: str, subject: str, n: int, warmup: int = 20) -
             await client.request(subject, b'{"ok":true}', timeout=2)
             if i >= warmup:
                 samples.append(time.perf_counter() - started)
+            await asyncio.sleep(pause)
         return samples
     finally:
         await client.close()

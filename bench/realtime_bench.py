@@ -1,11 +1,18 @@
 """Live editing under load: 200 Socket.IO clients in 20 team rooms over two realtime
 replicas, 20 editors typing at 5 edits/s each; p50/p99 from one client's `edit` emit to
 another client's receipt of the event, beside the floor measured in the same run (a raw
-Socket.IO ack round trip + a raw NATS request/reply + one MariaDB INSERT+COMMIT).
+Socket.IO ack round trip + a raw NATS request/reply + one MariaDB INSERT+COMMIT) and a
+stricter one: the same hops with the same libraries and no Boost code (bench.bare_pipeline).
+
+Each one-at-a-time figure (floors, unloaded edit, bare pipeline) is measured twice: back to
+back, and paced PACE apart as a person types. On this VM an idle pause slows every hop (a NATS
+request/reply 0.40 ms back to back, 1.0 ms paced; the edit's SQL 2.0–2.4 ms, 4.3–4.6 ms), so
+each ratio divides figures taken under the same condition.
 
 Run: .venv/bin/python -m bench.realtime_bench   (needs MariaDB at 127.0.0.1:3306 and NATS)
 Knobs: BENCH_SECONDS (load phase, default 20), BENCH_CLIENTS (200), BENCH_ROOMS (20),
-BENCH_RATE (edits/s per editor, 5), BENCH_UNLOADED (single edits measured alone, 200).
+BENCH_RATE (edits/s per editor, 5), BENCH_UNLOADED (single edits measured alone, per
+condition, 200).
 
 Everything (okr, two realtime replicas, NATS, MariaDB and this load generator) shares
 the machine, as the issue asks."""
@@ -31,6 +38,7 @@ import nats
 import socketio
 import sqlalchemy as sa
 
+from bench.bare_pipeline import bare_pipeline, edit_batches, mysql_params, scratch_schema
 from bench.common import free_port, start_service, summary_ms, write_results
 from bench.floors import nats_request_reply
 
@@ -43,6 +51,9 @@ RATE = float(os.environ.get("BENCH_RATE", "5"))
 UNLOADED = int(os.environ.get("BENCH_UNLOADED", "200"))
 FLOOR_N = 300
 CONTENDED_EDITS = int(os.environ.get("BENCH_CONTENDED_EDITS", "40"))  # per editor, all editors at once
+PACE = 0.010  # s between edits: a person typing, the system idles between them
+CONDITIONS = {"back_to_back": 0.0, "paced": PACE}  # condition → pause between one-at-a-time measurements
+LABELS = {"back_to_back": "back to back", "paced": f"paced {PACE * 1000:g} ms"}
 
 
 class GcPauses:
@@ -83,7 +94,7 @@ def echo_server(port: int) -> None:
     uvicorn.run(socketio.ASGIApp(sio), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
 
 
-async def floor_socketio() -> list[float]:
+async def floor_socketio(pause: float = 0.0) -> list[float]:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.realtime_bench", "--echo-server", str(port),
                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -101,6 +112,7 @@ async def floor_socketio() -> list[float]:
             await client.call("echo", {"i": i})
             if i >= 20:
                 samples.append(time.perf_counter() - started)
+            await asyncio.sleep(pause)
         await client.disconnect()
         return samples
     finally:
@@ -108,11 +120,11 @@ async def floor_socketio() -> list[float]:
         await proc.wait()
 
 
-async def floor_nats(subject: str) -> list[float]:
-    return await nats_request_reply(NATS_URL, subject, FLOOR_N)
+async def floor_nats(subject: str, pause: float) -> list[float]:
+    return await nats_request_reply(NATS_URL, subject, FLOOR_N, pause=pause)
 
 
-def floor_commit(schema: str) -> list[float]:
+def floor_commit(schema: str, pause: float) -> list[float]:
     engine = sa.create_engine(DB, isolation_level="AUTOCOMMIT")
     with engine.connect() as c:
         c.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{schema}`")
@@ -128,81 +140,38 @@ def floor_commit(schema: str) -> list[float]:
             c.commit()
             if i >= 20:
                 samples.append(time.perf_counter() - started)
+            time.sleep(pause)
     engine.dispose()
     return samples
 
 
-def floor_edit_sql(ns: str, objective_id: int, user_id: int) -> list[float]:
-    """The statements okr's edit sends (`okr_service.objectives.live`), sent raw with PyMySQL
-    to copies of okr's tables and procedure, in the same two batches: the objective FOR
-    UPDATE with the editor's rights, its key results and their milestone items; then the
-    UPDATE, the op_id receipt, the history row, the outbox row and the `okr_stamp` call that
-    COMMITs (and SQLAlchemy's COMMIT after it). What the edit costs in SQL alone."""
-    import json
-
+def floor_edit_sql(ns: str, objective_id: int, user_id: int, cycle: str, pause: float) -> list[float]:
+    """The statements okr's edit sends, raw with PyMySQL, to copies of okr's tables and
+    procedure, in the same two batches (`bare_pipeline.edit_batches`), and SQLAlchemy's
+    COMMIT after them. What the edit costs in SQL alone."""
     import pymysql
     from pymysql.constants import CLIENT
 
-    okr, scratch = f"{ns}_boost_okr", f"{ns}_editfloor"
-    url = sa.engine.make_url(DB)
-    conn = pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
-                           password=url.password or "", autocommit=False, client_flag=CLIENT.MULTI_STATEMENTS)
     samples = []
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{scratch}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")  # as okr's
-            for table in ("users", "memberships", "objectives", "key_results", "milestone_items", "edit_receipts",
-                          "history", "cycle_revisions", "outbox"):
-                cur.execute(f"CREATE TABLE `{scratch}`.`{table}` LIKE `{okr}`.`{table}`")
-                if table in ("users", "memberships", "objectives", "key_results", "milestone_items", "cycle_revisions"):
-                    cur.execute(f"INSERT INTO `{scratch}`.`{table}` SELECT * FROM `{okr}`.`{table}`")
-            cur.execute(f"SHOW CREATE PROCEDURE `{okr}`.okr_stamp")
-            create_procedure = cur.fetchone()[2]
-            conn.commit()
-            cur.execute(f"USE `{scratch}`")
-            cur.execute(create_procedure)
-            cur.execute("SELECT cycle FROM objectives WHERE id = %s", (objective_id,))
-            (cycle,) = cur.fetchone()
-
-            def batch(*statements: str) -> None:
-                cur.execute(";\n".join(statements))
-                while cur.nextset():
-                    pass
-
-            text = ""
-            for i in range(FLOOR_N + 20):
-                op_id, text = secrets.token_hex(8), text + "x"
-                started = time.perf_counter()
-                batch(
-                    cur.mogrify("SELECT objectives.*, (SELECT role FROM users WHERE id = %s) AS actor_role, "
-                                "(SELECT active FROM users WHERE id = %s) AS actor_active, "
-                                "(SELECT role FROM memberships WHERE user_id = %s AND team_id = objectives.team_id) "
-                                "AS actor_team_role FROM objectives WHERE id = %s FOR UPDATE",
-                                (user_id, user_id, user_id, objective_id)),
-                    cur.mogrify("SELECT * FROM key_results WHERE objective_id = %s AND deleted_at IS NULL "
-                                "ORDER BY position, id", (objective_id,)),
-                    cur.mogrify("SELECT milestone_items.* FROM milestone_items JOIN key_results ON key_results.id = "
-                                "milestone_items.key_result_id WHERE key_results.objective_id = %s AND "
-                                "key_results.deleted_at IS NULL AND key_results.kind = 'milestone' "
-                                "ORDER BY milestone_items.position, milestone_items.id", (objective_id,)))
-                batch(
-                    cur.mogrify("UPDATE objectives SET description = %s, version = version + 1, field_versions = %s, "
-                                "updated_at = NOW() WHERE id = %s", (text, json.dumps({"description": i}), objective_id)),
-                    cur.mogrify("INSERT INTO edit_receipts (op_id, reply, created_at) VALUES (%s, %s, NOW())",
-                                (op_id, json.dumps({"ok": True, "version": i}))),
-                    cur.mogrify("INSERT INTO history (objective_id, entity, entity_id, action, actor_id, at, changes) "
-                                "VALUES (%s, 'objective', %s, 'updated', %s, NOW(), '[]')",
-                                (objective_id, objective_id, user_id)),
-                    cur.mogrify("INSERT INTO outbox (id, subject, payload, created_at) VALUES (%s, %s, %s, NOW())",
-                                (secrets.token_hex(13), "floor", b"{}" * 400)),
-                    cur.mogrify("CALL okr_stamp(%s, %s, '', 1)", (cycle, str(objective_id))))
-                conn.commit()  # as SQLAlchemy does after it (nothing left to commit)
-                if i >= 20:
-                    samples.append(time.perf_counter() - started)
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
-        conn.close()
+    with scratch_schema(DB, ns, "editfloor") as scratch:
+        conn = pymysql.connect(**mysql_params(DB), database=scratch, autocommit=False,
+                               client_flag=CLIENT.MULTI_STATEMENTS)
+        try:
+            with conn.cursor() as cur:
+                text = ""
+                for i in range(FLOOR_N + 20):
+                    op_id, text = secrets.token_hex(8), text + "x"
+                    started = time.perf_counter()
+                    for batch in edit_batches(cur.mogrify, objective_id, user_id, cycle, i, op_id, text, b"{}" * 400):
+                        cur.execute(batch)
+                        while cur.nextset():
+                            pass
+                    conn.commit()  # as SQLAlchemy does after it (nothing left to commit)
+                    if i >= 20:
+                        samples.append(time.perf_counter() - started)
+                    time.sleep(pause)
+        finally:
+            conn.close()
     return samples
 
 
@@ -321,9 +290,9 @@ class Editor:
         return op_id, started
 
 
-async def unloaded(editor: Editor, watcher: Receiver) -> tuple[list[float], list[float]]:
-    """One edit at a time, nothing else happening: emit → the other replica's client (and
-    emit → the editor's ack)."""
+async def unloaded(editor: Editor, watcher: Receiver, pause: float) -> tuple[list[float], list[float]]:
+    """One edit at a time, `pause` seconds apart, nothing else happening: emit → the other
+    replica's client (and emit → the editor's ack)."""
     samples, acks = [], []
     loop = asyncio.get_running_loop()
     for i in range(UNLOADED + 10):
@@ -342,12 +311,13 @@ async def unloaded(editor: Editor, watcher: Receiver) -> tuple[list[float], list
         if i >= 10:
             samples.append(arrived - started)
             acks.append(acked - started)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(pause)
     return samples, acks
 
 
-async def direct_okr_edits(ns: str, editor: Editor, user_id: int) -> list[float]:
-    """The same edit straight to okr over NATS, no realtime: what okr itself costs."""
+async def direct_okr_edits(ns: str, editor: Editor, user_id: int, pause: float) -> list[float]:
+    """The same edit straight to okr over NATS, `pause` seconds apart, no realtime: what okr
+    itself costs."""
     import json
 
     nc = await nats.connect(NATS_URL)
@@ -363,7 +333,7 @@ async def direct_okr_edits(ns: str, editor: Editor, user_id: int) -> list[float]
             if i >= 10:
                 samples.append(time.perf_counter() - started)
             editor.version, editor.text = json.loads(msg.data)["version"], new_text
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(pause)
     finally:
         await nc.close()
     return samples
@@ -482,6 +452,31 @@ async def loaded(editors: list[Editor], members: list[list[Receiver]], ns: str, 
             "schedule_lag": summary_ms(lag)}
 
 
+def with_sums(parts: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """The floor's hops and what they add up to."""
+    return {**parts, "sum_p50_ms": round(sum(p["p50_ms"] for p in parts.values()), 3),
+            "sum_p99_ms": round(sum(p["p99_ms"] for p in parts.values()), 3)}
+
+
+def by_name(by_condition: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per-condition figures as one dict: the paced ones under their own names (the unloaded
+    figures always were paced), the back-to-back ones prefixed `back_to_back_`."""
+    return {**by_condition["paced"], **{f"back_to_back_{k}": v for k, v in by_condition["back_to_back"].items()}}
+
+
+def row(what: str, s: dict[str, float]) -> list[str]:
+    return [what, str(s["n"]), str(s["p50_ms"]), str(s["p99_ms"])]
+
+
+def rows(what: str, by_condition: dict[str, dict[str, Any]], key: str) -> list[list[str]]:
+    """One table row per condition for the figure `key`."""
+    return [row(f"{what}, {LABELS[c]}", figures[key]) for c, figures in by_condition.items()]
+
+
+def ratio_rows(what: str, by_condition: dict[str, dict[str, float]], key: str) -> list[list[str]]:
+    return [[f"{what}, {LABELS[c]}", "", str(ratios[key]), ""] for c, ratios in by_condition.items()]
+
+
 async def main() -> None:
     ns = "bench_rt_" + secrets.token_hex(3)
     tmp = Path(tempfile.mkdtemp(prefix="boost-rt-bench-"))
@@ -489,10 +484,12 @@ async def main() -> None:
            "BOOST_DEMO": "0", "BOOST_LOG_LEVEL": "WARNING", "BOOST_ADMIN_EMAILS": "admin@boost.example"}
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        print("floor…", flush=True)
-        floor = {"socketio_ack": summary_ms(await floor_socketio()),
-                 "nats_request": summary_ms(await floor_nats(f"{ns}.floor")),
-                 "mariadb_commit": summary_ms(floor_commit(f"{ns}_floor"))}
+        print("floor, back to back and paced…", flush=True)
+        floor = {cond: with_sums({"socketio_ack": summary_ms(await floor_socketio(pause)),
+                                  "nats_request": summary_ms(await floor_nats(f"{ns}.floor", pause)),
+                                  "mariadb_commit": summary_ms(await asyncio.to_thread(floor_commit, f"{ns}_floor",
+                                                                                       pause))})
+                 for cond, pause in CONDITIONS.items()}
         okr_port, rt_ports = free_port(), [free_port(), free_port()]
         procs.append(start_service("okr", okr_port, env, tmp / "okr.log"))
         for i, port in enumerate(rt_ports):
@@ -511,14 +508,24 @@ async def main() -> None:
             pauses = GcPauses()
             editors = [Editor(room[0], world["rooms"][i]["objective"]) for i, room in enumerate(members)]
 
-            print("unloaded single edits…", flush=True)
+            print("unloaded single edits, back to back and paced…", flush=True)
             # The editor of room 0 and a client of the same room on the other replica.
             other = next(r for r in members[0][1:] if r.replica != members[0][0].replica)
-            single_samples, single_acks = await unloaded(editors[0], other)
-            single, single_ack = summary_ms(single_samples), summary_ms(single_acks)
-            direct = summary_ms(await direct_okr_edits(ns, editors[0], world["rooms"][0]["objective"]["owner_id"]))
-            edit_sql = summary_ms(floor_edit_sql(ns, world["rooms"][0]["objective"]["id"],
-                                                 world["rooms"][0]["objective"]["owner_id"]))
+            objective_id, owner_id = world["rooms"][0]["objective"]["id"], world["rooms"][0]["objective"]["owner_id"]
+            single: dict[str, dict[str, Any]] = {}
+            for cond, pause in CONDITIONS.items():
+                samples, acks = await unloaded(editors[0], other, pause)
+                single[cond] = {
+                    "unloaded_edit_to_other_client": summary_ms(samples), "unloaded_edit_to_ack": summary_ms(acks),
+                    "unloaded_okr_cmd_edit_direct": summary_ms(await direct_okr_edits(ns, editors[0], owner_id, pause)),
+                    # In a thread, so that this loop keeps answering the replicas' pings meanwhile.
+                    "floor_edit_transaction_sql": summary_ms(await asyncio.to_thread(
+                        floor_edit_sql, ns, objective_id, owner_id, world["cycle"], pause))}
+            print("the same hops bare…", flush=True)
+            bare = await bare_pipeline(ns, NATS_URL, DB, objective_id, owner_id, world["cycle"], FLOOR_N,
+                                       list(CONDITIONS.values()))
+            for cond, pause in CONDITIONS.items():
+                single[cond]["floor_bare_pipeline"] = summary_ms(bare[pause])
 
             print(f"load: {ROOMS} editors × {RATE}/s for {SECONDS}s…", flush=True)
             watched = {"okr": procs[0].pid, "realtime_1": procs[1].pid, "realtime_2": procs[2].pid,
@@ -538,51 +545,52 @@ async def main() -> None:
             print(f"okr alone, {ROOMS} editors at once…", flush=True)
             contended = await contended_okr_edits(ns, editors, [room["objective"]["owner_id"] for room in world["rooms"]])
 
-        floor_p50 = sum(f["p50_ms"] for f in floor.values())
-        floor_p99 = sum(f["p99_ms"] for f in floor.values())
-        ratio = round(single["p50_ms"] / floor_p50, 2)
-        # The same floor with the edit's own SQL in place of a one-row commit.
-        design_floor_p50 = floor["socketio_ack"]["p50_ms"] + floor["nats_request"]["p50_ms"] + edit_sql["p50_ms"]
-        design_ratio = round(single["p50_ms"] / design_floor_p50, 2)
+        ratios: dict[str, dict[str, float]] = {}
+        for cond, figures in single.items():
+            edit_p50, hops = figures["unloaded_edit_to_other_client"]["p50_ms"], floor[cond]
+            # The same floor with the edit's own SQL in place of a one-row commit.
+            with_edit_sql = (hops["socketio_ack"]["p50_ms"] + hops["nats_request"]["p50_ms"]
+                             + figures["floor_edit_transaction_sql"]["p50_ms"])
+            ratios[cond] = {"unloaded_p50_over_floor_p50": round(edit_p50 / hops["sum_p50_ms"], 2),
+                            "unloaded_p50_over_floor_with_edit_sql_p50": round(edit_p50 / with_edit_sql, 2),
+                            "unloaded_p50_over_bare_pipeline_p50":
+                                round(edit_p50 / figures["floor_bare_pipeline"]["p50_ms"], 2),
+                            "loaded_p99_over_floor_p99": round(load["latency"]["p99_ms"] / hops["sum_p99_ms"], 2)}
         results: dict[str, Any] = {
             "setup": {"clients": CLIENTS, "rooms": ROOMS, "editors": ROOMS, "rate_per_editor": RATE,
-                      "seconds": SECONDS, "replicas": 2},
-            "floor": {**floor, "sum_p50_ms": round(floor_p50, 3), "sum_p99_ms": round(floor_p99, 3)},
-            "unloaded_edit_to_other_client": single,
-            "unloaded_edit_to_ack": single_ack,
-            "unloaded_okr_cmd_edit_direct": direct,
-            "floor_edit_transaction_sql": edit_sql,
+                      "seconds": SECONDS, "replicas": 2, "pace_s": PACE},
+            "floor": floor,
+            **by_name(single),
             "contended_okr_cmd_edit": contended,
             "loaded_edit_to_other_clients": load,
-            "ratios": {"unloaded_p50_over_floor_p50": ratio,
-                       "unloaded_p50_over_floor_with_edit_sql_p50": design_ratio,
-                       "loaded_p99_over_floor_p99": round(load["latency"]["p99_ms"] / floor_p99, 2)},
+            "ratios": by_name(ratios),
             "goals": {"loaded_p99_le_50ms": load["latency"]["p99_ms"] <= 50,
-                      "unloaded_p50_le_3x_floor": single["p50_ms"] <= 3 * floor_p50,
+                      **{f"unloaded_p50_le_3x_floor_{cond}":
+                         figures["unloaded_edit_to_other_client"]["p50_ms"] <= 3 * floor[cond]["sum_p50_ms"]
+                         for cond, figures in single.items()},
                       "no_lost_or_duplicated": load["lost"] == 0 and load["duplicated"] == 0},
         }
         table = [
             ["what", "n", "p50 ms", "p99 ms"],
-            ["floor: Socket.IO ack round trip", str(floor["socketio_ack"]["n"]), str(floor["socketio_ack"]["p50_ms"]),
-             str(floor["socketio_ack"]["p99_ms"])],
-            ["floor: NATS request/reply", str(floor["nats_request"]["n"]), str(floor["nats_request"]["p50_ms"]),
-             str(floor["nats_request"]["p99_ms"])],
-            ["floor: MariaDB INSERT+COMMIT", str(floor["mariadb_commit"]["n"]), str(floor["mariadb_commit"]["p50_ms"]),
-             str(floor["mariadb_commit"]["p99_ms"])],
-            ["floor: sum", "", f"{floor_p50:.3f}", f"{floor_p99:.3f}"],
-            ["unloaded edit → client on the other replica", str(single["n"]), str(single["p50_ms"]), str(single["p99_ms"])],
-            ["unloaded edit → ack (editor)", str(single_ack["n"]), str(single_ack["p50_ms"]), str(single_ack["p99_ms"])],
-            ["unloaded okr.cmd.edit straight over NATS (no realtime)", str(direct["n"]), str(direct["p50_ms"]),
-             str(direct["p99_ms"])],
-            [f"loaded ({CLIENTS} clients, {ROOMS} editors × {RATE}/s) edit → other clients", str(load["latency"]["n"]),
-             str(load["latency"]["p50_ms"]), str(load["latency"]["p99_ms"])],
-            ["loaded: edit → ack (editor)", str(load["ack"]["n"]), str(load["ack"]["p50_ms"]), str(load["ack"]["p99_ms"])],
-            ["loaded: realtime alone (bus publish → clients)", str(load["fanout_only"]["n"]),
-             str(load["fanout_only"]["p50_ms"]), str(load["fanout_only"]["p99_ms"])],
-            ["ratio unloaded p50 / floor p50", "", str(ratio), ""],
-            ["floor: the edit transaction's own SQL, raw (2 batches + COMMIT)", str(edit_sql["n"]), str(edit_sql["p50_ms"]),
-             str(edit_sql["p99_ms"])],
-            ["ratio unloaded p50 / (Socket.IO + NATS + the edit's SQL) p50", "", str(design_ratio), ""],
+            *rows("floor: Socket.IO ack round trip", floor, "socketio_ack"),
+            *rows("floor: NATS request/reply", floor, "nats_request"),
+            *rows("floor: MariaDB INSERT+COMMIT", floor, "mariadb_commit"),
+            *([f"floor: sum, {LABELS[c]}", "", f"{hops['sum_p50_ms']:.3f}", f"{hops['sum_p99_ms']:.3f}"]
+              for c, hops in floor.items()),
+            *rows("unloaded edit → client on the other replica", single, "unloaded_edit_to_other_client"),
+            *rows("unloaded edit → ack (editor)", single, "unloaded_edit_to_ack"),
+            *rows("unloaded okr.cmd.edit straight over NATS (no realtime)", single, "unloaded_okr_cmd_edit_direct"),
+            row(f"loaded ({CLIENTS} clients, {ROOMS} editors × {RATE}/s) edit → other clients", load["latency"]),
+            row("loaded: edit → ack (editor)", load["ack"]),
+            row("loaded: realtime alone (bus publish → clients)", load["fanout_only"]),
+            *ratio_rows("ratio unloaded p50 / floor p50", ratios, "unloaded_p50_over_floor_p50"),
+            *rows("floor: the edit transaction's own SQL, raw (2 batches + COMMIT)", single,
+                  "floor_edit_transaction_sql"),
+            *ratio_rows("ratio unloaded p50 / (Socket.IO + NATS + the edit's SQL) p50", ratios,
+                        "unloaded_p50_over_floor_with_edit_sql_p50"),
+            *rows("floor: the same hops bare (SIO → NATS → 2 SQL batches → JetStream → SIO), no Boost code", single,
+                  "floor_bare_pipeline"),
+            *ratio_rows("ratio unloaded p50 / bare pipeline p50", ratios, "unloaded_p50_over_bare_pipeline_p50"),
             [f"okr alone, {contended['editors']} editors of one quarter at once, back to back: "
              f"{contended['edits_per_s']} edits/s, row-lock waits per edit {contended['row_lock_waits_per_edit']} "
              f"({contended['row_lock_wait_ms_per_edit']} ms)", str(contended["n"]), str(contended["p50_ms"]),
