@@ -52,8 +52,8 @@ async def test_writes_and_reads_in_one_batch_come_back_as_execute_gives_them(eng
         results = await db.execute_batch(conn, [
             sa.insert(things).values(id=1, name=AWKWARD, facts={"title": AWKWARD, "n": [1, 2.5, None]}, at=at,
                                      blob=b"\x00\x01'\\%\xff", done=True),
-            (INSERT, [{"id": 2, "name": "two", "facts": {}, "done": False},
-                      {"id": 3, "name": "three", "facts": [], "done": False}]),
+            (INSERT, [{"id": 2, "name": "two", "facts": {}, "done": False, "blob": b""},
+                      {"id": 3, "name": "three", "facts": [], "done": False, "blob": bytes(range(256))}]),
             sa.update(things).where(things.c.id.in_([2, 3])).values(name=things.c.name + "!"),
             sa.select(things).where(things.c.id == 1),
             sa.select(things.c.id, things.c.name.label("label")).order_by(things.c.id),
@@ -67,6 +67,8 @@ async def test_writes_and_reads_in_one_batch_come_back_as_execute_gives_them(eng
     assert results[4] == [{"id": 1, "label": AWKWARD}, {"id": 2, "label": "two!"}, {"id": 3, "label": "three!"}]
     async with engine.connect() as conn:  # and it committed, as execute would have
         assert (await conn.execute(sa.select(sa.func.count()).select_from(things))).scalar_one() == 3
+        blobs = (await conn.execute(sa.select(things.c.blob).where(things.c.id > 1).order_by(things.c.id))).scalars()
+        assert list(blobs) == [b"", bytes(range(256))]  # every byte value, and none at all
 
 
 async def test_an_error_stops_the_batch_there_and_raises_what_execute_would(engine: Any) -> None:

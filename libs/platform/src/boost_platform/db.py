@@ -292,6 +292,8 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
             out.append([dict(row._mapping) for row in result] if result.returns_rows else [])
         return out
     cursor = await driver.cursor()
+    if _HexLiteral not in driver._encoders:
+        driver._encoders[_HexLiteral] = _HexLiteral.encode
     readers: list[list[Any] | None] = []  # per statement sent: its columns' result processors
     parts: list[str] = []
     for item in statements:
@@ -300,7 +302,7 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
             compiled, binds, reader = _compile(statement, dialect, one)
             values = compiled.construct_params(one)
             parts.append(cursor.mogrify(compiled.string, tuple(
-                process(values[name]) if process else values[name] for name, process in binds)))
+                _literal(process(values[name]) if process else values[name]) for name, process in binds)))
             readers.append(reader)
     sql = ";\n".join(parts)
     results: list[Rows] = []
@@ -329,6 +331,27 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
         grouped.append([row for rows in results[i:i + n] for row in rows])
         i += n
     return grouped
+
+
+class _HexLiteral:
+    """Bytes sent as a hex literal, X'…': asyncmy escapes bytes byte by byte (~45 µs per
+    KB here, and every outbox row carries its event's JSON as bytes), `bytes.hex` in
+    microseconds; the server reads back exactly the same bytes. Registered in the
+    connection's encoders (asyncmy's `_encoders`, as PyMySQL's), which the driver's
+    `mogrify` consults by type."""
+
+    __slots__ = ("sql",)
+
+    def __init__(self, value: bytes) -> None:
+        self.sql = "X'" + value.hex() + "'"
+
+    @staticmethod
+    def encode(value: _HexLiteral, *_: Any) -> str:
+        return value.sql
+
+
+def _literal(value: Any) -> Any:
+    return _HexLiteral(value) if isinstance(value, bytes | bytearray) else value
 
 
 def _compile(statement: sa.Executable, dialect: sa.Dialect, params: Params) -> _Compiled:
