@@ -86,6 +86,14 @@ async def test_an_error_stops_the_batch_there_and_raises_what_execute_would(engi
     assert [tuple(r) for r in rows] == [(1, "first")]
 
 
+async def _rename_one_at_once(other: Any) -> None:
+    """Another connection renames thing 1 to "free"; a lock left on it fails this in 1 s."""
+    async with other.connect() as conn:
+        await conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 1"))
+        await conn.execute(sa.update(things).where(things.c.id == 1).values(name="free"))
+        await conn.commit()
+
+
 async def _ends_sent(conn: Any) -> dict[str, int]:
     """The COMMIT and ROLLBACK statements this connection has sent so far."""
     rows = await conn.execute(sa.text("SHOW SESSION STATUS WHERE Variable_name IN ('Com_commit', 'Com_rollback')"))
@@ -121,10 +129,7 @@ async def test_a_settled_transaction_ends_without_another_round_trip(make_settin
             await db.execute_batch(conn, [sa.select(things.c.id).where(things.c.id == 1).with_for_update()])
         other = db.create_engine(url)
         try:
-            async with other.connect() as conn:
-                await conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 1"))
-                await conn.execute(sa.update(things).where(things.c.id == 1).values(name="free"))
-                await conn.commit()
+            await _rename_one_at_once(other)
         finally:
             await other.dispose()
     finally:
@@ -161,10 +166,7 @@ async def test_a_pooled_connection_commits_in_its_batch_and_frees_what_it_left(m
                 raise RuntimeError("the caller gave up")
         other = db.create_engine(url)
         try:
-            async with other.connect() as conn:
-                await conn.execute(sa.text("SET SESSION innodb_lock_wait_timeout = 1"))
-                await conn.execute(sa.update(things).where(things.c.id == 1).values(name="free"))
-                await conn.commit()
+            await _rename_one_at_once(other)
             with pytest.raises(sa.exc.OperationalError) as lost:
                 async with db.pooled_connection(engine) as pooled:
                     (row,) = (await db.execute_batch(pooled, [sa.select(sa.func.connection_id().label("id"))]))[0]
