@@ -254,7 +254,8 @@ async def pooled_connection(engine: AsyncEngine) -> AsyncIterator[PooledConnecti
     try:
         yield PooledConnection(engine.dialect, pooled)
     except sa.exc.DBAPIError as exc:
-        if engine.dialect.is_disconnect(exc.orig, pooled.dbapi_connection, None):
+        if isinstance(exc.orig, Exception) and engine.dialect.is_disconnect(
+                exc.orig, pooled.dbapi_connection, None):  # type: ignore[arg-type]  # the driver's own error
             exc.connection_invalidated = True
             pooled.invalidate(exc)
         raise
@@ -283,6 +284,7 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
     raw = await conn.get_raw_connection()
     raw.info.pop(SETTLED, None)
     driver = raw.driver_connection
+    assert driver is not None  # a connection checked out of the pool
     if dialect.name != "mysql" or not getattr(driver, "_client_flag", 0) & MULTI_STATEMENTS:
         assert isinstance(conn, AsyncConnection)  # a PooledConnection is MariaDB's
         out: list[Rows] = []
@@ -342,7 +344,7 @@ class _HexLiteral:
 
     __slots__ = ("sql",)
 
-    def __init__(self, value: bytes) -> None:
+    def __init__(self, value: bytes | bytearray) -> None:
         self.sql = "X'" + value.hex() + "'"
 
     @staticmethod
