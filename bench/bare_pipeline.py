@@ -51,9 +51,8 @@ def mysql_params(db_url: str) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def scratch_schema(db_url: str, ns: str, name: str) -> Iterator[str]:
-    """A schema `<ns>_<name>` with copies of okr's tables (and the rows the edit reads) and
-    its `okr_stamp` procedure, dropped afterwards: the edit's SQL, sent raw, changes
-    nothing of okr's."""
+    """A schema `<ns>_<name>` with copies of okr's tables (and the rows the edit reads),
+    dropped afterwards: the edit's SQL, sent raw, changes nothing of okr's."""
     okr, scratch = f"{ns}_boost_okr", f"{ns}_{name}"
     conn = pymysql.connect(**mysql_params(db_url), autocommit=True)
     cur = conn.cursor()
@@ -64,10 +63,6 @@ def scratch_schema(db_url: str, ns: str, name: str) -> Iterator[str]:
             cur.execute(f"CREATE TABLE `{scratch}`.`{table}` LIKE `{okr}`.`{table}`")
             if table in ("users", "memberships", "objectives", "key_results", "milestone_items", "cycle_revisions"):
                 cur.execute(f"INSERT INTO `{scratch}`.`{table}` SELECT * FROM `{okr}`.`{table}`")
-        cur.execute(f"SHOW CREATE PROCEDURE `{okr}`.okr_stamp")
-        create_procedure = cur.fetchone()[2]
-        cur.execute(f"USE `{scratch}`")
-        cur.execute(create_procedure)
         yield scratch
     finally:
         cur.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
@@ -79,7 +74,7 @@ def edit_batches(mogrify: Callable[[str, tuple[Any, ...]], str], objective_id: i
     """The statements okr's edit sends (`okr_service.objectives.live`), in its two batches:
     the objective FOR UPDATE with the editor's rights, its key results and their milestone
     items; then the UPDATE, the op_id receipt, the history row, the outbox row and the
-    `okr_stamp` call that COMMITs. Values escaped by the driver (`mogrify`); `event` is
+    quarter's revision bump, the row's stamp with it and COMMIT. Values escaped by the driver (`mogrify`); `event` is
     the outbox row's payload."""
     read = ";\n".join((
         mogrify("SELECT objectives.*, (SELECT role FROM users WHERE id = %s) AS actor_role, "
@@ -102,7 +97,10 @@ def edit_batches(mogrify: Callable[[str, tuple[Any, ...]], str], objective_id: i
                 "VALUES (%s, 'objective', %s, 'updated', %s, NOW(), '[]')", (objective_id, objective_id, user_id)),
         mogrify("INSERT INTO outbox (id, subject, payload, created_at) VALUES (%s, %s, %s, NOW())",
                 (secrets.token_hex(13), "floor", event)),
-        mogrify("CALL okr_stamp(%s, %s, '', 1)", (cycle, str(objective_id)))))
+        mogrify("INSERT INTO cycle_revisions (cycle, revision) VALUES (%s, LAST_INSERT_ID(1)) "
+                "ON DUPLICATE KEY UPDATE revision = LAST_INSERT_ID(cycle_revisions.revision + 1)", (cycle,)),
+        mogrify("UPDATE objectives SET rev = LAST_INSERT_ID() WHERE objectives.id = %s", (objective_id,)),
+        "COMMIT"))
     return read, write
 
 
@@ -170,7 +168,7 @@ async def okr(args: argparse.Namespace) -> None:
                      "version": version, "progress": 0.0, "expected_progress": 0.5, "health": None,
                      "score": None, "closing_note": None, "carried_from_id": None, "deleted": False}}).encode()
         async with db.cursor() as cur:
-            # The second batch's okr_stamp COMMITs: okr sends nothing more.
+            # The second batch ends with COMMIT: okr sends nothing more.
             for batch in edit_batches(cur.mogrify, args.objective, args.user, args.cycle, version, body["op_id"],
                                       text, event):
                 await cur.execute(batch)

@@ -147,9 +147,9 @@ def floor_commit(schema: str, pause: float) -> list[float]:
 
 
 def floor_edit_sql(ns: str, objective_id: int, user_id: int, cycle: str, pause: float) -> list[float]:
-    """The statements okr's edit sends, raw with PyMySQL, to copies of okr's tables and
-    procedure, in the same two batches (`bare_pipeline.edit_batches`), and SQLAlchemy's
-    COMMIT after them. What the edit costs in SQL alone."""
+    """The statements okr's edit sends, raw with PyMySQL, to copies of okr's tables, in the
+    same two batches (`bare_pipeline.edit_batches`; the second ends with COMMIT). What the
+    edit costs in SQL alone."""
     import pymysql
     from pymysql.constants import CLIENT
 
@@ -167,7 +167,6 @@ def floor_edit_sql(ns: str, objective_id: int, user_id: int, cycle: str, pause: 
                         cur.execute(batch)
                         while cur.nextset():
                             pass
-                    conn.commit()  # as SQLAlchemy does after it (nothing left to commit)
                     if i >= 20:
                         samples.append(time.perf_counter() - started)
                     time.sleep(pause)
@@ -591,7 +590,7 @@ async def main() -> None:
             row("loaded: edit → ack (editor)", load["ack"]),
             row("loaded: realtime alone (bus publish → clients)", load["fanout_only"]),
             *ratio_rows("ratio unloaded p50 / floor p50", ratios, "unloaded_p50_over_floor_p50"),
-            *rows("floor: the edit transaction's own SQL, raw (2 batches + COMMIT)", single,
+            *rows("floor: the edit transaction's own SQL, raw (its 2 batches)", single,
                   "floor_edit_transaction_sql"),
             *ratio_rows("ratio unloaded p50 / (Socket.IO + NATS + the edit's SQL) p50", ratios,
                         "unloaded_p50_over_floor_with_edit_sql_p50"),

@@ -150,15 +150,32 @@ async def test_writes_at_once_each_bump_the_revision_once_and_the_dashboard_miss
     assert shown["progress"] == pytest.approx(sum(10 + i for i in range(12)) / 12 / 100, abs=1e-4)
 
 
-async def test_the_stamp_procedure_takes_nothing_but_ids(okr: Okr) -> None:
-    """okr_stamp builds its UPDATEs from the ids it is given: anything else is refused."""
+async def test_a_write_of_two_quarters_stamps_each_with_its_own_new_revision(okr: Okr) -> None:
+    """On MariaDB the bumps and stamps close the write's batch, each stamp taking the revision
+    its quarter's bump just handed out: a write touching two quarters (a carry-over, say)
+    moves each quarter's revision by one and marks its rows with that one."""
     import sqlalchemy as sa
-    from sqlalchemy.exc import DBAPIError
+    from okr_service.models import CycleRevision, KeyResult, Objective
+    from okr_service.org.service import stamp
 
     container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    q1 = await okr.objective("member", cycle="2027-Q1", key_results=[{"title": "A", "start": 0, "target": 1}])
+    q2 = await okr.objective("member", cycle="2027-Q2", key_results=[{"title": "B", "start": 0, "target": 1}])
+
+    async def revisions() -> dict[str, int]:
+        async with container.runtime.maker() as session:
+            return {cycle: revision for cycle, revision in await session.execute(
+                sa.select(CycleRevision.cycle, CycleRevision.revision))}
+
+    before = await revisions()
+    async with container.runtime.outbox.batch_transaction() as tx:
+        stamp(tx, "2027-Q2", kr_id=q2["key_results"][0]["id"], kr_objective_id=None)
+        stamp(tx, "2027-Q1", objective_id=q1["id"])
+    after = await revisions()
+    assert after["2027-Q1"] == before["2027-Q1"] + 1 and after["2027-Q2"] == before["2027-Q2"] + 1
     async with container.runtime.maker() as session:
-        for bad in ("1) OR (1=1", "1,,2", "1; DROP TABLE objectives"):
-            with pytest.raises(DBAPIError, match="ids must be numbers"):
-                await session.execute(sa.text("CALL okr_stamp('2027-Q1', :ids, '', 0)"), {"ids": bad})
-            await session.rollback()
-        assert (await session.execute(sa.text("SELECT COUNT(*) FROM objectives"))).scalar_one() >= 0
+        assert await session.scalar(sa.select(Objective.rev).where(Objective.id == q1["id"])) == after["2027-Q1"]
+        assert await session.scalar(sa.select(KeyResult.rev).where(
+            KeyResult.id == q2["key_results"][0]["id"])) == after["2027-Q2"]
+        assert await session.scalar(sa.text(
+            "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE()")) == 0

@@ -15,6 +15,7 @@ from boost_platform.clock import Clock
 from boost_platform.db import Statement, upsert
 from boost_platform.problems import Problem, invalid
 from boost_platform.settings import BoostSettings
+from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..access import Actor
@@ -149,14 +150,14 @@ def stamp(tx: BatchTx, cycle: str, *, objective_id: int | None = None, kr_id: in
     """Mark rows of a cycle as changed by this transaction. The cycle's revision is bumped
     and the rows stamped with it at the very end, once per transaction per cycle, so the
     lock on the revision row is held as briefly as can be: on MariaDB the bump, the stamps
-    and COMMIT are one call of the `okr_stamp` procedure (the lock never waits on a round
-    trip or on okr's event loop); elsewhere they are the last statements before COMMIT. A
-    key result whose objective is stamped too needs no stamp of its own: the dashboard
-    re-reads every key result of a stamped objective."""
+    and COMMIT close the write's last batch (the lock never waits on a round trip or on
+    okr's event loop); elsewhere they are the last statements before COMMIT. A key result
+    whose objective is stamped too needs no stamp of its own: the dashboard re-reads every
+    key result of a stamped objective."""
     pending: dict[str, tuple[set[int], dict[int, int | None]]] = tx.state.setdefault("stamps", {})
     if not pending:
         if tx.dialect == "mysql":
-            tx.commit_with = lambda: _stamp_calls(pending)
+            tx.commit_with = lambda: _stamp_batch(pending)
         else:
             assert isinstance(tx, Tx)  # batch-only writes are MariaDB's
             tx.before_commit.append(lambda: _stamp_statements(tx, pending))
@@ -172,20 +173,36 @@ def _unstamped_krs(objectives: set[int], krs: dict[int, int | None]) -> list[int
     return sorted(kr for kr, parent in krs.items() if parent not in objectives)
 
 
-def _stamp_calls(pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> list[Statement]:
-    cycles = sorted(pending)  # one order for everyone: no deadlock between two multi-cycle writes
-    return [(_call_stamp(), {"cycle": cycle, "objectives": _ids(sorted(pending[cycle][0])),
-                             "krs": _ids(_unstamped_krs(*pending[cycle])), "commit": int(i == len(cycles) - 1)})
-            for i, cycle in enumerate(cycles)]
+def _stamp_batch(pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> list[Statement]:
+    """MariaDB: per cycle, the bump (`LAST_INSERT_ID(expr)` keeps the new revision for this
+    connection's next statements) and the stamps of its rows, one UPDATE by primary key each
+    (built once; a join or an IN list the optimiser might turn into a scan would lock rows
+    other writers hold), then COMMIT."""
+    batch: list[Statement] = []
+    for cycle in sorted(pending):  # one order for everyone: no deadlock between two multi-cycle writes
+        objectives, krs = pending[cycle]
+        batch.append((_bump(), {"cycle": cycle}))
+        if objectives:
+            batch.append((_stamp_row(Objective.__table__), [{"row_id": i} for i in sorted(objectives)]))
+        alone = _unstamped_krs(objectives, krs)
+        if alone:
+            batch.append((_stamp_row(KeyResult.__table__), [{"row_id": i} for i in alone]))
+    return [*batch, _COMMIT]
+
+
+_COMMIT = sa.text("COMMIT")
 
 
 @functools.cache
-def _call_stamp() -> sa.TextClause:
-    return sa.text("CALL okr_stamp(:cycle, :objectives, :krs, :commit)")
+def _bump() -> sa.Insert:
+    table = CycleRevision.__table__
+    return mysql.insert(table).values(revision=sa.func.last_insert_id(1)).on_duplicate_key_update(
+        revision=sa.func.last_insert_id(table.c.revision + 1))
 
 
-def _ids(ids: list[int]) -> str:
-    return ",".join(str(int(i)) for i in ids)
+@functools.cache
+def _stamp_row(table: sa.Table) -> sa.Update:
+    return sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(rev=sa.func.last_insert_id())
 
 
 async def _stamp_statements(tx: Tx, pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> None:
@@ -204,7 +221,7 @@ async def _stamp_statements(tx: Tx, pending: dict[str, tuple[set[int], dict[int,
 
 async def bump_revision(tx: Tx, cycle: str) -> int:
     """Mark a cycle's dashboard as changed ("*" for directory changes) and return the new
-    revision (SQLite; MariaDB does it in `okr_stamp`). The row stays locked until commit,
+    revision (SQLite; MariaDB does it in `_stamp_batch`). The row stays locked until commit,
     so revisions are handed out in commit order: a reader that sees revision R knows every
     change up to R is committed."""
     table = CycleRevision.__table__
