@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .metrics import HTTP_LATENCY, freeze_startup_objects, watch_gc_pauses
 from .problems import PROBLEM_JSON, install_problem_handlers
 from .responses import Health, Readiness, document_problems
+from .stalls import watch_event_loop
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 MAX_BODY = 1024 * 1024
@@ -81,7 +82,7 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def started_then_frozen(app: FastAPI) -> AsyncIterator[None]:
-        async with lifespan(app):
+        async with lifespan(app), watch_event_loop(service):
             freeze_startup_objects()
             yield
 
