@@ -246,7 +246,8 @@ class Bus:
             await slots.acquire()
             task = asyncio.ensure_future(_answer(msg))
             self._tasks.add(task)
-            task.add_done_callback(lambda t: (self._tasks.discard(t), slots.release()))
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(lambda _: slots.release())
 
         async def _answer(msg: Msg) -> None:
             started = time.perf_counter()

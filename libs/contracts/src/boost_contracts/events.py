@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .envelope import Envelope
+from .envelope import Envelope, Scope
 from .tracing import current_trace
 
 Role = Literal["admin", "member"]
@@ -289,7 +289,7 @@ def make_event(
         op_id=op_id,
         subject_id=subject_id if isinstance(subject_id, int | str) else None,
         version=payload.get("version"),
-        scope=scope or {},
+        scope=Scope.model_validate(scope or {}),
         changes=changes or [],
         data=payload,
         trace_id=trace_id or current_trace.get(),

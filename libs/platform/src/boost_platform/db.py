@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import greenlet_spawn
 
@@ -364,11 +365,12 @@ def _compile(statement: sa.Executable, dialect: sa.Dialect, params: Params) -> _
     found = _COMPILED.get(key)
     if found is not None:
         return found
-    compiled = statement.compile(dialect=dialect, column_keys=list(key[2]))
+    clause = cast(sa.ClauseElement, statement)  # what execute_batch is given: selects, inserts, updates…
+    compiled = cast(SQLCompiler, clause.compile(dialect=dialect, column_keys=list(key[2])))
     in_list = bool(compiled.post_compile_params)  # its length is part of the SQL
     if in_list:
-        compiled = statement.compile(dialect=dialect, column_keys=list(key[2]),
-                                     compile_kwargs={"render_postcompile": True})
+        compiled = cast(SQLCompiler, clause.compile(dialect=dialect, column_keys=list(key[2]),
+                                                    compile_kwargs={"render_postcompile": True}))
     binds = []
     for name in compiled.positiontup or ():
         # an IN list's values are its parameter's, expanded as `{name}_1`, `{name}_2`…
@@ -450,10 +452,8 @@ def insert_ignore(table: sa.Table | Any, dialect_name: str, **values: Any) -> sa
 
 def upsert(table: sa.Table | Any, dialect_name: str, values: dict[str, Any], update: dict[str, Any], keys: list[str]) -> sa.Insert:
     if dialect_name == "sqlite":
-        stmt = sqlite.insert(table).values(**values)
-        return stmt.on_conflict_do_update(index_elements=keys, set_=update)
-    stmt = mysql.insert(table).values(**values)
-    return stmt.on_duplicate_key_update(**update)
+        return sqlite.insert(table).values(**values).on_conflict_do_update(index_elements=keys, set_=update)
+    return mysql.insert(table).values(**values).on_duplicate_key_update(**update)
 
 
 def for_update_skip_locked(stmt: sa.Select, dialect_name: str) -> sa.Select:

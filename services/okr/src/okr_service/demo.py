@@ -40,7 +40,8 @@ TEAMS = [("Product", "Company"), ("Engineering", "Company"), ("Platform", "Engin
          ("People", "Company")]
 
 # team → [(objective, [(kr title, kind, start, target, unit, weight)])]
-CURRENT = {
+KrSpec = tuple[str, str, float, float, str, int]
+CURRENT: dict[str, list[tuple[str, list[KrSpec]]]] = {
     "Company": [("Become the OKR tool teams in Korea love", [
         ("Weekly active teams", "number", 40, 120, "teams", 2), ("NPS", "number", 30, 50, "", 1),
         ("Quarterly revenue", "number", 1.2, 2.0, "억원", 2)])],

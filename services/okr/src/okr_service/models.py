@@ -4,7 +4,7 @@ sessions, and the outbox/inbox every service has."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from boost_bus import inbox_table, outbox_table
@@ -16,6 +16,7 @@ class Base(DeclarativeBase):
     """okr's own metadata (each service has its own, so several can share a process)."""
 
     metadata = sa.MetaData(naming_convention=NAMING)
+    __table__: ClassVar[sa.Table]  # what declarative makes of every model here (typed as any FromClause)
 
 
 metadata = Base.metadata

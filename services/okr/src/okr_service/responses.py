@@ -28,7 +28,7 @@ class Membership(events.Membership):
 
 class Team(events.TeamData):
     model_config = RESPONSE_CONFIG
-    members: list[Membership]
+    members: list[Membership]  # type: ignore[assignment]  # pydantic: the response variant of the field
 
 
 class MyTeam(ResponseModel):
@@ -60,7 +60,7 @@ class ReminderSetting(events.ReminderOverride):
 
 class Org(events.OrgData):
     model_config = RESPONSE_CONFIG
-    reminders: dict[str, ReminderSetting]
+    reminders: dict[str, ReminderSetting]  # type: ignore[assignment]  # pydantic: the response variant of the field
     version: int
 
 
@@ -102,7 +102,7 @@ class MilestoneItem(events.MilestoneItem):
 
 class KeyResult(events.KeyResultData):
     model_config = RESPONSE_CONFIG
-    items: list[MilestoneItem]
+    items: list[MilestoneItem]  # type: ignore[assignment]  # pydantic: the response variant of the field
 
 
 class ObjectiveRef(ResponseModel):

@@ -226,20 +226,20 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
                 model.structure += 1
             model.krs.pop(r.id, None)
         else:
-            row = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
-            if before is None or (before.team_id, before.parent_id, before.position) != (row.team_id, row.parent_id,
-                                                                                        row.position):
+            obj = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
+            if before is None or (before.team_id, before.parent_id, before.position) != (obj.team_id, obj.parent_id,
+                                                                                        obj.position):
                 model.structure += 1
-            model.objectives[r.id] = row
+            model.objectives[r.id] = obj
     changed: list[KrRow] = []
-    for r in (await session.execute(kr_stmt)).all():
-        model.summaries.pop(r.objective_id, None)
-        if r.deleted_at is not None or r.obj_deleted is not None:
-            model.krs[r.objective_id].pop(r.id, None)
+    for kr in (await session.execute(kr_stmt)).all():
+        model.summaries.pop(kr.objective_id, None)
+        if kr.deleted_at is not None or kr.obj_deleted is not None:
+            model.krs[kr.objective_id].pop(kr.id, None)
             continue
-        row = KrRow(r.id, r.objective_id, r.title, r.owner_id, r.kind, r.start, r.target, r.current, r.unit, r.weight,
-                    r.confidence, r.last_check_in_at)
-        model.krs[r.objective_id][r.id] = row
+        row = KrRow(kr.id, kr.objective_id, kr.title, kr.owner_id, kr.kind, kr.start, kr.target, kr.current, kr.unit,
+                    kr.weight, kr.confidence, kr.last_check_in_at)
+        model.krs[kr.objective_id][kr.id] = row
         changed.append(row)
     milestones = [row.id for row in changed if row.kind == "milestone"]
     counts: dict[int, tuple[int, int]] = {}
@@ -322,7 +322,7 @@ class ScopeView:
                             "health": sm.entry["health"], "children": []} for oid, sm in self.seen.items()}
         self.tree = []
         for r in self.order:
-            if _attached(self.seen, r.id):
+            if r.parent_id is not None and _attached(self.seen, r.id):
                 self.nodes[r.parent_id]["children"].append(self.nodes[r.id])
             else:
                 self.tree.append(self.nodes[r.id])
@@ -478,7 +478,7 @@ async def _snapshots(session: AsyncSession, cache: DashboardCache, cycle: str, t
     if hit is not None and time.monotonic() - hit[0] < SNAPSHOT_EVERY:
         return hit[1]
     s = ProgressSnapshot.__table__.c
-    rows = sorted((await session.execute(
+    rows = sorted((day, progress) for day, progress in (await session.execute(
         sa.select(s.day, s.progress).where(s.cycle == cycle, s.team_id == team_key))).all())
     cache.snapshot_rows[key] = (time.monotonic(), rows)
     return rows

@@ -182,7 +182,7 @@ async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any
     team = await get_team(tx.session, team_id)
     if changes.get("name", "") is None:
         del changes["name"]
-    changed = []
+    changed: list[str] = []
     if "parent_id" in changes:
         if team.parent_id is None:
             if changes["parent_id"] is not None:

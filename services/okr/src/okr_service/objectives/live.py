@@ -49,7 +49,8 @@ objectives, key_results, items = Objective.__table__, KeyResult.__table__, Miles
 
 def _actor_columns() -> list[Any]:
     """The editor's rights, as columns of the locked objective's row (subqueries: they lock nothing)."""
-    users, memberships, actor_id = User.__table__, Membership.__table__, sa.bindparam("actor_id")
+    users, memberships = User.__table__, Membership.__table__
+    actor_id: sa.BindParameter[int] = sa.bindparam("actor_id")
     return [
         sa.select(users.c.role).where(users.c.id == actor_id).scalar_subquery().label("actor_role"),
         sa.select(users.c.active).where(users.c.id == actor_id).scalar_subquery().label("actor_active"),
@@ -62,7 +63,7 @@ def _actor_columns() -> list[Any]:
 @functools.cache
 def _reads_for_objective() -> list[sa.Select]:
     """The objective locked, with the editor's rights; its key results and their milestone items."""
-    entity_id = sa.bindparam("entity_id")
+    entity_id: sa.BindParameter[int] = sa.bindparam("entity_id")
     live_krs = sa.and_(key_results.c.objective_id == entity_id, key_results.c.deleted_at.is_(None))
     return [
         sa.select(objectives, *_actor_columns()).where(objectives.c.id == entity_id).with_for_update(),
@@ -75,7 +76,7 @@ def _reads_for_objective() -> list[sa.Select]:
 @functools.cache
 def _reads_for_kr() -> list[sa.Select]:
     """The key result and its objective locked, in the full path's order; its milestone items."""
-    entity_id = sa.bindparam("entity_id")
+    entity_id: sa.BindParameter[int] = sa.bindparam("entity_id")
     return [
         sa.select(key_results).where(key_results.c.id == entity_id).with_for_update(),
         sa.select(objectives, *_actor_columns()).where(
@@ -102,7 +103,9 @@ def _actor(actor_id: int, row: dict[str, Any]) -> Actor:
     return Actor(user_id=actor_id, role=row["actor_role"], teams={row["team_id"]: team_role} if team_role else {})
 
 
-def _entity(row: dict[str, Any]) -> SimpleNamespace:
+def _entity(row: dict[str, Any]) -> Any:
+    """The row as an object with its model's attributes, which is all `service` and
+    `serialize` read of it (not an ORM instance: nothing tracks it)."""
     return SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith("actor_")})
 
 
@@ -123,8 +126,8 @@ async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCo
     changes = dict(cmd.changes)
     service.check_objective_text(changes)
     moment = cal.moment(cal.cycle(obj.cycle))
-    krs_data = [kr_data(SimpleNamespace(**kr), [SimpleNamespace(**i) for i in kr_items if i["key_result_id"] == kr["id"]],
-                        moment) for kr in krs]
+    krs_data = [kr_data(_entity(kr), [_entity(i) for i in kr_items if i["key_result_id"] == kr["id"]], moment)
+                for kr in krs]
     applied, merged, conflicts = service.apply_fields(obj, changes, cmd.version, cmd.base, service.OBJECTIVE_TEXT)
     if conflicts:
         raise service.conflict(conflicts, objective_json(obj, krs_data, moment))
@@ -153,7 +156,7 @@ async def _edit_kr(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) 
     changes = dict(cmd.changes)
     service.check_kr_text(changes)
     moment = cal.moment(cal.cycle(obj.cycle))
-    kr_items_ = [SimpleNamespace(**i) for i in kr_items]
+    kr_items_ = [_entity(i) for i in kr_items]
     applied, merged, conflicts = service.apply_fields(kr, changes, cmd.version, cmd.base, service.KR_TEXT)
     if conflicts:
         raise service.conflict(conflicts, kr_data(kr, kr_items_, moment).model_dump(mode="json"))

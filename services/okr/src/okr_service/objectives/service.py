@@ -566,7 +566,8 @@ async def _replace_items(tx: Tx, kr: KeyResult, items: Any) -> tuple[list[dict[s
         if not isinstance(raw, dict):
             raise invalid("each item is {title, done}", "items")
         title = check_title(raw.get("title"), "items")
-        item = by_id.get(raw.get("id")) if isinstance(raw.get("id"), int) else None
+        item_id = raw.get("id")
+        item = by_id.get(item_id) if isinstance(item_id, int) else None
         if item is None:
             item = MilestoneItem(key_result_id=kr.id, title=title, done=bool(raw.get("done")), position=n)
             tx.session.add(item)
