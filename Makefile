@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: run test setup setup-python setup-web setup-system web lint typecheck unit integration e2e bench clean
+.PHONY: run test setup setup-python setup-web setup-system lint typecheck bench clean
 
 run: setup
 	@$(PY) scripts/boost.py run
@@ -31,6 +31,9 @@ gateway/web/dist/index.html: $(shell find gateway/web/src gateway/web/index.html
 
 lint:
 	@.venv/bin/ruff check libs services scripts tests bench
+
+typecheck:
+	@.venv/bin/mypy libs/*/src services/*/src
 
 bench: setup
 	@$(PY) -m bench.run_all

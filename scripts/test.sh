@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint, the Python suite (unit, integration on real MariaDB and NATS,
+# `make test`: lint, types, the Python suite (unit, integration on real MariaDB and NATS,
 # contract, end-to-end in Chromium), the web app's unit tests, and offline checks of
 # the deployment files. Each part prints its own summary; the first failure fails all.
 set -euo pipefail
@@ -8,6 +8,9 @@ export PYTHONDONTWRITEBYTECODE=1
 
 echo "== lint (ruff)"
 .venv/bin/ruff check libs services scripts tests bench conftest.py
+
+echo "== types (mypy)"
+.venv/bin/mypy libs/*/src services/*/src
 
 if [ -f gateway/web/package.json ]; then
   echo "== web unit tests (vitest)"

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, cast
 
 import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
-from boost_platform.db import UTCDateTime, insert_ignore
-from sqlalchemy.engine import CursorResult
+from boost_platform.db import UTCDateTime, insert_ignore, rowcount
 
 from .outbox import Outbox, Tx
 
@@ -35,7 +33,7 @@ async def claim(tx: Tx, table: sa.Table, consumer: str, event_id: str) -> bool:
     result = await tx.session.execute(
         insert_ignore(table, dialect, consumer=consumer, event_id=event_id, handled_at=datetime.now(UTC))
     )
-    return bool(cast(CursorResult[Any], result).rowcount)  # an INSERT's result has one
+    return bool(rowcount(result))
 
 
 def handle_once(

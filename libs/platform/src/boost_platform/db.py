@@ -16,7 +16,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -441,6 +441,12 @@ def named_lock(sync_conn: sa.Connection, name: str, timeout: int = 60) -> Iterat
 
 
 # ---------------------------------------------------------------------------- dialect helpers
+
+
+def rowcount(result: sa.Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE matched (its result is a cursor result; `execute`
+    is typed as returning any result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def insert_ignore(table: sa.Table | Any, dialect_name: str, **values: Any) -> sa.Insert:

@@ -155,7 +155,8 @@ class Handlers:
         now = self.c.runtime.clock.now()
         data = FeedbackData.model_validate(env.data)
         if is_stale(env, self.c.knobs.stale_event_hours):
-            plans, team_id = [], data.team_id or data.to_team_id
+            plans: list[Plan] = []
+            team_id = data.team_id or data.to_team_id
         else:
             plans, team_id = await self.planner.feedback_received(env, now)
 

@@ -17,6 +17,7 @@ team's channel at the org's time, so it is published then (and its counts are as
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -69,7 +70,7 @@ class Occurrence:
     date: date  # org-local, after any holiday move
     local_time: str
     timezone: str
-    nominal_date: date | None = None  # before a move off a day off (None when not moved)
+    nominal_date: dt.date | None = None  # before a move off a day off (None when not moved)
     audience: str = "people"
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from boost_bus import outbox_table
@@ -15,6 +16,7 @@ class Base(DeclarativeBase):
     so two services' models (each with an `outbox`) can't be imported into one process (tests)."""
 
     metadata = sa.MetaData(naming_convention=NAMING)
+    __table__: ClassVar[sa.Table]  # what declarative makes of every model here (typed as any FromClause)
 
 
 metadata = Base.metadata

@@ -3,6 +3,7 @@ app's types are generated from, and for FastAPI's check of every answer."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 
 from boost_contracts.events import ReminderKind
@@ -16,7 +17,7 @@ class Occurrence(ResponseModel):
     date: date  # org-local, after any move off a day off
     local_time: str  # "HH:MM"
     run_at: datetime
-    moved_from: date | None
+    moved_from: dt.date | None  # `date` is the field above
 
 
 class Publication(ResponseModel):

@@ -18,6 +18,7 @@ from boost_bus.inbox import claim
 from boost_bus.runtime import Runtime
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import KeyResultData
+from boost_platform.db import rowcount
 from boost_platform.logging import get_logger
 from nats.js.errors import NotFoundError
 
@@ -149,5 +150,5 @@ class ReadModel:
         async with self.runtime.maker() as session, session.begin():
             result = await session.execute(sa.delete(inbox).where(
                 inbox.c.consumer == CONSUMER, inbox.c.handled_at < datetime.now(UTC) - INBOX_KEEP))
-            return int(result.rowcount or 0)
+            return rowcount(result)
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from boost_bus import Tx
 from boost_contracts.events import MentionData, MessageData, make_event
-from boost_platform.db import insert_ignore
+from boost_platform.db import insert_ignore, rowcount
 from boost_platform.problems import Problem, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -231,7 +231,7 @@ async def react(tx: Tx, actor: Actor, now: datetime, message_id: int, emoji: str
     else:
         result = await session.execute(sa.delete(Reaction).where(
             Reaction.message_id == msg.id, Reaction.emoji == emoji, Reaction.user_id == actor.user_id))
-    if result.rowcount:
+    if rowcount(result):
         th = await thread(session, parse_subject(msg.subject), posting=False)
         reactions = (await reactions_of(session, [msg.id])).get(msg.id, [])
         await _emit(tx, th, msg, "updated", actor, ["reactions"], reactions=reactions)

@@ -54,7 +54,7 @@ class Planner:
 
     def _plan(self, *, key: str, occurrence_id: str, kind: str, target: dict[str, Any], due_at: datetime,
               ctx: dict[str, Any], team_id: int | None = None, objective_id: int | None = None) -> Plan:
-        locale = target.get("locale") if target.get("locale") in ("ko", "en") else self.default_locale
+        locale = str(target["locale"]) if target.get("locale") in ("ko", "en") else self.default_locale
         ctx = {**ctx, "key": key}
         message = render(kind, locale, self.public_url, ctx)
         return Plan(key=key, occurrence_id=occurrence_id, kind=kind, message=message, due_at=due_at,
@@ -171,7 +171,7 @@ class Planner:
                                       .where(Activity.at >= since, Activity.at < until, Activity.team_id.is_not(None),
                                              Activity.deleted.is_(False))
                                       .group_by(Activity.kind, Activity.team_id))).all()
-        return {(kind, team_id): int(n) for kind, team_id, n in rows}
+        return {(kind, team_id): int(n) for kind, team_id, n in rows if team_id is not None}
 
     # ------------------------------------------------------------------ approvals
     async def approval_requested(self, env: Envelope, now: datetime) -> list[Plan]:

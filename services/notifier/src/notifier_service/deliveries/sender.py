@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import uuid
 from collections.abc import Awaitable, Callable
@@ -201,7 +202,7 @@ class Sender:
                 await self.pacer.acquire()
                 if self._stopping:
                     return
-                if not await retrying(lambda rid=row.id: store.start_sending(self.maker, rid, self.id, self.clock.now())):
+                if not await retrying(functools.partial(self._start_sending, row.id)):
                     self.pacer.refund()
                     continue
                 row.attempts += 1
@@ -217,6 +218,9 @@ class Sender:
             except Exception as exc:
                 log.warning("sender loop error", error=repr(exc))
                 await asyncio.sleep(0.5)
+
+    async def _start_sending(self, row_id: int) -> bool:
+        return await store.start_sending(self.maker, row_id, self.id, self.clock.now())
 
     async def _deliver(self, row: Any) -> None:
         assert self.slack is not None

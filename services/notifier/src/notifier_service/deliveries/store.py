@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from boost_bus import Tx
 from boost_contracts.events import DeliveryData, make_event
-from boost_platform.db import for_update_skip_locked, insert_ignore
+from boost_platform.db import for_update_skip_locked, insert_ignore, rowcount
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..messages.render import Message, render
@@ -91,7 +91,7 @@ async def add(tx: Tx, plans: Sequence[Plan], now: datetime, *, can_send: bool) -
                          "attempts": 0, "created_at": now, "updated_at": now})
         stmt = insert_ignore(table, dialect)
         result = await tx.session.execute(stmt, rows)
-        added += max(int(result.rowcount or 0), 0)
+        added += max(rowcount(result), 0)
     return added
 
 
@@ -100,7 +100,7 @@ async def make_due_now(tx: Tx, occurrence_id: str, now: datetime) -> int:
     t = Delivery.__table__
     result = await tx.session.execute(sa.update(t).where(
         t.c.occurrence_id == occurrence_id, t.c.status == "scheduled", t.c.due_at > now).values(due_at=now, updated_at=now))
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 # ---------------------------------------------------------------------------- sending
@@ -127,7 +127,7 @@ async def start_sending(maker: async_sessionmaker[AsyncSession], row_id: int, se
         result = await session.execute(sa.update(t).where(t.c.id == row_id, t.c.status == "scheduled",
                                                           t.c.sender == sender_id)
                                        .values(status="sending", attempts=t.c.attempts + 1, updated_at=now))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
 
 async def release(maker: async_sessionmaker[AsyncSession], sender_id: str) -> int:
@@ -136,7 +136,7 @@ async def release(maker: async_sessionmaker[AsyncSession], sender_id: str) -> in
     async with maker() as session, session.begin():
         result = await session.execute(sa.update(t).where(t.c.status == "scheduled", t.c.sender == sender_id)
                                        .values(sender=None))
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
 
 def _event(row: Delivery, action: str, status: str, error: str | None = None) -> Any:
@@ -174,7 +174,7 @@ async def record_due(maker: async_sessionmaker[AsyncSession], now: datetime) -> 
     async with maker() as session, session.begin():
         result = await session.execute(sa.update(t).where(t.c.status == "scheduled", t.c.due_at <= now)
                                        .values(status="recorded", sent_at=now, updated_at=now))
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
 
 async def heartbeat(maker: async_sessionmaker[AsyncSession], sender_id: str, now: datetime) -> None:
@@ -204,7 +204,7 @@ async def mark_unknown(maker: async_sessionmaker[AsyncSession], now: datetime, t
         await session.execute(sa.update(t).where(t.c.status == "scheduled", t.c.sender.is_not(None),
                                                  t.c.sender.not_in(alive) if alive else sa.true()).values(sender=None))
         await session.execute(sa.delete(s).where(s.c.heartbeat_at < cutoff - timedelta(days=1)))
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
 
 async def pending_updates(maker: async_sessionmaker[AsyncSession], limit: int = 20) -> list[Delivery]:

@@ -12,7 +12,7 @@ from typing import Any
 from boost_bus import Outbox
 from boost_contracts.events import DirectorySyncedData, make_event
 from boost_platform.clock import Clock
-from boost_platform.db import insert_ignore
+from boost_platform.db import insert_ignore, rowcount
 from boost_platform.logging import get_logger
 from boost_platform.problems import Problem
 
@@ -99,7 +99,7 @@ class DirectorySync:
         async with self.outbox.maker() as session, session.begin():
             result = await session.execute(insert_ignore(DirectoryRun.__table__, dialect_of(session),
                                                          day=now.date(), started_at=now, result=None))
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
     async def _store(self, now: datetime, result: dict[str, Any]) -> None:
         async with self.outbox.maker() as session, session.begin():

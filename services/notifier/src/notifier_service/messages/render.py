@@ -120,7 +120,7 @@ def _tail(locale: str, public_url: str, path: str, ctx: dict[str, Any], kind: st
 
 def _drafting_open(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
     teams = ctx.get("teams") or []
-    first = teams[0] if teams else {"id": ctx.get("team_id"), "name": ""}
+    first: dict[str, Any] = teams[0] if teams else {"id": ctx.get("team_id"), "name": ""}
     text = t(locale, "drafting_open", cycle=ctx["cycle"], team=plain(first["name"], 80))
     path = links.draft(ctx["cycle"], first["id"])
     more = []
@@ -133,7 +133,7 @@ def _drafting_open(locale: str, public_url: str, ctx: dict[str, Any]) -> Message
 
 
 def _approval_due(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
-    team = ctx.get("teams", [{}])[0] if ctx.get("teams") else {"id": ctx.get("team_id"), "name": ""}
+    team: dict[str, Any] = ctx["teams"][0] if ctx.get("teams") else {"id": ctx.get("team_id"), "name": ""}
     count = int(ctx.get("count") or 0)
     key = "approval_due" if count else "approval_due.none"
     text = t(locale, key, cycle=ctx["cycle"], team=plain(team.get("name", ""), 80), count=count)
@@ -158,7 +158,7 @@ def _weekly_check_in(locale: str, public_url: str, ctx: dict[str, Any]) -> Messa
 
 
 def _review_mid_quarter(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
-    team = ctx.get("teams", [{}])[0] if ctx.get("teams") else {"id": ctx.get("team_id"), "name": ""}
+    team: dict[str, Any] = ctx["teams"][0] if ctx.get("teams") else {"id": ctx.get("team_id"), "name": ""}
     text = t(locale, "review_mid_quarter", team=plain(team.get("name", ""), 80), progress=percent(team.get("progress")),
              expected=percent(team.get("expected_progress")))
     path = links.team(team["id"], ctx["cycle"])
@@ -172,7 +172,7 @@ def _review_mid_quarter(locale: str, public_url: str, ctx: dict[str, Any]) -> Me
 
 
 def _retro_open(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
-    team = ctx.get("teams", [{}])[0] if ctx.get("teams") else {"id": ctx.get("team_id"), "name": ""}
+    team: dict[str, Any] = ctx["teams"][0] if ctx.get("teams") else {"id": ctx.get("team_id"), "name": ""}
     text = t(locale, "retro_open", cycle=ctx["cycle"], team=plain(team.get("name", ""), 80))
     path = links.feedback(team["id"], ctx["cycle"])
     return Message(text=_strip(text), blocks=[section(text), _tail(locale, public_url, path, ctx, "retro_open")],

@@ -190,7 +190,7 @@ class SlackApp:
             names = ", ".join(tm["name"] for tm in teams[:30])
             return {"response_type": "ephemeral", "text": t(locale, "okr.team.none", name=plain(name, 80), teams=names)}
         dash = await self.okr.dashboard("current", team["id"])
-        entry = next((x for x in dash.get("teams", []) if x["id"] == team["id"]), {})
+        entry: dict[str, Any] = next((x for x in dash.get("teams", []) if x["id"] == team["id"]), {})
         cycle = dash.get("cycle", "")
         header = t(locale, "okr.team.header", team=plain(team["name"], 80), cycle=cycle,
                    progress=percent(entry.get("progress")), expected=percent(entry.get("expected_progress")))

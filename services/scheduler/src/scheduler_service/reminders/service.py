@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from boost_bus import Outbox
 from boost_contracts.envelope import Envelope, Scope, new_event_id
 from boost_contracts.events import ReminderDueData
-from boost_platform.db import insert_ignore
+from boost_platform.db import insert_ignore, rowcount
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import SCHEDULED_KINDS, Occurrence, OrgCalendar
@@ -46,7 +46,7 @@ async def publish(outbox: Outbox, occ: Occurrence, *, now: datetime, trigger: st
         result = await tx.session.execute(insert_ignore(
             table, dialect, id=occ.id, kind=occ.kind, cycle=occ.cycle, date=occ.date, local_time=occ.local_time,
             trigger=trigger, published_at=now, last_run_at=now if due_now else None, runs=1))
-        if result.rowcount:
+        if rowcount(result):
             tx.emit(reminder_event(occ, occ.id, due_now))
             return Published(occ, True, occ.id)
         if not due_now:
