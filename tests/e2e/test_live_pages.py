@@ -65,6 +65,89 @@ def test_two_people_typing_in_one_title_both_keep_their_text(new_page: Any, demo
     assert saved["title"] == va
 
 
+def _draft(demo: dict[str, Any]) -> tuple[int, str]:
+    return demo["draft"]["id"], f"/cycles/2027-Q2/teams/{demo['product']}/draft"
+
+
+def test_the_others_see_who_is_here_and_in_which_field_until_they_leave(new_page: Any, demo: dict[str, Any]) -> None:
+    oid, path = _draft(demo)
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(path)
+    b.goto(path)
+    b.get_by_test_id("presence").get_by_text("Emma Lee").wait_for(state="attached")
+    a.get_by_test_id(f"objective-title-{oid}").click()
+    # The name tag on the field Emma is in, within a second or so.
+    tag = b.locator(".field--others", has=b.get_by_test_id(f"objective-title-{oid}")).locator(".field__tag")
+    expect(tag).to_have_text("Emma Lee", timeout=2000)
+    b.screenshot(path="test-results/presence.png")
+    a.get_by_test_id("presence").click()  # out of the field: the tag goes
+    expect(tag).to_have_count(0, timeout=2000)
+    a.context.close()  # Emma leaves: gone from the page within a few seconds
+    expect(b.get_by_test_id("presence").get_by_text("Emma Lee")).to_have_count(0, timeout=5000)
+
+
+def test_typing_offline_says_so_and_syncs_when_back(new_page: Any, demo: dict[str, Any]) -> None:
+    oid, path = _draft(demo)
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(path)
+    b.goto(path)
+    mine, theirs = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
+    theirs.wait_for()
+    a.context.set_offline(True)
+    mine.click()
+    mine.press("Control+End")
+    mine.type(" (written on a train)")
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=5000)
+    expect(a.get_by_test_id("save-state")).to_have_text(re.compile("Offline"))
+    time.sleep(0.5)
+    assert "written on a train" not in theirs.input_value()
+    a.context.set_offline(False)
+    expect(theirs).to_have_value(re.compile(r"\(written on a train\)$"), timeout=10_000)
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=5000)
+    saved = api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])
+    assert saved["title"].endswith("(written on a train)")
+
+
+def test_unsaved_edits_survive_a_reload(new_page: Any, demo: dict[str, Any]) -> None:
+    oid, path = _draft(demo)
+    a = new_page(EMMA)
+    reachable, open_sockets = {"socket": True}, []
+
+    def socket_route(ws: Any) -> None:  # the realtime service, or a network that drops everything
+        if reachable["socket"]:
+            ws.connect_to_server()
+            open_sockets.append(ws)
+
+    a.context.route_web_socket(re.compile(r"/socket\.io/"), socket_route)
+    joined: list[str] = []  # Socket.IO's CONNECT answers ("40…"): the socket is up
+    a.on("websocket", lambda w: w.on("framereceived", lambda f: joined.append(f) if str(f).startswith("40") else None))
+    a.goto(path)
+    title = a.get_by_test_id(f"objective-title-{oid}")
+    title.wait_for()
+    for _ in range(200):
+        if joined:
+            break
+        a.wait_for_timeout(50)
+    assert joined, "the page's socket never connected"
+    reachable["socket"] = False
+    for ws in open_sockets:
+        ws.close()
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=5000)
+    title.click()
+    title.press("Control+End")
+    title.type(" (kept)")
+    asked: list[str] = []
+    a.on("dialog", lambda d: (asked.append(d.type), d.accept()))
+    a.reload()
+    assert asked == ["beforeunload"], asked  # leaving with unsaved edits asks first
+    title = a.get_by_test_id(f"objective-title-{oid}")
+    expect(title).to_have_value(re.compile(r"\(kept\)$"))  # still there after the reload, not yet saved
+    assert not api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"].endswith("(kept)")
+    reachable["socket"] = True
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
+    assert api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"].endswith("(kept)")
+
+
 def test_one_click_check_in_moves_the_bar_in_the_other_window(new_page: Any, demo: dict[str, Any]) -> None:
     kr = demo["kr"]
     a, b = new_page(EMMA), new_page(JIWOO)

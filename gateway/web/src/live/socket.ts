@@ -27,7 +27,9 @@ export class Live implements Transport {
   connect(): void {
     if (this.socket) return
     this.setStatus('connecting')
-    const socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5000 })
+    // A connection attempt that hangs (a network that drops packets) gives up after 5 s and
+    // tries again, instead of Socket.IO's 20 s: the handshake takes milliseconds when it works.
+    const socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5000, timeout: 5000 })
     this.socket = socket
     socket.on('connect', () => {
       const again = this.everConnected
