@@ -55,7 +55,7 @@ def watch_gc_pauses(service: str) -> None:
             return
         pause = time.perf_counter() - started
         GC_PAUSE.labels(service, str(info["generation"])).observe(pause)
-        if pause >= GC_PAUSE_WARN_SECONDS:
+        if pause >= GC_PAUSE_WARN_SECONDS and not _freezing:
             log.warning("long garbage collection", generation=info["generation"], pause_ms=round(pause * 1000),
                         collected=info["collected"], tracked_objects=len(gc.get_objects(info["generation"])))
 
@@ -63,6 +63,7 @@ def watch_gc_pauses(service: str) -> None:
 
 
 _startup_frozen = False
+_freezing = False
 
 
 def freeze_startup_objects() -> None:
@@ -74,9 +75,13 @@ def freeze_startup_objects() -> None:
     above."""
     import gc
 
-    global _startup_frozen
+    global _startup_frozen, _freezing
     if _startup_frozen:
         return
     _startup_frozen = True
-    gc.collect()
+    _freezing = True  # this collection is the startup's own, before any request: not worth a warning
+    try:
+        gc.collect()
+    finally:
+        _freezing = False
     gc.freeze()

@@ -82,9 +82,10 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def started_then_frozen(app: FastAPI) -> AsyncIterator[None]:
-        async with lifespan(app), watch_event_loop(service):
+        async with lifespan(app):
             freeze_startup_objects()
-            yield
+            async with watch_event_loop(service):  # from here on: startup's own pauses are not stalls
+                yield
 
     base = f"/api/{service}"
     app = FastAPI(
