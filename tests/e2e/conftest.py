@@ -10,8 +10,10 @@ import pytest
 from tests.conftest import api_login
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def new_page(stack: Any, browser: Any) -> Iterator[Any]:
+    """Pages of signed-in people, closed after each test (a page left open would still be
+    on the draft page for the next test's presence)."""
     contexts = []
 
     def factory(email: str, *, width: int = 1280, height: int = 900) -> Any:

@@ -148,6 +148,48 @@ def test_unsaved_edits_survive_a_reload(new_page: Any, demo: dict[str, Any]) -> 
     assert api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"].endswith("(kept)")
 
 
+def test_a_number_changed_by_someone_else_shows_even_in_the_field_i_am_in(new_page: Any, demo: dict[str, Any]) -> None:
+    """Numbers conflict per field: the value that committed first is kept, everywhere,
+    and the person whose unsent value lost is told so, not silently overruled."""
+    _, path = _draft(demo)
+    kr = next(k for k in demo["draft"]["key_results"] if k["kind"] in ("number", "percent"))
+    a = new_page(EMMA)
+    reachable, open_sockets = {"socket": True}, []
+
+    def socket_route(ws: Any) -> None:
+        if reachable["socket"]:
+            ws.connect_to_server()
+            open_sockets.append(ws)
+
+    a.context.route_web_socket(re.compile(r"/socket\.io/"), socket_route)
+    a.goto(path)
+    target = a.get_by_test_id(f"kr-{kr['id']}").get_by_label("Target")
+    target.fill("60")
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=5000)
+
+    def jiwoo_sets(value: int) -> None:
+        current = api(demo["base_url"], "GET", f"/api/okr/key-results/{kr['id']}", demo["cookies"])
+        api(demo["base_url"], "PATCH", f"/api/okr/key-results/{kr['id']}", demo["cookies"],
+            {"target": value, "version": current["version"]})
+
+    jiwoo_sets(70)  # while Emma is still in the field
+    expect(target).to_have_value("70", timeout=5000)
+    assert target.evaluate("el => el === document.activeElement")
+
+    reachable["socket"] = False
+    for ws in open_sockets:
+        ws.close()
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=5000)
+    target.fill("65")  # chosen without knowing Jiwoo's next change
+    jiwoo_sets(80)
+    reachable["socket"] = True
+    expect(target).to_have_value("80", timeout=15_000)
+    expect(a.get_by_test_id(f"kr-{kr['id']}")).to_contain_text("their value was kept")
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+    a.screenshot(path="test-results/number-conflict.png")
+    assert api(demo["base_url"], "GET", f"/api/okr/key-results/{kr['id']}", demo["cookies"])["target"] == 80
+
+
 def test_one_click_check_in_moves_the_bar_in_the_other_window(new_page: Any, demo: dict[str, Any]) -> None:
     kr = demo["kr"]
     a, b = new_page(EMMA), new_page(JIWOO)

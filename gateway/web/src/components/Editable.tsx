@@ -186,9 +186,12 @@ export function EditableNumber({
   className?: string
 }) {
   const f = useEditableField(entity, id, field, serverValue, version, false)
-  const [draft, setDraft] = useState<string | null>(null)
-  const shown = draft ?? String(f.value ?? '')
+  // What the person typed ("1.", "") and the value it stood for: shown as typed until the
+  // field's value moves on without them (someone else's change arrived), then the new value.
+  const [draft, setDraft] = useState<{ text: string; value: Value } | null>(null)
+  const shown = draft && draft.value === f.value ? draft.text : String(f.value ?? '')
   const editors = presence?.editorsOf(f.key) ?? []
+  const noteId = `${f.key}-note`
   return (
     <PresenceFrame editors={editors} className={className}>
       <input
@@ -198,12 +201,14 @@ export function EditableNumber({
         step="any"
         min={min}
         aria-label={label}
+        aria-invalid={!!f.error || undefined}
+        aria-describedby={f.error || f.conflict ? noteId : undefined}
         value={shown}
         readOnly={readOnly}
         onChange={(e) => {
-          setDraft(e.target.value)
           const n = e.target.value === '' ? NaN : Number(e.target.value)
           if (Number.isFinite(n)) f.set(n)
+          setDraft({ text: e.target.value, value: Number.isFinite(n) ? n : f.value })
         }}
         onFocus={() => {
           presence?.setField(f.key)
@@ -215,7 +220,36 @@ export function EditableNumber({
           f.flush()
         }}
       />
+      <FieldNote id={noteId} error={f.error} conflict={f.conflict} />
     </PresenceFrame>
+  )
+}
+
+const CONFLICT_NOTE_MS = 8000
+
+/** Why a field's value is not the one the person chose: refused (until fixed), or someone
+ * else's came first (for a few seconds: by then it has been read or it no longer matters). */
+function FieldNote({ id, error, conflict }: { id: string; error: string | null; conflict: boolean }) {
+  const { t } = useI18n()
+  const [expired, setExpired] = useState(false)
+  useEffect(() => {
+    setExpired(false)
+    if (!conflict) return
+    const timer = setTimeout(() => setExpired(true), CONFLICT_NOTE_MS)
+    return () => clearTimeout(timer)
+  }, [conflict])
+  if (error) {
+    return (
+      <p className="field__error" id={id} role="alert">
+        {t('edit.not_saved', { detail: error })}
+      </p>
+    )
+  }
+  if (!conflict || expired) return null
+  return (
+    <p className="field__note small" id={id} role="status">
+      {t('edit.theirs_kept')}
+    </p>
   )
 }
 
@@ -249,11 +283,14 @@ export function EditableSelect({
 }) {
   const f = useEditableField(entity, id, field, serverValue, version, false)
   const editors = presence?.editorsOf(f.key) ?? []
+  const noteId = `${f.key}-note`
   return (
     <PresenceFrame editors={editors} className={className}>
       <select
         className="edit edit--select"
         aria-label={label}
+        aria-invalid={!!f.error || undefined}
+        aria-describedby={f.error || f.conflict ? noteId : undefined}
         value={f.value === null || f.value === undefined ? '' : String(f.value)}
         disabled={disabled}
         onChange={(e) => {
@@ -272,6 +309,7 @@ export function EditableSelect({
           </option>
         ))}
       </select>
+      <FieldNote id={noteId} error={f.error} conflict={f.conflict} />
     </PresenceFrame>
   )
 }

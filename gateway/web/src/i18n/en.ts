@@ -247,6 +247,7 @@ export const en = {
 
   'edit.too_long': '{n} of {max} characters — shorten it to save.',
   'edit.not_saved': 'Not saved: {detail}',
+  'edit.theirs_kept': 'Someone else changed this at the same moment; their value was kept.',
 
   'quarter.title': 'This quarter · {cycle}',
   'quarter.my_teams': 'My teams',

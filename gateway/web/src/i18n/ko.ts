@@ -246,6 +246,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
 
   'edit.too_long': '{max}자 중 {n}자 — 줄여야 저장돼요.',
   'edit.not_saved': '저장 안 됨: {detail}',
+  'edit.theirs_kept': '다른 사람이 같은 순간에 바꿔서 그 값이 유지됐어요.',
 
   'quarter.title': '이번 분기 · {cycle}',
   'quarter.my_teams': '내 팀',

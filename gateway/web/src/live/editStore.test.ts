@@ -224,6 +224,46 @@ describe('EditStore', () => {
     expect(store.saveState()).toBe('saved')
   })
 
+  it('keeps theirs, and says so, when a number changed here and there before ours was sent', () => {
+    const TARGET = fieldKey('key_result', 7, 'target')
+    store.ensure('key_result', 7, 'target', 100, 2, false)
+    store.input(TARGET, 300)
+    store.remote(TARGET, 400, 3) // someone else's, committed while ours waited (debounce, offline)
+    expect(store.value(TARGET)).toBe(400)
+    expect(store.hadConflict(TARGET)).toBe(true)
+    vi.advanceTimersByTime(400)
+    expect(transport.sent).toHaveLength(0)
+    expect(store.saveState()).toBe('saved')
+    store.input(TARGET, 500) // choosing again, knowing theirs
+    expect(store.hadConflict(TARGET)).toBe(false)
+    vi.advanceTimersByTime(400)
+    expect(transport.last().op).toMatchObject({ changes: { target: 500 }, version: 3 })
+  })
+
+  it('keeps an unsent number when a remote change leaves that field as it was', () => {
+    const TARGET = fieldKey('key_result', 7, 'target')
+    store.ensure('key_result', 7, 'target', 100, 2, false)
+    store.input(TARGET, 300)
+    store.ensure('key_result', 7, 'target', 100, 3, false) // a refetch: the KR moved on, not its target
+    expect(store.value(TARGET)).toBe(300)
+    expect(store.hadConflict(TARGET)).toBe(false)
+    vi.advanceTimersByTime(400)
+    expect(transport.last().op).toMatchObject({ changes: { target: 300 }, version: 3 })
+  })
+
+  it('takes a remote number at ack time when it came after ours, and says ours was overtaken only if we had moved on', async () => {
+    const TARGET = fieldKey('key_result', 7, 'target')
+    store.ensure('key_result', 7, 'target', 100, 2, false)
+    store.input(TARGET, 300)
+    vi.advanceTimersByTime(400)
+    store.remote(TARGET, 400, 4) // committed after ours (version 3)
+    transport.last().resolve({ ok: true, version: 3 })
+    await tick()
+    expect(store.value(TARGET)).toBe(400)
+    expect(store.hadConflict(TARGET)).toBe(false)
+    expect(store.saveState()).toBe('saved')
+  })
+
   it('recognises the echo of its own ops', () => {
     store.input(TITLE, 'x')
     vi.advanceTimersByTime(400)

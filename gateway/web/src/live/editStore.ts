@@ -288,8 +288,13 @@ export class EditStore {
     if (f.text && typeof base === 'string' && typeof remote === 'string' && typeof local === 'string') {
       return merge3(base, remote, local)
     }
-    // Not text: last writer wins, but an unsent local change is kept (it is sent next).
-    return same(local, base) ? remote : local
+    // Not text: a number or a choice has one value, nothing to merge. If only we changed
+    // it, ours stays (it is sent next). If someone else changed it too, theirs committed
+    // first and is kept, ours was chosen without knowing it: a conflict per field, as the
+    // server rules for a change already sent, and the field says so.
+    if (same(remote, base)) return local
+    if (!same(local, base) && !same(local, remote)) f.conflict = true
+    return remote
   }
 
   // ---- sending ------------------------------------------------------------
