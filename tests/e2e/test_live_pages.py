@@ -190,6 +190,37 @@ def test_a_number_changed_by_someone_else_shows_even_in_the_field_i_am_in(new_pa
     assert api(demo["base_url"], "GET", f"/api/okr/key-results/{kr['id']}", demo["cookies"])["target"] == 80
 
 
+def test_korean_being_composed_is_neither_sent_nor_disturbed(new_page: Any, demo: dict[str, Any]) -> None:
+    """An IME composition (Chromium's own, driven over CDP as a Korean keyboard drives it):
+    nothing of it is saved, and nobody else's change lands in the field, until it ends."""
+    oid, path = _draft(demo)
+    a, b = new_page(JIWOO), new_page(EMMA)
+    a.goto(path)
+    b.goto(path)
+    mine, theirs = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
+    theirs.wait_for()
+    original = mine.input_value()
+    mine.click()
+    mine.press("Control+End")
+    keyboard = a.context.new_cdp_session(a)
+    for syllable in (" ㅎ", " 하", " 한", " 한ㄱ", " 한구", " 한국"):
+        keyboard.send("Input.imeSetComposition", {"text": syllable, "selectionStart": len(syllable), "selectionEnd": len(syllable)})
+    time.sleep(1)  # well past the save debounce
+    assert theirs.input_value() == original, "a composition in progress was sent"
+    theirs.click()
+    theirs.press("Home")
+    theirs.type("Q2: ")
+    expect(b.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=5000)
+    time.sleep(0.5)
+    assert mine.input_value() == original + " 한국", "a remote change landed inside a composition"
+    keyboard.send("Input.insertText", {"text": " 한국"})  # the composition ends
+    expected = "Q2: " + original + " 한국"
+    expect(mine).to_have_value(expected, timeout=5000)
+    expect(theirs).to_have_value(expected, timeout=5000)
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
+    assert api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"] == expected
+
+
 def test_one_click_check_in_moves_the_bar_in_the_other_window(new_page: Any, demo: dict[str, Any]) -> None:
     kr = demo["kr"]
     a, b = new_page(EMMA), new_page(JIWOO)
