@@ -221,6 +221,29 @@ def test_korean_being_composed_is_neither_sent_nor_disturbed(new_page: Any, demo
     assert api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"] == expected
 
 
+def test_the_history_reads_a_typing_session_as_one_change(new_page: Any, demo: dict[str, Any]) -> None:
+    """Typing saves at every pause; the objective's history shows what changed, in words,
+    not one line per pause."""
+    oid, path = _draft(demo)
+    a = new_page(EMMA)
+    a.goto(path)
+    title = a.get_by_test_id(f"objective-title-{oid}")
+    title.click()
+    title.press("Control+End")
+    title.type(" zero")  # an approved objective's first title edit sends it back to draft: a line of its own
+    expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=5000)
+    before = title.input_value()
+    for word in (" one", " two", " three"):
+        title.type(word)
+        expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=5000)
+    a.goto(f"/objectives/{oid}")
+    a.get_by_role("button", name="Show").click()
+    newest = a.get_by_test_id("history").locator("li").first
+    expect(newest).to_contain_text("Emma Lee edited the objective")
+    expect(newest).to_contain_text("3 saves")
+    expect(newest).to_contain_text(f"Title: {before} → {before} one two three")
+
+
 def test_one_click_check_in_moves_the_bar_in_the_other_window(new_page: Any, demo: dict[str, Any]) -> None:
     kr = demo["kr"]
     a, b = new_page(EMMA), new_page(JIWOO)

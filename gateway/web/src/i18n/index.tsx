@@ -14,8 +14,12 @@ const STORAGE_KEY = 'boost.locale'
 /** Fill `{name}` placeholders; unknown placeholders are left as they are. */
 /** A reminder/delivery kind's label, or the kind itself when it is not one we know. */
 export function kindLabel(t: (key: MessageKey, vars?: Vars) => string, kind: string): string {
-  const key = `kind.${kind}`
-  return key in en ? t(key as MessageKey) : kind
+  return labelOr(t, `kind.${kind}`, kind)
+}
+
+/** A message built from data (`status.${s}`), or the fallback when there is no such message. */
+export function labelOr(t: (key: MessageKey, vars?: Vars) => string, key: string, fallback: string, vars?: Vars): string {
+  return key in en ? t(key as MessageKey, vars) : fallback
 }
 
 export function interpolate(template: string, vars?: Vars): string {

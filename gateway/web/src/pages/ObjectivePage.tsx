@@ -12,8 +12,9 @@ import { KrRow } from '../components/KrRow'
 import { toast, toastError } from '../components/Toasts'
 import { PhaseBadge } from '../components/TopBar'
 import { Avatar, EmptyState, ErrorState, HealthBadge, Loading, ProgressBar, StatusChip } from '../components/ui'
-import { useI18n } from '../i18n'
+import { labelOr, useI18n, type Vars } from '../i18n'
 import { expectedProgress, phaseOn, todayIn } from '../lib/cycle'
+import { historyLines, keyResultTitles, type HistoryLine } from '../lib/history'
 import { useFlash, useRooms } from '../live/hooks'
 import { useApp, usePageCycle } from '../state/app'
 import { RequestChangesDialog } from './Draft'
@@ -311,7 +312,27 @@ function HistorySection({ obj }: { obj: Objective }) {
   const { userName } = useApp()
   const [open, setOpen] = useState(false)
   const q = useObjectiveHistory(obj.id, open)
-  const describe = (h: HistoryEntry) => h.changes.map((c) => `${c.field}: ${short(c.before)} → ${short(c.after)}`).join('; ')
+  const lines = useMemo(() => historyLines(q.data ?? []), [q.data])
+  const krTitles = useMemo(() => keyResultTitles(obj.key_results, q.data ?? []), [obj.key_results, q.data])
+
+  const label = (key: string, fallback: string, vars?: Vars) => labelOr(t, key, fallback, vars)
+  const what = (h: HistoryEntry) =>
+    label(`history.${h.entity}.${h.action}`, `${h.action} (${h.entity})`, { title: krTitles.get(h.entity_id) ?? `#${h.entity_id}` })
+  const value = (field: string, v: unknown): string => {
+    if (v === null || v === undefined || v === '') return field === 'parent_id' ? t('draft.supports_none') : '∅'
+    if (field === 'owner_id' && typeof v === 'number') return userName(v)
+    if (field === 'status') return label(`status.${String(v)}`, String(v))
+    if (field === 'kind') return label(`kind_kr.${String(v)}`, String(v))
+    if ((field === 'parent_id' || field === 'carried_to') && typeof v === 'number') return `#${v}`
+    if (field === 'items' && Array.isArray(v)) return v.map((i: { title?: string }) => i.title ?? '').join(', ') || '∅'
+    return short(v)
+  }
+  const change = (c: HistoryLine['changes'][number]) => {
+    const name = label(`history.field.${c.field}`, c.field)
+    const empty = c.before === null || c.before === undefined || c.before === ''
+    return empty ? `${name}: ${value(c.field, c.after)}` : `${name}: ${value(c.field, c.before)} → ${value(c.field, c.after)}`
+  }
+
   return (
     <section className="card" aria-labelledby="h-hist">
       <div className="card__head">
@@ -326,14 +347,15 @@ function HistorySection({ obj }: { obj: Objective }) {
       {open && q.isError && <ErrorState error={q.error} />}
       {open && q.data && q.data.length === 0 && <p className="muted">{t('objective.history_empty')}</p>}
       {open && q.data && (
-        <ol className="history">
-          {q.data.map((h) => (
+        <ol className="history" data-testid="history">
+          {lines.map(({ entry: h, changes, edits }) => (
             <li key={h.id}>
               <time className="muted small" dateTime={h.at}>
                 {fmt.dateTime(h.at)}
               </time>{' '}
-              <strong>{h.actor_id !== null ? userName(h.actor_id) : (h.actor ?? '')}</strong> {h.action} {h.entity !== 'objective' ? `(${h.entity})` : ''}
-              <span className="history__what">{describe(h)}</span>
+              <strong>{h.actor_id !== null ? userName(h.actor_id) : (h.actor ?? '')}</strong> {what(h)}
+              {edits > 1 && <span className="muted small"> · {t('history.n_edits', { n: edits })}</span>}
+              {changes.length > 0 && <span className="history__what">{changes.map(change).join('; ')}</span>}
             </li>
           ))}
         </ol>
