@@ -106,7 +106,10 @@ function LiveBridge() {
         e.returnValue = ''
       }
     }
-    const onOnline = () => editStore.replay()
+    const onOnline = () => {
+      live.reconnectNow()
+      editStore.replay()
+    }
     window.addEventListener('beforeunload', onUnload)
     window.addEventListener('online', onOnline)
     return () => {

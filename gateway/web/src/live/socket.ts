@@ -47,6 +47,14 @@ export class Live implements Transport {
     })
   }
 
+  /** The network is back: connect now, not at the end of the current back-off (up to 5 s). */
+  reconnectNow(): void {
+    const socket = this.socket
+    if (!socket || socket.connected) return
+    socket.disconnect() // ends the back-off timer
+    socket.connect()
+  }
+
   disconnect(): void {
     this.socket?.disconnect()
     this.socket = null
