@@ -32,13 +32,57 @@ def demo(stack: Any) -> dict[str, Any]:
             "base_url": stack.base_url}
 
 
-def test_two_people_typing_in_one_title_both_keep_their_text(new_page: Any, demo: dict[str, Any]) -> None:
-    oid = demo["draft"]["id"]
-    path = f"/cycles/2027-Q2/teams/{demo['product']}/draft"
-    a, b = new_page(EMMA), new_page(JIWOO)
+def _draft(demo: dict[str, Any]) -> tuple[int, str]:
+    return demo["draft"]["id"], f"/cycles/2027-Q2/teams/{demo['product']}/draft"
+
+
+def _two_on_the_draft(new_page: Any, demo: dict[str, Any], first: str, second: str) -> tuple[Any, Any, Any, Any]:
+    """Two people on the draft page: their pages and each one's title field."""
+    oid, path = _draft(demo)
+    a, b = new_page(first), new_page(second)
     a.goto(path)
     b.goto(path)
-    field_a, field_b = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
+    mine, theirs = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
+    theirs.wait_for()
+    return a, b, mine, theirs
+
+
+class RealtimeLink:
+    """A page's way to the realtime service, which a test cuts (a network that drops
+    everything: sockets close, new ones hang) and restores. Set up before the page loads."""
+
+    def __init__(self, page: Any) -> None:
+        self.page, self.up = page, True
+        self.sockets: list[Any] = []
+        self.joined: list[str] = []  # Socket.IO's CONNECT answers ("40…"): a socket is up
+        page.context.route_web_socket(re.compile(r"/socket\.io/"), self._route)
+        page.on("websocket", lambda w: w.on("framereceived", lambda f: self.joined.append(f) if str(f).startswith("40") else None))
+
+    def _route(self, ws: Any) -> None:
+        if self.up:
+            ws.connect_to_server()
+            self.sockets.append(ws)
+
+    def wait_connected(self) -> None:
+        for _ in range(200):
+            if self.joined:
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError("the page's socket never connected")
+
+    def cut(self) -> None:
+        self.up = False
+        for ws in self.sockets:
+            ws.close()
+        self.sockets.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+
+def test_two_people_typing_in_one_title_both_keep_their_text(new_page: Any, demo: dict[str, Any]) -> None:
+    oid, _ = _draft(demo)
+    a, b, field_a, field_b = _two_on_the_draft(new_page, demo, EMMA, JIWOO)
     original = field_a.input_value()
     field_a.click()
     field_a.press("End")
@@ -65,17 +109,11 @@ def test_two_people_typing_in_one_title_both_keep_their_text(new_page: Any, demo
     assert saved["title"] == va
 
 
-def _draft(demo: dict[str, Any]) -> tuple[int, str]:
-    return demo["draft"]["id"], f"/cycles/2027-Q2/teams/{demo['product']}/draft"
-
-
 def test_the_others_see_who_is_here_and_in_which_field_until_they_leave(new_page: Any, demo: dict[str, Any]) -> None:
-    oid, path = _draft(demo)
-    a, b = new_page(EMMA), new_page(JIWOO)
-    a.goto(path)
-    b.goto(path)
+    oid, _ = _draft(demo)
+    a, b, mine, _ = _two_on_the_draft(new_page, demo, EMMA, JIWOO)
     b.get_by_test_id("presence").get_by_text("Emma Lee").wait_for(state="attached")
-    a.get_by_test_id(f"objective-title-{oid}").click()
+    mine.click()
     # The name tag on the field Emma is in, within a second or so.
     tag = b.locator(".field--others", has=b.get_by_test_id(f"objective-title-{oid}")).locator(".field__tag")
     expect(tag).to_have_text("Emma Lee", timeout=2000)
@@ -87,12 +125,8 @@ def test_the_others_see_who_is_here_and_in_which_field_until_they_leave(new_page
 
 
 def test_typing_offline_says_so_and_syncs_when_back(new_page: Any, demo: dict[str, Any]) -> None:
-    oid, path = _draft(demo)
-    a, b = new_page(EMMA), new_page(JIWOO)
-    a.goto(path)
-    b.goto(path)
-    mine, theirs = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
-    theirs.wait_for()
+    oid, _ = _draft(demo)
+    a, _, mine, theirs = _two_on_the_draft(new_page, demo, EMMA, JIWOO)
     a.context.set_offline(True)
     mine.click()
     mine.press("Control+End")
@@ -112,27 +146,12 @@ def test_typing_offline_says_so_and_syncs_when_back(new_page: Any, demo: dict[st
 def test_unsaved_edits_survive_a_reload(new_page: Any, demo: dict[str, Any]) -> None:
     oid, path = _draft(demo)
     a = new_page(EMMA)
-    reachable, open_sockets = {"socket": True}, []
-
-    def socket_route(ws: Any) -> None:  # the realtime service, or a network that drops everything
-        if reachable["socket"]:
-            ws.connect_to_server()
-            open_sockets.append(ws)
-
-    a.context.route_web_socket(re.compile(r"/socket\.io/"), socket_route)
-    joined: list[str] = []  # Socket.IO's CONNECT answers ("40…"): the socket is up
-    a.on("websocket", lambda w: w.on("framereceived", lambda f: joined.append(f) if str(f).startswith("40") else None))
+    link = RealtimeLink(a)
     a.goto(path)
     title = a.get_by_test_id(f"objective-title-{oid}")
     title.wait_for()
-    for _ in range(200):
-        if joined:
-            break
-        a.wait_for_timeout(50)
-    assert joined, "the page's socket never connected"
-    reachable["socket"] = False
-    for ws in open_sockets:
-        ws.close()
+    link.wait_connected()
+    link.cut()
     expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=5000)
     title.click()
     title.press("Control+End")
@@ -144,7 +163,7 @@ def test_unsaved_edits_survive_a_reload(new_page: Any, demo: dict[str, Any]) -> 
     title = a.get_by_test_id(f"objective-title-{oid}")
     expect(title).to_have_value(re.compile(r"\(kept\)$"))  # still there after the reload, not yet saved
     assert not api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"].endswith("(kept)")
-    reachable["socket"] = True
+    link.restore()
     expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
     assert api(demo["base_url"], "GET", f"/api/okr/objectives/{oid}", demo["cookies"])["title"].endswith("(kept)")
 
@@ -155,14 +174,7 @@ def test_a_number_changed_by_someone_else_shows_even_in_the_field_i_am_in(new_pa
     _, path = _draft(demo)
     kr = next(k for k in demo["draft"]["key_results"] if k["kind"] in ("number", "percent"))
     a = new_page(EMMA)
-    reachable, open_sockets = {"socket": True}, []
-
-    def socket_route(ws: Any) -> None:
-        if reachable["socket"]:
-            ws.connect_to_server()
-            open_sockets.append(ws)
-
-    a.context.route_web_socket(re.compile(r"/socket\.io/"), socket_route)
+    link = RealtimeLink(a)
     a.goto(path)
     target = a.get_by_test_id(f"kr-{kr['id']}").get_by_label("Target")
     target.fill("60")
@@ -177,13 +189,11 @@ def test_a_number_changed_by_someone_else_shows_even_in_the_field_i_am_in(new_pa
     expect(target).to_have_value("70", timeout=5000)
     assert target.evaluate("el => el === document.activeElement")
 
-    reachable["socket"] = False
-    for ws in open_sockets:
-        ws.close()
+    link.cut()
     expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=5000)
     target.fill("65")  # chosen without knowing Jiwoo's next change
     jiwoo_sets(80)
-    reachable["socket"] = True
+    link.restore()
     expect(target).to_have_value("80", timeout=15_000)
     expect(a.get_by_test_id(f"kr-{kr['id']}")).to_contain_text("their value was kept")
     expect(a.get_by_test_id("save-state")).to_have_attribute("data-state", "saved")
@@ -194,12 +204,8 @@ def test_a_number_changed_by_someone_else_shows_even_in_the_field_i_am_in(new_pa
 def test_korean_being_composed_is_neither_sent_nor_disturbed(new_page: Any, demo: dict[str, Any]) -> None:
     """An IME composition (Chromium's own, driven over CDP as a Korean keyboard drives it):
     nothing of it is saved, and nobody else's change lands in the field, until it ends."""
-    oid, path = _draft(demo)
-    a, b = new_page(JIWOO), new_page(EMMA)
-    a.goto(path)
-    b.goto(path)
-    mine, theirs = a.get_by_test_id(f"objective-title-{oid}"), b.get_by_test_id(f"objective-title-{oid}")
-    theirs.wait_for()
+    oid, _ = _draft(demo)
+    a, b, mine, theirs = _two_on_the_draft(new_page, demo, JIWOO, EMMA)
     original = mine.input_value()
     mine.click()
     mine.press("Control+End")
