@@ -24,6 +24,7 @@ log = get_logger("scheduler.leader")
 
 LOCK_KEY = "leader"
 BUCKET = "scheduler_leader"
+RELEASE_TIMEOUT = 1.0  # s a stopping leader waits to hand the lock over
 
 
 class LeaderLock:
@@ -125,7 +126,10 @@ class LeaderLock:
             await asyncio.wait({starting}, timeout=5)
         with contextlib.suppress(Exception):
             await self.on_lost()
-        if release and self._kv is not None and self._revision is not None:
+        if release and self._kv is not None and self._revision is not None and self.bus.is_connected:
+            # A courtesy to the standby (it takes over now, not after the TTL), so it waits
+            # briefly: with NATS itself stopping (`make run`'s Ctrl-C stops everything at
+            # once) it used to hold the scheduler's exit past its grace period.
             with contextlib.suppress(Exception):
-                await self._kv.delete(LOCK_KEY, last=self._revision)
+                await asyncio.wait_for(self._kv.delete(LOCK_KEY, last=self._revision), RELEASE_TIMEOUT)
         self._revision = None
