@@ -145,10 +145,12 @@ export function EditableText({
           if (!f.isComposing()) f.flush()
         }}
       />
-      {(f.error || over) && (
+      {over ? (
         <p className="field__error" id={errorId} role="alert">
-          {over ? t('edit.too_long', { n: count, max: maxChars ?? 0 }) : t('edit.not_saved', { detail: f.error ?? '' })}
+          {t('edit.too_long', { n: count, max: maxChars ?? 0 })}
         </p>
+      ) : (
+        <FieldNote id={errorId} error={f.error} conflict={false} />
       )}
       {!over && maxChars !== undefined && count > maxChars * 0.9 && (
         <p className="field__count muted small">
@@ -227,8 +229,8 @@ export function EditableNumber({
 
 const CONFLICT_NOTE_MS = 8000
 
-/** Why a field's value is not the one the person chose: refused (until fixed), or someone
- * else's came first (for a few seconds: by then it has been read or it no longer matters). */
+/** Why a field's value is not the one the person chose (any editable field): refused
+ * (until fixed), or, for numbers and choices, someone else's came first (for a few seconds: by then it has been read or it no longer matters). */
 function FieldNote({ id, error, conflict }: { id: string; error: string | null; conflict: boolean }) {
   const { t } = useI18n()
   const [expired, setExpired] = useState(false)
