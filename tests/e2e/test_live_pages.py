@@ -309,6 +309,36 @@ def test_the_dashboard_fits_a_phone(new_page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def test_each_quarter_page_says_which_quarter_it_is(new_page: Any, demo: dict[str, Any]) -> None:
+    """Only the running quarter is "This quarter"; one not started yet says when it starts,
+    offers no closing, and on a phone its switcher shows the quarter unclipped."""
+    page = new_page(EMMA)
+    page.goto("/cycles/2027-Q1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This quarter · 2027-Q1")
+    page.goto("/cycles/2027-Q2")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming quarter · 2027-Q2")
+    expect(page.locator(".page__head .phase")).to_have_text("Upcoming · starts in 40 days")
+    page.goto("/cycles/2026-Q3")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Past quarter · 2026-Q3")
+    expect(page.get_by_role("link", name="Draft objectives")).to_have_count(0)
+    page.goto(f"/objectives/{demo['draft']['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(demo["draft"]["title"])
+    expect(page.get_by_role("button", name="Close objective")).to_have_count(0)
+    page.goto(f"/objectives/{demo['current']['id']}")
+    expect(page.get_by_role("button", name="Close objective")).to_be_visible()
+
+    phone = new_page(EMMA, width=375, height=812)
+    phone.goto("/cycles/2027-Q2")
+    switcher = phone.locator(".select--cycle")
+    expect(switcher.locator("option:checked")).to_have_text("2027-Q2")
+    # The selected label fits: the select is at least as wide as its text plus the arrow's room.
+    assert phone.evaluate("""() => {
+        const s = document.querySelector('.select--cycle'), c = document.createElement('canvas').getContext('2d');
+        const st = getComputedStyle(s); c.font = `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+        return c.measureText(s.selectedOptions[0].text).width + parseFloat(st.paddingLeft) + parseFloat(st.paddingRight)
+            <= s.clientWidth; }""")
+
+
 @pytest.mark.parametrize("path", ["/", "/cycles/2027-Q1", "/cycles/2027-Q2/teams/2/draft", "/feedback", "/teams", "/settings"])
 def test_no_serious_accessibility_violations(new_page: Any, path: str) -> None:
     page = new_page(JIWOO)

@@ -6,6 +6,7 @@ import { useCycles, useDeliveries, useSearch } from '../api/queries'
 import type { CycleDates, Delivery, Locale } from '../api/types'
 import { kindLabel, useI18n, type MessageKey } from '../i18n'
 import { daysLeft, phaseOn, todayIn, type Phase } from '../lib/cycle'
+import { useMediaQuery } from '../lib/media'
 import { editStore } from '../live/instance'
 import { useSaveState } from '../live/hooks'
 import { useApp } from '../state/app'
@@ -31,7 +32,7 @@ export function PhaseBadge({ cycle, timezone }: { cycle: CycleDates; timezone?: 
   return (
     <span className={`phase phase--${phase}`}>
       {t(PHASE_KEY[phase])}
-      {left !== null && left >= 0 && <> · {t('phase.days_left', { n: left })}</>}
+      {left !== null && left >= 0 && <> · {t(phase === 'upcoming' ? 'phase.starts_in' : 'phase.days_left', { n: left })}</>}
     </span>
   )
 }
@@ -62,6 +63,8 @@ function CycleSwitcher() {
     return [...all.values()].sort((a, b) => a.start.localeCompare(b.start))
   }, [cycles.data, currentCycle, nextCycle])
   const selected = list.find((c) => c.id === cycleId)
+  // On a phone the bar has room for "2027-Q1" only; the page's heading says which quarter it is.
+  const narrow = useMediaQuery('(max-width: 640px)')
   return (
     <div className="cycle-switch">
       <label htmlFor={id} className="sr-only">
@@ -81,7 +84,7 @@ function CycleSwitcher() {
         {list.map((c) => (
           <option key={c.id} value={c.id}>
             {c.id}
-            {c.id === currentCycle?.id ? ` · ${t('top.current')}` : c.id === nextCycle?.id ? ` · ${t('top.next')}` : ''}
+            {narrow ? '' : c.id === currentCycle?.id ? ` · ${t('top.current')}` : c.id === nextCycle?.id ? ` · ${t('top.next')}` : ''}
           </option>
         ))}
       </select>

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react'
 import type { Health, ObjectiveStatus, User } from '../api/types'
 import { useI18n, type MessageKey } from '../i18n'
 import { toPercent } from '../lib/progress'
+import { initials } from '../lib/names'
 import { colourFor } from '../live/presence'
 
 export function ProgressBar({
@@ -103,14 +104,6 @@ export function ConfidenceDot({ confidence }: { confidence: number | null | unde
       {t('kr.confidence_short', { n: confidence })}
     </span>
   )
-}
-
-export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean)
-  if (!parts.length) return '?'
-  // Korean names read best as their first syllables.
-  if (/[\uac00-\ud7a3]/.test(name)) return name.replace(/\s+/g, '').slice(0, 2)
-  return (parts[0][0] + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase()
 }
 
 export function Avatar({ user, id, name, size = 28, ring }: { user?: Pick<User, 'id' | 'name' | 'avatar_url'>; id?: number; name?: string; size?: number; ring?: string }) {

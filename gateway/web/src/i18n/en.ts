@@ -75,6 +75,8 @@ export const en = {
   'phase.ended': 'Ended',
   'phase.days_left': '{n} days left',
   'phase.days_left_one': '1 day left',
+  'phase.starts_in': 'starts in {n} days',
+  'phase.starts_in_one': 'starts tomorrow',
 
   'health.on_track': 'On track',
   'health.at_risk': 'At risk',
@@ -250,11 +252,15 @@ export const en = {
   'edit.theirs_kept': 'Someone else changed this at the same moment; their value was kept.',
 
   'quarter.title': 'This quarter · {cycle}',
+  'quarter.title_upcoming': 'Upcoming quarter · {cycle}',
+  'quarter.title_past': 'Past quarter · {cycle}',
   'quarter.my_teams': 'My teams',
   'quarter.no_team': 'You’re not on a team yet',
   'quarter.no_team_body': 'Ask an admin to add you, or browse the teams.',
   'quarter.empty': 'No objectives for {cycle} yet — start with one',
   'quarter.empty_body': 'Objectives drafted for this quarter appear here with their key results.',
+  'quarter.empty_past': 'This team had no objectives in {cycle}',
+  'quarter.empty_past_body': 'Pick another quarter or team above.',
   'quarter.start_one': 'Draft objectives',
   'quarter.mine_elsewhere': 'My key results in other teams',
 

@@ -77,6 +77,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'phase.upcoming': '예정',
   'phase.ended': '종료',
   'phase.days_left': '{n}일 남음',
+  'phase.starts_in': '{n}일 후 시작',
 
   'health.on_track': '순조로움',
   'health.at_risk': '위험',
@@ -249,11 +250,15 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'edit.theirs_kept': '다른 사람이 같은 순간에 바꿔서 그 값이 유지됐어요.',
 
   'quarter.title': '이번 분기 · {cycle}',
+  'quarter.title_upcoming': '다가오는 분기 · {cycle}',
+  'quarter.title_past': '지난 분기 · {cycle}',
   'quarter.my_teams': '내 팀',
   'quarter.no_team': '아직 소속된 팀이 없어요',
   'quarter.no_team_body': '관리자에게 팀 추가를 요청하거나 팀 목록을 둘러보세요.',
   'quarter.empty': '{cycle} 목표가 아직 없어요 — 하나 만들어 보세요',
   'quarter.empty_body': '이번 분기 목표가 작성되면 핵심 결과와 함께 여기에 보여요.',
+  'quarter.empty_past': '{cycle}에는 이 팀의 목표가 없었어요',
+  'quarter.empty_past_body': '위에서 다른 분기나 팀을 골라 보세요.',
   'quarter.start_one': '목표 작성하기',
   'quarter.mine_elsewhere': '다른 팀에 있는 내 핵심 결과',
 

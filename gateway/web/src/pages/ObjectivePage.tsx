@@ -174,6 +174,8 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
   const [busy, setBusy] = useState(false)
   const canApprove = obj.status === 'submitted' && app.canApprove(obj)
   const endOfCycle = phase === 'retro' || phase === 'ended' || obj.needs_closing
+  // Before its quarter starts a plan is changed or deleted, not closed with a score.
+  const started = phase !== null && !['upcoming', 'drafting', 'approval_due'].includes(phase)
 
   const run = async (action: 'submit' | 'approve' | 'carry-over') => {
     setBusy(true)
@@ -206,7 +208,7 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
         {t('draft.request_changes')}
       </button>,
     )
-  if (canEdit && obj.status !== 'closed')
+  if (canEdit && started && obj.status !== 'closed')
     buttons.push(
       <button key="c" type="button" className={`btn${endOfCycle ? ' btn--primary' : ''}`} disabled={busy} onClick={() => setClosing(true)}>
         {t('objective.close')}

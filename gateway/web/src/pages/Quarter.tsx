@@ -17,9 +17,13 @@ export default function Quarter() {
   const targetKr = Number(params.get('kr')) || undefined
   const { t } = useI18n()
   const app = useApp()
-  const { me, teamsById, homeTeamId } = app
+  const { me, teamsById, homeTeamId, currentCycle } = app
   usePageCycle(cycle)
-  usePageTitle(t('quarter.title', { cycle }))
+  // "This quarter" only for the one running now; cycle ids ("2027-Q1") sort by time.
+  const past = !!currentCycle && cycle < currentCycle.id
+  const title = t(!currentCycle || cycle === currentCycle.id ? 'quarter.title'
+    : past ? 'quarter.title_past' : 'quarter.title_upcoming', { cycle })
+  usePageTitle(title)
   useRooms([`cycle:${cycle}`])
 
   const cycleQ = useCycle(cycle)
@@ -49,7 +53,7 @@ export default function Quarter() {
     <div className="page">
       <header className="page__head">
         <div>
-          <h1>{t('quarter.title', { cycle })}</h1>
+          <h1>{title}</h1>
           <p className="muted">{cycleQ.data && <PhaseBadge cycle={cycleQ.data} timezone={me.user.timezone} />}</p>
         </div>
       </header>
@@ -80,7 +84,9 @@ export default function Quarter() {
       {!teamId && <EmptyState title={t('quarter.no_team')} body={t('quarter.no_team_body')} action={<Link className="btn" to="/teams">{t('nav.teams')}</Link>} />}
       {teamId && q.isPending && <Loading />}
       {q.isError && <ErrorState error={q.error} onRetry={() => void q.refetch()} />}
-      {q.data && objectives.length === 0 && (
+      {q.data && objectives.length === 0 && (past ? (
+        <EmptyState title={t('quarter.empty_past', { cycle })} body={t('quarter.empty_past_body')} />
+      ) : (
         <EmptyState
           title={t('quarter.empty', { cycle })}
           body={t('quarter.empty_body')}
@@ -92,7 +98,7 @@ export default function Quarter() {
             ) : undefined
           }
         />
-      )}
+      ))}
       <div className="objectives">
         {objectives.map((o) => (
           <ObjectiveProgress key={o.id} obj={o} expected={expected} targetKr={targetKr} />
