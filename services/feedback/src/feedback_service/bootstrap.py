@@ -3,7 +3,9 @@ Tests reach the parts through `app.state.container`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from boost_bus.runtime import Runtime, follow_sessions, open_runtime
@@ -20,12 +22,24 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 class Container:
     runtime: Runtime
     read_model: ReadModel
+    demo: asyncio.Task[None] | None = field(default=None)
 
     @property
     def settings(self) -> BoostSettings:
         return self.runtime.settings
 
+    def start_demo(self) -> None:
+        """BOOST_DEMO=1: the demo company's feedback and chat, once okr's demo has reached us."""
+        from .demo import load_when_ready
+
+        if self.settings.demo and self.demo is None:
+            self.demo = asyncio.ensure_future(load_when_ready(self))
+
     async def close(self) -> None:
+        if self.demo is not None:
+            self.demo.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.demo
         await self.read_model.close()
         await self.runtime.close()
 

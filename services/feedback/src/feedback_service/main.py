@@ -32,6 +32,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
         runtime.outbox.start()
         await runtime.bus.start()
+        container.start_demo()
         try:
             yield
         finally:
