@@ -59,12 +59,28 @@ CURRENT: dict[str, list[tuple[str, list[KrSpec]]]] = {
     "People": [("Grow a team that grows itself", [
         ("Engagement survey score", "number", 3.6, 4.2, "/5", 1), ("Hires closed", "number", 0, 8, "", 1)])],
 }
-NEXT = {
-    "Company": ("Make Boost the default for Korean startups", "submitted"),
-    "Product": ("Plan the quarter together, live", "approved"),
-    "Engineering": ("Zero-downtime upgrades", "draft"),
-    "Sales": ("Open the Japanese market", "changes_requested"),
-    "People": ("Onboarding that takes one week", "draft"),
+WHY = {  # each current objective's description: why it matters
+    "Company": "Teams that plan together ship what matters. Win Korea first, then grow from there.",
+    "Product": "A check-in that takes a minute gets done every week; one that takes five gets skipped.",
+    "Engineering": "People open Boost for thirty seconds a week: every one of those seconds has to feel instant.",
+    "Platform": "Drafting week puts a whole company in the same rooms at once; one process cannot carry it.",
+    "Sales": "Three enterprise logos make every later conversation easier.",
+    "People": "We are doubling this year: the team has to be one that new people want to join.",
+}
+# team → (next quarter's objective, its status, its KRs: (title, kind, start, target, unit))
+NEXT: dict[str, tuple[str, str, list[tuple[str, str, float, float, str]]]] = {
+    "Company": ("Make Boost the default for Korean startups", "submitted", [
+        ("Startups using Boost every week", "number", 120, 300, "teams"), ("Trial-to-paid conversion", "percent", 8, 15, "%")]),
+    "Product": ("Plan the quarter together, live", "approved", [
+        ("Teams that draft their OKRs together, live", "percent", 20, 70, "%"),
+        ("Days from first draft to approval", "number", 10, 3, "days")]),
+    "Engineering": ("Zero-downtime upgrades", "draft", [
+        ("Deploys with user-visible downtime", "number", 6, 0, ""), ("Rolling upgrades tested in CI", "boolean", 0, 1, "")]),
+    "Sales": ("Open the Japanese market", "changes_requested", [
+        ("Japanese pilots signed", "number", 0, 3, ""), ("Japanese sales deck and demo", "boolean", 0, 1, "")]),
+    "People": ("Onboarding that takes one week", "draft", [
+        ("Days to a new hire's first shipped change", "number", 21, 7, "days"),
+        ("New hires rating onboarding 4+/5", "percent", 50, 90, "%")]),
 }
 NOTES = ["Good week — the new flow landed.", "Slower than hoped; blocked on review.", "", "On track after the fix.",
          "Customer feedback is encouraging.", "", "Two people out sick this week.", "Big jump after the launch."]
@@ -103,7 +119,7 @@ async def load_demo(tx: Tx, c: Container) -> None:
             owner = lead_of[team_name]
             body: dict[str, Any] = {"cycle": current.id, "team_id": teams[team_name].id, "owner_id": owner.id,
                                     "title": title, "parent_id": company_objective if team_name != "Company" else None,
-                                    "description": f"Why it matters: {title.lower()}.",
+                                    "description": WHY[team_name],
                                     "key_results": []}
             for n, (kr_title, kind, start, target, unit, weight) in enumerate(krs):
                 members = members_of[team_name]
@@ -119,12 +135,12 @@ async def load_demo(tx: Tx, c: Container) -> None:
             obj.review_by, obj.review_at = system.user_id, _at(current.start - timedelta(days=2))
             await _history_of_check_ins(tx, c, obj.id, cal, rng, members_of[team_name])
     await _progress_history(tx, cal, teams["Company"].id)
-    for team_name, (title, status) in NEXT.items():
+    for team_name, (title, status, krs_next) in NEXT.items():
         owner = lead_of[team_name]
         body = {"cycle": nxt.id, "team_id": teams[team_name].id, "owner_id": owner.id, "title": title,
                 "description": "", "key_results": [
-                    {"title": "First milestone", "kind": "percent", "start": 0, "target": 100, "unit": "%"},
-                    {"title": "Customers who say yes", "kind": "number", "start": 0, "target": 20, "unit": ""}]}
+                    {"title": kr_title, "kind": kind, "start": start, "target": target, "unit": unit}
+                    for kr_title, kind, start, target, unit in krs_next]}
         obj = await okrs.create_objective(tx, system, cal, body)
         if status != "draft":
             obj.status = status
