@@ -309,6 +309,21 @@ def test_the_dashboard_fits_a_phone(new_page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def test_the_demo_company_has_feedback_and_an_empty_tab_leads_to_it(new_page: Any) -> None:
+    """A first look at the Feedback Hub is not an empty page: the demo's people have given
+    feedback, and a tab with nothing for you offers everyone's."""
+    emma = new_page(EMMA)
+    emma.goto("/feedback")
+    expect(emma.get_by_role("tabpanel")).to_contain_text("Thank you, Emma!")
+    admin = new_page("admin@boost.example")
+    admin.goto("/feedback")
+    expect(admin.get_by_role("tabpanel")).to_contain_text("No feedback for you yet.")
+    admin.get_by_role("button", name="See everyone’s feedback").click()
+    expect(admin.get_by_role("tab", name="All")).to_have_attribute("aria-selected", "true")
+    expect(admin.get_by_role("tabpanel")).to_contain_text("Bring an engineer to the pilot kick-offs")
+    expect(admin.get_by_role("tabpanel")).to_contain_text("설문 결과는 언제 공유되나요?")
+
+
 def test_each_quarter_page_says_which_quarter_it_is(new_page: Any, demo: dict[str, Any]) -> None:
     """Only the running quarter is "This quarter"; one not started yet says when it starts,
     offers no closing, and on a phone its switcher shows the quarter unclipped."""

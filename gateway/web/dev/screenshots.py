@@ -43,7 +43,13 @@ def discover(page: Page) -> dict[str, str]:
     mine = [t["id"] for t in me["teams"]]
     team = max(counts, key=lambda t: (counts[t], t in mine)) if counts else (mine[0] if mine else teams[-1]["id"])
     objs = get(f"/api/okr/objectives?cycle={cur}")
-    obj = next((o for o in objs if o["key_results"]), objs[0]) if objs else None
+    # The objective people talk about most (feedback on it), else the first with key results.
+    talked: dict[int, int] = {}
+    for f in get(f"/api/feedback/feedback?cycle={cur}"):
+        if f.get("objective_id"):
+            talked[f["objective_id"]] = talked.get(f["objective_id"], 0) + 1
+    ranked = sorted((o for o in objs if o["key_results"]), key=lambda o: -talked.get(o["id"], 0))
+    obj = ranked[0] if ranked else (objs[0] if objs else None)
     pages = {
         "dashboard": "/",
         "drafting": f"/cycles/{nxt}/teams/{team}/draft",
@@ -83,6 +89,8 @@ def main() -> None:
                 else:
                     page.goto(f"{BASE}{path}")
                 page.wait_for_load_state("networkidle")
+                if name == "feedback":  # the admin has nothing "For me": show the org's
+                    page.get_by_role("tab", name="All").click()
                 page.wait_for_timeout(900)
                 if size == "desktop":
                     # Charts below the fold are drawn when scrolled near (WhenVisible).

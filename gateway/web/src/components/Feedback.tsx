@@ -77,12 +77,14 @@ export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; o
             {objectiveTitle ?? t('fb.about_objective', { id: f.objective_id })}
           </Link>
         )}
-        {f.resolved && <span className="chip chip--approved">{t('fb.resolved')}</span>}
-        {canResolve && f.kind !== 'retro' && (
-          <button type="button" className="btn btn--ghost btn--sm" disabled={busy} onClick={() => void toggle()}>
-            {f.resolved ? t('fb.reopen') : t('fb.resolve')}
-          </button>
-        )}
+        <span className="fbcard__actions">
+          {f.resolved && <span className="chip chip--approved">{t('fb.resolved')}</span>}
+          {canResolve && f.kind !== 'retro' && (
+            <button type="button" className="btn btn--ghost btn--sm" disabled={busy} onClick={() => void toggle()}>
+              {f.resolved ? t('fb.reopen') : t('fb.resolve')}
+            </button>
+          )}
+        </span>
       </div>
     </li>
   )

@@ -339,6 +339,7 @@ export const en = {
   'fb.empty.team': 'No feedback for your team yet.',
   'fb.empty.all': 'No feedback this quarter yet.',
   'fb.empty_body': 'Use “Give feedback” to praise, suggest or ask about an objective.',
+  'fb.see_all': 'See everyone’s feedback',
   'fb.objective': 'About which objective',
   'fb.pick_objective': 'Choose an objective…',
   'fb.body': 'Your feedback',

@@ -337,6 +337,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'fb.empty.team': '아직 우리 팀에 온 피드백이 없어요.',
   'fb.empty.all': '이번 분기에는 아직 피드백이 없어요.',
   'fb.empty_body': '“피드백 남기기”로 목표에 칭찬, 제안, 질문을 남겨 보세요.',
+  'fb.see_all': '전체 피드백 보기',
   'fb.objective': '어떤 목표에 대한 피드백인가요',
   'fb.pick_objective': '목표 선택…',
   'fb.body': '피드백 내용',

@@ -105,7 +105,13 @@ export default function FeedbackHub() {
       <div role="tabpanel" aria-label={t(TABS.find((x) => x.id === tab)!.label)}>
         {q.isPending && <Loading />}
         {q.isError && <ErrorState error={q.error} onRetry={() => void q.refetch()} />}
-        {q.data && list.length === 0 && <EmptyState title={t(`fb.empty.${tab}` as MessageKey)} body={t('fb.empty_body')} />}
+        {q.data && list.length === 0 && (
+          <EmptyState
+            title={t(`fb.empty.${tab}` as MessageKey)}
+            body={t('fb.empty_body')}
+            action={tab !== 'all' ? <button type="button" className="btn" onClick={() => setTab('all')}>{t('fb.see_all')}</button> : undefined}
+          />
+        )}
         <ul className="fblist">
           {list.map((f) => (
             <FeedbackCard key={f.id} f={f} canResolve={canResolve(f)} objectiveTitle={f.objective_id ? titles.get(f.objective_id)?.title : undefined} />
