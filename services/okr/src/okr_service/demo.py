@@ -82,8 +82,11 @@ NEXT: dict[str, tuple[str, str, list[tuple[str, str, float, float, str]]]] = {
         ("Days to a new hire's first shipped change", "number", 21, 7, "days"),
         ("New hires rating onboarding 4+/5", "percent", 50, 90, "%")]),
 }
-NOTES = ["Good week — the new flow landed.", "Slower than hoped; blocked on review.", "", "On track after the fix.",
-         "Customer feedback is encouraging.", "", "Two people out sick this week.", "Big jump after the launch."]
+# A week's note, by how far the KR moved that week (share of the way from start to target).
+NOTES = {"first": ["Baseline measured.", ""],
+         "slow": ["Slower than hoped; blocked on review.", "Two people out sick this week.", ""],
+         "steady": ["Good week — the new flow landed.", "On track after the fix.", "", ""],
+         "jump": ["Big jump after the launch.", "Customer feedback is encouraging."]}
 
 
 async def load_demo(tx: Tx, c: Container) -> None:
@@ -163,6 +166,7 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
         owner = await load_actor(tx.session, kr.owner_id)
         pace = rng.uniform(0.55, 1.15)
         skip_tail = rng.random() < 0.2  # some KRs go quiet: they show as stale
+        last: float | None = None
         for week in range(weeks + 1):
             if skip_tail and week > weeks - 3:
                 break
@@ -182,8 +186,11 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
                 value = 1.0 if share > 0.9 else 0.0
             else:
                 value = round(kr.start + (kr.target - kr.start) * share * rng.uniform(0.85, 1.05), 2)
+            moved = None if last is None or kr.target == kr.start else (value - last) / (kr.target - kr.start)
+            mood = "first" if moved is None else "slow" if moved < 0.03 else "jump" if moved > 0.12 else "steady"
+            last = value
             await okrs.check_in(tx, owner, when, kr.id, value=value, confidence=confidence,
-                                note=rng.choice(NOTES))
+                                note=rng.choice(NOTES[mood]))
 
 
 async def _progress_history(tx: Tx, cal: Any, root_id: int) -> None:
