@@ -20,7 +20,7 @@ from .access import load_actor
 from .hub import service as hub
 from .models import Feedback, RmKeyResult, RmObjective, RmState, RmTeam, RmUser
 from .readmodel import lookup
-from .schemas import FeedbackCreate
+from .schemas import FeedbackCreate, Kind
 from .threads import service as threads
 from .threads.subjects import parse_subject
 
@@ -37,7 +37,7 @@ POLL = 0.5
 # Objectives of this quarter, by their team (okr's demo: one each).
 # (hours ago, author, kind, about, body, resolved by): `about` is ("objective", team),
 # ("key_result", key result title), ("user", email) or ("team", team name).
-FEEDBACK: list[tuple[int, str, str, tuple[str, str], str, str | None]] = [
+FEEDBACK: list[tuple[int, str, Kind, tuple[str, str], str, str | None]] = [
     (70, "ceo@boost.example", "praise", ("objective", "Product"),
      "Check-ins from Slack already past 40% — the reminder button works. Keep going!", None),
     (52, "daniel.kang@boost.example", "suggestion", ("key_result", "p95 dashboard latency"),
@@ -105,7 +105,8 @@ async def _load(tx: Tx, c: Container) -> str:
     key_results = {k.title: k.id for k in (await session.execute(sa.select(RmKeyResult).where(
         RmKeyResult.objective_id.in_(objectives.values()), ~RmKeyResult.deleted))).scalars()} if objectives else {}
     objective_of = {name: objectives.get(tid) for name, tid in teams.items()}
-    about_ids = {"objective": objective_of, "key_result": key_results, "user": people, "team": teams}
+    about_ids: dict[str, dict[str, int | None]] = {"objective": dict(objective_of), "key_result": dict(key_results),
+                                                   "user": dict(people), "team": dict(teams)}
     wanted_teams = {a[1] for *_, a, _, _ in FEEDBACK if a[0] == "objective"} | {t for t, _ in CHATS}
     if emails - set(people) or any(objective_of.get(t) is None for t in wanted_teams) \
             or any(about_ids[kind].get(name) is None for *_, (kind, name), _, _ in FEEDBACK):
