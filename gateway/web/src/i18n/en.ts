@@ -210,7 +210,7 @@ export const en = {
   'draft.reapproval': 'This will need approval again.',
   'draft.changes_requested_by': 'Changes requested by {name}',
   'draft.objective_title': 'Objective title',
-  'draft.objective_ph': 'What do you want to achieve this quarter?',
+  'draft.objective_ph': 'What do you want to achieve in {cycle}?',
   'draft.description': 'Description',
   'draft.description_ph': 'Why it matters (optional)',
   'draft.owner': 'Owner',

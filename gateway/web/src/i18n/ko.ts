@@ -209,7 +209,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'draft.reapproval': '이 변경은 다시 승인을 받아야 해요.',
   'draft.changes_requested_by': '{name}님이 수정을 요청했어요',
   'draft.objective_title': '목표 제목',
-  'draft.objective_ph': '이번 분기에 무엇을 이루고 싶나요?',
+  'draft.objective_ph': '{cycle}에 무엇을 이루고 싶나요?',
   'draft.description': '설명',
   'draft.description_ph': '왜 중요한가요? (선택)',
   'draft.owner': '담당자',

@@ -613,7 +613,7 @@ function AddObjective({ cycle, teamId, onCreated }: { cycle: string; teamId: num
         {t('draft.add_objective')}
       </label>
       <div className="row">
-        <input id="new-objective" className="input input--lg" value={title} maxLength={200} onChange={(e) => setTitle(e.target.value)} placeholder={t('draft.objective_ph')} />
+        <input id="new-objective" className="input input--lg" value={title} maxLength={200} onChange={(e) => setTitle(e.target.value)} placeholder={t('draft.objective_ph', { cycle })} />
         <button type="submit" className="btn btn--primary" disabled={!title.trim() || busy}>
           <Icon name="plus" size={18} /> {t('common.add')}
         </button>
