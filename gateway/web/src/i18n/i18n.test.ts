@@ -39,5 +39,8 @@ describe('i18n', () => {
     expect(makeFormatters('en').relative('2027-01-07T12:00:00Z', now)).toBe('3 days ago')
     expect(makeFormatters('ko').relative('2027-01-07T12:00:00Z', now)).toBe('3일 전')
     expect(makeFormatters('en').percent(0.456)).toBe('46%')
+    // The org's reminder times read in the org's zone, whatever the browser's is.
+    expect(makeFormatters('en').dateTimeIn('2026-12-18T01:00:00Z', 'Asia/Seoul')).toMatch(/^Dec 18, 10:00\s?AM \(Asia\/Seoul\)$/)
+    expect(makeFormatters('ko').dateTimeIn('2026-12-18T01:00:00Z', 'Asia/Seoul')).toMatch(/^12월 18일 (오전|AM) 10:00 \(Asia\/Seoul\)$/)
   })
 })

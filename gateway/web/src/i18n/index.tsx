@@ -73,6 +73,8 @@ export interface Formatters {
   date: (iso: string | null | undefined) => string
   dateShort: (iso: string | null | undefined) => string
   dateTime: (iso: string | null | undefined) => string
+  /** A moment as the clock reads in a given time zone (the org's, say), with the zone named. */
+  dateTimeIn: (iso: string | null | undefined, timeZone: string) => string
   time: (iso: string | null | undefined) => string
   relative: (iso: string | null | undefined, now?: number) => string
   number: (n: number, decimals?: number) => string
@@ -96,6 +98,15 @@ export function makeFormatters(locale: Locale): Formatters {
     date: (iso) => (ok(iso) ? dateF.format(parse(iso)) : ''),
     dateShort: (iso) => (ok(iso) ? shortF.format(parse(iso)) : ''),
     dateTime: (iso) => (ok(iso) ? dtF.format(parse(iso)) : ''),
+    dateTimeIn: (iso, timeZone) => {
+      if (!ok(iso)) return ''
+      try {
+        const f = new Intl.DateTimeFormat(tag, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone })
+        return `${f.format(parse(iso))} (${timeZone})`
+      } catch {
+        return dtF.format(parse(iso)) // an unknown zone: the browser's
+      }
+    },
     time: (iso) => (ok(iso) ? tF.format(parse(iso)) : ''),
     relative: (iso, now = serverNow()) => {
       if (!ok(iso)) return ''

@@ -165,7 +165,7 @@ function OrgForm({ org }: { org: Org }) {
                   </label>
                   {sched && (
                     <span className="muted small">
-                      {next ? t('org.next_run', { when: fmt.dateTime(next) }) : t('org.no_next_run')}
+                      {next ? t('org.next_run', { when: fmt.dateTimeIn(next, org.timezone) }) : t('org.no_next_run')}
                       <button type="button" className="btn btn--link small" disabled={running === k} onClick={() => void runNow(k)}>
                         {t('org.run_now')}
                       </button>
