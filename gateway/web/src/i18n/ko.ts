@@ -79,10 +79,11 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'phase.days_left': '{n}일 남음',
   'phase.starts_in': '{n}일 후 시작',
 
-  'health.on_track': '순조로움',
-  'health.at_risk': '위험',
-  'health.off_track': '궤도 이탈',
-  'health.unknown': '체크인 없음',
+  // The same words as the Slack messages (notifier's messages/i18n.py): one vocabulary.
+  'health.on_track': '순항',
+  'health.at_risk': '주의',
+  'health.off_track': '위험',
+  'health.unknown': '체크인 전',
   'flag.behind': '뒤처짐',
   'flag.behind_why': '오늘 기준 기대 진행률보다 25%p 넘게 뒤처져 있어요.',
   'flag.stale': '업데이트 없음',
