@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import structlog
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger()
 
+DEMO_DOMAIN = "boost.example"  # okr's demo people (okr_service.demo.PEOPLE)
 WAIT = 120.0  # seconds to wait for okr's demo to reach the read model
 POLL = 0.5
 
@@ -88,6 +89,16 @@ async def load_when_ready(c: Container) -> None:
     log.info("demo feedback skipped: okr's demo company never reached the read model")
 
 
+class _NotYet(Exception):
+    """Someone or something the demo names has not reached the read model yet."""
+
+
+def _id(ids: dict[str, int], name: str) -> int:
+    if name not in ids:
+        raise _NotYet(name)
+    return ids[name]
+
+
 async def _load(tx: Tx, c: Container) -> str:
     session = tx.session
     if await session.get(RmState, 1, with_for_update=True) is None:
@@ -96,32 +107,36 @@ async def _load(tx: Tx, c: Container) -> str:
         return "already there"
     now, timezone = c.runtime.clock.now(), c.settings.timezone
     cycle = (await lookup.cycle_of(session, now, None, timezone)).id
-    emails = {e for _, e, *_ in FEEDBACK} | {e for _, lines in CHATS for _, e, _ in lines} \
-        | {who for *_, who in FEEDBACK if who} | {a[1] for *_, a, _, _ in FEEDBACK if a[0] == "user"}
-    people = {u.email: u.id for u in (await session.execute(sa.select(RmUser).where(RmUser.email.in_(emails)))).scalars()}
+    # The read model's names → ids: the demo's people (by email), teams, this quarter's
+    # objectives (by team name, one each) and their key results (by title).
+    people = {u.email: u.id for u in (await session.execute(
+        sa.select(RmUser).where(RmUser.email.like(f"%@{DEMO_DOMAIN}")))).scalars()}
     teams = {t.name: t.id for t in (await session.execute(sa.select(RmTeam).where(~RmTeam.deleted))).scalars()}
-    objectives = {o.team_id: o.id for o in (await session.execute(sa.select(RmObjective).where(
+    by_team = {o.team_id: o.id for o in (await session.execute(sa.select(RmObjective).where(
         RmObjective.cycle == cycle, ~RmObjective.deleted))).scalars()}
+    objectives = {name: by_team[tid] for name, tid in teams.items() if tid in by_team}
     key_results = {k.title: k.id for k in (await session.execute(sa.select(RmKeyResult).where(
-        RmKeyResult.objective_id.in_(objectives.values()), ~RmKeyResult.deleted))).scalars()} if objectives else {}
-    objective_of = {name: objectives.get(tid) for name, tid in teams.items()}
-    about_ids: dict[str, dict[str, int | None]] = {"objective": dict(objective_of), "key_result": dict(key_results),
-                                                   "user": dict(people), "team": dict(teams)}
-    wanted_teams = {a[1] for *_, a, _, _ in FEEDBACK if a[0] == "objective"} | {t for t, _ in CHATS}
-    if emails - set(people) or any(objective_of.get(t) is None for t in wanted_teams) \
-            or any(about_ids[kind].get(name) is None for *_, (kind, name), _, _ in FEEDBACK):
+        RmKeyResult.objective_id.in_(by_team.values()), ~RmKeyResult.deleted))).scalars()} if by_team else {}
+    ids = {"objective": objectives, "key_result": key_results, "user": people, "team": teams}
+    field = {"objective": "objective_id", "key_result": "key_result_id", "user": "to_user_id", "team": "to_team_id"}
+    try:  # everything resolved before anything is written
+        feedback = [(hours, _id(people, author), FeedbackCreate.model_validate(
+                         {"kind": kind, "body": body, field[about]: _id(ids[about], name)}),
+                     _id(people, resolver) if resolver else None)
+                    for hours, author, kind, (about, name), body, resolver in FEEDBACK]
+        chats = [(parse_subject(f"objective:{_id(objectives, team)}"), [(hours, _id(people, author), body)
+                                                                        for hours, author, body in lines])
+                 for team, lines in CHATS]
+    except _NotYet:
         return "waiting"
 
-    for hours, author, kind, (about, name), body, resolver in FEEDBACK:
+    for hours, author_id, body_in, resolver_id in feedback:
         at = now - timedelta(hours=hours)
-        target: dict[str, Any] = {f"{'to_' if about in ('user', 'team') else ''}{about}_id": about_ids[about][name]}
-        fb = await hub.create(tx, await load_actor(session, people[author]), at,
-                              FeedbackCreate(kind=kind, body=body, **target), timezone)
-        if resolver:
-            await hub.update(tx, await load_actor(session, people[resolver]), at + timedelta(hours=2), fb.id,
+        fb = await hub.create(tx, await load_actor(session, author_id), at, body_in, timezone)
+        if resolver_id is not None:
+            await hub.update(tx, await load_actor(session, resolver_id), at + timedelta(hours=2), fb.id,
                              {"resolved": True})
-    for team, lines in CHATS:
-        subject = parse_subject(f"objective:{objective_of[team]}")
-        for hours, author, body in lines:
-            await threads.post(tx, await load_actor(session, people[author]), now - timedelta(hours=hours), subject, body)
+    for subject, messages in chats:
+        for hours, author_id, text in messages:
+            await threads.post(tx, await load_actor(session, author_id), now - timedelta(hours=hours), subject, text)
     return "written"
