@@ -3,13 +3,21 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo .venv-tools/bin/uv)
 PY := .venv/bin/python
 
-.PHONY: run test setup setup-python setup-web setup-system lint typecheck bench clean
+.PHONY: run test check setup setup-python setup-web setup-system lint typecheck bench clean
 
 run: setup
 	@$(PY) scripts/boost.py run
 
 test: setup
 	@bash scripts/test.sh
+
+# The fast tier, for every change: lint, types, the web app's unit tests and every Python
+# test that needs neither MariaDB nor NATS (pytest marker `unit`, given in conftest.py).
+check: setup-python
+	@.venv/bin/ruff check libs services scripts tests bench conftest.py
+	@.venv/bin/mypy libs/*/src services/*/src
+	@if [ -d gateway/web/node_modules ]; then cd gateway/web && npm test --silent; fi
+	@.venv/bin/pytest -q -m unit
 
 setup: setup-system setup-python setup-web
 
@@ -25,7 +33,7 @@ setup-python: .venv/.synced
 	@touch $@
 
 setup-web: gateway/web/dist/index.html
-gateway/web/dist/index.html: $(shell find gateway/web/src gateway/web/index.html gateway/web/package.json gateway/web/package-lock.json gateway/web/vite.config.ts -type f 2>/dev/null)
+gateway/web/dist/index.html: $(shell find gateway/web/src gateway/web/index.html gateway/web/package.json gateway/web/package-lock.json gateway/web/vite.config.ts libs/contracts/src/boost_contracts/rules/rules.json -type f 2>/dev/null)
 	@cd gateway/web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 	@touch $@
 

@@ -421,7 +421,9 @@ def test_gateway_image_builds_the_web_app_then_serves_it_with_nginx() -> None:
     assert (ROOT / "gateway" / "web" / "package-lock.json").exists()
     copies = [a for ins, a in steps if ins == "COPY"]
     assert any("/docker-entrypoint.d/" in c and RENDER_SCRIPT.name in c for c in copies)
-    assert any("--from=web /web/dist" in c for c in copies)
+    assert any("--from=web /repo/gateway/web/dist" in c for c in copies)
+    # the web app reads the rules okr reads: the image's build gets the same file
+    assert any(c.startswith("libs/contracts/src/boost_contracts/rules/rules.json ") for c in copies)
     assert ("EXPOSE", "8080") in steps
     assert json.loads([a for ins, a in steps if ins == "CMD"][-1])[:3] == ["nginx", "-c", "/tmp/boost-nginx/nginx.conf"]
 

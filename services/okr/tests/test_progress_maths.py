@@ -50,11 +50,11 @@ def test_behind_and_stale() -> None:
     today = date(2027, 2, 15)  # expected 0.5
     now = datetime(2027, 2, 15, 3, tzinfo=UTC)
     m = Moment(cycle, today, now)
-    assert m.behind(0.24) and not m.behind(0.26)
+    assert m.behind(0.24, "number") and not m.behind(0.26, "number")
     assert m.stale(now - timedelta(days=14)) and not m.stale(now - timedelta(days=13))
     assert m.stale(None)  # never checked in, six weeks into the quarter
     before = Moment(cycle, date(2026, 12, 20), now)
-    assert not before.stale(None) and not before.behind(0.0)
+    assert not before.stale(None) and not before.behind(0.0, "number")
 
 
 def test_text_merge_keeps_both_insertions() -> None:

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react'
 import type { Health, ObjectiveStatus, User } from '../api/types'
 import { useI18n, type MessageKey } from '../i18n'
-import { toPercent } from '../lib/progress'
+import { healthFromConfidence, toPercent } from '../lib/progress'
 import { initials } from '../lib/names'
 import { colourFor } from '../live/presence'
 
@@ -97,7 +97,7 @@ export function ConfidenceDot({ confidence }: { confidence: number | null | unde
   if (confidence === null || confidence === undefined) {
     return <span className="conf conf--none">{t('kr.no_confidence')}</span>
   }
-  const h = confidence >= 7 ? 'on_track' : confidence >= 4 ? 'at_risk' : 'off_track'
+  const h = healthFromConfidence(confidence)
   return (
     <span className={`conf conf--${h}`} title={t('kr.confidence_is', { n: confidence })}>
       <span className="health__dot" aria-hidden="true" />

@@ -1,16 +1,20 @@
 import type { Health, KeyResult, KrKind } from '../api/types'
+import { RULES } from './rules'
 
 export const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0)
 
-/** Progress of a key result, as the server computes it (used for instant feedback after a click). */
+/**
+ * Progress of a key result, as okr computes it (okr_service.domain.progress.kr_progress), for
+ * instant feedback after a click; the server's value replaces it when the event arrives.
+ */
 export function krProgress(kr: Pick<KeyResult, 'kind' | 'start' | 'target' | 'current' | 'items'>, current = kr.current): number {
   switch (kr.kind) {
     case 'boolean':
-      return current >= 1 ? 1 : 0
+      return current >= RULES.booleanDoneFrom ? 1 : 0
     case 'milestone': {
       const total = kr.items?.length ?? 0
       if (total === 0) return 0
-      return clamp01(current / total)
+      return kr.items.filter((i) => i.done).length / total
     }
     default:
       if (kr.target === kr.start) return 0
@@ -58,9 +62,31 @@ export function fractionAt(clientX: number, left: number, width: number, rtl = f
 
 export function healthFromConfidence(confidence: number | null | undefined): Health {
   if (confidence === null || confidence === undefined) return 'unknown'
-  if (confidence >= 7) return 'on_track'
-  if (confidence >= 4) return 'at_risk'
+  if (confidence >= RULES.onTrackFrom) return 'on_track'
+  if (confidence >= RULES.atRiskFrom) return 'at_risk'
   return 'off_track'
+}
+
+/** The worst of some healths (okr's worst_health): an unknown key result makes an on-track objective unknown. */
+export function worstHealth(healths: readonly Health[]): Health {
+  for (const h of RULES.healthWorstFirst) if (healths.includes(h)) return h
+  return 'unknown'
+}
+
+/** An objective's progress and health from its live key results, as okr rolls them up. */
+export function objectiveRollUp(krs: readonly Pick<KeyResult, 'progress' | 'weight' | 'health'>[]): { progress: number; health: Health } {
+  let weights = 0
+  let sum = 0
+  for (const k of krs) {
+    sum += (k.progress ?? 0) * k.weight
+    weights += k.weight
+  }
+  return { progress: weights > 0 ? Math.round((sum / weights) * 10000) / 10000 : 0, health: worstHealth(krs.map((k) => k.health)) }
+}
+
+/** Whether a key result is behind where the quarter expects it (okr's Moment.behind); yes/no ones never are. */
+export function isBehind(kind: KrKind, progress: number, expected: number, started: boolean): boolean {
+  return started && RULES.behindKinds.includes(kind) && progress < expected - RULES.behindMargin
 }
 
 export function formatNumber(n: number, locale: string, decimals?: number): string {

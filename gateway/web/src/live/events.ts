@@ -4,23 +4,11 @@ import { keys } from '../api/queries'
 import type { EditStore, Entity, Value } from './editStore'
 import { fieldKey } from './editStore'
 import { flash } from './flash'
+import { objectiveRollUp } from '../lib/progress'
 
-const HEALTH_ORDER = ['off_track', 'at_risk', 'on_track', 'unknown'] as const
-
-/** Objective progress = weight-averaged KR progress; health = its worst KR's (contract §2). */
+/** An objective with its progress and health rolled up again from its key results, okr's way. */
 export function rollUp(obj: Objective): Objective {
-  const krs = obj.key_results.filter((k) => !k.deleted)
-  if (!krs.length) return obj
-  let wsum = 0
-  let psum = 0
-  for (const k of krs) {
-    const w = k.weight > 0 ? k.weight : 1
-    wsum += w
-    psum += w * (k.progress ?? 0)
-  }
-  const known = krs.map((k) => k.health).filter((h) => h !== 'unknown')
-  const health = known.length ? HEALTH_ORDER.find((h) => (known as string[]).includes(h)) ?? 'unknown' : 'unknown'
-  return { ...obj, progress: wsum ? psum / wsum : 0, health }
+  return { ...obj, ...objectiveRollUp(obj.key_results.filter((k) => !k.deleted)) }
 }
 
 function upsertKr(list: KeyResult[], kr: KeyResult, removed: boolean): KeyResult[] {

@@ -1,14 +1,17 @@
 import DiffMatchPatch from 'diff-match-patch'
+import { RULES } from '../lib/rules'
 
-// One instance: diff-match-patch keeps only settings on it.
+// One instance: diff-match-patch keeps only settings on it, and they are okr's (rules.json).
 const dmp = new DiffMatchPatch()
-dmp.Diff_Timeout = 0.2
+dmp.Match_Threshold = RULES.merge.matchThreshold
+dmp.Patch_DeleteThreshold = RULES.merge.patchDeleteThreshold
+dmp.Diff_Timeout = RULES.merge.diffTimeoutSeconds
 
 /**
  * Three-way merge of plain text: the changes from `base` to `remote` are applied
  * to `local`, so that both people's insertions survive. This is the same
- * algorithm (diff-match-patch) the server uses when it merges an `edit` with a
- * `base`, so both ends agree.
+ * algorithm and parameters (diff-match-patch, rules.json) the server uses when it
+ * merges an `edit` with a `base`, so both ends agree (rules.test.ts checks it).
  */
 export function merge3(base: string, remote: string, local: string): string {
   if (remote === base) return local

@@ -41,7 +41,7 @@ def kr_data(kr: KeyResult, items: Sequence[MilestoneItem], moment: Moment) -> Ke
         "id": kr.id, "objective_id": kr.objective_id, "title": kr.title, "owner_id": kr.owner_id, "kind": kr.kind,
         "start": kr.start, "target": kr.target, "current": kr.current, "unit": kr.unit, "weight": kr.weight,
         "confidence": kr.confidence, "last_check_in_at": kr.last_check_in_at, "version": kr.version,
-        "progress": round(progress, 4), "health": health(kr.confidence), "behind": moment.behind(progress),
+        "progress": round(progress, 4), "health": health(kr.confidence), "behind": moment.behind(progress, kr.kind),
         "stale": moment.stale(kr.last_check_in_at),
         "items": [{"id": i.id, "title": i.title, "done": i.done} for i in items],
         "deleted": kr.deleted_at is not None,

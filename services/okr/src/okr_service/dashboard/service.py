@@ -25,9 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import Calendar
 from ..domain.progress import (
-    BEHIND_MARGIN,
     HEALTH_ORDER,
-    STALE_DAYS,
     Moment,
     health,
     kr_progress,
@@ -425,17 +423,12 @@ def _attached(seen: dict[int, ObjSummary], oid: int) -> bool:
 
 
 def _summarise(model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
-    cycle = moment.cycle
-    behind_below = moment.expected - BEHIND_MARGIN if moment.today >= cycle.start else -1.0
-    stale_before = moment.now - timedelta(days=STALE_DAYS)
-    never_stale = not moment.running
-    stale_if_never = moment.running and (moment.today - cycle.start).days >= STALE_DAYS
     parts = list(model.krs.get(r.id, {}).values())
     sm = ObjSummary(entry={}, brief={}, at_risk=[], behind=[], stale=[], flags={})
     for kr in parts:
-        is_behind = kr.progress < behind_below
+        is_behind = moment.behind(kr.progress, kr.kind)
         last = kr.last_check_in_at
-        is_stale = False if never_stale else (stale_if_never if last is None else last <= stale_before)
+        is_stale = moment.stale(last)
         if kr.health in ("at_risk", "off_track"):
             # Worst health, then lowest confidence, then least progress.
             sm.at_risk.append(((HEALTH_ORDER[kr.health], kr.confidence if kr.confidence is not None else 99,

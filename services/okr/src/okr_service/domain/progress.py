@@ -1,16 +1,23 @@
-"""Progress, health and the behind/stale flags: pure functions (ARCHITECTURE.md §2)."""
+"""Progress, health and the behind/stale flags: pure functions (ARCHITECTURE.md §2).
+
+The numbers come from `boost_contracts.rules` (rules.json), which the web app reads too;
+okr is where these figures are decided, and it puts them in every entity and event."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from boost_contracts.cycles import Cycle
+from boost_contracts.rules import RULES
 
-BEHIND_MARGIN = 0.25
-STALE_DAYS = 14
-HEALTH_ORDER = {"off_track": 0, "at_risk": 1, "unknown": 2, "on_track": 3}
+BEHIND_MARGIN = RULES.behind_margin
+STALE_DAYS = RULES.stale_days
+HEALTH_ORDER = {name: rank for rank, name in enumerate(RULES.health_worst_first)}
+# A yes/no key result is done or not: it is never "behind" a straight line to its target.
+BEHIND_KINDS = frozenset(RULES.behind_kinds)
 
 
 def clamp01(x: float) -> float:
@@ -20,7 +27,7 @@ def clamp01(x: float) -> float:
 def kr_progress(kind: str, start: float, target: float, current: float, items_done: int = 0, items_total: int = 0) -> float:
     """clamp((current − start)/(target − start), 0, 1); booleans 0/1; milestones done/total."""
     if kind == "boolean":
-        return 1.0 if current >= 0.5 else 0.0
+        return 1.0 if current >= RULES.boolean_done_from else 0.0
     if kind == "milestone":
         return items_done / items_total if items_total else 0.0
     if target == start:
@@ -31,9 +38,9 @@ def kr_progress(kind: str, start: float, target: float, current: float, items_do
 def health(confidence: int | None) -> str:
     if confidence is None:
         return "unknown"
-    if confidence >= 7:
+    if confidence >= RULES.on_track_from:
         return "on_track"
-    if confidence >= 4:
+    if confidence >= RULES.at_risk_from:
         return "at_risk"
     return "off_track"
 
@@ -76,12 +83,26 @@ class Moment:
     def expected(self) -> float:
         return self.cycle.expected_progress(self.today)
 
-    def behind(self, progress: float) -> bool:
-        return self.today >= self.cycle.start and progress < self.expected - BEHIND_MARGIN
+    @cached_property
+    def behind_below(self) -> float:
+        """Progress under which a key result is behind (−1: nothing is, before the start)."""
+        return self.expected - BEHIND_MARGIN if self.today >= self.cycle.start else -1.0
+
+    @cached_property
+    def stale_before(self) -> datetime:
+        return self.now - timedelta(days=STALE_DAYS)
+
+    @cached_property
+    def stale_if_never(self) -> bool:
+        """Whether a key result never checked in is stale (the cycle runs and is old enough)."""
+        return self.running and (self.today - self.cycle.start).days >= STALE_DAYS
+
+    def behind(self, progress: float, kind: str) -> bool:
+        return kind in BEHIND_KINDS and progress < self.behind_below
 
     def stale(self, last_check_in_at: datetime | None) -> bool:
         if not self.running:
             return False
         if last_check_in_at is None:
-            return (self.today - self.cycle.start).days >= STALE_DAYS
-        return self.now - last_check_in_at >= timedelta(days=STALE_DAYS)
+            return self.stale_if_never
+        return last_check_in_at <= self.stale_before

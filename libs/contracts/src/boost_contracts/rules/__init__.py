@@ -1,0 +1,52 @@
+"""The numbers behind Boost's derived figures and its text merge, read from `rules.json`,
+the one file both okr and the web app (`gateway/web/src/lib/rules.ts`) take them from.
+`cases.json` beside it holds test vectors that both ends' tests check their code against."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rules:
+    boolean_done_from: float
+    on_track_from: int
+    at_risk_from: int
+    health_worst_first: tuple[str, ...]
+    behind_margin: float
+    behind_kinds: tuple[str, ...]
+    stale_days: int
+    merge_match_threshold: float
+    merge_patch_delete_threshold: float
+    merge_diff_timeout_seconds: float
+
+
+def _read(name: str) -> Any:
+    return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
+def load() -> Rules:
+    raw = _read("rules.json")
+    return Rules(
+        boolean_done_from=float(raw["progress"]["boolean_done_from"]),
+        on_track_from=int(raw["health"]["on_track_from"]),
+        at_risk_from=int(raw["health"]["at_risk_from"]),
+        health_worst_first=tuple(raw["health"]["worst_first"]),
+        behind_margin=float(raw["flags"]["behind_margin"]),
+        behind_kinds=tuple(raw["flags"]["behind_kinds"]),
+        stale_days=int(raw["flags"]["stale_days"]),
+        merge_match_threshold=float(raw["merge"]["match_threshold"]),
+        merge_patch_delete_threshold=float(raw["merge"]["patch_delete_threshold"]),
+        merge_diff_timeout_seconds=float(raw["merge"]["diff_timeout_seconds"]),
+    )
+
+
+def cases() -> dict[str, Any]:
+    """The shared test vectors (tests only)."""
+    return dict(_read("cases.json"))
+
+
+RULES = load()
