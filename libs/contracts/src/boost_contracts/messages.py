@@ -5,9 +5,9 @@ for the calls named for a service). Errors come back as `{"error": {status, titl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 
 class _Msg(BaseModel):
@@ -26,14 +26,41 @@ class ErrorReply(_Msg):
     error: BusError
 
 
-class EditCommand(_Msg):
+MAX_EDIT_FIELDS = 32
+MAX_EDIT_TEXT = 20_000  # okr enforces the real limits (title 200, description 5,000)
+
+
+class EditRequest(_Msg):
+    """A socket `edit` as a client sends it (contract §4): realtime validates it with this
+    model before anything reaches okr, and okr reads it as part of `EditCommand`."""
+
+    entity: Literal["objective", "key_result"]
+    id: StrictInt = Field(gt=0)
+    changes: dict[StrictStr, Any] = Field(min_length=1, max_length=MAX_EDIT_FIELDS)
+    base: dict[StrictStr, StrictStr] | None = Field(default=None, max_length=MAX_EDIT_FIELDS)
+    version: StrictInt = Field(ge=0)
+    op_id: StrictStr | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+    @field_validator("changes", "base")
+    @classmethod
+    def _names(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        for name, item in (value or {}).items():
+            if not (0 < len(name) <= 64) or not name.replace("_", "a").isalnum() or not name.isascii():
+                raise ValueError(f"not a field name: {name[:64]!r}")
+            if isinstance(item, str) and len(item) > MAX_EDIT_TEXT:
+                raise ValueError(f"{name} is too long")
+        return value
+
+
+class EditCommand(EditRequest):
+    """`okr.cmd.edit`: a client's edit and who makes it."""
+
     actor_id: int | str
-    entity: str  # "objective" | "key_result"
-    id: int
-    changes: dict[str, Any]
-    base: dict[str, str] | None = None
-    version: int
-    op_id: str | None = None
+
+    @classmethod
+    def of(cls, actor_id: int | str, edit: EditRequest) -> EditCommand:
+        """The command for an edit already validated as an `EditRequest` (not validated twice)."""
+        return cls.model_construct(actor_id=actor_id, **dict(edit))
 
 
 class EditReply(_Msg):

@@ -23,6 +23,7 @@ import engineio
 import socketio
 from boost_bus import BusReplyError
 from boost_contracts.envelope import Scope
+from boost_contracts.messages import EditCommand
 from boost_platform.auth import SESSION_COOKIE, AuthError
 from boost_platform.logging import get_logger
 from boost_platform.settings import BoostSettings
@@ -333,7 +334,7 @@ class Hub:
             raise EditRejected("Your session expired; reconnecting.", 401)
         if conn.edits_in_flight >= self.options.max_edits_in_flight:
             raise EditRejected("too many edits in flight; wait for the acks", 429)
-        command = {"actor_id": conn.user_id, **edit.model_dump(exclude_none=True)}
+        command = EditCommand.of(conn.user_id, edit).model_dump(exclude_none=True)
         conn.edits_in_flight += 1
         try:
             reply = await self.container.bus.request(self.settings.names.cmd("okr", "edit"), command,

@@ -4,34 +4,12 @@ or oversized message gets `{ok: false, error}`, never an exception."""
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, field_validator
+from boost_contracts.messages import EditRequest
+from pydantic import ValidationError
 
 MAX_EDIT_BYTES = 64 * 1024  # a 5,000-character description and its base, in Korean, escaped, fit
-MAX_FIELDS = 32
-MAX_TEXT = 20_000  # okr enforces the real limits (title 200, description 5,000)
-
-
-class EditRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    entity: Literal["objective", "key_result"]
-    id: StrictInt = Field(gt=0)
-    changes: dict[StrictStr, Any] = Field(min_length=1, max_length=MAX_FIELDS)
-    base: dict[StrictStr, StrictStr] | None = Field(default=None, max_length=MAX_FIELDS)
-    version: StrictInt = Field(ge=0)
-    op_id: StrictStr | None = Field(default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
-
-    @field_validator("changes", "base")
-    @classmethod
-    def _names(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        for name, item in (value or {}).items():
-            if not (0 < len(name) <= 64) or not name.replace("_", "a").isalnum() or not name.isascii():
-                raise ValueError(f"not a field name: {name[:64]!r}")
-            if isinstance(item, str) and len(item) > MAX_TEXT:
-                raise ValueError(f"{name} is too long")
-        return value
 
 
 class EditRejected(Exception):
