@@ -100,6 +100,8 @@ function LiveBridge() {
       editStore.replay()
       if (again) void qc.invalidateQueries()
     })
+    // Active queries (what the page shows) refetch at once; the rest when next shown.
+    const offResync = live.onResync(() => void qc.invalidateQueries())
     const onUnload = (e: BeforeUnloadEvent) => {
       if (editStore.hasPending()) {
         e.preventDefault()
@@ -116,6 +118,7 @@ function LiveBridge() {
       offEvent()
       offPresence()
       offConnect()
+      offResync()
       window.removeEventListener('beforeunload', onUnload)
       window.removeEventListener('online', onOnline)
     }

@@ -21,6 +21,7 @@ export class Live implements Transport {
   private presenceHandlers = new Set<PresenceHandler>()
   private statusHandlers = new Set<() => void>()
   private reconnectHandlers = new Set<(again: boolean) => void>()
+  private resyncHandlers = new Set<() => void>()
   private everConnected = false
   status: ConnectionStatus = 'idle'
 
@@ -42,6 +43,10 @@ export class Live implements Transport {
     socket.on('connect_error', () => this.setStatus('disconnected'))
     socket.on('okr.event', (env: Envelope) => this.dispatch(env, 'okr.event'))
     socket.on('feedback.event', (env: Envelope) => this.dispatch(env, 'feedback.event'))
+    // The realtime replica lost its bus for a while: events may have passed it by.
+    socket.on('resync', () => {
+      for (const fn of this.resyncHandlers) fn()
+    })
     socket.on('presence', (msg: { room: string; users: PresenceUser[] }) => {
       for (const fn of this.presenceHandlers) fn(msg)
     })
@@ -104,6 +109,12 @@ export class Live implements Transport {
   onPresence(fn: PresenceHandler): () => void {
     this.presenceHandlers.add(fn)
     return () => this.presenceHandlers.delete(fn)
+  }
+
+  /** Called when the server says events may have been missed (its `resync`): refetch what is shown. */
+  onResync(fn: () => void): () => void {
+    this.resyncHandlers.add(fn)
+    return () => this.resyncHandlers.delete(fn)
   }
 
   /** Called on every (re)connect: refetch what is shown, replay pending edits. */
