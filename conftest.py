@@ -26,6 +26,21 @@ ROOT = Path(__file__).resolve().parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+TIERS = ("unit", "integration", "e2e", "chaos")
+SERVER_FIXTURES = frozenset({"mariadb_url", "nats_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test gets one tier: e2e and chaos are marked by their modules; a test that uses a
+    real server (through any fixture that needs `mariadb_url` or `nats_url`) is `integration`;
+    the rest is `unit`, which `make check` runs without MariaDB or NATS."""
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        needs_servers = SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        item.add_marker("integration" if needs_servers else "unit")
+
+
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:

@@ -1,5 +1,8 @@
-"""The whole of Boost, started the `make run` way (bundled NATS, SQLite under its own
-data dir, every service, nginx), once per test session, for the end-to-end and sweep tests."""
+"""The whole of Boost as `make run` starts it (every service, nginx, the demo company), once
+per test session, for the end-to-end, sweep and security tests: on the production database
+(the test MariaDB) and the test NATS, in a namespace of its own, so these suites test what
+runs in production. One smoke stack (`sqlite_stack`) keeps `make run`'s own defaults
+(SQLite files and a bundled NATS) honest."""
 
 from __future__ import annotations
 
@@ -54,7 +57,16 @@ def internal_port_base() -> int:
     return free_internal_port_base()
 
 
-def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None) -> Any:
+@pytest.fixture(scope="session")
+def servers(mariadb_url: str, nats_url: str, namespace: str) -> dict[str, str]:
+    """Where a full stack keeps its state: the test MariaDB and NATS, under this run's namespace."""
+    return {"BOOST_DATABASE_URL": mariadb_url, "BOOST_NATS_URL": nats_url, "BOOST_NAMESPACE": namespace}
+
+
+def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None,
+                servers: dict[str, str] | None = None) -> Any:
+    """A whole stack; with `servers` (the fixture) on MariaDB and the test NATS, in the namespace
+    `<run>_<name>`; without, on SQLite and a bundled NATS exactly as `make run`."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from boost import Stack
 
@@ -76,6 +88,8 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: 
     }
     for key in ("BOOST_DATABASE_URL", "BOOST_NATS_URL", "BOOST_NAMESPACE"):
         os.environ.pop(key, None)
+    if servers:
+        env.update({**servers, "BOOST_NAMESPACE": f"{servers['BOOST_NAMESPACE']}_{name}"})
     s = Stack(env, log_dir=data_dir)
     try:
         s.startup_seconds = s.start(timeout=120)
@@ -88,17 +102,25 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: 
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The demo company as `make run` starts it, for tests that read and edit it like people."""
-    s = start_stack(tmp_path_factory, "stack")
+def stack(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, str]) -> Iterator[Any]:
+    """The demo company on MariaDB, for tests that read and edit it like people."""
+    s = start_stack(tmp_path_factory, "stack", servers=servers)
     yield s
     s.stop()
 
 
 @pytest.fixture(scope="session")
-def sweep_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def sqlite_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo company exactly as `make run` starts it: SQLite files and a bundled NATS."""
+    s = start_stack(tmp_path_factory, "sqlite")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def sweep_stack(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, str]) -> Iterator[Any]:
     """A stack of its own for the fuzzing sweep, which renames and deletes what it finds."""
-    s = start_stack(tmp_path_factory, "sweep")
+    s = start_stack(tmp_path_factory, "sweep", servers=servers)
     yield s
     s.stop()
 

@@ -17,10 +17,10 @@ def new_page(stack: Any, browser: Any) -> Iterator[Any]:
     contexts = []
 
     def factory(email: str, *, width: int = 1280, height: int = 900) -> Any:
-        # bypass_csp: Playwright's wait_for_function evaluates its predicate with eval,
-        # which the app's CSP (rightly) forbids; the page itself runs under the CSP.
+        # Under the app's own production Content-Security-Policy (no bypass_csp): waits that
+        # need a predicate use tests.support.waiting.eventually, not wait_for_function's eval.
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=stack.base_url,
-                                      locale="en-US", bypass_csp=True)
+                                      locale="en-US")
         cookies = api_login(stack.base_url, email)
         context.add_cookies([{"name": k, "value": v, "url": stack.base_url} for k, v in cookies.items()])
         contexts.append(context)

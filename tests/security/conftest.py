@@ -37,10 +37,10 @@ def fake_slack_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def slack_stack(tmp_path_factory: pytest.TempPathFactory, fake_slack_url: str) -> Iterator[Any]:
+def slack_stack(tmp_path_factory: pytest.TempPathFactory, fake_slack_url: str, servers: dict[str, str]) -> Iterator[Any]:
     """No demo data (the tests build the teams they need); Slack connected to the fake."""
     s = start_stack(tmp_path_factory, "secure", {
         "BOOST_DEMO": "0", "BOOST_SLACK_BOT_TOKEN": TOKEN, "BOOST_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "BOOST_SLACK_API_URL": fake_slack_url})
+        "BOOST_SLACK_API_URL": fake_slack_url}, servers=servers)
     yield s
     s.stop()

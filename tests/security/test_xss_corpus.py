@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import api_login
+from tests.support.waiting import eventually
 
 CYCLE = "2027-Q1"
 
@@ -87,8 +88,10 @@ def planted(slack_stack: Any) -> dict[str, Any]:
         return {"objective": first, "team": team, "writer_email": "xss0@x.example"}
 
 
-def visit_and_check(browser: Any, base_url: str, email: str, path: str, must_show: str | None) -> int:
-    context = browser.new_context(base_url=base_url, locale="en-US", bypass_csp=True,
+def visit_and_check(browser: Any, base_url: str, email: str, path: str, must_show: str) -> None:
+    """The page, under the app's production CSP, has rendered the stored payload as text, and
+    nothing of it became markup, ran, or turned into a script link."""
+    context = browser.new_context(base_url=base_url, locale="en-US",
                                   viewport={"width": 1280, "height": 900})
     try:
         cookies = api_login(base_url, email)
@@ -99,11 +102,10 @@ def visit_and_check(browser: Any, base_url: str, email: str, path: str, must_sho
         page.set_default_timeout(15_000)
         page.goto(path)
         page.wait_for_load_state("networkidle")
-        if must_show is not None:  # the page has rendered the stored text (as text)
-            try:
-                page.wait_for_function("t => document.body.innerText.includes(t)", arg=must_show)
-            except Exception:
-                raise AssertionError(f"{path} never showed {must_show!r}: {page.evaluate('document.body.innerText')[:500]}") from None
+        try:
+            eventually(page, "t => document.body.innerText.includes(t)", must_show)
+        except AssertionError:
+            raise AssertionError(f"{path} never showed {must_show!r}: {page.evaluate('document.body.innerText')[:500]}") from None
         page.wait_for_timeout(300)  # onerror/onload handlers would have run by now
         injected = page.evaluate("document.querySelectorAll('[data-xss], script:not([src]), iframe[srcdoc]').length")
         ran = page.evaluate("window.__xss === undefined && parent.__xss === undefined ? 0 : 1")
@@ -111,7 +113,6 @@ def visit_and_check(browser: Any, base_url: str, email: str, path: str, must_sho
             .map(e => e.getAttribute('href') || e.getAttribute('src') || '')
             .filter(h => /^\\s*(javascript|data|vbscript):/i.test(h)).length""")
         assert (injected, ran, bad_links, dialogs) == (0, 0, 0, []), (path, injected, ran, bad_links, dialogs)
-        return int(page.evaluate("document.body.innerText.length"))
     finally:
         context.close()
 
@@ -122,18 +123,16 @@ def test_payloads_stay_text_on_every_page(slack_stack: Any, browser: Any, plante
     views = [  # (page, who, text it must show once rendered)
         (f"/objectives/{obj['id']}", admin, "window.__xss=1"),  # title, description, KRs, note, chat, feedback
         (f"/objectives/{obj['id']}", writer, "window.__xss=1"),
-        ("/", writer, None),  # dashboard: team cards, at-risk key results
-        (f"/cycles/{CYCLE}", writer, None),  # this quarter: my key results
+        ("/", writer, "window.__xss=1"),  # dashboard: team cards, at-risk key results
+        (f"/cycles/{CYCLE}", writer, "window.__xss=1"),  # this quarter: my key results
         (f"/cycles/2027-Q2/teams/{team['id']}/draft", writer, "data-xss"),  # drafting page and its chat
         ("/feedback", writer, "data-xss"),  # Feedback Hub (addressed to my team), the retrospective
-        (f"/teams/{team['id']}?cycle={CYCLE}", admin, None),
+        (f"/teams/{team['id']}?cycle={CYCLE}", admin, "window.__xss=1"),
         ("/admin/people", admin, "data-xss"),  # people's and teams' names
-        ("/slack", admin, None),  # the bot's messages (mrkdwn) quoting titles
-        ("/slack", writer, None),
+        ("/slack", admin, "window.__xss=1"),  # the bot's messages (mrkdwn) quoting titles
+        ("/slack", writer, "window.__xss=1"),
     ]
-    shown = {}
     for path, email, must_show in views:
-        shown[(path, email)] = visit_and_check(browser, slack_stack.base_url, email, path, must_show)
+        visit_and_check(browser, slack_stack.base_url, email, path, must_show)
     print(f"\nXSS corpus: {len(CORPUS)} payloads × titles, descriptions, KRs, notes, chat, feedback, retro, names; "
-          f"{len(shown)} page views, 0 elements injected, 0 scripts run")
-    assert all(length > 0 for length in shown.values())
+          f"{len(views)} page views, each showing the payloads as text, 0 elements injected, 0 scripts run")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,3 +20,18 @@ async def until(check: Callable[[], Any], timeout: float = 10.0, what: str = "co
             return result
         assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(every)
+
+
+def eventually(page: Any, expression: str, arg: Any = None, timeout: float = 15.0, what: str | None = None) -> Any:
+    """Evaluate `expression` (a JS expression or function, given `arg`) in a Playwright page until
+    it is truthy, and return its value. Playwright's own wait_for_function compiles its predicate
+    with eval inside the page, which the app's Content-Security-Policy forbids; page.evaluate
+    runs through the DevTools protocol, so the pages under test keep their production CSP."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or expression[:120]}")
+        time.sleep(0.05)

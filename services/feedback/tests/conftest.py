@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.support.okr import Okr, login_user, okr_app, seed_company
+from tests.support.waiting import until
 
 NOW = "2027-01-10T01:00:00+00:00"
 
@@ -88,14 +89,6 @@ async def settle(okr_container: Any, fb_container: Any, timeout: float = 15.0) -
                 return
         if time.monotonic() > deadline:
             raise AssertionError("feedback's read model did not catch up with okr")
-        await asyncio.sleep(0.02)
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
 
 

@@ -12,6 +12,7 @@ import pytest
 from boost_contracts.envelope import Envelope
 
 from tests.support.okr import Okr
+from tests.support.waiting import until as _until
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +48,6 @@ async def test_writes_publish_events_with_scope_and_ulid_ids(okr: Okr, bus: Any)
     assert event.trace_id == trace  # the click's trace id travels with the event
     await sub.unsubscribe()
     await nc.close()
-
-
-async def _until(check: Any, timeout: float = 5) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def test_edit_command_acks_versions_merges_and_replays_op_ids(okr: Okr, bus: Any) -> None:

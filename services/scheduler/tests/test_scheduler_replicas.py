@@ -21,6 +21,7 @@ from scheduler_service.main import create_app
 from scheduler_service.settings import SchedulerSettings
 
 from conftest import running_app
+from tests.support.waiting import until
 
 KNOBS = SchedulerSettings(_env_file=None, lock_ttl_seconds=1.5)  # type: ignore[call-arg]
 ORG = {"name": "Acme", "timezone": "Asia/Seoul", "fiscal_year_start_month": 1, "holidays": [], "reminders": {},
@@ -67,13 +68,6 @@ async def world(make_settings: Callable[..., BoostSettings], suffix: str) -> Asy
         except Exception:
             pass
         await nc.close()
-
-
-async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 def containers(apps: list[Any]) -> list[Any]:

@@ -1,4 +1,4 @@
-"""One running world for realtime's integration tests: okr in-process (MariaDB, NATS) and
+"""One running world for realtime's integration tests (with okr, so they live in tests/integration): okr in-process (MariaDB, NATS) and
 TWO realtime replicas as real processes (`python -m realtime_service --port N`), a small
 seeded company, an objective to edit, and signed-in people. Shared by the whole session
 so that the suite stays well under a minute."""
