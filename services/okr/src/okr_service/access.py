@@ -76,16 +76,24 @@ class Actor:
 SYSTEM = Actor(user_id=None, role="admin", service="service:okr")
 
 
+def actor_of(user_id: int, role: str | None, active: bool | None, teams: dict[int, str]) -> Actor:
+    """The acting person from what was read of them, however it was read (a missing or
+    inactive person may do nothing)."""
+    if role is None or not active:
+        raise Problem(401, "Your account is not active; sign in again.")
+    return Actor(user_id=user_id, role=role, teams=teams)
+
+
 async def load_actor(session: AsyncSession, user_id: int) -> Actor:
     """The person and their teams, in one round trip (every request and edit starts here)."""
     rows = (await session.execute(
         sa.select(User.role, User.active, Membership.team_id, Membership.role.label("team_role"))
         .outerjoin(Membership, Membership.user_id == User.id).where(User.id == user_id)
     )).all()
-    if not rows or not rows[0].active:
+    if not rows:
         raise Problem(401, "Your account is not active; sign in again.")
-    return Actor(user_id=user_id, role=rows[0].role,
-                 teams={r.team_id: r.team_role for r in rows if r.team_id is not None})
+    return actor_of(user_id, rows[0].role, rows[0].active,
+                    {r.team_id: r.team_role for r in rows if r.team_id is not None})
 
 
 async def actor_from_bus(session: AsyncSession, actor_id: int | str) -> Actor:

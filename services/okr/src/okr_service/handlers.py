@@ -25,11 +25,13 @@ from .directory.service import upsert_users
 from .models import CheckIn, EditReceipt, KeyResult, Membership, Objective, RevokedSession, Team, User
 from .objectives import live
 from .objectives import service as objectives
+from .objectives.edits import EditResult
 from .org.service import calendar, calendar_of, get_org, org_json
 from .serialize import check_in_json, team_json, user_json
+from .uow import Work, work
 
 if TYPE_CHECKING:
-    from boost_bus import BatchTx, Tx
+    from boost_bus import BatchTx
 
     from .bootstrap import Container
 
@@ -78,8 +80,8 @@ class Handlers:
         try:
             reply = await self._typed_edit(cmd) if live.takes(cmd) else None
             if reply is None:
-                async with self.tx() as tx:
-                    reply = self._answered(tx, cmd, await self._edit(tx, cmd))
+                async with work(self.c, cmd.actor_id) as w:
+                    reply = self._answered(w.tx, cmd, await self._edit(w, cmd))
             return reply
         except IntegrityError:
             stored = await self._receipt(cmd.op_id)
@@ -111,7 +113,7 @@ class Handlers:
             return None
 
     @staticmethod
-    def _answered(tx: BatchTx, cmd: EditCommand, result: objectives.EditResult) -> dict[str, Any]:
+    def _answered(tx: BatchTx, cmd: EditCommand, result: EditResult) -> dict[str, Any]:
         """The edit's answer, kept as its op_id's receipt in the same transaction."""
         reply: dict[str, Any] = {"ok": True, "version": result.version}
         if result.merged:
@@ -120,18 +122,15 @@ class Handlers:
             tx.defer(_insert_receipt(), {"op_id": cmd.op_id, "reply": reply, "created_at": datetime.now(UTC)})
         return reply
 
-    async def _edit(self, tx: Tx, cmd: EditCommand) -> objectives.EditResult:
-        cal = await calendar(tx.session, self.c.runtime.clock)
-        actor = await actor_from_bus(tx.session, cmd.actor_id)
-        if actor.service is not None:
+    @staticmethod
+    async def _edit(w: Work, cmd: EditCommand) -> EditResult:
+        if w.actor.service is not None:
             raise Problem(403, "Edits are made by people.")
         if cmd.entity == "objective":
-            return await objectives.update_objective(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version,
+            return await objectives.update_objective(w.tx, w.actor, w.cal, cmd.id, dict(cmd.changes), cmd.version,
                                                      cmd.base, cmd.op_id, with_body=False)
-        if cmd.entity == "key_result":
-            return await objectives.update_kr(tx, actor, cal, cmd.id, dict(cmd.changes), cmd.version, cmd.base,
-                                              cmd.op_id)
-        raise Problem(422, "entity is objective or key_result")
+        return await objectives.update_kr(w.tx, w.actor, w.cal, cmd.id, dict(cmd.changes), cmd.version, cmd.base,
+                                          cmd.op_id)
 
     async def _receipt(self, op_id: str | None) -> dict[str, Any] | None:
         if not op_id:
@@ -152,25 +151,20 @@ class Handlers:
 
     async def cmd_approve(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = ApproveCommand.model_validate(body)
-        async with self.tx() as tx:
-            actor = await actor_from_bus(tx.session, cmd.actor_id)
-            cal = await calendar(tx.session, self.c.runtime.clock)
-            obj = await objectives.approve(tx, actor, cal, cmd.objective_id)
-            return await objectives.objective_view(tx.session, cal, obj)
+        async with work(self.c, cmd.actor_id) as w:
+            obj = await objectives.approve(w.tx, w.actor, w.cal, cmd.objective_id)
+            return await objectives.objective_view(w.tx.session, w.cal, obj)
 
     async def cmd_request_changes(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = RequestChangesCommand.model_validate(body)
-        async with self.tx() as tx:
-            actor = await actor_from_bus(tx.session, cmd.actor_id)
-            cal = await calendar(tx.session, self.c.runtime.clock)
-            obj = await objectives.request_changes(tx, actor, cal, cmd.objective_id, cmd.comment)
-            return await objectives.objective_view(tx.session, cal, obj)
+        async with work(self.c, cmd.actor_id) as w:
+            obj = await objectives.request_changes(w.tx, w.actor, w.cal, cmd.objective_id, cmd.comment)
+            return await objectives.objective_view(w.tx.session, w.cal, obj)
 
     async def cmd_upsert_users(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = UpsertUsersCommand.model_validate(body)
-        async with self.tx() as tx:
-            actor = await actor_from_bus(tx.session, cmd.actor_id)
-            return await upsert_users(tx, actor, cmd.users, cmd.deactivate_missing_slack_users)
+        async with work(self.c, cmd.actor_id) as w:
+            return await upsert_users(w.tx, w.actor, cmd.users, cmd.deactivate_missing_slack_users)
 
     # ------------------------------------------------------------------ queries
     async def query_jwks(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -9,30 +9,44 @@ dashboard stamp, whose procedure COMMITs): `boost_platform.db.execute_batch`.
 
 Both go on a pooled connection without an ORM session (`Outbox.batch_transaction`): on
 this kind of machine the session's begin, checkout, commit and close cost more than the
-SQL. The rules are the full path's own (`service`: validation, per-field versions and the
-text merge, the event's data). Whatever is not a plain text edit (owners, parents, numbers,
-kinds, milestone items, or a title edit that sends a submitted objective back to draft)
-raises `FullPath`: the caller rolls back and takes the full path."""
+SQL. Only the loading and storing are this module's: who may edit, what the edit changes,
+per-field versions and the merge are decided by `edits.plan_*_edit`, the same rules the full
+path (`service`) runs, and the editor is made by `access.actor_of` from the same columns
+`access.load_actor` reads. What this way of storing cannot do (owners, parents, numbers,
+kinds, milestone items, a status change back to draft) raises `FullPath`: the exception
+rolls the batch back and the caller takes the full path."""
 
 from __future__ import annotations
 
 import functools
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from boost_bus import BatchTx
 from boost_contracts.messages import EditCommand
 from boost_platform.db import Rows, execute_batch
-from boost_platform.problems import Problem, not_found
+from boost_platform.problems import not_found
 
-from ..access import Actor
+from ..access import Actor, actor_of
 from ..calendar import Calendar
 from ..models import KeyResult, Membership, MilestoneItem, Objective, User
 from ..serialize import kr_data, objective_data, objective_json
 from . import service
+from .edits import (
+    KR_TEXT,
+    OBJECTIVE_TEXT,
+    EditResult,
+    KeyResultState,
+    ObjectiveState,
+    Versioned,
+    bump,
+    conflict,
+    plan_kr_edit,
+    plan_objective_edit,
+)
 
-LIVE_FIELDS = {"objective": service.OBJECTIVE_TEXT, "key_result": service.KR_TEXT}
+LIVE_FIELDS = {"objective": OBJECTIVE_TEXT, "key_result": KR_TEXT}
 
 
 class FullPath(Exception):
@@ -97,84 +111,79 @@ async def _read(tx: BatchTx, statements: list[sa.Select], actor_id: int, entity_
 
 
 def _actor(actor_id: int, row: dict[str, Any]) -> Actor:
-    if not row["actor_active"]:
-        raise Problem(401, "Your account is not active; sign in again.")
+    """The editor (only their role in the objective's team matters to an edit)."""
     team_role = row["actor_team_role"]
-    return Actor(user_id=actor_id, role=row["actor_role"], teams={row["team_id"]: team_role} if team_role else {})
+    return actor_of(actor_id, row["actor_role"], row["actor_active"], {row["team_id"]: team_role} if team_role else {})
 
 
 def _entity(row: dict[str, Any]) -> Any:
-    """The row as an object with its model's attributes, which is all `service` and
+    """The row as an object with its model's attributes, which is all the rules and
     `serialize` read of it (not an ORM instance: nothing tracks it)."""
     return SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith("actor_")})
 
 
-async def edit(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult:
+async def edit(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> EditResult:
     """An edit `takes` accepted; raises `FullPath` when it turns out to need the full path."""
     if cmd.entity == "objective":
         return await _edit_objective(tx, actor_id, cal, cmd)
     return await _edit_kr(tx, actor_id, cal, cmd)
 
 
-async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult:
+async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> EditResult:
     head, krs, kr_items = await _read(tx, _reads_for_objective(), actor_id, cmd.id)
     if not head or head[0]["deleted_at"] is not None:
         raise not_found(f"Objective {cmd.id}")
-    actor, obj = _actor(actor_id, head[0]), _entity(head[0])
-    actor.require_write_team(obj.team_id)
-    service.require_open(obj)
-    changes = dict(cmd.changes)
-    service.check_objective_text(changes)
+    row = _entity(head[0])
+    actor, obj = _actor(actor_id, head[0]), cast(ObjectiveState, row)
+    plan = plan_objective_edit(actor, obj, dict(cmd.changes), cmd.version, cmd.base, cal)
     moment = cal.moment(cal.cycle(obj.cycle))
     krs_data = [kr_data(_entity(kr), [_entity(i) for i in kr_items if i["key_result_id"] == kr["id"]], moment)
                 for kr in krs]
-    applied, merged, conflicts = service.apply_fields(obj, changes, cmd.version, cmd.base, service.OBJECTIVE_TEXT)
-    if conflicts:
-        raise service.conflict(conflicts, objective_json(obj, krs_data, moment))
-    service.check_objective_text(merged)
-    if not applied:
-        return service.EditResult(version=obj.version, merged=merged)
-    if service.OBJECTIVE_STRUCTURAL & set(applied) and obj.status in ("submitted", "approved") \
-            and not cal.started(cal.cycle(obj.cycle)):
-        raise FullPath  # back to draft
-    _apply(tx, objectives, obj, applied, updated_at=cal.now)
+    if plan.conflicts:
+        raise conflict(plan.conflicts, objective_json(_entity(head[0]), krs_data, moment))
+    if not plan.applied:
+        return EditResult(version=obj.version, merged=plan.merged)
+    if plan.back_to_draft:
+        raise FullPath
+    _apply(tx, objectives, obj, plan.applied, updated_at=cal.now)
     service.record(tx, obj.id, "objective", obj.id, "updated", actor, cal.now,
-                   [{"field": k, "before": b, "after": a} for k, (b, a) in applied.items()])
-    service.publish_objective(tx, obj, objective_data(obj, krs_data, moment), "updated", actor, list(applied), cmd.op_id)
-    return service.EditResult(version=obj.version, merged=merged)
+                   [{"field": k, "before": b, "after": a} for k, (b, a) in plan.applied.items()])
+    service.publish_objective(tx, obj, objective_data(row, krs_data, moment), "updated", actor,
+                              list(plan.applied), cmd.op_id)
+    return EditResult(version=obj.version, merged=plan.merged)
 
 
-async def _edit_kr(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> service.EditResult:
+async def _edit_kr(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> EditResult:
     head_kr, head, kr_items = await _read(tx, _reads_for_kr(), actor_id, cmd.id)
     if not head_kr or head_kr[0]["deleted_at"] is not None:
         raise not_found(f"Key result {cmd.id}")
     if not head or head[0]["deleted_at"] is not None:
         raise not_found(f"Objective {head_kr[0]['objective_id']}")
-    actor, obj, kr = _actor(actor_id, head[0]), _entity(head[0]), _entity(head_kr[0])
-    actor.require_write_team(obj.team_id)
-    service.require_open(obj)
-    changes = dict(cmd.changes)
-    service.check_kr_text(changes)
+    actor = _actor(actor_id, head[0])
+    kr_row = _entity(head_kr[0])
+    obj, kr = cast(ObjectiveState, _entity(head[0])), cast(KeyResultState, kr_row)
+    plan = plan_kr_edit(actor, obj, kr, dict(cmd.changes), cmd.version, cmd.base, cal)
     moment = cal.moment(cal.cycle(obj.cycle))
     kr_items_ = [_entity(i) for i in kr_items]
-    applied, merged, conflicts = service.apply_fields(kr, changes, cmd.version, cmd.base, service.KR_TEXT)
-    if conflicts:
-        raise service.conflict(conflicts, kr_data(kr, kr_items_, moment).model_dump(mode="json"))
-    service.check_kr_text(merged)
-    if not applied:
-        return service.EditResult(version=kr.version, merged=merged)
-    _apply(tx, key_results, kr, applied)
+    if plan.conflicts:
+        raise conflict(plan.conflicts, kr_data(kr_row, kr_items_, moment).model_dump(mode="json"))
+    if not plan.applied:
+        return EditResult(version=kr.version, merged=plan.merged)
+    if plan.back_to_draft:
+        raise FullPath
+    _apply(tx, key_results, kr, plan.applied)
     service.record(tx, obj.id, "key_result", kr.id, "updated", actor, cal.now,
-                   [{"field": k, "before": b, "after": a} for k, (b, a) in applied.items()])
-    service.publish_kr(tx, kr, obj, kr_data(kr, kr_items_, moment), "updated", actor, list(applied), cmd.op_id)
-    return service.EditResult(version=kr.version, merged=merged)
+                   [{"field": k, "before": b, "after": a} for k, (b, a) in plan.applied.items()])
+    service.publish_kr(tx, kr, obj, kr_data(kr_row, kr_items_, moment), "updated", actor, list(plan.applied),
+                       cmd.op_id)
+    return EditResult(version=kr.version, merged=plan.merged)
 
 
-def _apply(tx: BatchTx, table: sa.Table, entity: SimpleNamespace, applied: dict[str, tuple[Any, Any]], **extra: Any) -> None:
+def _apply(tx: BatchTx, table: sa.Table, entity: Versioned, applied: dict[str, tuple[Any, Any]], **extra: Any) -> None:
     """The change on the row we hold (for the event) and in the closing batch (for the database)."""
     for name, (_, after) in applied.items():
         setattr(entity, name, after)
-    service.bump(entity, applied)
+    bump(entity, applied)
     for name, value in extra.items():
         setattr(entity, name, value)
     tx.defer(_update(table), {**{name: getattr(entity, name) for name in applied}, "version": entity.version,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,29 +17,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..access import Actor, require_decide
 from ..calendar import Calendar
-from ..domain.merge import merge_text
 from ..domain.progress import Moment
 from ..models import CheckIn, History, KeyResult, MilestoneItem, Objective, Team, User
 from ..org.service import stamp
 from ..serialize import check_in_json, kr_data, objective_data, objective_json
+from .edits import (
+    KR_STRUCTURAL,
+    EditResult,
+    KeyResultState,
+    ObjectiveState,
+    bump,
+    check_kr_shape,
+    check_title,
+    conflict,
+    goes_back_to_draft,
+    plan_kr_edit,
+    plan_objective_edit,
+    require_open,
+)
+from .edits import number as _number
 
-OBJECTIVE_FIELDS = {"title", "description", "owner_id", "parent_id"}
-OBJECTIVE_TEXT = {"title", "description"}
-OBJECTIVE_STRUCTURAL = {"title"}
-KR_FIELDS = {"title", "owner_id", "kind", "start", "target", "unit", "weight", "items"}
-KR_TEXT = {"title", "unit"}
-KR_STRUCTURAL = {"start", "target", "kind", "weight", "items"}
-KINDS = ("number", "percent", "boolean", "milestone")
 CORRECTION_WINDOW = timedelta(hours=24)
-
-
-@dataclass
-class EditResult:
-    """What a PATCH or `edit` did: the new version, merged text, and the entity's JSON."""
-
-    version: int
-    merged: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ loading
@@ -128,7 +125,7 @@ async def list_objectives(session: AsyncSession, cal: Calendar, *, cycle: str | 
 # ------------------------------------------------------------------ events and history
 
 
-def _scope(obj: Objective | Any) -> dict[str, Any]:
+def _scope(obj: ObjectiveState) -> dict[str, Any]:
     return {"cycle": obj.cycle, "team_id": obj.team_id, "objective_id": obj.id}
 
 
@@ -139,7 +136,7 @@ async def emit_objective(tx: Tx, cal: Calendar, obj: Objective, action: str, act
     publish_objective(tx, obj, objective_data(obj, krs, moment), action, actor, changes, op_id)
 
 
-def publish_objective(tx: BatchTx, obj: Objective | Any, data: Any, action: str, actor: Actor, changes: list[str],
+def publish_objective(tx: BatchTx, obj: ObjectiveState, data: Any, action: str, actor: Actor, changes: list[str],
                       op_id: str | None = None) -> None:
     """The objective's event, and its stamp on the cycle's dashboard."""
     tx.emit(make_event("okr", f"objective.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
@@ -154,7 +151,7 @@ async def emit_kr(tx: Tx, cal: Calendar, kr: KeyResult, obj: Objective, action: 
     return data
 
 
-def publish_kr(tx: BatchTx, kr: KeyResult | Any, obj: Objective | Any, data: KeyResultData, action: str, actor: Actor,
+def publish_kr(tx: BatchTx, kr: KeyResultState, obj: ObjectiveState, data: KeyResultData, action: str, actor: Actor,
                changes: list[str], op_id: str | None = None) -> None:
     """The key result's event, and its stamp on the cycle's dashboard."""
     tx.emit(make_event("okr", f"key_result.{action}", data, actor_id=actor.user_id or actor.label, op_id=op_id,
@@ -191,31 +188,6 @@ async def history(session: AsyncSession, objective_id: int) -> list[dict[str, An
 # ------------------------------------------------------------------ validation
 
 
-def check_objective_text(values: dict[str, Any]) -> None:
-    if "title" in values:
-        check_title(values["title"])
-    if "description" in values:
-        if not isinstance(values["description"], str):
-            raise invalid("must be text", "description")
-        if len(values["description"]) > 5000:
-            raise invalid("at most 5,000 characters", "description")
-
-
-def check_kr_text(values: dict[str, Any]) -> None:
-    if "title" in values:
-        check_title(values["title"])
-    if "unit" in values and (not isinstance(values["unit"], str) or len(values["unit"]) > 32):
-        raise invalid("a unit of at most 32 characters", "unit")
-
-
-def check_title(title: Any, field: str = "title") -> str:
-    if not isinstance(title, str) or not title.strip():
-        raise invalid("a title is required", field)
-    if len(title) > 200:
-        raise invalid("at most 200 characters", field)
-    return title
-
-
 async def check_owner(session: AsyncSession, user_id: Any, field: str = "owner_id") -> int:
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         raise invalid("must be a person's id", field)
@@ -248,68 +220,12 @@ async def check_parent(session: AsyncSession, obj_id: int | None, cycle: str, te
     return parent_id
 
 
-def _number(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise invalid("must be a number", field)
-    if value != value or value in (float("inf"), float("-inf")) or abs(value) > 1e15:
-        raise invalid("must be a finite number", field)
-    return float(value)
-
-
-def check_kr_shape(kind: str, start: float, target: float, weight: float) -> None:
-    if kind not in KINDS:
-        raise invalid(f"kind is one of {', '.join(KINDS)}", "kind")
-    if kind in ("number", "percent") and target == start:
-        raise invalid("the target must differ from the start", "target")
-    if weight <= 0:
-        raise invalid("the weight must be above 0", "weight")
-
-
 # ------------------------------------------------------------------ per-field edits
-
-
-def apply_fields(entity: Objective | KeyResult | Any, changes: dict[str, Any], version: int, base: dict[str, str] | None,
-                 text_fields: set[str]) -> tuple[dict[str, tuple[Any, Any]], dict[str, str], list[str]]:
-    """Per-field optimistic concurrency: a field changed after `version` conflicts,
-    unless it is text with a `base`, which is merged. Returns (applied, merged, conflicts);
-    nothing is applied when there are conflicts."""
-    conflicts: list[str] = []
-    merged: dict[str, str] = {}
-    values = dict(changes)
-    for name, value in changes.items():
-        if entity.field_versions.get(name, 0) <= version:
-            continue
-        if name in text_fields and base and name in base and isinstance(value, str):
-            result = merge_text(base[name], value, getattr(entity, name) or "")
-            values[name] = result
-            merged[name] = result
-        else:
-            conflicts.append(name)
-    if conflicts:
-        return {}, merged, conflicts
-    applied: dict[str, tuple[Any, Any]] = {}
-    for name, value in values.items():
-        if name == "items":
-            continue
-        before = getattr(entity, name)
-        if before != value:
-            applied[name] = (before, value)
-    return applied, merged, []
-
-
-def conflict(conflicts: list[str], current: dict[str, Any]) -> Problem:
-    return Problem(409, f"Someone changed {', '.join(sorted(conflicts))} after you loaded it.",
-                   title="Edit conflict", current=current)
-
-
-def bump(entity: Objective | KeyResult | Any, fields: Iterable[str]) -> None:
-    entity.version += 1
-    entity.field_versions = {**(entity.field_versions or {}), **{f: entity.version for f in fields}}
 
 
 async def _structural(tx: Tx, cal: Calendar, obj: Objective, actor: Actor, now: datetime) -> list[str]:
     """A structural change before the cycle starts sends a submitted/approved objective back to draft."""
-    if obj.status in ("submitted", "approved") and not cal.started(cal.cycle(obj.cycle)):
+    if goes_back_to_draft(obj, cal):
         before = obj.status
         obj.status = "draft"
         bump(obj, ["status"])
@@ -317,11 +233,6 @@ async def _structural(tx: Tx, cal: Calendar, obj: Objective, actor: Actor, now: 
                [{"field": "status", "before": before, "after": "draft"}])
         return ["status"]
     return []
-
-
-def require_open(obj: Objective | Any) -> None:
-    if obj.status == "closed":
-        raise Problem(409, "This objective is closed; carry it over to work on it again.")
 
 
 # ------------------------------------------------------------------ objectives
@@ -358,17 +269,11 @@ async def create_objective(tx: Tx, actor: Actor, cal: Calendar, body: dict[str, 
 async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, changes: dict[str, Any],
                            version: int, base: dict[str, str] | None = None, op_id: str | None = None,
                            with_body: bool = True) -> EditResult:
-    unknown = set(changes) - OBJECTIVE_FIELDS
-    if unknown:
-        raise invalid(f"can't change {', '.join(sorted(unknown))} here", sorted(unknown)[0])
     obj = await get_objective(tx.session, objective_id, lock=True)
-    actor.require_write_team(obj.team_id)
-    require_open(obj)
-    check_objective_text(changes)
-    applied, merged, conflicts = apply_fields(obj, changes, version, base, OBJECTIVE_TEXT)
-    if conflicts:
-        raise conflict(conflicts, await objective_view(tx.session, cal, obj))
-    check_objective_text(merged)
+    plan = plan_objective_edit(actor, obj, changes, version, base, cal)
+    if plan.conflicts:
+        raise conflict(plan.conflicts, await objective_view(tx.session, cal, obj))
+    applied, merged = plan.applied, plan.merged
     if "owner_id" in applied:
         await check_owner(tx.session, changes["owner_id"])
     if "parent_id" in applied:
@@ -384,7 +289,7 @@ async def update_objective(tx: Tx, actor: Actor, cal: Calendar, objective_id: in
     record(tx, obj.id, "objective", obj.id, "updated", actor, now,
            [{"field": k, "before": b, "after": a} for k, (b, a) in applied.items()])
     changed = list(applied)
-    if OBJECTIVE_STRUCTURAL & set(applied):
+    if plan.back_to_draft:
         changed += await _structural(tx, cal, obj, actor, now)
     await tx.session.flush()
     await emit_objective(tx, cal, obj, "updated", actor, changed, op_id)
@@ -586,20 +491,12 @@ async def _replace_items(tx: Tx, kr: KeyResult, items: Any) -> tuple[list[dict[s
 
 async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: dict[str, Any], version: int,
                     base: dict[str, str] | None = None, op_id: str | None = None) -> EditResult:
-    unknown = set(changes) - KR_FIELDS
-    if unknown:
-        raise invalid(f"can't change {', '.join(sorted(unknown))} here", sorted(unknown)[0])
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id, lock=True)
-    actor.require_write_team(obj.team_id)
-    require_open(obj)
-    for name in ("start", "target", "weight"):
-        if name in changes:
-            changes[name] = _number(changes[name], name)
-    check_kr_text(changes)
-    applied, merged, conflicts = apply_fields(kr, changes, version, base, KR_TEXT)
-    if conflicts:
-        raise conflict(conflicts, (await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))
+    plan = plan_kr_edit(actor, obj, kr, changes, version, base, cal)
+    if plan.conflicts:
+        raise conflict(plan.conflicts, (await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))
+    applied, merged = plan.applied, plan.merged
     if "owner_id" in applied:
         await check_owner(tx.session, changes["owner_id"])
     for name, (_, after) in applied.items():
@@ -615,7 +512,6 @@ async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: di
         if before_items != after_items:
             applied["items"] = (before_items, after_items)
     check_kr_shape(kr.kind, kr.start, kr.target, kr.weight) if kr.kind != "milestone" else None
-    check_kr_text(merged)
     if not applied:
         return EditResult(version=kr.version, merged=merged,
                           body=(await kr_view(tx.session, cal, kr, obj)).model_dump(mode="json"))

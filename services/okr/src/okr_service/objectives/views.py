@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
+from boost_platform.auth import Principal
 from boost_platform.ids import PathId, QueryId
 from fastapi import APIRouter, Query, Response
 
-from ..access import load_actor
+from ..bootstrap import Container
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
+from ..models import Objective as Objective_
 from ..org.service import calendar
 from ..responses import (
     CheckIn,
@@ -31,6 +34,7 @@ from ..schemas import (
     RequestChanges,
 )
 from ..serialize import check_in_json
+from ..uow import work
 from . import service
 
 router = APIRouter(prefix="/api/okr", tags=["objectives"])
@@ -49,12 +53,10 @@ async def list_objectives(actor: ActorDep, c: ContainerDep, session: SessionDep,
 
 @router.post("/objectives", response_model=Objective, status_code=201, summary="Create an objective (a draft)")
 async def create_objective(body: ObjectiveCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
+    async with work(c, principal.user_id) as w:
         payload = body.model_dump()
-        obj = await service.create_objective(tx, actor, cal, payload)
-        return await service.objective_view(tx.session, cal, obj)
+        obj = await service.create_objective(w.tx, w.actor, w.cal, payload)
+        return await service.objective_view(w.tx.session, w.cal, obj)
 
 
 @router.get("/objectives/{objective_id}", response_model=Objective, summary="One objective")
@@ -66,57 +68,56 @@ async def get_objective(objective_id: PathId, actor: ActorDep, c: ContainerDep, 
 
 @router.patch("/objectives/{objective_id}", response_model=ObjectiveEdited, summary="Change fields (per-field versions; text merges with `base`)")
 async def patch_objective(objective_id: PathId, body: ObjectivePatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        result = await service.update_objective(tx, actor, cal, objective_id, body.changes(), body.version, body.base)
+    async with work(c, principal.user_id) as w:
+        result = await service.update_objective(w.tx, w.actor, w.cal, objective_id, body.changes(), body.version, body.base)
         return {**result.body, "merged": result.merged}
 
 
 @router.delete("/objectives/{objective_id}", status_code=204, response_class=Response, summary="Delete (restorable)")
 async def delete_objective(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> Response:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        await service.delete_objective(tx, actor, await calendar(tx.session, c.runtime.clock), objective_id)
+    async with work(c, principal.user_id) as w:
+        await service.delete_objective(w.tx, w.actor, w.cal, objective_id)
     return Response(status_code=204)
 
 
-async def _transition(c: Any, principal: Any, objective_id: PathId, action: str, **kwargs: Any) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        obj = await getattr(service, action)(tx, actor, cal, objective_id, **kwargs)
-        return await service.objective_view(tx.session, cal, obj)
+Transition = Callable[..., Awaitable[Objective_]]
+
+
+async def _transition(c: Container, principal: Principal, objective_id: int, command: Transition, **kwargs: Any) -> dict[str, Any]:
+    """A change of an objective's state (restore, submit, approve, …), answered with the objective."""
+    async with work(c, principal.user_id) as w:
+        obj = await command(w.tx, w.actor, w.cal, objective_id, **kwargs)
+        return await service.objective_view(w.tx.session, w.cal, obj)
 
 
 @router.post("/objectives/{objective_id}/restore", response_model=Objective, summary="Undo a delete")
 async def restore(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    return await _transition(c, principal, objective_id, "restore_objective")
+    return await _transition(c, principal, objective_id, service.restore_objective)
 
 
 @router.post("/objectives/{objective_id}/submit", response_model=Objective, summary="Send for approval")
 async def submit(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    return await _transition(c, principal, objective_id, "submit")
+    return await _transition(c, principal, objective_id, service.submit)
 
 
 @router.post("/objectives/{objective_id}/approve", response_model=Objective, summary="Approve (a lead of the parent team or an admin)")
 async def approve(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    return await _transition(c, principal, objective_id, "approve")
+    return await _transition(c, principal, objective_id, service.approve)
 
 
 @router.post("/objectives/{objective_id}/request-changes", response_model=Objective, summary="Send back with a comment")
 async def request_changes(objective_id: PathId, body: RequestChanges, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    return await _transition(c, principal, objective_id, "request_changes", comment=body.comment)
+    return await _transition(c, principal, objective_id, service.request_changes, comment=body.comment)
 
 
 @router.post("/objectives/{objective_id}/close", response_model=Objective, summary="Close with a score 0.0–1.0 and a note")
 async def close(objective_id: PathId, body: Close, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    return await _transition(c, principal, objective_id, "close", score=body.score, note=body.note)
+    return await _transition(c, principal, objective_id, service.close, score=body.score, note=body.note)
 
 
 @router.post("/objectives/{objective_id}/carry-over", response_model=Objective, status_code=201, summary="Copy into next quarter as a draft")
 async def carry_over(objective_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    return await _transition(c, principal, objective_id, "carry_over")
+    return await _transition(c, principal, objective_id, service.carry_over)
 
 
 @router.get("/objectives/{objective_id}/history", response_model=list[HistoryEntry], summary="Who changed what, newest first")
@@ -138,11 +139,9 @@ async def list_key_results(actor: ActorDep, c: ContainerDep, session: SessionDep
 
 @router.post("/objectives/{objective_id}/key-results", response_model=KeyResult, status_code=201, summary="Add a key result")
 async def create_kr(objective_id: PathId, body: KeyResultCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        kr = await service.create_kr(tx, actor, cal, objective_id, body.model_dump())
-        return (await service.kr_view(tx.session, cal, kr)).model_dump(mode="json")
+    async with work(c, principal.user_id) as w:
+        kr = await service.create_kr(w.tx, w.actor, w.cal, objective_id, body.model_dump())
+        return (await service.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")
 
 
 @router.get("/key-results/{kr_id}", response_model=KeyResult, summary="One key result")
@@ -154,28 +153,23 @@ async def get_kr(kr_id: PathId, actor: ActorDep, c: ContainerDep, session: Sessi
 
 @router.patch("/key-results/{kr_id}", response_model=KeyResultEdited, summary="Change fields (per-field versions)")
 async def patch_kr(kr_id: PathId, body: KeyResultPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        result = await service.update_kr(tx, actor, cal, kr_id, body.changes(), body.version, body.base)
+    async with work(c, principal.user_id) as w:
+        result = await service.update_kr(w.tx, w.actor, w.cal, kr_id, body.changes(), body.version, body.base)
         return {**result.body, "merged": result.merged}
 
 
 @router.delete("/key-results/{kr_id}", status_code=204, response_class=Response, summary="Delete (restorable)")
 async def delete_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) -> Response:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        await service.delete_kr(tx, actor, await calendar(tx.session, c.runtime.clock), kr_id)
+    async with work(c, principal.user_id) as w:
+        await service.delete_kr(w.tx, w.actor, w.cal, kr_id)
     return Response(status_code=204)
 
 
 @router.post("/key-results/{kr_id}/restore", response_model=KeyResult, summary="Undo a key result's delete")
 async def restore_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        kr = await service.restore_kr(tx, actor, cal, kr_id)
-        return (await service.kr_view(tx.session, cal, kr)).model_dump(mode="json")
+    async with work(c, principal.user_id) as w:
+        kr = await service.restore_kr(w.tx, w.actor, w.cal, kr_id)
+        return (await service.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")
 
 
 # ------------------------------------------------------------------ check-ins
@@ -183,13 +177,11 @@ async def restore_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) ->
 
 @router.post("/key-results/{kr_id}/check-ins", response_model=CheckInRecorded, status_code=201, summary="Record progress (one click)")
 async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        ci = await service.check_in(tx, actor, cal, kr_id, value=body.value, confidence=body.confidence,
+    async with work(c, principal.user_id) as w:
+        ci = await service.check_in(w.tx, w.actor, w.cal, kr_id, value=body.value, confidence=body.confidence,
                                     note=body.note, item_id=body.item_id, done=body.done)
-        kr = await service.get_kr(tx.session, kr_id)
-        return {**check_in_json(ci), "key_result": (await service.kr_view(tx.session, cal, kr)).model_dump(mode="json")}
+        kr = await service.get_kr(w.tx.session, kr_id)
+        return {**check_in_json(ci), "key_result": (await service.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")}
 
 
 @router.get("/key-results/{kr_id}/check-ins", response_model=list[CheckIn], summary="A key result's history, oldest first")
@@ -199,16 +191,13 @@ async def list_check_ins(kr_id: PathId, actor: ActorDep, session: SessionDep) ->
 
 @router.patch("/check-ins/{check_in_id}", response_model=CheckIn, summary="Correct a check-in (author within 24 h; admins)")
 async def patch_check_in(check_in_id: PathId, body: CheckInPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        cal = await calendar(tx.session, c.runtime.clock)
-        ci = await service.update_check_in(tx, actor, cal, check_in_id, body.model_dump(exclude_unset=True))
+    async with work(c, principal.user_id) as w:
+        ci = await service.update_check_in(w.tx, w.actor, w.cal, check_in_id, body.model_dump(exclude_unset=True))
         return check_in_json(ci)
 
 
 @router.delete("/check-ins/{check_in_id}", status_code=204, response_class=Response, summary="Delete a check-in")
 async def delete_check_in(check_in_id: PathId, principal: PrincipalDep, c: ContainerDep) -> Response:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        await service.delete_check_in(tx, actor, await calendar(tx.session, c.runtime.clock), check_in_id)
+    async with work(c, principal.user_id) as w:
+        await service.delete_check_in(w.tx, w.actor, w.cal, check_in_id)
     return Response(status_code=204)
