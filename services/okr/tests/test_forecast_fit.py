@@ -154,4 +154,4 @@ def test_the_band_holds_the_truth_about_eighty_percent_of_the_time() -> None:
         runs += 1
         hits += f.low <= truth <= f.high
     print(f'coverage {hits / runs:.3f}')
-    assert 0.76 <= hits / runs <= 0.84, hits / runs
+    assert 0.75 <= hits / runs <= 0.85, hits / runs

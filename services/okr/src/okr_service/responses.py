@@ -214,6 +214,7 @@ class AttentionKeyResult(ResponseModel):
     behind: bool
     stale: bool
     last_check_in_at: datetime | None
+    forecast: events.KrForecast | None = None  # §9
 
 
 class TreeNode(ResponseModel):
@@ -240,6 +241,7 @@ class Dashboard(ResponseModel):
     at_risk: list[AttentionKeyResult]  # at most 50 each, worst first
     behind: list[AttentionKeyResult]
     stale: list[AttentionKeyResult]
+    likely_to_miss: list[AttentionKeyResult]  # §9: forecast progress below 0.7, worst first
     tree: list[TreeNode]  # alignment: objectives under the one they support
     history: list[HistoryPoint]
 

@@ -168,17 +168,18 @@ def forecast_progress(kind: str, start: float, target: float, value: float) -> f
     return kr_progress(kind, start, target, value)
 
 
-def forecast_json(f: Forecast | None, kind: str, start: float, target: float) -> dict[str, object] | None:
-    """The key result's `forecast` field: {value, low, high, progress, as_of}."""
-    if f is None:
-        return None
-    return {"value": f.value, "low": f.low, "high": f.high,
-            "progress": round(forecast_progress(kind, start, target, f.value), 4), "as_of": f.as_of.isoformat()}
-
-
 def objective_forecast_progress(parts: Sequence[tuple[float | None, float]]) -> float | None:
     """Weighted mean of (forecast progress, weight) where every key result has one; else None."""
     known = [(p, w) for p, w in parts if p is not None]
     if not parts or len(known) < len(parts):
         return None
     return round(weighted_progress(known), 4)
+
+
+def forecast_field(stored: dict[str, object] | None, kind: str, start: float, target: float) -> dict[str, object] | None:
+    """The key result's `forecast` field from the stored fit: {value, low, high, progress, as_of}."""
+    if not stored:
+        return None
+    value = float(stored["value"])  # type: ignore[arg-type]
+    return {"value": value, "low": stored["low"], "high": stored["high"],
+            "progress": round(forecast_progress(kind, start, target, value), 4), "as_of": stored["as_of"]}

@@ -187,7 +187,8 @@ async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: Princip
         actor = await load_actor(tx.session, principal.user_id)
         cal = await calendar(tx.session, c.runtime.clock)
         ci = await service.check_in(tx, actor, cal, kr_id, value=body.value, confidence=body.confidence,
-                                    note=body.note, item_id=body.item_id, done=body.done)
+                                    note=body.note, item_id=body.item_id, done=body.done,
+                                    created_at=body.created_at)
         kr = await service.get_kr(tx.session, kr_id)
         return {**check_in_json(ci), "key_result": (await service.kr_view(tx.session, cal, kr)).model_dump(mode="json")}
 

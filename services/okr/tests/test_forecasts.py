@@ -1,0 +1,112 @@
+"""Forecasts on key results and objectives, back-filled check-ins, and the dashboard's
+likely-to-miss list (§9), on real MariaDB and NATS. The clock is 2027-01-10 10:00 in Seoul."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.okr import Okr
+
+Q1 = "2027-Q1"
+END_DAYS = 88 + 14 / 24  # from 2027-01-02T01:00Z to the end of 2027-03-31 in Seoul (2027-03-31T15:00Z)
+
+
+async def backfill(okr: Okr, kr_id: int, points: list[tuple[str, float]], confidence: int = 6) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for at, value in points:
+        r = await okr.call("admin", "POST", f"/api/okr/key-results/{kr_id}/check-ins",
+                           json={"value": value, "confidence": confidence, "created_at": at})
+        assert r.status_code == 201, r.text
+        body = r.json()
+    return body
+
+
+async def test_a_key_result_with_history_carries_its_forecast(okr: Okr) -> None:
+    obj = await okr.objective("member", cycle=Q1, key_results=[
+        {"title": "Signups", "start": 0, "target": 1000, "weight": 3}, {"title": "Latency", "start": 240, "target": 50}])
+    signups, latency = obj["key_results"]
+    assert signups["forecast"] is None and obj["forecast_progress"] is None
+    # One a day, from a spreadsheet: 2nd, 5th and 9th of January (01:00Z = 10:00 in Seoul).
+    body = await backfill(okr, signups["id"], [("2027-01-02T10:00:00+09:00", 0), ("2027-01-05T10:00:00+09:00", 3),
+                                               ("2027-01-09T10:00:00+09:00", 7)])
+    f = body["key_result"]["forecast"]
+    assert f["value"] == pytest.approx(END_DAYS, rel=1e-4)
+    assert f["low"] == pytest.approx(f["value"], rel=1e-4) and f["high"] == pytest.approx(f["value"], rel=1e-4)
+    assert f["progress"] == pytest.approx(END_DAYS / 1000, abs=1e-4)
+    assert f["as_of"].startswith("2027-01-09T01:00:00")
+    assert body["key_result"]["current"] == 7
+    # The objective has a forecast only when all its key results do.
+    got = (await okr.call("other", "GET", f"/api/okr/objectives/{obj['id']}")).json()
+    assert got["forecast_progress"] is None
+    await backfill(okr, latency["id"], [("2027-01-02T10:00:00+09:00", 240), ("2027-01-06T10:00:00+09:00", 236),
+                                        ("2027-01-09T10:00:00+09:00", 233)])
+    got = (await okr.call("other", "GET", f"/api/okr/objectives/{obj['id']}")).json()
+    krs = {k["id"]: k for k in got["key_results"]}
+    lat = krs[latency["id"]]["forecast"]
+    assert lat["value"] < 233 and lat["low"] <= lat["value"] <= lat["high"]
+    assert lat["progress"] == pytest.approx((240 - lat["value"]) / 190, abs=1e-3)
+    expected = (3 * krs[signups["id"]]["forecast"]["progress"] + lat["progress"]) / 4
+    assert got["forecast_progress"] == pytest.approx(expected, abs=1e-4)
+    # A check-in today refits at once.
+    r = await okr.call("member", "POST", f"/api/okr/key-results/{signups['id']}/check-ins", json={"value": 400})
+    assert r.json()["key_result"]["forecast"]["value"] > 2 * END_DAYS
+
+
+async def test_too_little_history_or_a_quarter_not_running_has_none(okr: Okr) -> None:
+    obj = await okr.objective("member", cycle=Q1, key_results=[{"title": "A", "start": 0, "target": 10}])
+    kr = obj["key_results"][0]
+    for value in (1, 2, 3):  # three check-ins, all today
+        r = await okr.call("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", json={"value": value})
+    assert r.json()["key_result"]["forecast"] is None
+    nxt = await okr.objective("member", cycle="2027-Q2", key_results=[{"title": "B", "start": 0, "target": 10}])
+    assert nxt["key_results"][0]["forecast"] is None
+
+
+async def test_back_filling_is_for_admins_within_the_quarter_and_never_in_the_future(okr: Okr) -> None:
+    obj = await okr.objective("member", cycle=Q1, key_results=[
+        {"title": "A", "start": 0, "target": 10}, {"title": "M", "kind": "milestone", "items": [{"title": "x"}]}])
+    kr, ms = obj["key_results"]
+    path = f"/api/okr/key-results/{kr['id']}/check-ins"
+    cases = [("member", "2027-01-05T10:00:00+09:00", 403),
+             ("admin", "2027-01-10T11:00:00+09:00", 422),  # an hour from now
+             ("admin", "2026-12-31T23:59:00+09:00", 422),  # the day before the quarter, in Seoul
+             ("admin", "2027-01-05T10:00:00", 422)]  # no offset
+    for who, at, status in cases:
+        r = await okr.call(who, "POST", path, json={"value": 5, "created_at": at})
+        assert r.status_code == status, (who, at, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    r = await okr.call("admin", "POST", f"/api/okr/key-results/{ms['id']}/check-ins",
+                       json={"item_id": ms["items"][0]["id"], "created_at": "2027-01-05T10:00:00+09:00"})
+    assert r.status_code == 422
+    # 2027-01-01 00:30 in Seoul is still 2026-12-31 in UTC: days are the org's.
+    ok = await okr.call("admin", "POST", path, json={"value": 2, "created_at": "2027-01-01T00:30:00+09:00"})
+    assert ok.status_code == 201, ok.text
+    # Today's check-in, then an older one back-filled: the current value stays today's.
+    await okr.call("member", "POST", path, json={"value": 6, "confidence": 7})
+    r = await okr.call("admin", "POST", path, json={"value": 3, "confidence": 2, "created_at": "2027-01-04T09:00:00+09:00"})
+    assert r.status_code == 201
+    assert (r.json()["key_result"]["current"], r.json()["key_result"]["confidence"]) == (6, 7)
+    history = (await okr.call("member", "GET", path)).json()
+    assert [h["value"] for h in history] == [2, 3, 6]  # oldest first, by when they happened
+
+
+async def test_dashboard_lists_the_key_results_likely_to_miss_worst_first(okr: Okr) -> None:
+    obj = await okr.objective("lead", cycle=Q1, title="Forecasting", key_results=[
+        {"title": "Slow", "start": 0, "target": 1000}, {"title": "Slower", "start": 0, "target": 1000},
+        {"title": "Fast", "start": 0, "target": 100}])
+    slow, slower, fast = obj["key_results"]
+    days = ["2027-01-02T10:00:00+09:00", "2027-01-05T10:00:00+09:00", "2027-01-09T10:00:00+09:00"]
+    await backfill(okr, slow["id"], list(zip(days, [0, 15, 35], strict=True)))
+    await backfill(okr, slower["id"], list(zip(days, [0, 3, 7], strict=True)))
+    await backfill(okr, fast["id"], list(zip(days, [0, 10, 20], strict=True)))
+    d = (await okr.call("other", "GET", "/api/okr/dashboard", params={"cycle": Q1})).json()
+    ids = [k["id"] for k in d["likely_to_miss"]]
+    assert ids.index(slower["id"]) < ids.index(slow["id"]) and fast["id"] not in ids
+    progresses = [k["forecast"]["progress"] for k in d["likely_to_miss"]]
+    assert progresses == sorted(progresses) and all(p < 0.7 for p in progresses)
+    # A big week moves it off the list.
+    await okr.call("lead", "POST", f"/api/okr/key-results/{slow['id']}/check-ins", json={"value": 400})
+    d = (await okr.call("other", "GET", "/api/okr/dashboard", params={"cycle": Q1})).json()
+    assert slow["id"] not in [k["id"] for k in d["likely_to_miss"]]
