@@ -299,3 +299,12 @@ class Jwks(ResponseModel):
 
 class Ok(ResponseModel):
     ok: bool
+
+
+class Hint(ResponseModel):
+    """A drafting hint (§9): never blocks a write or a submit."""
+
+    code: Literal["no_key_results", "too_many_key_results", "start_equals_target", "all_boolean", "task_like",
+                  "no_baseline"]
+    key_result_id: int | None = None
+    message: str
