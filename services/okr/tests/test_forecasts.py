@@ -110,3 +110,44 @@ async def test_dashboard_lists_the_key_results_likely_to_miss_worst_first(okr: O
     await okr.call("lead", "POST", f"/api/okr/key-results/{slow['id']}/check-ins", json={"value": 400})
     d = (await okr.call("other", "GET", "/api/okr/dashboard", params={"cycle": Q1})).json()
     assert slow["id"] not in [k["id"] for k in d["likely_to_miss"]]
+
+
+async def test_carry_over_closes_an_open_objective_and_takes_only_unfinished_key_results(okr: Okr) -> None:
+    obj = await okr.objective("member", cycle=Q1, title="Carry me", key_results=[
+        {"title": "Done", "start": 0, "target": 10}, {"title": "Half", "start": 0, "target": 10}])
+    done, half = obj["key_results"]
+    await okr.call("member", "POST", f"/api/okr/key-results/{done['id']}/check-ins", json={"value": 10})
+    await okr.call("member", "POST", f"/api/okr/key-results/{half['id']}/check-ins", json={"value": 4})
+    r = await okr.call("member", "POST", f"/api/okr/objectives/{obj['id']}/carry-over")
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert (new["cycle"], new["status"], new["carried_from_id"]) == ("2027-Q2", "draft", obj["id"])
+    assert [(k["title"], k["start"], k["target"], k["carried_from_id"]) for k in new["key_results"]] \
+        == [("Half", 4, 10, half["id"])]
+    old = (await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}")).json()
+    assert old["status"] == "closed" and old["score"] == 0.7  # the suggested score: its progress
+
+
+async def test_calibration_sets_mid_quarter_confidence_beside_what_was_reached(okr: Okr) -> None:
+    # 2026-Q4 is past: 92 days from October 1st, review day November 16th.
+    obj = await okr.objective("other", team="engineering", cycle="2026-Q4", key_results=[
+        {"title": "Uptime", "start": 0, "target": 100}, {"title": "Hires", "start": 0, "target": 4}])
+    uptime, hires = obj["key_results"]
+    for kr_id, points in ((uptime["id"], [("2026-10-20T10:00:00+09:00", 30, 8), ("2026-11-16T20:00:00+09:00", 40, 9),
+                                          ("2026-12-20T10:00:00+09:00", 60, 3)]),
+                          (hires["id"], [("2026-11-01T10:00:00+09:00", 1, 6), ("2026-12-30T10:00:00+09:00", 4, 10)])):
+        for at, value, conf in points:
+            r = await okr.call("admin", "POST", f"/api/okr/key-results/{kr_id}/check-ins",
+                               json={"value": value, "confidence": conf, "created_at": at})
+            assert r.status_code == 201, r.text
+    other_id = okr.ids["other"]["id"]
+    r = await okr.call("member", "GET", f"/api/okr/people/{other_id}/calibration")
+    assert r.status_code == 200
+    [q4] = r.json()  # this quarter's key results are not past yet
+    assert q4["cycle"] == "2026-Q4"
+    by_id = {k["id"]: k for k in q4["key_results"]}
+    assert by_id[uptime["id"]]["mid_quarter_confidence"] == 9  # the last one given by the review day's end
+    assert by_id[hires["id"]]["mid_quarter_confidence"] == 6
+    assert q4["mid_quarter_confidence"] == 7.5
+    assert q4["progress"] == pytest.approx((0.6 + 1.0) / 2)
+    assert (await okr.call("member", "GET", "/api/okr/people/999999/calibration")).status_code == 404

@@ -149,6 +149,7 @@ class KeyResultData(_Data):
     items: list[MilestoneItem] = []
     deleted: bool = False
     forecast: KrForecast | None = None  # §9; null without enough history or outside a running cycle
+    carried_from_id: int | None = None  # §9 carry-over: the key result this one continues
 
 
 class CheckInData(_Data):

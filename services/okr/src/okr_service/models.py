@@ -126,6 +126,7 @@ class KeyResult(Base):
     # The forecast's fit {value, low, high, as_of}, recomputed by every check-in write
     # (okr_service.forecast): reads and the dashboard take it with the row.
     forecast: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    carried_from_id: Mapped[int | None] = mapped_column(nullable=True)  # the key result it was carried over from
 
 
 class MilestoneItem(Base):

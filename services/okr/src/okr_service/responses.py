@@ -308,3 +308,20 @@ class Hint(ResponseModel):
                   "no_baseline"]
     key_result_id: int | None = None
     message: str
+
+
+class CalibrationKeyResult(ResponseModel):
+    id: int
+    objective_id: int
+    title: str
+    mid_quarter_confidence: int | None  # the last confidence given by the end of the review day
+    progress: float  # what it reached
+
+
+class CalibrationCycle(ResponseModel):
+    """One past quarter of a person's key results (§9 calibration), newest first."""
+
+    cycle: str
+    mid_quarter_confidence: float | None  # mean over the key results that had one
+    progress: float  # mean progress reached
+    key_results: list[CalibrationKeyResult]

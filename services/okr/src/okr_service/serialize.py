@@ -46,6 +46,7 @@ def kr_data(kr: KeyResult, items: Sequence[MilestoneItem], moment: Moment) -> Ke
         "stale": moment.stale(kr.last_check_in_at),
         "items": [{"id": i.id, "title": i.title, "done": i.done} for i in items],
         "deleted": kr.deleted_at is not None,
+        "carried_from_id": getattr(kr, "carried_from_id", None),
         "forecast": forecast_field(getattr(kr, "forecast", None), kr.kind, kr.start, kr.target) if moment.running else None,
     })
 

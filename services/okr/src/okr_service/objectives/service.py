@@ -492,22 +492,30 @@ async def close(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, score: f
 
 
 async def carry_over(tx: Tx, actor: Actor, cal: Calendar, objective_id: int) -> Objective:
-    obj = await get_objective(tx.session, objective_id)
+    """§9: the next cycle's draft with the unfinished key results, each starting where it
+    ended (`carried_from_id` on both). An open objective is closed first, with the
+    suggested score."""
+    obj = await get_objective(tx.session, objective_id, lock=True)
     actor.require_write_team(obj.team_id)
     nxt = cal.cycle(obj.cycle).next().id
     existing = (await tx.session.execute(sa.select(Objective).where(
         Objective.carried_from_id == obj.id, Objective.deleted_at.is_(None)))).scalar_one_or_none()
     if existing is not None:
         raise Problem(409, "This objective was already carried over.", current={"id": existing.id, "cycle": existing.cycle})
+    if obj.status != "closed":
+        await close(tx, actor, cal, obj.id, None, "")
+    view = await objective_view(tx.session, cal, obj)
+    unfinished = {k["id"] for k in view["key_results"] if k["progress"] < 1}
     krs = list((await tx.session.execute(sa.select(KeyResult).where(
         KeyResult.objective_id == obj.id, KeyResult.deleted_at.is_(None)).order_by(KeyResult.position, KeyResult.id))).scalars())
+    krs = [k for k in krs if k.id in unfinished]
     items = await items_of(tx.session, [k.id for k in krs])
     body = {"cycle": nxt, "team_id": obj.team_id, "owner_id": obj.owner_id, "title": obj.title,
             "description": obj.description, "carried_from_id": obj.id,
             "key_results": [{"title": k.title, "owner_id": k.owner_id, "kind": k.kind,
                              # What was reached is the new baseline.
                              "start": k.current if k.kind in ("number", "percent") and k.current != k.target else k.start,
-                             "target": k.target, "unit": k.unit, "weight": k.weight,
+                             "target": k.target, "unit": k.unit, "weight": k.weight, "carried_from_id": k.id,
                              "items": [{"title": i.title, "done": i.done} for i in items.get(k.id, [])]}
                             for k in krs]}
     new = await create_objective(tx, actor, cal, body)
@@ -540,7 +548,8 @@ async def create_kr(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, body
         KeyResult.objective_id == obj.id))).scalar_one() + 1
     kr = KeyResult(objective_id=obj.id, title=check_title(body["title"]), owner_id=owner_id, kind=kind, start=start,
                    target=target, current=start, unit=(body.get("unit") or "")[:32], weight=weight, confidence=None,
-                   version=1, field_versions={}, position=position, created_at=cal.now)
+                   version=1, field_versions={}, position=position, created_at=cal.now,
+                   carried_from_id=body.get("carried_from_id") if isinstance(body.get("carried_from_id"), int) else None)
     tx.session.add(kr)
     await tx.session.flush()
     for n, item in enumerate(items):
