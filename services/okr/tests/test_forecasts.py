@@ -35,7 +35,7 @@ async def test_a_key_result_with_history_carries_its_forecast(okr: Okr) -> None:
     assert f["value"] == pytest.approx(END_DAYS, rel=1e-4)
     assert f["low"] == pytest.approx(f["value"], rel=1e-4) and f["high"] == pytest.approx(f["value"], rel=1e-4)
     assert f["progress"] == pytest.approx(END_DAYS / 1000, abs=1e-4)
-    assert f["as_of"].startswith("2027-01-09T01:00:00")
+    assert f["as_of"].startswith("2027-01-09T01:00:00") and f["at"].startswith("2027-04-01T00:00:00+09:00")
     assert body["key_result"]["current"] == 7
     # The objective has a forecast only when all its key results do.
     got = (await okr.call("other", "GET", f"/api/okr/objectives/{obj['id']}")).json()

@@ -125,7 +125,8 @@ class KrForecast(_Data):
     low: float
     high: float
     progress: float
-    as_of: datetime
+    as_of: datetime  # the latest check-in it stands on
+    at: datetime | None = None  # the moment it is for: the end of the cycle's last day (org timezone)
 
 
 class KeyResultData(_Data):

@@ -177,9 +177,10 @@ def objective_forecast_progress(parts: Sequence[tuple[float | None, float]]) -> 
 
 
 def forecast_field(stored: dict[str, object] | None, kind: str, start: float, target: float) -> dict[str, object] | None:
-    """The key result's `forecast` field from the stored fit: {value, low, high, progress, as_of}."""
+    """The key result's `forecast` field from the stored fit: {value, low, high, progress, as_of, at}."""
     if not stored:
         return None
     value = float(stored["value"])  # type: ignore[arg-type]
     return {"value": value, "low": stored["low"], "high": stored["high"],
-            "progress": round(forecast_progress(kind, start, target, value), 4), "as_of": stored["as_of"]}
+            "progress": round(forecast_progress(kind, start, target, value), 4), "as_of": stored["as_of"],
+            "at": stored.get("at")}

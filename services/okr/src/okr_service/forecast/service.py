@@ -24,6 +24,7 @@ async def refit(session: AsyncSession, cal: Calendar, kr: Any, cycle_id: str) ->
         sa.select(CheckIn.created_at, CheckIn.value).where(CheckIn.key_result_id == kr.id)
         .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(MAX_POINTS))).all()
     tz = ZoneInfo(cal.timezone)
+    end = cycle_end(cal.cycle(cycle_id).end, tz)
     fitted = forecast([(r.created_at, r.value) for r in rows], kind=kr.kind, start=kr.start, target=kr.target,
-                      end=cycle_end(cal.cycle(cycle_id).end, tz), tz=tz)
-    kr.forecast = fitted.as_json() if fitted is not None else None
+                      end=end, tz=tz)
+    kr.forecast = {**fitted.as_json(), "at": end.isoformat()} if fitted is not None else None
