@@ -151,3 +151,28 @@ async def test_calibration_sets_mid_quarter_confidence_beside_what_was_reached(o
     assert q4["mid_quarter_confidence"] == 7.5
     assert q4["progress"] == pytest.approx((0.6 + 1.0) / 2)
     assert (await okr.call("member", "GET", "/api/okr/people/999999/calibration")).status_code == 404
+
+
+async def test_a_csv_of_check_ins_back_fills_history_all_or_nothing(okr: Okr) -> None:
+    obj = await okr.objective("member", cycle=Q1, key_results=[{"title": "Signups", "start": 0, "target": 100}])
+    kr = obj["key_results"][0]
+    bad = (f"key_result_id,created_at,value,confidence,note\n{kr['id']},2027-01-03,5,6,from the sheet\n"
+           f"{kr['id']},2027-02-01,7,,\n999999,2027-01-04,1,,\n{kr['id']},yesterday,x,11,\n")
+    r = await okr.call("admin", "POST", "/api/okr/check-ins/import", content=bad.encode(),
+                       headers={"content-type": "text/csv"})
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(3, "created_at"), (4, "key_result_id"),
+                                                                    (5, "created_at")]
+    assert (await okr.call("member", "GET", f"/api/okr/key-results/{kr['id']}/check-ins")).json() == []
+    good = (f"key_result_id,created_at,value,confidence,note\n{kr['id']},2027-01-03,5,6,from the sheet\n"
+            f"{kr['id']},2027-01-06T09:00:00+09:00,9,,\n{kr['id']},2027-01-09,14,7,\n")
+    member = await okr.call("member", "POST", "/api/okr/check-ins/import", content=good.encode(),
+                            headers={"content-type": "text/csv"})
+    assert member.status_code == 403
+    r = await okr.call("admin", "POST", "/api/okr/check-ins/import", content=good.encode(),
+                       headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"rows": 3, "key_results": 1}
+    got = (await okr.call("member", "GET", f"/api/okr/key-results/{kr['id']}")).json()
+    assert (got["current"], got["confidence"]) == (14, 7)
+    assert got["forecast"] is not None and got["forecast"]["value"] > 14

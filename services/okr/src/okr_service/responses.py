@@ -325,3 +325,8 @@ class CalibrationCycle(ResponseModel):
     mid_quarter_confidence: float | None  # mean over the key results that had one
     progress: float  # mean progress reached
     key_results: list[CalibrationKeyResult]
+
+
+class CheckInImportResult(ResponseModel):
+    rows: int  # check-ins recorded
+    key_results: int  # key results they went to

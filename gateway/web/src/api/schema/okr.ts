@@ -727,6 +727,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/okr/check-ins/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back-fill check-ins from a CSV (admins): all or nothing, with per-row errors */
+        post: operations["import_csv_api_okr_check_ins_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -845,6 +862,13 @@ export interface components {
             done?: boolean | null;
             /** Created At */
             created_at?: string | null;
+        };
+        /** CheckInImportResult */
+        CheckInImportResult: {
+            /** Rows */
+            rows: number;
+            /** Key Results */
+            key_results: number;
         };
         /** CheckInPatch */
         CheckInPatch: {
@@ -3696,6 +3720,30 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_csv_api_okr_check_ins_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInImportResult"];
                 };
             };
         };
