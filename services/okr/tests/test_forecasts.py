@@ -176,3 +176,11 @@ async def test_a_csv_of_check_ins_back_fills_history_all_or_nothing(okr: Okr) ->
     got = (await okr.call("member", "GET", f"/api/okr/key-results/{kr['id']}")).json()
     assert (got["current"], got["confidence"]) == (14, 7)
     assert got["forecast"] is not None and got["forecast"]["value"] > 14
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+async def test_back_filling_at_the_ends_of_time_is_a_422_not_a_500(okr: Okr, at: str) -> None:
+    obj = await okr.objective("member", cycle=Q1, key_results=[{"title": "Edge", "start": 0, "target": 10}])
+    r = await okr.call("admin", "POST", f"/api/okr/key-results/{obj['key_results'][0]['id']}/check-ins",
+                       json={"value": 1, "created_at": at})
+    assert r.status_code == 422, r.text

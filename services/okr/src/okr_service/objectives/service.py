@@ -726,6 +726,8 @@ def check_backfill(actor: Actor, cal: Calendar, obj: Objective | Any, kr: KeyRes
         raise Problem(403, "Only an admin can record a check-in in the past.")
     if at.tzinfo is None:
         raise invalid("give a time with its offset, e.g. 2027-01-05T10:00:00+09:00", "created_at")
+    if not 1970 <= at.year <= 9000:
+        raise invalid("within the key result's quarter", "created_at")
     if at > cal.now:
         raise invalid("a check-in can't be in the future", "created_at")
     cycle = cal.cycle(obj.cycle)
