@@ -155,3 +155,13 @@ def test_the_band_holds_the_truth_about_eighty_percent_of_the_time() -> None:
         hits += f.low <= truth <= f.high
     print(f'coverage {hits / runs:.3f}')
     assert 0.75 <= hits / runs <= 0.85, hits / runs
+
+
+def test_dense_readings_are_fitted_on_the_last_of_each_day() -> None:
+    from okr_service.forecast.fit import daily
+
+    every_hour = [(T0 + timedelta(hours=h), float(h)) for h in range(72)]  # 10:00 Jan 4 in Seoul onwards
+    days = daily(every_hour, SEOUL)
+    assert [at.astimezone(SEOUL).date().isoformat() for at, _ in days] == ["2027-01-04", "2027-01-05", "2027-01-06",
+                                                                           "2027-01-07"]
+    assert [v for _, v in days] == [13.0, 37.0, 61.0, 71.0]  # 23:00 in Seoul is 14:00 UTC

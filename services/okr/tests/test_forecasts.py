@@ -184,3 +184,30 @@ async def test_back_filling_at_the_ends_of_time_is_a_422_not_a_500(okr: Okr, at:
     r = await okr.call("admin", "POST", f"/api/okr/key-results/{obj['key_results'][0]['id']}/check-ins",
                        json={"value": 1, "created_at": at})
     assert r.status_code == 422, r.text
+
+
+async def test_a_key_result_fed_every_hour_is_forecast_over_its_whole_history(okr: Okr) -> None:
+    """More check-ins than one read takes (a data source's readings): the older ones are
+    sampled and the line is fitted on days, so it spans the history, not its last days."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+    from okr_service.models import CheckIn
+
+    obj = await okr.objective("member", cycle=Q1, key_results=[{"title": "Events", "start": 0, "target": 1000}])
+    kr_id = obj["key_results"][0]["id"]
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    start = datetime(2027, 1, 1, 0, 30, tzinfo=UTC)
+    async with container.runtime.maker() as session, session.begin():
+        await session.execute(sa.insert(CheckIn), [
+            {"key_result_id": kr_id, "value": float(h), "confidence": None, "note": "", "author_id": okr.ids["admin"]["id"],
+             "created_at": start + timedelta(hours=h)} for h in range(220)])  # one an hour: +24 a day
+    # A flat last stretch that alone would forecast no growth at all.
+    async with container.runtime.maker() as session, session.begin():
+        await session.execute(sa.insert(CheckIn), [
+            {"key_result_id": kr_id, "value": 220.0, "confidence": None, "note": "",
+             "author_id": okr.ids["admin"]["id"], "created_at": start + timedelta(hours=220, minutes=m)}
+            for m in range(0, 600)])
+    r = await okr.call("member", "POST", f"/api/okr/key-results/{kr_id}/check-ins", json={"value": 221})
+    f = r.json()["key_result"]["forecast"]
+    assert f is not None and f["value"] > 500  # the hourly climb still shows through

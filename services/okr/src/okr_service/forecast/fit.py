@@ -118,6 +118,15 @@ def weighted_line(xs: Sequence[float], ys: Sequence[float], ws: Sequence[float])
     return Line(intercept, slope, sigma2, max(dof, 1.0), cov)
 
 
+def daily(points: Sequence[tuple[datetime, float]], tz: tzinfo) -> list[tuple[datetime, float]]:
+    """The last point of each org-local day, oldest first: a key result fed every few
+    minutes by a data source is fitted on days, not on thousands of near-equal points."""
+    last: dict[date, tuple[datetime, float]] = {}
+    for at, value in sorted(points, key=lambda p: p[0]):
+        last[at.astimezone(tz).date()] = (at, value)
+    return list(last.values())
+
+
 def cycle_end(last_day: date, tz: tzinfo) -> datetime:
     """The end of the cycle's last day, in the org's timezone."""
     return datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=tz)

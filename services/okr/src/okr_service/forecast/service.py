@@ -13,18 +13,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..calendar import Calendar
 from ..models import CheckIn
-from .fit import cycle_end, forecast
+from .fit import cycle_end, daily, forecast
 
-MAX_POINTS = 1000  # the latest ones: a key result fed every few minutes by a data source has many
+MAX_POINTS = 500  # the latest ones read in full
+SAMPLE_EVERY = 16  # beyond them (a key result fed every few minutes by a data source), every 16th by id
 
 
 async def refit(session: AsyncSession, cal: Calendar, kr: Any, cycle_id: str) -> None:
     """Set `kr.forecast` from its check-ins as they stand in this transaction."""
-    rows = (await session.execute(
-        sa.select(CheckIn.created_at, CheckIn.value).where(CheckIn.key_result_id == kr.id)
-        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(MAX_POINTS))).all()
+    c = CheckIn.__table__.c
+    rows = [(r.created_at, r.value) for r in (await session.execute(
+        sa.select(c.created_at, c.value).where(c.key_result_id == kr.id)
+        .order_by(c.created_at.desc(), c.id.desc()).limit(MAX_POINTS))).all()]
     tz = ZoneInfo(cal.timezone)
+    if len(rows) == MAX_POINTS:
+        # Dense history: a sample of the older check-ins too, and one point a day, so the line
+        # spans the quarter rather than the last few days of a data source's readings.
+        older = (await session.execute(
+            sa.select(c.created_at, c.value).where(c.key_result_id == kr.id, c.created_at < rows[-1][0],
+                                                   c.id % SAMPLE_EVERY == 0)
+            .order_by(c.created_at.desc()).limit(MAX_POINTS * 4))).all()
+        rows = daily(rows + [(r.created_at, r.value) for r in older], tz)
     end = cycle_end(cal.cycle(cycle_id).end, tz)
-    fitted = forecast([(r.created_at, r.value) for r in rows], kind=kr.kind, start=kr.start, target=kr.target,
-                      end=end, tz=tz)
+    fitted = forecast(rows, kind=kr.kind, start=kr.start, target=kr.target, end=end, tz=tz)
     kr.forecast = {**fitted.as_json(), "at": end.isoformat()} if fitted is not None else None
