@@ -275,5 +275,20 @@ async def test_a_check_in_publishes_the_key_results_new_forecast(okr: Okr, bus: 
     event = next(e for e in seen if e.type == "key_result.updated" and e.subject_id == kr_id)
     assert event.data["forecast"] == r.json()["key_result"]["forecast"]
     assert event.data["forecast"]["value"] > 9
+    # Typing in its title (the live edit path reads the row in one batch): the event still carries it.
+    kr = (await okr.call("member", "GET", f"/api/okr/key-results/{kr_id}")).json()
+    ack = await request(bus, "cmd", "edit", {"entity": "key_result", "id": kr_id, "version": kr["version"],
+                                              "actor_id": okr.ids["member"]["id"], "changes": {"title": "Forecast me!"},
+                                              "op_id": "op-forecast"})
+    assert ack["ok"], ack
+    await _until(lambda: any(e.type == "key_result.updated" and e.op_id == "op-forecast" for e in seen))
+    typed = next(e for e in seen if e.op_id == "op-forecast")
+    assert typed.data["forecast"] == event.data["forecast"]
+    obj_ack = await request(bus, "cmd", "edit", {"entity": "objective", "id": obj["id"], "version": obj["version"],
+                                                  "actor_id": okr.ids["member"]["id"], "changes": {"title": "Forecasted"},
+                                                  "op_id": "op-forecast-obj"})
+    assert obj_ack["ok"], obj_ack
+    await _until(lambda: any(e.op_id == "op-forecast-obj" for e in seen))
+    assert next(e for e in seen if e.op_id == "op-forecast-obj").data["forecast_progress"] is not None
     await sub.unsubscribe()
     await nc.close()
