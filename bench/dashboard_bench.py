@@ -4,7 +4,14 @@
 Run: .venv/bin/python -m bench.dashboard_bench   (needs MariaDB at 127.0.0.1:3306 and NATS)
 First = the first request of a fresh process (every row read); after a write = a check-in
 went through the API just before (okr reads only the rows that changed, then recomputes
-every aggregate); warm = nothing changed since the last request."""
+every aggregate); warm = nothing changed since the last request.
+
+Forecasts (§9) are measured side by side in one run: first without any (every key
+result's stored fit NULL), then, in a fresh okr process, with every key result's fit
+stored (the seed computes them with okr's own fit, as its check-in writes would have), so
+the dashboard carries forecasts and maintains `likely_to_miss`. The check-ins of the
+first phase refit the key results they touch (at most BENCH_N of 8,000), as they would.
+The comparison is the after-a-write p95 with forecasts over the one without."""
 
 from __future__ import annotations
 
@@ -15,8 +22,10 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 import sqlalchemy as sa
 
 from bench.common import start_service, summary_ms, write_results
@@ -24,6 +33,8 @@ from bench.common import start_service, summary_ms, write_results
 DB = os.environ.get("BOOST_TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 NATS = os.environ.get("BOOST_TEST_NATS_URL", "nats://127.0.0.1:4222")
 PEOPLE, TEAMS, OBJECTIVES, KRS_PER, CHECK_INS = 2000, 200, 2000, 4, 100_000
+if os.environ.get("BENCH_SMALL"):  # a smoke run of the script itself, not a measurement
+    PEOPLE, TEAMS, OBJECTIVES, KRS_PER, CHECK_INS = 50, 5, 50, 4, 2_000
 N = int(os.environ.get("BENCH_N", "200"))
 NOW = "2027-02-20T01:00:00+00:00"
 CYCLE = "2027-Q1"
@@ -63,7 +74,7 @@ def seed(engine: sa.Engine) -> int:
         for i in range(CHECK_INS):
             batch.append({"k": kr_ids[i % len(kr_ids)], "v": rng.random() * 100, "c": rng.randint(0, 10),
                           "a": user_ids[i % PEOPLE], "t": now - timedelta(hours=i % 2000)})
-            if len(batch) == 10_000:
+            if len(batch) == 10_000 or i == CHECK_INS - 1:
                 c.execute(sa.text("INSERT INTO check_ins (key_result_id, value, confidence, note, author_id, created_at) "
                                   "VALUES (:k, :v, :c, '', :a, :t)"), batch)
                 batch = []
@@ -84,10 +95,73 @@ def floor(engine: sa.Engine, team_id: int | None) -> float:
     return time.perf_counter() - started
 
 
+def seed_forecasts(engine: sa.Engine) -> int:
+    """Every key result's stored fit, computed from its check-ins by okr's own function."""
+    from zoneinfo import ZoneInfo
+
+    from okr_service.forecast.fit import cycle_end, forecast
+
+    tz = ZoneInfo("Asia/Seoul")
+    end = cycle_end(datetime(2027, 3, 31).date(), tz)
+    points: dict[int, list[tuple[datetime, float]]] = {}
+    with engine.connect() as c:
+        kinds = {r.id: (r.kind, r.start, r.target) for r in c.execute(sa.text("SELECT id, kind, start, target FROM key_results"))}
+        for kr_id, at, value in c.execute(sa.text("SELECT key_result_id, created_at, value FROM check_ins")):
+            points.setdefault(kr_id, []).append((at.replace(tzinfo=UTC), value))
+    rows = []
+    for kr_id, (kind, start, target) in kinds.items():
+        fitted = forecast(points.get(kr_id, []), kind=kind, start=start, target=target, end=end, tz=tz)
+        if fitted is not None:
+            rows.append({"id": kr_id, "f": orjson.dumps({**fitted.as_json(), "at": end.isoformat()}).decode()})
+    print(f"{len(kinds)} key results, {sum(map(len, points.values()))} check-ins, {len(rows)} forecasts", flush=True)
+    if rows:
+        with engine.begin() as c:
+            c.execute(sa.text("UPDATE key_results SET forecast = :f WHERE id = :id"), rows)
+    return len(rows)
+
+
+def measure(client: httpx.Client, engine: sa.Engine, team_id: int, kr_ids: list[int]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    rng = random.Random(3)
+    scopes: list[tuple[str, dict[str, str | int], int | None]] = [
+        ("company", {"cycle": CYCLE}, None), ("team", {"cycle": CYCLE, "team_id": team_id}, team_id)]
+    for label, params, tid in scopes:
+        t = time.perf_counter()
+        body = client.get("/api/okr/dashboard", params=params).json()
+        first = time.perf_counter() - t
+        assert body["counts"]["objectives"] > 0, body
+        cold, warm, raw, writes = [], [], [], []
+        for _ in range(N):
+            t = time.perf_counter()
+            client.post(f"/api/okr/key-results/{rng.choice(kr_ids)}/check-ins",
+                        json={"value": rng.random() * 10, "confidence": rng.randint(0, 10)}).raise_for_status()
+            writes.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            client.get("/api/okr/dashboard", params=params).raise_for_status()
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            client.get("/api/okr/dashboard", params=params).raise_for_status()
+            warm.append(time.perf_counter() - t)
+            raw.append(floor(engine, tid))
+        results[label] = {"first_ms": round(first * 1000, 1), "cold": summary_ms(cold), "warm": summary_ms(warm),
+                          "check_in": summary_ms(writes), "floor_sql": summary_ms(raw),
+                          "objectives": body["counts"]["objectives"], "key_results": body["counts"]["key_results"],
+                          "likely_to_miss": len(body.get("likely_to_miss", []))}
+    return results
+
+
+def signed_in(port: int) -> httpx.Client:
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    token = client.post("/api/auth/dev-login", json={"email": "admin@boost.example"}).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    client.cookies.clear()
+    return client
+
+
 def main() -> None:
     ns = "bench" + secrets.token_hex(3)
     data_dir = Path(tempfile.mkdtemp(prefix="boost-bench-"))
-    port = 18950
+    port = int(os.environ.get("BENCH_PORT", "18950"))
     env = {"BOOST_DATABASE_URL": DB, "BOOST_NATS_URL": NATS, "BOOST_NAMESPACE": ns, "BOOST_DATA_DIR": str(data_dir),
            "BOOST_DEMO": "0", "BOOST_NOW": NOW, "BOOST_LOG_LEVEL": "WARNING"}
     proc = start_service("okr", port, env, data_dir / "okr.log")
@@ -97,46 +171,33 @@ def main() -> None:
         t0 = time.perf_counter()
         team_id = seed(engine)
         print(f"seeded in {time.perf_counter() - t0:.1f}s", flush=True)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-        token = client.post("/api/auth/dev-login", json={"email": "admin@boost.example"}).json()["token"]
-        client.headers["Authorization"] = f"Bearer {token}"
-        client.cookies.clear()
-        results = {}
         with engine.connect() as c:
             kr_ids = list(c.execute(sa.text("SELECT id FROM key_results ORDER BY id")).scalars())
-        rng = random.Random(3)
-        for label, params, tid in (("company", {"cycle": CYCLE}, None), ("team", {"cycle": CYCLE, "team_id": team_id}, team_id)):
-            t = time.perf_counter()
-            body = client.get("/api/okr/dashboard", params=params).json()
-            first = time.perf_counter() - t
-            assert body["counts"]["objectives"] > 0, body
-            cold, warm, raw, writes = [], [], [], []
-            for _ in range(N):
-                t = time.perf_counter()
-                client.post(f"/api/okr/key-results/{rng.choice(kr_ids)}/check-ins",
-                            json={"value": rng.random() * 10, "confidence": rng.randint(0, 10)}).raise_for_status()
-                writes.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                client.get("/api/okr/dashboard", params=params).raise_for_status()
-                cold.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                client.get("/api/okr/dashboard", params=params).raise_for_status()
-                warm.append(time.perf_counter() - t)
-                raw.append(floor(engine, tid))
-            results[label] = {"first_ms": round(first * 1000, 1), "cold": summary_ms(cold), "warm": summary_ms(warm),
-                              "check_in": summary_ms(writes), "floor_sql": summary_ms(raw),
-                              "objectives": body["counts"]["objectives"], "key_results": body["counts"]["key_results"]}
-        print({k: (v["objectives"], v["key_results"]) for k, v in results.items()})
-        table = [["dashboard", "first request", "after a write p50", "after a write p95", "warm p50", "warm p95",
-                  "SQL floor p50", "SQL floor p95", "after-a-write p95 / floor p95"]]
-        for label, r in results.items():
-            table.append([label, f"{r['first_ms']:.1f} ms",
-                          *(f"{r[k][p]:.1f} ms" for k, p in (("cold", "p50_ms"), ("cold", "p95_ms"), ("warm", "p50_ms"),
-                                                              ("warm", "p95_ms"), ("floor_sql", "p50_ms"), ("floor_sql", "p95_ms"))),
-                          f"{r['cold']['p95_ms'] / r['floor_sql']['p95_ms']:.2f}×"])
+        phases: dict[str, dict[str, Any]] = {}
+        phases["without forecasts"] = measure(signed_in(port), engine, team_id, kr_ids)
+        proc.terminate()
+        proc.wait(10)
+        t0 = time.perf_counter()
+        fitted = seed_forecasts(engine)
+        print(f"{fitted} forecasts stored in {time.perf_counter() - t0:.1f}s", flush=True)
+        proc = start_service("okr", port, env, data_dir / "okr-forecasts.log")
+        phases["with forecasts"] = measure(signed_in(port), engine, team_id, kr_ids)
+        print({p: {k: (v["objectives"], v["key_results"], v["likely_to_miss"]) for k, v in r.items()}
+               for p, r in phases.items()})
+        table = [["dashboard", "forecasts", "first request", "after a write p50", "after a write p95", "warm p50",
+                  "warm p95", "SQL floor p50", "SQL floor p95", "after-a-write p95 / floor p95",
+                  "after-a-write p95 / without forecasts"]]
+        for phase, results in phases.items():
+            for label, r in results.items():
+                base = phases["without forecasts"][label]["cold"]["p95_ms"]
+                table.append([label, "on" if phase == "with forecasts" else "off", f"{r['first_ms']:.1f} ms",
+                              *(f"{r[k][p]:.1f} ms" for k, p in (("cold", "p50_ms"), ("cold", "p95_ms"), ("warm", "p50_ms"),
+                                                                  ("warm", "p95_ms"), ("floor_sql", "p50_ms"),
+                                                                  ("floor_sql", "p95_ms"))),
+                              f"{r['cold']['p95_ms'] / r['floor_sql']['p95_ms']:.2f}×", f"{r['cold']['p95_ms'] / base:.2f}×"])
         md = write_results("dashboard", {"dataset": {"people": PEOPLE, "teams": TEAMS, "objectives": OBJECTIVES,
                                                      "key_results": OBJECTIVES * KRS_PER, "check_ins": CHECK_INS},
-                                         "results": results}, table)
+                                         "results": phases["with forecasts"], "phases": phases}, table)
         print(md)
     finally:
         proc.terminate()

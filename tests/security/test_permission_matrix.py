@@ -247,6 +247,17 @@ async def b_csv(w: World, who: str, scope: str) -> Any:
     return f"email,name,team\n{unique('csv')}@x.example,Imported,{'Team A' if scope == 'own' else 'Team B'}\n".encode()
 
 
+async def p_closed_objective_carry_over(w: World, who: str, scope: str) -> str:
+    obj = await w.objective(w.team(scope))
+    await w.ok("admin", "POST", f"/api/okr/objectives/{obj['id']}/close", json={"score": 0.3, "note": ""})
+    return f"/api/okr/objectives/{obj['id']}/carry-over"
+
+
+async def b_check_ins_csv(w: World, who: str, scope: str) -> Any:
+    obj = await w.objective(w.team(scope))
+    return f"key_result_id,created_at,value\n{obj['key_results'][0]['id']},2027-01-05,7\n".encode()
+
+
 # feedback --------------------------------------------------------------------
 
 async def p_feedback(w: World, who: str, scope: str) -> str:
@@ -462,13 +473,18 @@ MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
      rest("POST", on_objective("/request-changes", submitted=True, decided=True), fixed({"comment": "Sharper"}))),
     ("okr", "POST /objectives/{id}/close", (D, D, A, D, A, A),  # the owner, a lead of its team, an admin
      rest("POST", on_objective("/close"), fixed({"score": 0.6, "note": "done"}))),
-    ("okr", "POST /objectives/{id}/carry-over", TEAM, rest("POST", on_objective("/carry-over"))),
+    # Carrying over an open objective closes it first: the close's rule; a closed one, the team's.
+    ("okr", "POST /objectives/{id}/carry-over (open)", (D, D, A, D, A, A), rest("POST", on_objective("/carry-over"))),
+    ("okr", "POST /objectives/{id}/carry-over (closed)", TEAM, rest("POST", p_closed_objective_carry_over)),
     ("okr", "POST /objectives/{id}/key-results", TEAM,
      rest("POST", on_objective("/key-results"), fixed({"title": "New KR", "start": 0, "target": 5}))),
     ("okr", "PATCH /key-results/{id}", TEAM, rest("PATCH", p_key_result, fixed({"version": 1, "title": "Renamed KR"}))),
     ("okr", "DELETE /key-results/{id}", TEAM, rest("DELETE", p_key_result)),
     ("okr", "POST /key-results/{id}/restore", TEAM, rest("POST", p_deleted_key_result)),
     ("okr", "POST /key-results/{id}/check-ins", TEAM, rest("POST", p_check_ins, fixed({"value": 7, "confidence": 6}))),
+    ("okr", "POST /key-results/{id}/check-ins (back-filled)", ADMIN,
+     rest("POST", p_check_ins, fixed({"value": 7, "created_at": "2027-01-05T10:00:00+09:00"}))),
+    ("okr", "POST /check-ins/import", ADMIN, rest("POST", fixed("/api/okr/check-ins/import"), b_check_ins_csv, raw=True)),
     ("okr", "PATCH /check-ins/{id}", SELF, rest("PATCH", p_check_in, fixed({"value": 11}))),
     ("okr", "DELETE /check-ins/{id}", SELF, rest("DELETE", p_check_in)),
     # feedback

@@ -249,3 +249,40 @@ async def test_concurrent_changes_to_one_person_get_distinct_versions(okr: Okr, 
         assert {a.json()["version"], b.json()["version"]} == {1 + 2 * n + 1, 1 + 2 * n + 2}
         newest = max(a.json(), b.json(), key=lambda u: u["version"])
         assert (newest["name"], newest["avatar_url"]) == (f"Race {n}", f"https://x.example/{n}.png")
+
+
+async def test_a_check_in_publishes_the_key_results_new_forecast(okr: Okr, bus: Any) -> None:
+    obj = await okr.objective("member", cycle="2027-Q1", key_results=[{"title": "Forecast me", "start": 0, "target": 100}])
+    kr_id = obj["key_results"][0]["id"]
+    for at, value in (("2027-01-02T10:00:00+09:00", 0), ("2027-01-05T10:00:00+09:00", 3)):
+        r = await okr.call("admin", "POST", f"/api/okr/key-results/{kr_id}/check-ins", json={"value": value, "created_at": at})
+        assert r.status_code == 201
+    nc = await nats.connect(bus.url)
+    seen: list[Envelope] = []
+
+    async def collect(msg: Any) -> None:
+        seen.append(Envelope.from_json(msg.data))
+
+    sub = await nc.subscribe(bus.names.events_of("okr"), cb=collect)
+    r = await okr.call("member", "POST", f"/api/okr/key-results/{kr_id}/check-ins", json={"value": 9})
+    await _until(lambda: any(e.type == "key_result.updated" and e.subject_id == kr_id for e in seen))
+    event = next(e for e in seen if e.type == "key_result.updated" and e.subject_id == kr_id)
+    assert event.data["forecast"] == r.json()["key_result"]["forecast"]
+    assert event.data["forecast"]["value"] > 9
+    # Typing in its title (the live edit path reads the row in one batch): the event still carries it.
+    kr = (await okr.call("member", "GET", f"/api/okr/key-results/{kr_id}")).json()
+    ack = await request(bus, "cmd", "edit", {"entity": "key_result", "id": kr_id, "version": kr["version"],
+                                              "actor_id": okr.ids["member"]["id"], "changes": {"title": "Forecast me!"},
+                                              "op_id": "op-forecast"})
+    assert ack["ok"], ack
+    await _until(lambda: any(e.type == "key_result.updated" and e.op_id == "op-forecast" for e in seen))
+    typed = next(e for e in seen if e.op_id == "op-forecast")
+    assert typed.data["forecast"] == event.data["forecast"]
+    obj_ack = await request(bus, "cmd", "edit", {"entity": "objective", "id": obj["id"], "version": obj["version"],
+                                                  "actor_id": okr.ids["member"]["id"], "changes": {"title": "Forecasted"},
+                                                  "op_id": "op-forecast-obj"})
+    assert obj_ack["ok"], obj_ack
+    await _until(lambda: any(e.op_id == "op-forecast-obj" for e in seen))
+    assert next(e for e in seen if e.op_id == "op-forecast-obj").data["forecast_progress"] is not None
+    await sub.unsubscribe()
+    await nc.close()

@@ -87,6 +87,18 @@ async def test_dashboard_patched_write_by_write_equals_one_computed_from_scratch
     kr = mine["key_results"][0]
     await write("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", value=4, confidence=3)
     await same_as_fresh("a check-in")
+    # History back-filled by an admin: forecasts, and KRs likely to miss (§9).
+    days = ["2027-01-02T10:00:00+09:00", "2027-01-05T10:00:00+09:00", "2027-01-08T10:00:00+09:00"]
+    for target_kr, values in ((goal["key_results"][0], (0, 2, 4)), (goal["key_results"][1], (0, 10, 20)),
+                              (mine["key_results"][1], (40, 40, 39))):
+        for day, value in zip(days, values, strict=True):
+            await write("admin", "POST", f"/api/okr/key-results/{target_kr['id']}/check-ins", value=value,
+                        created_at=day)
+    await same_as_fresh("back-filled check-ins")
+    likely = (await okr.call("other", "GET", "/api/okr/dashboard", params={"cycle": cycle})).json()["likely_to_miss"]
+    assert {k["id"] for k in likely} == {goal["key_results"][0]["id"], mine["key_results"][1]["id"]}
+    await write("ceo", "POST", f"/api/okr/key-results/{goal['key_results'][0]['id']}/check-ins", value=90)
+    await same_as_fresh("a check-in that takes a key result off the likely-to-miss list")
     ship = await write("member", "PATCH", f"/api/okr/objectives/{mine['id']}", title="Ship faster",
                        version=mine["version"])
     await same_as_fresh("a title edit")

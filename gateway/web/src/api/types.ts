@@ -69,6 +69,11 @@ export type ReminderCalendar = R['ReminderCalendar']
 /** An RFC 9457 problem: every error answer of every service (status 0: no network). */
 export type Problem = S['Problem']
 
+/** A drafting hint beside an objective (§9): never blocks. */
+export type Hint = S['Hint']
+/** A past quarter of a person's key results: mid-quarter confidence beside what was reached (§9). */
+export type CalibrationCycle = S['CalibrationCycle']
+
 // Socket.IO (contract §4)
 export interface Envelope<T = Record<string, unknown>> {
   id: string

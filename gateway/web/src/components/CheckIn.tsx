@@ -4,6 +4,7 @@ import type { CheckIn, KeyResult } from '../api/types'
 import { deleteCheckIn, recordCheckIn, updateCheckIn, type CheckInBody } from '../api/mutations'
 import { useI18n } from '../i18n'
 import { formatValue, fractionAt, krProgress, valueAtFraction } from '../lib/progress'
+import { ForecastMarker } from '../features/forecast'
 import { ProgressBar } from './ui'
 import { toast, toastError } from './Toasts'
 
@@ -41,7 +42,7 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
     }
   }
 
-  const bar = <ProgressBar value={progress} expected={expected} label={barLabel} testId={progressId} health={kr.health} />
+  const bar = <ProgressBar value={progress} expected={expected} label={barLabel} testId={progressId} health={kr.health} marker={<ForecastMarker kr={kr} showIds={showIds} />} />
 
   if (kr.kind === 'boolean') {
     return (

@@ -12,9 +12,12 @@ export function ProgressBar({
   testId,
   health,
   size = 'md',
+  marker,
 }: {
   value: number
   expected?: number | null
+  /** Drawn on the bar, e.g. the forecast's marker. */
+  marker?: ReactNode
   label: string
   testId?: string
   health?: Health
@@ -36,6 +39,7 @@ export function ProgressBar({
     >
       <div className={`bar__fill ${health ? `bar__fill--${health}` : ''}`} style={{ width: `${pct}%` }} />
       {exp !== null && <div className="bar__tick" style={{ left: `${exp}%` }} title={t('progress.expected', { pct: exp })} />}
+      {marker}
     </div>
   )
 }

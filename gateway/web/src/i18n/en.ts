@@ -470,6 +470,33 @@ export const en = {
   'org.no_holidays': 'No holidays yet.',
   'org.add_holiday': 'Add holiday',
   'org.remove_holiday': 'Remove holiday {date}',
+
+  // Forecasts, hints, carry-over and calibration (issue 25)
+  'chart.forecast': 'Forecast',
+  'chart.forecast_band': 'Likely range (80%)',
+  'forecast.caption': 'Forecast for {date}: {value} (likely {low}–{high})',
+  'forecast.marker': 'Forecast at the end of the quarter: {value} ({pct}%), likely {low}–{high}',
+  'forecast.short': 'forecast {value} of {target}',
+  'dash.likely_to_miss': 'Likely to miss',
+  'dash.likely_to_miss_hint': 'Where these key results will land if they go on as they have: below 70% of the way.',
+  'hints.title': 'Suggestions',
+  'hints.no_key_results': 'Add a key result: how will you know this objective is met?',
+  'hints.too_many_key_results': 'More than five key results: keep the few that matter most.',
+  'hints.start_equals_target': 'The start and the target are the same: there is nothing to move.',
+  'hints.all_boolean': 'Every key result is yes/no: outcomes are rarely binary. Measure one with a number.',
+  'hints.task_like': 'This reads as a task. What number changes when it is done?',
+  'hints.no_baseline': 'Starts at 0 with no check-in yet: record where it really stands today.',
+  'objective.carry_over_to': 'Carry over to {cycle}',
+  'objective.carried_to': 'Carried over to {cycle} as a new draft.',
+  'calibration.title': 'What your confidence meant',
+  'calibration.hint': 'Past quarters: your confidence at mid-quarter beside what your key results reached.',
+  'calibration.empty': 'No past quarters yet.',
+  'calibration.quarter': 'Quarter',
+  'calibration.confidence': 'Confidence at mid-quarter',
+  'calibration.reached': 'Reached',
+  'admin.checkins_import': 'Import check-ins (CSV)',
+  'admin.checkins_import_hint': "History kept in a spreadsheet, so forecasts have something to stand on: key_result_id, created_at (a date, or a date-time with its offset), value, and optionally confidence and note. Each must fall inside its key result's quarter and not in the future; nothing is imported if a row is wrong.",
+  'admin.checkins_imported': '{n} check-ins imported into {k} key results.',
 } as const
 
 export type MessageKey = keyof typeof en

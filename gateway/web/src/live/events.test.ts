@@ -7,12 +7,12 @@ import { applyEvent, rollUp } from './events'
 
 const kr = (id: number, progress: number, extra: Partial<KeyResult> = {}): KeyResult => ({
   id, objective_id: 1, title: `KR ${id}`, owner_id: 1, kind: 'number', start: 0, target: 10, current: progress * 10, unit: '', weight: 1,
-  confidence: 7, last_check_in_at: null, version: 1, progress, health: 'on_track', behind: false, stale: false, items: [], deleted: false, ...extra,
+  confidence: 7, last_check_in_at: null, version: 1, progress, health: 'on_track', behind: false, stale: false, items: [], deleted: false, forecast: null, carried_from_id: null, ...extra,
 })
 const objective = (): Objective => ({
   id: 1, cycle: '2027-Q1', team_id: 2, owner_id: 1, parent_id: null, title: 'Grow', description: '', status: 'draft', review: null,
   version: 3, progress: 0.25, expected_progress: 0, health: 'on_track', score: null, closing_note: null, carried_from_id: null,
-  deleted: false, needs_closing: false, key_results: [kr(10, 0.5), kr(11, 0)],
+  deleted: false, needs_closing: false, forecast_progress: null, key_results: [kr(10, 0.5), kr(11, 0)],
 })
 const env = (type: string, data: object, extra: Partial<Envelope> = {}): Envelope => ({
   id: 'e1', type, source: type.startsWith('message') ? 'feedback' : 'okr', actor_id: 9, op_id: null, subject_id: (data as { id: number }).id,

@@ -5,6 +5,7 @@ import { api, ApiError } from '../api/client'
 import { keys, useUsers } from '../api/queries'
 import type { Problem, Role, Team, TeamRole, User } from '../api/types'
 import { toast, toastError } from '../components/Toasts'
+import { ImportCheckIns } from '../features/forecast'
 import { Avatar, EmptyState, ErrorState, Loading } from '../components/ui'
 import { useI18n } from '../i18n'
 import { useApp } from '../state/app'
@@ -27,6 +28,7 @@ export default function AdminPeople() {
         <People />
         <TeamsAdmin />
         <ImportCsv />
+        <ImportCheckIns />
         <DirectorySync />
       </div>
     </div>

@@ -4,6 +4,7 @@ import { useCycle, useDashboard, useMyKeyResults, useObjectives } from '../api/q
 import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultInList, ObjectiveStatus, TreeNode } from '../api/types'
 import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
+import { LikelyToMiss } from '../features/forecast'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
 import { WhenVisible } from '../components/WhenVisible'
@@ -64,6 +65,7 @@ export default function Dashboard() {
           <Summary d={d} />
           <MyKeyResults krs={mine.data} loading={mine.isPending} expected={expected} cycle={cycleId} />
           <NeedsAttention d={d} />
+          <LikelyToMiss d={d} />
           <TeamsSection d={d} cycle={cycleId} />
           {d.history?.length > 1 && (
             <section className="card" aria-labelledby="h-history">

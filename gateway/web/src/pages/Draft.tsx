@@ -17,6 +17,7 @@ import { useI18n } from '../i18n'
 import { cycleStarted, todayIn } from '../lib/cycle'
 import { putKeyResult, putObjective } from '../live/events'
 import { editStore } from '../live/instance'
+import { ObjectiveHints } from '../features/hints'
 import { useFlash, usePresence, usePresenceBeacon, useRooms } from '../live/hooks'
 import { editorsOf, uniquePeople } from '../live/presence'
 import { useApp, usePageCycle } from '../state/app'
@@ -300,6 +301,7 @@ function ObjectiveCard({
         ))}
       </ol>
       {canEdit && <AddKeyResult objective={obj} onStructural={onStructural} />}
+      {obj.status !== 'closed' && <ObjectiveHints obj={obj} />}
 
       <footer className="ocard__actions">
         {canEdit && (obj.status === 'draft' || obj.status === 'changes_requested') && (

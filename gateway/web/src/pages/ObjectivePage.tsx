@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router'
+import { Link, useLocation, useParams, useSearchParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import type { Close } from '../api/bodies'
+import { CarryOverButton } from '../features/carryover'
 import { objectiveAction } from '../api/mutations'
 import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives } from '../api/queries'
 import type { HistoryEntry, Objective } from '../api/types'
@@ -168,7 +169,6 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
   const { t } = useI18n()
   const app = useApp()
   const qc = useQueryClient()
-  const navigate = useNavigate()
   const [asking, setAsking] = useState(false)
   const [closing, setClosing] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -177,14 +177,11 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
   // Before its quarter starts a plan is changed or deleted, not closed with a score.
   const started = phase !== null && !['upcoming', 'drafting', 'approval_due'].includes(phase)
 
-  const run = async (action: 'submit' | 'approve' | 'carry-over') => {
+  const run = async (action: 'submit' | 'approve') => {
     setBusy(true)
     try {
-      const out = await objectiveAction(qc, obj.id, action)
-      if (action === 'carry-over' && out?.id) {
-        toast({ text: t('objective.carried'), tone: 'success' })
-        navigate(`/objectives/${out.id}`)
-      } else toast({ text: action === 'submit' ? t('draft.submitted_one') : action === 'approve' ? t('draft.approved_one') : t('objective.carried'), tone: 'success' })
+      await objectiveAction(qc, obj.id, action)
+      toast({ text: action === 'submit' ? t('draft.submitted_one') : t('draft.approved_one'), tone: 'success' })
     } catch (err) {
       toastError(err, t('draft.action_failed'))
     } finally {
@@ -214,12 +211,8 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
         {t('objective.close')}
       </button>,
     )
-  if (canEdit && (endOfCycle || obj.status === 'closed') && obj.progress < 1)
-    buttons.push(
-      <button key="co" type="button" className="btn" disabled={busy} onClick={() => void run('carry-over')}>
-        {t('objective.carry_over')}
-      </button>,
-    )
+  // An open objective is carried over from its close dialog, with the score chosen there.
+  if (canEdit && obj.status === 'closed' && obj.progress < 1) buttons.push(<CarryOverButton key="co" obj={obj} disabled={busy} />)
   if (!buttons.length) return null
   return (
     <div className="actions">
@@ -253,6 +246,9 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
       setBusy(false)
     }
   }
+  const closeFirst = async () => {
+    await objectiveAction(qc, obj.id, 'close', { score, note } satisfies Close)
+  }
   return (
     <Dialog
       open={open}
@@ -263,9 +259,10 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
           <button type="button" className="btn btn--ghost" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="button" className="btn btn--primary" disabled={busy} onClick={() => void close()}>
+          <button type="button" className={`btn${obj.progress < 1 ? '' : ' btn--primary'}`} disabled={busy} onClick={() => void close()}>
             {t('objective.close')}
           </button>
+          {open && obj.progress < 1 && <CarryOverButton obj={obj} before={closeFirst} primary disabled={busy} onDone={onClose} />}
         </>
       }
     >

@@ -7,6 +7,7 @@ import { toast, toastError } from '../components/Toasts'
 import { kindLabel, useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
+import { CalibrationPanel } from '../features/forecast'
 
 export function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] }
@@ -111,6 +112,7 @@ export default function Settings() {
           {t('common.save')}
         </button>
       </form>
+      <CalibrationPanel userId={me.user.id} />
     </div>
   )
 }

@@ -108,12 +108,25 @@ class ObjectiveData(_Data):
     closing_note: str | None = None
     carried_from_id: int | None = None
     deleted: bool = False
+    # §9: the weighted mean of its key results' forecast progress, where all have one.
+    forecast_progress: float | None = None
 
 
 class MilestoneItem(_Data):
     id: int
     title: str
     done: bool = False
+
+
+class KrForecast(_Data):
+    """§9: where a key result will be at the end of its cycle's last day, with an 80 % band."""
+
+    value: float
+    low: float
+    high: float
+    progress: float
+    as_of: datetime  # the latest check-in it stands on
+    at: datetime | None = None  # the moment it is for: the end of the cycle's last day (org timezone)
 
 
 class KeyResultData(_Data):
@@ -136,6 +149,8 @@ class KeyResultData(_Data):
     stale: bool = False
     items: list[MilestoneItem] = []
     deleted: bool = False
+    forecast: KrForecast | None = None  # §9; null without enough history or outside a running cycle
+    carried_from_id: int | None = None  # §9 carry-over: the key result this one continues
 
 
 class CheckInData(_Data):

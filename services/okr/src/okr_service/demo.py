@@ -82,6 +82,27 @@ NEXT: dict[str, tuple[str, str, list[tuple[str, str, float, float, str]]]] = {
         ("Days to a new hire's first shipped change", "number", 21, 7, "days"),
         ("New hires rating onboarding 4+/5", "percent", 50, 90, "%")]),
 }
+# The two quarters before this one, closed: what calibration, the team-by-quarter view and
+# the history charts stand on. The older quarter's unfinished objectives were carried over
+# into the next one, their key results starting where they ended.
+PAST: dict[str, tuple[str, list[KrSpec]]] = {
+    "Company": ("Find the teams that need us", [
+        ("Teams in the private beta", "number", 0, 40, "teams", 2), ("Beta teams checking in weekly", "percent", 10, 60, "%", 1)]),
+    "Product": ("A check-in people do not dread", [
+        ("Check-ins done on time", "percent", 30, 80, "%", 1), ("Support tickets about check-ins", "number", 40, 10, "", 1)]),
+    "Engineering": ("Ship without fear", [
+        ("Test coverage of okr", "percent", 40, 80, "%", 1), ("Rollbacks per month", "number", 5, 1, "", 1)]),
+    "Platform": ("One command to run everything", [
+        ("Minutes from clone to running", "number", 45, 5, "min", 1), ("Services with readiness checks", "number", 1, 6, "", 1)]),
+    "Sales": ("Learn what enterprises buy", [
+        ("Discovery calls held", "number", 0, 30, "", 1), ("Qualified opportunities", "number", 0, 8, "", 2)]),
+    "People": ("Hire the first twenty", [
+        ("Hires closed", "number", 0, 10, "", 2), ("Offer acceptance rate", "percent", 50, 85, "%", 1)]),
+}
+# How each person's confidence leans (calibration has something to teach).
+LEAN = {"jiwoo.park@boost.example": 2, "minjun.choi@boost.example": -1, "yuna.han@boost.example": 3,
+        "emma.lee@boost.example": 1, "daniel.kang@boost.example": -2}
+
 # A week's note, by how far the KR moved that week (share of the way from start to target).
 NOTES = {"first": ["Baseline measured.", ""],
          "slow": ["Slower than hoped; blocked on review.", "Two people out sick this week.", ""],
@@ -116,6 +137,7 @@ async def load_demo(tx: Tx, c: Container) -> None:
 
     cal = await calendar(session, c.runtime.clock)
     current, nxt = cal.current(), cal.next()
+    await _past_quarters(tx, cal, system, teams, lead_of, members_of, rng)
     company_objective: int | None = None
     for team_name, objectives in CURRENT.items():
         for title, krs in objectives:
@@ -137,7 +159,7 @@ async def load_demo(tx: Tx, c: Container) -> None:
             obj.status = "approved"
             obj.review_by, obj.review_at = system.user_id, _at(current.start - timedelta(days=2))
             await _history_of_check_ins(tx, c, obj.id, cal, rng, members_of[team_name])
-    await _progress_history(tx, cal, teams["Company"].id)
+    await _progress_history(tx, cal, teams["Company"].id, current, cal.today)
     for team_name, (title, status, krs_next) in NEXT.items():
         owner = lead_of[team_name]
         body = {"cycle": nxt.id, "team_id": teams[team_name].id, "owner_id": owner.id, "title": title,
@@ -193,20 +215,20 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
                                 note=rng.choice(NOTES[mood]))
 
 
-async def _progress_history(tx: Tx, cal: Any, root_id: int) -> None:
+async def _progress_history(tx: Tx, cal: Any, root_id: int, cycle: Any, until: Any) -> None:
     """Daily points of the progress-over-time chart for the weeks the demo made up, as
-    okr would have recorded them had it been running (dashboard snapshots)."""
+    okr would have recorded them had it been running (dashboard snapshots), up to the day
+    before `until`."""
     from .domain.progress import kr_progress, mean, weighted_progress
     from .models import CheckIn, KeyResult, Objective, ProgressSnapshot
 
-    cycle = cal.current()
     objectives = (await tx.session.execute(sa.select(Objective).where(Objective.cycle == cycle.id))).scalars().all()
     krs = (await tx.session.execute(sa.select(KeyResult).where(
         KeyResult.objective_id.in_([o.id for o in objectives])))).scalars().all()
     check_ins = (await tx.session.execute(sa.select(CheckIn).where(
         CheckIn.key_result_id.in_([k.id for k in krs])).order_by(CheckIn.created_at))).scalars().all()
     day = cycle.start
-    while day < cal.today:
+    while day < until:
         end_of_day = _at(day + timedelta(days=1), hour=0)
         value = {k.id: (0.0 if k.kind == "milestone" else k.start) for k in krs}
         for ci in check_ins:
@@ -224,3 +246,54 @@ async def _progress_history(tx: Tx, cal: Any, root_id: int) -> None:
             tx.session.add(ProgressSnapshot(cycle=cycle.id, team_id=team_id, day=day, progress=mean(values),
                                             expected=expected))
         day += timedelta(days=1)
+
+
+async def _past_quarters(tx: Tx, cal: Any, system: Actor, teams: dict[str, Team], lead_of: dict[str, User],
+                         members_of: dict[str, list[User]], rng: random.Random) -> None:
+    """The two quarters before this one, each with weekly check-ins through the quarter,
+    closed with their scores; the older one's unfinished objectives carried over."""
+    older = cal.current().previous().previous()
+    carried: dict[str, int] = {}
+    for cycle in (older, older.next()):
+        at_start = replace(cal, now=_at(cycle.start - timedelta(days=10)))
+        for team_name, (title, krs) in PAST.items():
+            if team_name in carried:
+                obj = await okrs.get_objective(tx.session, carried[team_name])
+            else:
+                members = members_of[team_name]
+                obj = await okrs.create_objective(tx, system, at_start, {
+                    "cycle": cycle.id, "team_id": teams[team_name].id, "owner_id": lead_of[team_name].id, "title": title,
+                    "description": "", "key_results": [
+                        {"title": t, "kind": kind, "start": start, "target": target, "unit": unit, "weight": weight,
+                         "owner_id": members[n % len(members)].id}
+                        for n, (t, kind, start, target, unit, weight) in enumerate(krs)]})
+            obj.status = "approved"
+            obj.review_by, obj.review_at = system.user_id, _at(cycle.start - timedelta(days=2))
+            await _quarter_of_check_ins(tx, cal, cycle, obj.id, rng)
+            end = replace(cal, now=_at(cycle.end + timedelta(days=3)))
+            await okrs.close(tx, system, end, obj.id, None, "Closed at the retro.")
+            if cycle == older and (await okrs.objective_view(tx.session, end, obj))["progress"] < 0.9:
+                new = await okrs.carry_over(tx, system, end, obj.id)
+                carried[team_name] = new.id
+        root = teams["Company"].id
+        await _progress_history(tx, cal, root, cycle, cycle.end + timedelta(days=1))
+
+
+async def _quarter_of_check_ins(tx: Tx, cal: Any, cycle: Any, objective_id: int, rng: random.Random) -> None:
+    """A check-in a week through a whole quarter; confidence leans as its owner's does."""
+    krs = (await tx.session.execute(sa.select(okrs.KeyResult).where(
+        okrs.KeyResult.objective_id == objective_id, okrs.KeyResult.deleted_at.is_(None)))).scalars().all()
+    for kr in krs:
+        owner = await load_actor(tx.session, kr.owner_id)
+        email = (await tx.session.get(User, kr.owner_id)).email  # type: ignore[union-attr]
+        pace = rng.uniform(0.45, 1.1)
+        start_value = kr.current
+        for week in range(13):
+            when = replace(cal, now=_at(cycle.start + timedelta(days=7 * week + 1), hour=rng.randint(0, 9)))
+            share = min(1.0, pace * (week + 1) / 13)
+            confidence = max(0, min(10, round(4 + (pace - 0.7) * 10 + LEAN.get(email, 0) + rng.uniform(-1, 1))))
+            if kr.kind == "boolean":
+                value = 1.0 if share > 0.9 else 0.0
+            else:
+                value = round(start_value + (kr.target - start_value) * share * rng.uniform(0.9, 1.05), 2)
+            await okrs.check_in(tx, owner, when, kr.id, value=value, confidence=confidence, note="")

@@ -15,6 +15,8 @@ from .auth import views as auth_views
 from .bootstrap import bootstrap
 from .dashboard import views as dashboard_views
 from .directory import views as directory_views
+from .forecast import views as forecast_views
+from .hints import views as hint_views
 from .objectives import views as objective_views
 
 
@@ -44,6 +46,6 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         auth_views.renew_if_needed(request, response)
         return response
 
-    for module in (auth_views, directory_views, objective_views, dashboard_views):
+    for module in (auth_views, directory_views, objective_views, dashboard_views, hint_views, forecast_views):
         app.include_router(module.router)
     return app

@@ -123,6 +123,10 @@ class KeyResult(Base):
     rev: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The forecast's fit {value, low, high, as_of}, recomputed by every check-in write
+    # (okr_service.forecast): reads and the dashboard take it with the row.
+    forecast: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    carried_from_id: Mapped[int | None] = mapped_column(nullable=True)  # the key result it was carried over from
 
 
 class MilestoneItem(Base):

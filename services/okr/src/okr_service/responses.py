@@ -214,6 +214,7 @@ class AttentionKeyResult(ResponseModel):
     behind: bool
     stale: bool
     last_check_in_at: datetime | None
+    forecast: events.KrForecast | None = None  # §9
 
 
 class TreeNode(ResponseModel):
@@ -240,6 +241,7 @@ class Dashboard(ResponseModel):
     at_risk: list[AttentionKeyResult]  # at most 50 each, worst first
     behind: list[AttentionKeyResult]
     stale: list[AttentionKeyResult]
+    likely_to_miss: list[AttentionKeyResult]  # §9: forecast progress below 0.7, worst first
     tree: list[TreeNode]  # alignment: objectives under the one they support
     history: list[HistoryPoint]
 
@@ -297,3 +299,34 @@ class Jwks(ResponseModel):
 
 class Ok(ResponseModel):
     ok: bool
+
+
+class Hint(ResponseModel):
+    """A drafting hint (§9): never blocks a write or a submit."""
+
+    code: Literal["no_key_results", "too_many_key_results", "start_equals_target", "all_boolean", "task_like",
+                  "no_baseline"]
+    key_result_id: int | None = None
+    message: str
+
+
+class CalibrationKeyResult(ResponseModel):
+    id: int
+    objective_id: int
+    title: str
+    mid_quarter_confidence: int | None  # the last confidence given by the end of the review day
+    progress: float  # what it reached
+
+
+class CalibrationCycle(ResponseModel):
+    """One past quarter of a person's key results (§9 calibration), newest first."""
+
+    cycle: str
+    mid_quarter_confidence: float | None  # mean over the key results that had one
+    progress: float  # mean progress reached
+    key_results: list[CalibrationKeyResult]
+
+
+class CheckInImportResult(ResponseModel):
+    rows: int  # check-ins recorded
+    key_results: int  # key results they went to

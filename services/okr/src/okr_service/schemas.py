@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from boost_contracts.events import ReminderOverride
 from boost_platform.ids import BodyId
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Title = Field(min_length=1, max_length=200)
 
@@ -143,6 +143,8 @@ class CheckInCreate(_In):
     note: str = Field(default="", max_length=2000)
     item_id: int | None = None
     done: bool | None = None
+    # §9 back-filled check-ins (admins): when it happened, within the key result's cycle, not in the future.
+    created_at: AwareDatetime | None = None
 
 
 class CheckInPatch(_In):

@@ -8,6 +8,7 @@ from typing import Any
 from boost_contracts.events import KeyResultData, ObjectiveData, TeamData, UserData
 
 from .domain.progress import Moment, health, kr_progress, weighted_progress, worst_health
+from .forecast.fit import forecast_field, objective_forecast_progress
 from .models import CheckIn, KeyResult, MilestoneItem, Objective, Team, User
 
 
@@ -45,6 +46,8 @@ def kr_data(kr: KeyResult, items: Sequence[MilestoneItem], moment: Moment) -> Ke
         "stale": moment.stale(kr.last_check_in_at),
         "items": [{"id": i.id, "title": i.title, "done": i.done} for i in items],
         "deleted": kr.deleted_at is not None,
+        "carried_from_id": getattr(kr, "carried_from_id", None),
+        "forecast": forecast_field(getattr(kr, "forecast", None), kr.kind, kr.start, kr.target) if moment.running else None,
     })
 
 
@@ -60,6 +63,8 @@ def objective_data(obj: Objective, krs: Sequence[KeyResultData], moment: Moment)
         "expected_progress": round(moment.expected, 4), "health": worst_health(k.health for k in live),
         "score": obj.score, "closing_note": obj.closing_note, "carried_from_id": obj.carried_from_id,
         "deleted": obj.deleted_at is not None,
+        "forecast_progress": objective_forecast_progress(
+            [(k.forecast.progress if k.forecast else None, k.weight) for k in live]),
     })
 
 

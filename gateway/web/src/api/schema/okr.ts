@@ -693,6 +693,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/okr/objectives/{objective_id}/hints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Drafting hints for an objective (never blocking), in the caller's language */
+        get: operations["objective_hints_api_okr_objectives__objective_id__hints_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/okr/people/{user_id}/calibration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Past quarters: mean confidence at mid-quarter beside the progress reached */
+        get: operations["person_calibration_api_okr_people__user_id__calibration_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/okr/check-ins/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back-fill check-ins from a CSV (admins): all or nothing, with per-row errors */
+        post: operations["import_csv_api_okr_check_ins_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -742,6 +793,34 @@ export interface components {
             stale: boolean;
             /** Last Check In At */
             last_check_in_at: string | null;
+            forecast: components["schemas"]["KrForecast"] | null;
+        };
+        /**
+         * CalibrationCycle
+         * @description One past quarter of a person's key results (§9 calibration), newest first.
+         */
+        CalibrationCycle: {
+            /** Cycle */
+            cycle: string;
+            /** Mid Quarter Confidence */
+            mid_quarter_confidence: number | null;
+            /** Progress */
+            progress: number;
+            /** Key Results */
+            key_results: components["schemas"]["CalibrationKeyResult"][];
+        };
+        /** CalibrationKeyResult */
+        CalibrationKeyResult: {
+            /** Id */
+            id: number;
+            /** Objective Id */
+            objective_id: number;
+            /** Title */
+            title: string;
+            /** Mid Quarter Confidence */
+            mid_quarter_confidence: number | null;
+            /** Progress */
+            progress: number;
         };
         /** CheckIn */
         CheckIn: {
@@ -781,6 +860,15 @@ export interface components {
             item_id?: number | null;
             /** Done */
             done?: boolean | null;
+            /** Created At */
+            created_at?: string | null;
+        };
+        /** CheckInImportResult */
+        CheckInImportResult: {
+            /** Rows */
+            rows: number;
+            /** Key Results */
+            key_results: number;
         };
         /** CheckInPatch */
         CheckInPatch: {
@@ -924,6 +1012,8 @@ export interface components {
             behind: components["schemas"]["AttentionKeyResult"][];
             /** Stale */
             stale: components["schemas"]["AttentionKeyResult"][];
+            /** Likely To Miss */
+            likely_to_miss: components["schemas"]["AttentionKeyResult"][];
             /** Tree */
             tree: components["schemas"]["TreeNode"][];
             /** History */
@@ -1027,6 +1117,21 @@ export interface components {
             status: "ok";
             /** Service */
             service: string;
+        };
+        /**
+         * Hint
+         * @description A drafting hint (§9): never blocks a write or a submit.
+         */
+        Hint: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "no_key_results" | "too_many_key_results" | "start_equals_target" | "all_boolean" | "task_like" | "no_baseline";
+            /** Key Result Id */
+            key_result_id: number | null;
+            /** Message */
+            message: string;
         };
         /** HistoryChange */
         HistoryChange: {
@@ -1179,6 +1284,9 @@ export interface components {
              * @default false
              */
             deleted: boolean;
+            forecast: components["schemas"]["KrForecast"] | null;
+            /** Carried From Id */
+            carried_from_id: number | null;
         };
         /** KeyResultCreate */
         KeyResultCreate: {
@@ -1287,6 +1395,9 @@ export interface components {
              * @default false
              */
             deleted: boolean;
+            forecast: components["schemas"]["KrForecast"] | null;
+            /** Carried From Id */
+            carried_from_id: number | null;
             /** Merged */
             merged: {
                 [key: string]: string;
@@ -1367,6 +1478,9 @@ export interface components {
              * @default false
              */
             deleted: boolean;
+            forecast: components["schemas"]["KrForecast"] | null;
+            /** Carried From Id */
+            carried_from_id: number | null;
             objective: components["schemas"]["ObjectiveRef"];
         };
         /** KeyResultPatch */
@@ -1393,6 +1507,27 @@ export interface components {
             base?: {
                 [key: string]: string;
             } | null;
+        };
+        /**
+         * KrForecast
+         * @description §9: where a key result will be at the end of its cycle's last day, with an 80 % band.
+         */
+        KrForecast: {
+            /** Value */
+            value: number;
+            /** Low */
+            low: number;
+            /** High */
+            high: number;
+            /** Progress */
+            progress: number;
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /** At */
+            at?: string | null;
         };
         /** Me */
         Me: {
@@ -1520,6 +1655,8 @@ export interface components {
              * @default false
              */
             deleted: boolean;
+            /** Forecast Progress */
+            forecast_progress: number | null;
             /** Key Results */
             key_results: components["schemas"]["KeyResult"][];
             /** Needs Closing */
@@ -1619,6 +1756,8 @@ export interface components {
              * @default false
              */
             deleted: boolean;
+            /** Forecast Progress */
+            forecast_progress: number | null;
             /** Key Results */
             key_results: components["schemas"]["KeyResult"][];
             /** Needs Closing */
@@ -3519,6 +3658,92 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    objective_hints_api_okr_objectives__objective_id__hints_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                objective_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hint"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    person_calibration_api_okr_people__user_id__calibration_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationCycle"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_csv_api_okr_check_ins_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInImportResult"];
                 };
             };
         };

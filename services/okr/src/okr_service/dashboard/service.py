@@ -33,6 +33,7 @@ from ..domain.progress import (
     weighted_progress,
     worst_health,
 )
+from ..forecast.fit import LIKELY_TO_MISS_BELOW, forecast_field
 from ..models import CycleRevision, KeyResult, MilestoneItem, Objective, ProgressSnapshot, Team, User
 
 LIST_LIMIT = 50
@@ -66,8 +67,10 @@ class KrRow:
     weight: float
     confidence: int | None
     last_check_in_at: datetime | None
+    forecast: dict[str, Any] | None = None  # the stored fit; `forecast_field` makes the KR's field of it
     progress: float = 0.0
     health: str = "unknown"
+    forecast_progress: float | None = None
 
 
 @dataclass
@@ -102,6 +105,7 @@ class ObjSummary:
     behind: list[tuple[tuple[Any, ...], KrRow]]
     stale: list[tuple[tuple[Any, ...], KrRow]]
     flags: dict[int, tuple[bool, bool]]
+    likely_to_miss: list[tuple[tuple[Any, ...], KrRow]] = field(default_factory=list)
 
 
 class DashboardCache:
@@ -206,7 +210,8 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
     obj_stmt = sa.select(o.id, o.team_id, o.title, o.status, o.parent_id, o.owner_id, o.position, o.deleted_at).where(
         o.cycle == model.cycle)
     kr_stmt = (sa.select(k.id, k.objective_id, k.title, k.owner_id, k.kind, k.start, k.target, k.current, k.unit,
-                         k.weight, k.confidence, k.last_check_in_at, k.deleted_at, o.deleted_at.label("obj_deleted"))
+                         k.weight, k.confidence, k.last_check_in_at, k.forecast, k.deleted_at,
+                         o.deleted_at.label("obj_deleted"))
                .join(Objective.__table__, o.id == k.objective_id).where(o.cycle == model.cycle))
     if since >= 0:
         obj_stmt = obj_stmt.where(o.rev > since)
@@ -236,7 +241,7 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
             model.krs[kr.objective_id].pop(kr.id, None)
             continue
         row = KrRow(kr.id, kr.objective_id, kr.title, kr.owner_id, kr.kind, kr.start, kr.target, kr.current, kr.unit,
-                    kr.weight, kr.confidence, kr.last_check_in_at)
+                    kr.weight, kr.confidence, kr.last_check_in_at, kr.forecast)
         model.krs[kr.objective_id][kr.id] = row
         changed.append(row)
     milestones = [row.id for row in changed if row.kind == "milestone"]
@@ -252,6 +257,8 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
         done, total = counts.get(row.id, (0, 0))
         row.progress = kr_progress(row.kind, row.start, row.target, row.current, done, total)
         row.health = health(row.confidence)
+        field_ = forecast_field(row.forecast, row.kind, row.start, row.target)
+        row.forecast_progress = field_["progress"] if field_ else None  # type: ignore[assignment]
     model.rev = rev
     if since < 0:
         # A full load leaves thousands of long-lived rows: move them out of the collector's
@@ -274,7 +281,7 @@ class ScopeView:
         self.shape: tuple[Any, ...] = ()
         self.order: list[ObjRow] = []
         self.seen: dict[int, ObjSummary] = {}
-        self.ranked: dict[str, Ranked] = {"at_risk": [], "behind": [], "stale": []}
+        self.ranked: dict[str, Ranked] = {"at_risk": [], "behind": [], "stale": [], "likely_to_miss": []}
         self.teams: list[dict[str, Any]] = []
         self.team_objs: dict[int, list[int]] = {}
         self.nodes: dict[int, dict[str, Any]] = {}
@@ -371,7 +378,8 @@ class ScopeView:
                     "start": k.start, "target": k.target, "current": k.current, "unit": k.unit,
                     "confidence": k.confidence, "progress": round(k.progress, 4), "health": k.health,
                     "behind": is_behind, "stale": is_stale,
-                    "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None}
+                    "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None,
+                    "forecast": forecast_field(k.forecast, k.kind, k.start, k.target) if moment.running else None}
 
         root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
         head = self.team_id if self.team_id is not None else root_id
@@ -392,6 +400,7 @@ class ScopeView:
             "at_risk": [item(k) for k in top["at_risk"]],
             "behind": [item(k) for k in top["behind"]],
             "stale": [item(k) for k in top["stale"]],
+            "likely_to_miss": [item(k) for k in top["likely_to_miss"]],
             "tree": self.tree,
         }
 
@@ -440,6 +449,9 @@ def _summarise(model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
             sm.stale.append(((last is not None, last or _NEVER, kr.id), kr))
         if is_behind or is_stale:
             sm.flags[kr.id] = (is_behind, is_stale)
+        if moment.running and kr.forecast_progress is not None and kr.forecast_progress < LIKELY_TO_MISS_BELOW:
+            # Furthest from its target at the end first (§9).
+            sm.likely_to_miss.append(((kr.forecast_progress, kr.id), kr))
     progress = round(weighted_progress((k.progress, k.weight) for k in parts), 4)
     health_ = worst_health(k.health for k in parts)
     sm.entry = {"id": r.id, "title": r.title, "status": r.status, "owner_id": r.owner_id, "progress": progress,

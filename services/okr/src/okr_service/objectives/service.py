@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from boost_bus import BatchTx, Tx
+from boost_contracts.cycles import local_today
 from boost_contracts.events import CheckInData, KeyResultData, make_event
 from boost_platform.problems import Problem, invalid, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..access import Actor, require_decide
 from ..calendar import Calendar
 from ..domain.progress import Moment
+from ..forecast import service as forecasts
 from ..models import CheckIn, History, KeyResult, MilestoneItem, Objective, Team, User
 from ..org.service import stamp
 from ..serialize import check_in_json, kr_data, objective_data, objective_json
@@ -395,22 +397,30 @@ async def close(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, score: f
 
 
 async def carry_over(tx: Tx, actor: Actor, cal: Calendar, objective_id: int) -> Objective:
-    obj = await get_objective(tx.session, objective_id)
+    """§9: the next cycle's draft with the unfinished key results, each starting where it
+    ended (`carried_from_id` on both). An open objective is closed first, with the
+    suggested score."""
+    obj = await get_objective(tx.session, objective_id, lock=True)
     actor.require_write_team(obj.team_id)
     nxt = cal.cycle(obj.cycle).next().id
     existing = (await tx.session.execute(sa.select(Objective).where(
         Objective.carried_from_id == obj.id, Objective.deleted_at.is_(None)))).scalar_one_or_none()
     if existing is not None:
         raise Problem(409, "This objective was already carried over.", current={"id": existing.id, "cycle": existing.cycle})
+    if obj.status != "closed":
+        await close(tx, actor, cal, obj.id, None, "")
+    view = await objective_view(tx.session, cal, obj)
+    unfinished = {k["id"] for k in view["key_results"] if k["progress"] < 1}
     krs = list((await tx.session.execute(sa.select(KeyResult).where(
         KeyResult.objective_id == obj.id, KeyResult.deleted_at.is_(None)).order_by(KeyResult.position, KeyResult.id))).scalars())
+    krs = [k for k in krs if k.id in unfinished]
     items = await items_of(tx.session, [k.id for k in krs])
     body = {"cycle": nxt, "team_id": obj.team_id, "owner_id": obj.owner_id, "title": obj.title,
             "description": obj.description, "carried_from_id": obj.id,
             "key_results": [{"title": k.title, "owner_id": k.owner_id, "kind": k.kind,
                              # What was reached is the new baseline.
                              "start": k.current if k.kind in ("number", "percent") and k.current != k.target else k.start,
-                             "target": k.target, "unit": k.unit, "weight": k.weight,
+                             "target": k.target, "unit": k.unit, "weight": k.weight, "carried_from_id": k.id,
                              "items": [{"title": i.title, "done": i.done} for i in items.get(k.id, [])]}
                             for k in krs]}
     new = await create_objective(tx, actor, cal, body)
@@ -443,7 +453,8 @@ async def create_kr(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, body
         KeyResult.objective_id == obj.id))).scalar_one() + 1
     kr = KeyResult(objective_id=obj.id, title=check_title(body["title"]), owner_id=owner_id, kind=kind, start=start,
                    target=target, current=start, unit=(body.get("unit") or "")[:32], weight=weight, confidence=None,
-                   version=1, field_versions={}, position=position, created_at=cal.now)
+                   version=1, field_versions={}, position=position, created_at=cal.now,
+                   carried_from_id=body.get("carried_from_id") if isinstance(body.get("carried_from_id"), int) else None)
     tx.session.add(kr)
     await tx.session.flush()
     for n, item in enumerate(items):
@@ -521,6 +532,7 @@ async def update_kr(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, changes: di
     changed_obj: list[str] = []
     if KR_STRUCTURAL & set(applied):
         changed_obj = await _structural(tx, cal, obj, actor, cal.now)
+        await forecasts.refit(tx.session, cal, kr, obj.cycle)  # a kind or items bound the forecast
     await tx.session.flush()
     data = await emit_kr(tx, cal, kr, obj, "updated", actor, list(applied), op_id)
     if changed_obj:
@@ -603,13 +615,36 @@ async def _follow_latest(tx: Tx, kr: KeyResult) -> None:
     kr.confidence = confidence
 
 
+def check_backfill(actor: Actor, cal: Calendar, obj: Objective | Any, kr: KeyResult | Any, at: datetime) -> None:
+    """§9: an admin may record a check-in as of a past moment inside the key result's
+    cycle (days in the org's timezone), never in the future."""
+    if not actor.is_admin:
+        raise Problem(403, "Only an admin can record a check-in in the past.")
+    if at.tzinfo is None:
+        raise invalid("give a time with its offset, e.g. 2027-01-05T10:00:00+09:00", "created_at")
+    if not 1970 <= at.year <= 9000:
+        raise invalid("within the key result's quarter", "created_at")
+    if at > cal.now:
+        raise invalid("a check-in can't be in the future", "created_at")
+    cycle = cal.cycle(obj.cycle)
+    day = local_today(at, cal.timezone)
+    if not cycle.start <= day <= cycle.end:
+        raise invalid(f"within the key result's quarter, {cycle.start.isoformat()} to {cycle.end.isoformat()}",
+                      "created_at")
+    if kr.kind == "milestone":
+        raise invalid("a milestone's check-ins are its ticked items; they can't be back-filled", "created_at")
+
+
 async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: float | None, confidence: int | None,
-                   note: str, item_id: int | None = None, done: bool | None = None) -> CheckIn:
+                   note: str, item_id: int | None = None, done: bool | None = None,
+                   created_at: datetime | None = None) -> CheckIn:
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id)
     if actor.user_id is None:
         raise Problem(403, "Check-ins are made by people.")
     actor.require_check_in(kr, obj)
+    if created_at is not None:
+        check_backfill(actor, cal, obj, kr, created_at)
     if obj.status == "closed":
         raise Problem(409, "This objective is closed; check-ins are over for it.")
     if confidence is not None and not (isinstance(confidence, int) and 0 <= confidence <= 10):
@@ -632,14 +667,18 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
         if kr.kind == "boolean":
             value = 1.0 if value >= 0.5 else 0.0
     ci = CheckIn(key_result_id=kr.id, value=value, confidence=confidence, note=note or "", author_id=actor.user_id,
-                 created_at=cal.now)
+                 created_at=created_at.astimezone(UTC) if created_at is not None else cal.now)
     tx.session.add(ci)
     await tx.session.flush()
-    kr.current = value
-    if confidence is not None:
-        kr.confidence = confidence
-    kr.last_check_in_at = ci.created_at
+    if created_at is not None:
+        await _follow_latest(tx, kr)  # a back-filled one is the latest only if nothing came after it
+    else:
+        kr.current = value
+        if confidence is not None:
+            kr.confidence = confidence
+        kr.last_check_in_at = ci.created_at
     bump(kr, ["current", "confidence", "last_check_in_at"])
+    await forecasts.refit(tx.session, cal, kr, obj.cycle)
     tx.emit(make_event("okr", "check_in.created", _ci_data(ci), actor_id=actor.user_id, scope=_scope(obj)))
     await emit_kr(tx, cal, kr, obj, "updated", actor, ["current", "confidence", "last_check_in_at"])
     return ci
@@ -686,6 +725,7 @@ async def update_check_in(tx: Tx, actor: Actor, cal: Calendar, check_in_id: int,
     await tx.session.flush()
     await _follow_latest(tx, kr)
     bump(kr, ["current", "confidence", "last_check_in_at"])
+    await forecasts.refit(tx.session, cal, kr, obj.cycle)
     tx.emit(make_event("okr", "check_in.updated", _ci_data(ci), actor_id=actor.user_id, scope=_scope(obj)))
     await emit_kr(tx, cal, kr, obj, "updated", actor, ["current", "confidence"])
     return ci
@@ -698,6 +738,7 @@ async def delete_check_in(tx: Tx, actor: Actor, cal: Calendar, check_in_id: int)
     await tx.session.flush()
     await _follow_latest(tx, kr)
     bump(kr, ["current", "confidence", "last_check_in_at"])
+    await forecasts.refit(tx.session, cal, kr, obj.cycle)
     record(tx, obj.id, "check_in", data.id, "deleted", actor, cal.now,
            [{"field": "value", "before": data.value, "after": None}])
     tx.emit(make_event("okr", "check_in.deleted", data, actor_id=actor.user_id, scope=_scope(obj)))

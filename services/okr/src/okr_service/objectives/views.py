@@ -179,7 +179,7 @@ async def restore_kr(kr_id: PathId, principal: PrincipalDep, c: ContainerDep) ->
 async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with work(c, principal.user_id) as w:
         ci = await service.check_in(w.tx, w.actor, w.cal, kr_id, value=body.value, confidence=body.confidence,
-                                    note=body.note, item_id=body.item_id, done=body.done)
+                                    note=body.note, item_id=body.item_id, done=body.done, created_at=body.created_at)
         kr = await service.get_kr(w.tx.session, kr_id)
         return {**check_in_json(ci), "key_result": (await service.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")}
 

@@ -1,0 +1,2 @@
+export { ObjectiveHints } from './ObjectiveHints'
+export { hintSignature } from './hints'
