@@ -44,11 +44,19 @@ class Call:
 
 @dataclass
 class Fault:
+    """How the next `times` calls of `method` misbehave. `posted`: the call is carried out (a
+    message is posted) before the misbehaviour, as when Slack is slow or its edge fails after
+    the request reached it; `mode`: answer `status`, answer `late` (after `delay` seconds,
+    past the client's timeout), or `drop` the connection without answering."""
+
     method: str
     status: int
     times: int
     retry_after: int | None = None
     when: Callable[[dict[str, Any]], bool] | None = None
+    posted: bool = False
+    mode: str = "answer"
+    delay: float = 0.0
 
 
 @dataclass
@@ -134,8 +142,19 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ controls
     def fail(self, method: str, status: int, times: int, retry_after: int | None = None,
+             when: Callable[[dict[str, Any]], bool] | None = None, posted: bool | None = None) -> None:
+        """Answer `status` (a 429 before doing anything; a 5xx after doing it, unless `posted=False`)."""
+        self.faults.append(Fault(method, status, times, retry_after, when,
+                                 posted=status >= 500 if posted is None else posted))
+
+    def late(self, method: str, seconds: float, times: int = 1,
              when: Callable[[dict[str, Any]], bool] | None = None) -> None:
-        self.faults.append(Fault(method, status, times, retry_after, when))
+        """Carry the call out, then answer only after `seconds` (past the client's timeout)."""
+        self.faults.append(Fault(method, 200, times, None, when, posted=True, mode="late", delay=seconds))
+
+    def drop(self, method: str, times: int = 1, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Carry the call out, then close the connection without an answer."""
+        self.faults.append(Fault(method, 0, times, None, when, posted=True, mode="drop"))
 
     def hold(self, channel: str) -> asyncio.Event:
         """The next postMessage to `channel` waits until the returned event is set."""
@@ -193,7 +212,18 @@ class FakeSlack:
         for fault in self.faults:
             if fault.method == method and fault.times > 0 and (fault.when is None or fault.when(params)):
                 fault.times -= 1
-                self.calls.append(Call(method, params, time.monotonic(), fault.status))
+                if fault.posted:
+                    self.calls.append(Call(method, params, time.monotonic(), 200))
+                    answer = self._answer(method, params)
+                    if fault.mode == "late":
+                        await asyncio.sleep(fault.delay)
+                        return web.json_response(answer)
+                    if fault.mode == "drop":
+                        if request.transport is not None:
+                            request.transport.close()
+                        return web.Response(status=200)
+                else:
+                    self.calls.append(Call(method, params, time.monotonic(), fault.status))
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 if fault.status == 429:
                     return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
