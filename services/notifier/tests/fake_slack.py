@@ -3,7 +3,9 @@
 It records every call; answers `auth.test`, `chat.postMessage`, `chat.update`, `views.open`,
 `views.publish`, `chat.unfurl`, `users.list` (paged), `conversations.open`; can answer 429
 (with Retry-After) or 5xx for a while, enforce a rate limit on `chat.postMessage`, or hold a
-call open (a process killed mid-send); and takes posts to `response_url`s. `sign()` makes
+call open (a process killed mid-send); carry a post out and then answer late, answer 502 or
+drop the connection; refuses Block Kit past Slack's limits like Slack (`invalid_blocks`,
+`invalid_arguments`); and takes posts to `response_url`s. `sign()` makes
 the headers of a request Slack would send us."""
 
 from __future__ import annotations
@@ -32,6 +34,85 @@ def sign(body: bytes | str, secret: str = SIGNING_SECRET, timestamp: int | None 
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+# ---------------------------------------------------------------------------- Slack's limits
+# Written from Slack's Block Kit reference, independently of the notifier's own check
+# (slack/blockkit.py), so that a payload Slack would refuse fails a test.
+
+def _txt(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else str(obj or "")
+
+
+def _limit_problems(payload: dict[str, Any], *, view: bool) -> list[str]:
+    problems: list[str] = []
+
+    def over(value: Any, most: int, what: str) -> None:
+        if value is not None and len(value if isinstance(value, str) else _txt(value)) > most:
+            problems.append(f"{what} must be less than {most + 1} characters")
+
+    def element(el: dict[str, Any], where: str) -> None:
+        kind = el.get("type")
+        over(el.get("action_id"), 255, f"{where}.action_id")
+        if kind == "button":
+            over(el.get("text"), 75, f"{where}.text")
+            over(el.get("value"), 2000, f"{where}.value")
+            over(el.get("url"), 3000, f"{where}.url")
+        elif kind == "plain_text_input":
+            if int(el.get("max_length") or 0) > 3000:
+                problems.append(f"{where}.max_length must be at most 3000")
+            over(el.get("placeholder"), 150, f"{where}.placeholder")
+        elif kind == "static_select":
+            options = el.get("options") or []
+            if len(options) > 100:
+                problems.append(f"{where}.options must have at most 100 items")
+            for i, o in enumerate(options):
+                over(o.get("text"), 75, f"{where}.options[{i}].text")
+                over(o.get("value"), 150, f"{where}.options[{i}].value")
+        elif kind in ("mrkdwn", "plain_text"):
+            over(el, 3000, f"{where}.text")
+            if not _txt(el).strip():
+                problems.append(f"{where}.text must not be empty")
+        else:
+            problems.append(f"{where}: unsupported element {kind!r}")
+
+    blocks = payload.get("blocks") or []
+    if len(blocks) > (100 if view else 50):
+        problems.append(f"no more than {100 if view else 50} items allowed [json-pointer:/blocks]")
+    for i, b in enumerate(blocks):
+        where = f"/blocks/{i}"
+        kind = b.get("type")
+        over(b.get("block_id"), 255, f"{where}/block_id")
+        if kind == "section":
+            over(b.get("text"), 3000, f"{where}/text")
+            if "text" in b and not _txt(b["text"]).strip():
+                problems.append(f"{where}/text must not be empty")
+            if len(b.get("fields") or []) > 10:
+                problems.append(f"{where}/fields: at most 10")
+            if b.get("accessory"):
+                element(b["accessory"], f"{where}/accessory")
+        elif kind == "header":
+            over(b.get("text"), 150, f"{where}/text")
+        elif kind in ("context", "actions"):
+            elements = b.get("elements") or []
+            if not elements or len(elements) > (10 if kind == "context" else 25):
+                problems.append(f"{where}/elements: wrong number of items")
+            for j, el in enumerate(elements):
+                element(el, f"{where}/elements/{j}")
+        elif kind == "input":
+            over(b.get("label"), 2000, f"{where}/label")
+            over(b.get("hint"), 2000, f"{where}/hint")
+            element(b.get("element") or {}, f"{where}/element")
+        elif kind not in ("divider", "image"):
+            problems.append(f"{where}: unsupported block {kind!r}")
+    if view:
+        for name in ("title", "submit", "close"):
+            over(payload.get(name), 24, f"/view/{name}")
+        over(payload.get("private_metadata"), 3000, "/view/private_metadata")
+        over(payload.get("callback_id"), 255, "/view/callback_id")
+    else:
+        over(payload.get("text"), 40_000, "/text")
+    return problems
 
 
 @dataclass
@@ -92,12 +173,14 @@ class FakeSlack:
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # channel → released when set
     held: set[str] = field(default_factory=set)
     record_params: bool = True
+    strict: bool = True  # refuse Block Kit past Slack's limits, as Slack does
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self.rejected = 0
+        self.invalid: list[tuple[str, dict[str, Any]]] = []  # calls refused for Block Kit's limits
         self.posted: Counter[str] = Counter()  # successful chat.postMessage per channel
         self.first_post_at: float | None = None  # wall clock
         self._runner: web.AppRunner | None = None
@@ -228,6 +311,11 @@ class FakeSlack:
                 if fault.status == 429:
                     return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
                 return web.Response(status=fault.status, text="upstream trouble", headers=headers)
+        refused = self._refuse(method, params)
+        if refused is not None:
+            self.calls.append(Call(method, params, time.monotonic(), 400))  # HTTP 200, ok: false
+            self.invalid.append((method, refused))
+            return web.json_response(refused)
         if method == "chat.postMessage":
             if not self._rate_ok():
                 self.rejected += 1
@@ -243,6 +331,28 @@ class FakeSlack:
         self.calls.append(Call(method, params if self.record_params or method != "chat.postMessage" else
                                {"channel": params.get("channel")}, time.monotonic(), 200))
         return web.json_response(self._answer(method, params))
+
+    def _refuse(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a payload breaking Block Kit's limits (`invalid_blocks` for
+        messages, `invalid_arguments` for views), or None."""
+        if not self.strict:
+            return None
+        if method in ("chat.postMessage", "chat.update"):
+            problems = _limit_problems({"blocks": params.get("blocks"), "text": params.get("text")}, view=False)
+            error = "invalid_blocks"
+        elif method in ("views.open", "views.publish", "views.update"):
+            view = params.get("view") if isinstance(params.get("view"), dict) else {}
+            problems = _limit_problems(view, view=True)
+            error = "invalid_arguments"
+        elif method == "chat.unfurl":
+            unfurls = params.get("unfurls") if isinstance(params.get("unfurls"), dict) else {}
+            problems = [p for card in unfurls.values() for p in _limit_problems(card, view=False)]
+            error = "invalid_unfurls"
+        else:
+            return None
+        if not problems:
+            return None
+        return {"ok": False, "error": error, "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]}}
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
@@ -281,8 +391,12 @@ class FakeSlack:
                                   "first_post_at": self.first_post_at})
 
     async def _response(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        self.responses.append((request.match_info["name"], json.loads(body or b"{}")))
+        body = json.loads(await request.read() or b"{}")
+        problems = _limit_problems(body, view=False) if self.strict else []
+        if problems:
+            self.invalid.append(("response_url", {"messages": problems}))
+            return web.json_response({"ok": False, "error": "invalid_blocks"}, status=400)
+        self.responses.append((request.match_info["name"], body))
         return web.json_response({"ok": True})
 
 

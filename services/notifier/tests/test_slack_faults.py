@@ -45,7 +45,7 @@ async def test_slow_or_broken_answers_after_slack_posted_are_unknown_never_poste
     drops the connection. Each person still has it exactly once; their delivery says `unknown`
     and why; the others are `sent`. An admin can then resend one deliberately (a new row)."""
     quick_timeout = knobs(slack_timeout_seconds=1.0, slack_retries=2)
-    async with notifier_stack(make_settings, "ntfslow", notifier_knobs=quick_timeout) as stack:
+    async with notifier_stack(make_settings, "ntfpostslow", notifier_knobs=quick_timeout) as stack:
         slack = stack.slack
         assert slack is not None
 

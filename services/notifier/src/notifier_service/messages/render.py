@@ -14,6 +14,8 @@ from typing import Any
 from . import links
 from .i18n import percent, t
 
+# Slack's plain-text input allows at most 3000 characters (okr takes up to 5000 on the web).
+COMMENT_MAX = 3000
 SNOOZABLE = {"drafting_open", "approval_due", "weekly_check_in", "review_mid_quarter", "retro_open"}
 MAX_KRS = 5
 
@@ -304,7 +306,7 @@ def request_changes_modal(objective_id: int, title: str, locale: str, metadata: 
         "blocks": [
             section(f"*{plain(title, 200)}*"),
             {"type": "input", "block_id": "comment", "label": {"type": "plain_text", "text": t(locale, "modal.comment")},
-             "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True, "max_length": 5000}},
+             "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True, "max_length": COMMENT_MAX}},
         ],
     }
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import aiohttp
+from boost_platform.logging import get_logger
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -30,7 +31,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from .blockkit import BlockKitError, fit_answer, fit_message, fit_unfurls, fit_view
 from .pacing import Pacer
+
+log = get_logger("notifier.slack.client")
 
 Verdict = Literal["retry", "unknown", "failed"]
 
@@ -170,6 +174,15 @@ class SlackWebApi:
         # Interactive calls (modals, unfurls) answer a person now: one quick retry of what cannot have acted.
         self.quick = client(RefusedConnectionRetryHandler(1), MethodRateLimitRetryHandler(None, 1))
 
+    @staticmethod
+    def _fit(fit: Any, *args: Any) -> Any:
+        """Every payload through Slack's Block Kit limits first (blockkit.py): trimmed, or refused."""
+        try:
+            return fit(*args)
+        except BlockKitError as exc:
+            log.error("a Slack payload breaks Block Kit's limits; not sent", where=exc.where, problem=exc.problem)
+            raise SlackFailure(f"invalid_blocks (not sent: {exc})"[:500], "failed") from exc
+
     async def _call(self, coro: Any) -> Any:
         try:
             return await coro
@@ -184,23 +197,28 @@ class SlackWebApi:
 
     async def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> Posted:
         """Paced by the sender (it holds the slot before the row is marked `sending`)."""
+        text, blocks = self._fit(fit_message, text, blocks)
         reply = await self._call(self.posting.chat_postMessage(channel=channel, text=text, blocks=blocks,
                                                               unfurl_links=False, unfurl_media=False))
         return Posted(channel=str(reply.get("channel") or channel), ts=str(reply.get("ts") or ""))
 
     async def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        text, blocks = self._fit(fit_message, text, blocks)
         await self._paced("chat.update")
         await self._call(self.reads.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        view = self._fit(fit_view, view)
         await self._call(self.quick.views_open(trigger_id=trigger_id, view=view))
 
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        view = self._fit(fit_view, view)
+        await self._paced("views.publish")
         await self._call(self.quick.views_publish(user_id=user_id, view=view))
 
     async def unfurl(self, channel: str | None, ts: str | None, unfurls: dict[str, Any],
                      unfurl_id: str | None = None, source: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"unfurls": unfurls}
+        kwargs: dict[str, Any] = {"unfurls": self._fit(fit_unfurls, unfurls)}
         if unfurl_id and source:
             kwargs.update(unfurl_id=unfurl_id, source=source)
         else:
@@ -218,6 +236,7 @@ class SlackWebApi:
 
     async def respond(self, response_url: str, body: dict[str, Any]) -> None:
         """Answer through a slash command's or an action's `response_url` (no token needed)."""
+        body = self._fit(fit_answer, body)
         try:
             async with self.session.post(response_url, data=json.dumps(body),
                                          headers={"Content-Type": "application/json"}) as resp:

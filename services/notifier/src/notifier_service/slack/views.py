@@ -9,15 +9,18 @@ import json
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
+from boost_platform.logging import get_logger
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from ..deps import ContainerDep
+from .blockkit import BlockKitError, fit_answer, fit_view
 from .payloads import EventCallback, Interaction, checked
 from .verify import verified_body
 
 router = APIRouter(prefix="/slack", tags=["slack"])
+log = get_logger("notifier.slack.views")
 
 SlackBody = Annotated[bytes, Depends(verified_body)]
 
@@ -54,7 +57,12 @@ async def commands(body: SlackBody, c: ContainerDep) -> JSONResponse:
     form = _form(body)
     if not form.get("user_id"):
         raise Problem(400, "A slash command names the person who typed it (`user_id`).")
-    return JSONResponse(await c.slack_app.command(form))
+    answer = await c.slack_app.command(form)
+    try:
+        return JSONResponse(fit_answer(answer))
+    except BlockKitError as exc:  # the blocks would be refused: the sentence alone still answers
+        log.error("a slash command answer breaks Block Kit's limits", where=exc.where, problem=exc.problem)
+        return JSONResponse({"response_type": "ephemeral", "text": fit_answer({"text": answer.get("text", "")})["text"]})
 
 
 @router.post("/interactions", summary="Buttons, modals (check-in, request changes), snooze")
@@ -65,4 +73,11 @@ async def interactions(body: SlackBody, c: ContainerDep) -> Response:
     answer = await c.slack_app.interaction(checked(Interaction, _json(form["payload"])))
     if answer is None:
         return Response(status_code=200)
+    if isinstance(answer.get("view"), dict):
+        try:
+            answer = {**answer, "view": fit_view(answer["view"])}
+        except BlockKitError as exc:
+            log.error("a modal update breaks Block Kit's limits; closing it instead", where=exc.where,
+                      problem=exc.problem)
+            return Response(status_code=200)
     return JSONResponse(answer)
