@@ -149,6 +149,7 @@ class Member:
     tz: str = "Asia/Seoul"
     deleted: bool = False
     is_bot: bool = False
+    guest: str | None = None  # "single" (is_ultra_restricted) or "multi" (is_restricted) channel guest
 
     def as_json(self) -> dict[str, Any]:
         profile: dict[str, Any] = {"real_name": self.name, "display_name": self.name.split()[0],
@@ -156,7 +157,8 @@ class Member:
         if self.email:
             profile["email"] = self.email
         return {"id": self.id, "name": self.name.lower().replace(" ", "."), "real_name": self.name,
-                "deleted": self.deleted, "is_bot": self.is_bot, "tz": self.tz, "locale": self.locale, "profile": profile}
+                "deleted": self.deleted, "is_bot": self.is_bot, "tz": self.tz,
+                "is_restricted": self.guest is not None, "is_ultra_restricted": self.guest == "single", "locale": self.locale, "profile": profile}
 
 
 @dataclass
@@ -174,6 +176,9 @@ class FakeSlack:
     held: set[str] = field(default_factory=set)
     record_params: bool = True
     strict: bool = True  # refuse Block Kit past Slack's limits, as Slack does
+    team_id: str = "T0TEST"  # the workspace the token belongs to (auth.test)
+    app_id: str = "A0BOOST"
+    channels: list[dict[str, Any]] = field(default_factory=list)  # conversations.list
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -360,7 +365,15 @@ class FakeSlack:
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "url": "https://boost-test.slack.com/", "team": "Boost Test", "user": "boost",
-                    "team_id": "T0TEST", "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
+                    "team_id": self.team_id, "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
+        if method == "bots.info":
+            return {"ok": True, "bot": {"id": params.get("bot"), "app_id": self.app_id, "name": "boost"}}
+        if method == "conversations.list":
+            limit = min(int(params.get("limit") or self.page_size), self.page_size)
+            start = int(params.get("cursor") or 0)
+            page = self.channels[start:start + limit]
+            nxt = str(start + limit) if start + limit < len(self.channels) else ""
+            return {"ok": True, "channels": page, "response_metadata": {"next_cursor": nxt}}
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
             self.posted[channel] += 1

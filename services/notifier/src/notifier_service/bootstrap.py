@@ -22,6 +22,7 @@ from .slack.app import SlackApp, Tasks
 from .slack.client import SlackPort, SlackWebApi
 from .slack.pacing import Pacer
 from .slack.verify import SlackGate
+from .slack.workspace import EventLedger, Workspace
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -44,17 +45,21 @@ class Container:
     slack_app: SlackApp
     directory: DirectorySync
     tasks: Tasks
+    workspace: Workspace
+    events: EventLedger
 
     @property
     def settings(self) -> BoostSettings:
         return self.runtime.settings
 
     async def start(self) -> None:
+        self.workspace.start()
         await self.sender.start()
         self.directory.start()
 
     async def close(self) -> None:
         await self.tasks.close()
+        await self.workspace.stop()
         await self.directory.stop()
         await self.sender.stop()
         if self.slack is not None:
@@ -84,10 +89,12 @@ async def bootstrap(settings: BoostSettings, clock: Clock | None = None, knobs: 
                          public_url=settings.public_url, default_locale=locale, default_timezone=settings.timezone,
                          tasks=tasks)
     directory = DirectorySync(slack, okr, runtime.outbox, runtime.clock, knobs.directory_sync_hours,
-                              daily=knobs.directory_sync_daily)
+                              daily=knobs.directory_sync_daily, allow_guests=settings.slack_allow_guests)
     container = Container(runtime=runtime, knobs=knobs, okr=okr, slack=slack, pacer=pacer, planner=planner,
                           sender=sender, slack_gate=SlackGate(settings.slack_signing_secret), slack_app=slack_app,
-                          directory=directory, tasks=tasks)
+                          directory=directory, tasks=tasks,
+                          workspace=Workspace(slack, settings.slack_team_id, knobs.slack_app_id),
+                          events=EventLedger(runtime.bus))
     from .handlers import register_bus  # the consumers need the whole container
 
     runtime.bus.on_connect(lambda bus: register_bus(container))

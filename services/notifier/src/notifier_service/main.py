@@ -29,8 +29,10 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         runtime = container.runtime
         app.state.container = container
         app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
-                                  "signing_keys": runtime.keys_ready}
-        app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
+                                  "signing_keys": runtime.keys_ready, "slack": container.workspace.ready}
+        # Without okr's keys every caller is a 401; with a bot token of another workspace every
+        # message would go to the wrong company (`slack` says what is wrong).
+        app.state.required_checks = {"database", "signing_keys", "slack"}
         runtime.outbox.start()
         await runtime.bus.start()
         await container.start()

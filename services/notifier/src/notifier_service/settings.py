@@ -24,6 +24,9 @@ class NotifierSettings(BaseSettings):
     slack_timeout_seconds: float = Field(default=15.0, gt=0)
     # Slack wants an answer within 3 s: past this budget, slow work continues after the answer.
     ack_budget_seconds: float = Field(default=2.0, gt=0, lt=3)
+    # Our Slack app's id (`A…`): requests naming another app are refused. Unset: learnt at start
+    # from `auth.test` + `bots.info`.
+    slack_app_id: str | None = None
     directory_sync_daily: bool = True
     directory_sync_hours: float = Field(default=24.0, gt=0)
     # Events older than this (a consumer catching up on a replayed stream) are not turned into messages.

@@ -13,7 +13,6 @@ import contextlib
 import json
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 from urllib.parse import urlparse
@@ -95,7 +94,6 @@ class SlackApp:
         self.default_locale = default_locale
         self.default_timezone = default_timezone
         self.tasks = tasks
-        self._events: OrderedDict[str, float] = OrderedDict()
 
     # ------------------------------------------------------------------ helpers
     async def person(self, slack_user_id: str, timeout: float = 5.0) -> dict[str, Any] | None:
@@ -425,23 +423,12 @@ class SlackApp:
         return None
 
     # ------------------------------------------------------------------ events
-    def first_time(self, event_id: str | None) -> bool:
-        """Slack retries events it thinks we missed: handle each event id once per replica."""
-        if not event_id:
-            return True
-        if event_id in self._events:
-            return False
-        self._events[event_id] = time.monotonic()
-        while len(self._events) > 5000:
-            self._events.popitem(last=False)
-        return True
-
-    async def event(self, event: dict[str, Any]) -> None:
+    async def event(self, event: dict[str, Any], where: dict[str, Any] | None = None) -> None:
         kind = event.get("type")
         if kind == "app_home_opened" and event.get("tab", "home") == "home":
             await self.publish_home(event.get("user", ""))
         elif kind == "link_shared":
-            await self.unfurl(event)
+            await self.unfurl(event, external=bool((where or {}).get("external")))
 
     async def publish_home(self, slack_user: str) -> None:
         if self.slack is None:
@@ -489,13 +476,24 @@ class SlackApp:
             stmt = stmt.where(Delivery.outcome.is_(None))
         return list((await session.execute(stmt.order_by(Delivery.id.desc()).limit(limit))).scalars())
 
-    async def unfurl(self, event: dict[str, Any]) -> None:
+    async def unfurl(self, event: dict[str, Any], external: bool = False) -> None:
+        """Objective cards for links to Boost, only where everyone who can read them is of the
+        org: shared by a member of the org (guests and people of other workspaces are not Boost
+        users), in a channel of this workspace. Nothing in an externally shared (Slack Connect)
+        channel, nor in the composer, whose channel is not known yet."""
         if self.slack is None:
+            return
+        if external or event.get("source") == "composer" or str(event.get("channel") or "") in ("", "COMPOSER"):
+            log.info("link not unfurled: shared or composed outside this workspace's own channels",
+                     channel=event.get("channel"), source=event.get("source"), external=external)
             return
         ours = urlparse(self.public_url)
         user = None
         with contextlib.suppress(Exception):
             user = await self.person(event.get("user", ""), timeout=2)
+        if user is None:  # a guest, someone of another workspace, or not in Boost: no content
+            log.info("link not unfurled: shared by someone who is not a member of the org", user=event.get("user"))
+            return
         locale = self.locale(user)
         unfurls: dict[str, Any] = {}
         for link in event.get("links") or []:

@@ -72,6 +72,9 @@ class SlackPort(Protocol):
     async def unfurl(self, channel: str | None, ts: str | None, unfurls: dict[str, Any],
                      unfurl_id: str | None = None, source: str | None = None) -> None: ...
     async def users_page(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
+    async def channels_page(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
+    async def auth_test(self) -> dict[str, Any]: ...
+    async def bot_app_id(self, bot_id: str) -> str | None: ...
     async def respond(self, response_url: str, body: dict[str, Any]) -> None: ...
     async def close(self) -> None: ...
 
@@ -233,6 +236,26 @@ class SlackWebApi:
         reply = await self._call(self.reads.users_list(**kwargs))
         nxt = (reply.get("response_metadata") or {}).get("next_cursor") or None
         return list(reply.get("members") or []), nxt
+
+    async def channels_page(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Public channels and the private ones the bot is in (`conversations.list`)."""
+        kwargs: dict[str, Any] = {"limit": 200, "types": "public_channel,private_channel", "exclude_archived": True}
+        if cursor:
+            kwargs["cursor"] = cursor
+        await self._paced("conversations.list")
+        reply = await self._call(self.reads.conversations_list(**kwargs))
+        nxt = (reply.get("response_metadata") or {}).get("next_cursor") or None
+        return list(reply.get("channels") or []), nxt
+
+    async def auth_test(self) -> dict[str, Any]:
+        await self._paced("auth.test")
+        reply = await self._call(self.reads.auth_test())
+        return dict(reply.data) if isinstance(reply.data, dict) else {}
+
+    async def bot_app_id(self, bot_id: str) -> str | None:
+        await self._paced("bots.info")
+        reply = await self._call(self.reads.bots_info(bot=bot_id))
+        return str((reply.get("bot") or {}).get("app_id") or "") or None
 
     async def respond(self, response_url: str, body: dict[str, Any]) -> None:
         """Answer through a slash command's or an action's `response_url` (no token needed)."""

@@ -41,6 +41,7 @@ METHOD_RATES: dict[str, float] = {
     "chat.update": TIER_3,
     "chat.unfurl": TIER_3,
     "auth.test": TIER_4,
+    "bots.info": TIER_3,
     "views.open": TIER_4,
     "views.publish": TIER_4,
 }
