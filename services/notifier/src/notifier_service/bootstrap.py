@@ -20,7 +20,7 @@ from .okr import Okr
 from .settings import NotifierSettings
 from .slack.app import SlackApp, Tasks
 from .slack.client import SlackPort, SlackWebApi
-from .slack.pacing import Pacer
+from .slack.pacing import KvSlots, Pacer
 from .slack.verify import SlackGate
 from .slack.workspace import EventLedger, Workspace
 
@@ -77,7 +77,8 @@ async def bootstrap(settings: BoostSettings, clock: Clock | None = None, knobs: 
     runtime = await open_runtime("notifier", settings, service_dir=SERVICE_DIR, outbox_table=models.outbox, clock=clock)
     locale = default_locale(settings)
     okr = Okr(runtime.bus, locale)
-    pacer = Pacer(knobs.send_rate, knobs.send_burst, knobs.channel_interval)
+    # One schedule of Slack calls for every replica (a NATS KV bucket): see slack/pacing.py.
+    pacer = Pacer(knobs.send_rate, knobs.send_burst, knobs.channel_interval, store=KvSlots(runtime.bus, "slack_pace"))
     if slack is None and settings.slack_bot_token:
         slack = SlackWebApi(settings.slack_bot_token, settings.slack_api_url, pacer=pacer, retries=knobs.slack_retries,
                             timeout=knobs.slack_timeout_seconds)

@@ -200,11 +200,13 @@ class Sender:
                     return  # what is still reserved is handed back by stop()
                 if self._queue.qsize() < self.knobs.senders:
                     self._hungry.set()
-                await self.pacer.acquire(POST)
                 if self._stopping:
                     return
                 if not await retrying(functools.partial(self._start_sending, row.id)):
                     continue
+                # The slot is taken after the row is `sending` (a short wait: about senders / rate),
+                # so the database's latency does not bunch posts into a burst past Slack's limit.
+                await self.pacer.acquire(POST)
                 row.attempts += 1
                 self._in_flight += 1
                 SENDING.inc()
