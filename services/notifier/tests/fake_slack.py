@@ -235,6 +235,11 @@ class FakeSlack:
         self.faults.append(Fault(method, status, times, retry_after, when,
                                  posted=status >= 500 if posted is None else posted))
 
+    def refuse(self, method: str, error: str, times: int = 1,
+               when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Answer Slack's own refusal (HTTP 200, `ok: false`, `error`), doing nothing."""
+        self.faults.append(Fault(method, 200, times, None, when, mode=f"error:{error}"))
+
     def late(self, method: str, seconds: float, times: int = 1,
              when: Callable[[dict[str, Any]], bool] | None = None) -> None:
         """Carry the call out, then answer only after `seconds` (past the client's timeout)."""
@@ -311,7 +316,9 @@ class FakeSlack:
                             request.transport.close()
                         return web.Response(status=200)
                 else:
-                    self.calls.append(Call(method, params, time.monotonic(), fault.status))
+                    self.calls.append(Call(method, params, time.monotonic(), 400 if fault.status == 200 else fault.status))
+                    if fault.mode.startswith("error:"):
+                        return web.json_response({"ok": False, "error": fault.mode.split(":", 1)[1]})
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 if fault.status == 429:
                     return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
@@ -368,11 +375,18 @@ class FakeSlack:
                     "team_id": self.team_id, "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
         if method == "bots.info":
             return {"ok": True, "bot": {"id": params.get("bot"), "app_id": self.app_id, "name": "boost"}}
+        if method == "conversations.info":
+            found = next((c for c in self.channels if c.get("id") == params.get("channel")), None)
+            if found is None or (found.get("is_private") and not found.get("is_member")):
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": found}
         if method == "conversations.list":
             limit = min(int(params.get("limit") or self.page_size), self.page_size)
             start = int(params.get("cursor") or 0)
-            page = self.channels[start:start + limit]
-            nxt = str(start + limit) if start + limit < len(self.channels) else ""
+            # Private channels only when the bot is in them, as Slack lists them for a bot token.
+            visible = [c for c in self.channels if not c.get("is_private") or c.get("is_member")]
+            page = visible[start:start + limit]
+            nxt = str(start + limit) if start + limit < len(visible) else ""
             return {"ok": True, "channels": page, "response_metadata": {"next_cursor": nxt}}
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))

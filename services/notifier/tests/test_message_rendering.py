@@ -189,3 +189,13 @@ def test_slack_members_become_boost_users_and_bots_do_not() -> None:
     assert directory_user({**member, "is_bot": True}) is None
     assert directory_user({"id": "USLACKBOT", "profile": {"email": "x@y"}}) is None
     assert directory_user({"id": "U2", "profile": {}}) is None
+
+
+def test_a_chat_mention_reaches_slack_as_the_persons_slack_mention_never_boosts_id() -> None:
+    ctx = {"author_name": "Otto", "body": "<@3> and <@4>, look at <@5>", "link": "/objectives/1#chat",
+           "people": {"3": {"slack_user_id": "U0LEAD", "name": "Lena Lead"},
+                      "4": {"slack_user_id": None, "name": "Nora <No Slack>"}}}
+    for locale in ("en", "ko"):
+        text = render("mentioned", locale, BASE, ctx).blocks[0]["text"]["text"]
+        assert "<@U0LEAD>" in text and "@Nora &lt;No Slack&gt;" in text and "@someone" in text
+        assert "<@3>" not in text and "&lt;@3&gt;" not in text and "&lt;@5&gt;" not in text

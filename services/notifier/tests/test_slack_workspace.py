@@ -119,3 +119,29 @@ async def test_an_event_retried_by_slack_is_handled_once_across_replicas(stack: 
         await asyncio.sleep(1.0)
         assert len([c for c in stack.slack.of("views.publish") if c.params.get("user_id") == SLACK_IDS["member"]]) == 1
 
+
+
+async def test_admins_pick_a_teams_channel_from_slack_and_see_when_boost_is_not_in_it(stack: Stack) -> None:
+    assert stack.slack is not None
+    stack.slack.channels = [
+        {"id": "C0GENERAL", "name": "general", "is_private": False, "is_member": True},
+        {"id": "C0RANDOM", "name": "random", "is_private": False, "is_member": False},
+        {"id": "G0PRODUCT", "name": "product-leads", "is_private": True, "is_member": True},
+        {"id": "G0SECRET", "name": "secret", "is_private": True, "is_member": False},
+        {"id": "C0PARTNER", "name": "partner-connect", "is_private": False, "is_member": True, "is_ext_shared": True},
+        {"id": "C0OLD", "name": "old", "is_private": False, "is_member": True, "is_archived": True},
+    ]
+    member = await stack.notifier.get("/api/notifier/slack/channels", headers=await stack.as_("member"))
+    assert member.status_code == 403
+    listed = await stack.notifier.get("/api/notifier/slack/channels", headers=stack.headers["admin"])
+    assert listed.status_code == 200, listed.text
+    got = {c["name"]: c for c in listed.json()}
+    assert set(got) == {"general", "random", "product-leads"}  # not the secret, shared or archived ones
+    assert got["product-leads"]["is_private"] and got["product-leads"]["is_member"] and got["general"]["note"] is None
+    assert got["random"]["is_member"] is False and "not in this channel" in got["random"]["note"]
+    secret = (await stack.notifier.get("/api/notifier/slack/channels/G0SECRET", headers=stack.headers["admin"])).json()
+    assert secret["is_member"] is False and "can't see this channel" in secret["note"]
+    shared = (await stack.notifier.get("/api/notifier/slack/channels/C0PARTNER", headers=stack.headers["admin"])).json()
+    assert "outside the org" in shared["note"]
+    bad = await stack.notifier.get("/api/notifier/slack/channels/not-an-id", headers=stack.headers["admin"])
+    assert bad.status_code == 422

@@ -13,6 +13,7 @@ from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
 from . import models
+from .deliveries.digest_alerts import DigestAlerts
 from .deliveries.planner import Planner
 from .deliveries.sender import Sender
 from .directory.service import DirectorySync
@@ -84,7 +85,8 @@ async def bootstrap(settings: BoostSettings, clock: Clock | None = None, knobs: 
                             timeout=knobs.slack_timeout_seconds)
     planner = Planner(okr, runtime.maker, public_url=settings.public_url, can_send=slack is not None,
                       default_locale=locale, default_timezone=settings.timezone)
-    sender = Sender(runtime.outbox, runtime.clock, slack, knobs, pacer)
+    alerts = DigestAlerts(okr, runtime.outbox, runtime.clock, settings.public_url)
+    sender = Sender(runtime.outbox, runtime.clock, slack, knobs, pacer, on_failed=alerts.failed)
     tasks = Tasks()
     slack_app = SlackApp(okr=okr, slack=slack, outbox=runtime.outbox, clock=runtime.clock, knobs=knobs,
                          public_url=settings.public_url, default_locale=locale, default_timezone=settings.timezone,

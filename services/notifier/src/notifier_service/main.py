@@ -15,6 +15,7 @@ from .bootstrap import bootstrap
 from .deliveries import views as delivery_views
 from .directory import views as directory_views
 from .settings import NotifierSettings
+from .slack import channels as slack_channels
 from .slack import views as slack_views
 
 
@@ -42,6 +43,6 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
             await container.close()
 
     app = create_service_app("notifier", lifespan=lifespan, title="Boost Notifier")
-    for module in (delivery_views, directory_views, slack_views):
+    for module in (delivery_views, directory_views, slack_views, slack_channels):
         app.include_router(module.router)
     return app

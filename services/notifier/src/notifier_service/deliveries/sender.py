@@ -67,8 +67,9 @@ async def retrying(work: Callable[[], Awaitable[T]], *, patience: float = 5.0) -
 
 class Sender:
     def __init__(self, outbox: Outbox, clock: Clock, slack: SlackPort | None, knobs: NotifierSettings,
-                 pacer: Pacer) -> None:
+                 pacer: Pacer, on_failed: Callable[[Any, str], Awaitable[Any]] | None = None) -> None:
         self.outbox = outbox
+        self.on_failed = on_failed  # told of each delivery that failed for good (team digests: DigestAlerts)
         self.maker = outbox.maker
         self.clock = clock
         self.slack = slack
@@ -85,6 +86,7 @@ class Sender:
         self._stopping = False
         self._crashed = False
         self._in_flight = 0
+        self._side: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -252,6 +254,8 @@ class Sender:
             if failure.verdict == "unknown":
                 UNKNOWN.inc()
                 log.warning("delivery outcome unknown; not re-sent", id=row.id, kind=row.kind, reason=failure.error)
+            if failure.verdict == "failed" and self.on_failed is not None:
+                self._spawn(self.on_failed(row, failure.error))
             DELIVERIES.labels(row.kind, failure.verdict).inc()
             log.info("delivery not sent", id=row.id, kind=row.kind, error=failure.error, verdict=failure.verdict)
             return
@@ -262,6 +266,18 @@ class Sender:
 
         await retrying(_sent, patience=RECORD_PATIENCE)
         DELIVERIES.labels(row.kind, "sent").inc()
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception as exc:
+                log.warning("after-failure work failed", error=repr(exc)[:300])
+            self.wake()
+
+        task = asyncio.ensure_future(run())
+        self._side.add(task)
+        task.add_done_callback(self._side.discard)
 
     async def _update_loop(self) -> None:
         assert self.slack is not None
