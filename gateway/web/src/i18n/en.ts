@@ -386,6 +386,9 @@ export const en = {
   'slack.all_statuses': 'All statuses',
   'slack.empty': 'No Slack messages yet',
   'slack.empty_body': 'Reminders, approvals and mentions show up here as the bot sends them.',
+  'slack.resend': 'Resend',
+  'slack.resend_confirm': 'Slack may already have delivered this message. Send it again?',
+  'slack.resent': 'Sent again as a new message.',
 
   'delivery.recorded': 'Recorded',
   'delivery.scheduled': 'Scheduled',

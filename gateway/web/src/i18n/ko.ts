@@ -384,6 +384,9 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'slack.all_statuses': '모든 상태',
   'slack.empty': '아직 Slack 메시지가 없어요',
   'slack.empty_body': '리마인더, 승인 요청, 멘션이 발송되면 여기에 보여요.',
+  'slack.resend': '다시 보내기',
+  'slack.resend_confirm': 'Slack이 이미 이 메시지를 전달했을 수도 있어요. 다시 보낼까요?',
+  'slack.resent': '새 메시지로 다시 보냈어요.',
 
   'delivery.recorded': '기록됨',
   'delivery.scheduled': '예약됨',
