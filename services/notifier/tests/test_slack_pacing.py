@@ -28,7 +28,7 @@ from services.notifier.tests.notifier_support import NOW, PUBLIC_URL, knobs, not
 from tests.support.waiting import until
 
 STORM = 2000
-FAKE_RATE = 100.0  # chat.postMessage per second the fake accepts (token bucket, burst 5)
+FAKE_RATE = 100.0  # chat.postMessage per second the fake accepts (token bucket, burst 10)
 PACER_RATE = 80.0  # what the notifier is configured to send, all replicas together
 
 
@@ -55,7 +55,7 @@ async def test_a_429_on_users_list_does_not_delay_a_reminder(make_settings: Call
 
 async def test_a_storm_across_two_replicas_stays_within_slacks_limit_and_posts_each_once(
         make_settings: Callable[..., Any]) -> None:
-    fake = FakeSlack(rate_per_second=FAKE_RATE, burst=5, record_params=False)
+    fake = FakeSlack(rate_per_second=FAKE_RATE, burst=10, record_params=False)
     paced = knobs(send_rate=PACER_RATE, send_burst=1, senders=4, channel_interval=1.0, poll_seconds=0.1,
                   sender_ttl_seconds=5.0)
     async with notifier_stack(make_settings, "ntfstorm", fake=fake, notifier_knobs=paced, seeded=False) as stack:

@@ -115,6 +115,7 @@ async def test_a_digest_slack_refuses_tells_the_teams_leads_once_per_failing_spe
         slack.refuse("chat.postMessage", "channel_not_found", times=1, when=to_product)
         await run(FRIDAY + timedelta(days=21), "failed")  # a new spell: told again
         await until(lambda: _count(notices, 2), 10, "the second spell's notice")
+        await until(lambda: _sent_rows(notices), 10, "the second notice sent")
         rows = await notices()
         assert len(rows) == 2 and len(first) == 1
         texts = [r.text for r in rows]
