@@ -435,10 +435,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rate", type=float, default=None, help="chat.postMessage limit per second")
     parser.add_argument("--burst", type=float, default=1.0)
+    parser.add_argument("--channels", default="[]", help="conversations.list as JSON")
     args = parser.parse_args()
 
     async def serve() -> None:
-        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=False)
+        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=False,
+                         channels=json.loads(args.channels))
         await fake.start(args.port)
         await asyncio.Event().wait()
 
