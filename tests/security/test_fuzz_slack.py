@@ -1,6 +1,7 @@
 """Slack payload fuzzing, through the gateway, with valid signatures (so the garbage gets
 past the signature check and reaches the handlers): forms and JSON with missing, extra and
-oddly typed fields on `/slack/events`, `/slack/commands` and `/slack/interactions`.
+oddly typed fields on `/slack/events`, `/slack/commands` and `/slack/interactions`, from our
+workspace and app or another.
 Every answer is a 2xx (Slack-style: an ephemeral text, modal errors or an empty 200) or a
 4xx problem+json, never a 5xx; the notifier logs no traceback and still works after."""
 
@@ -25,6 +26,9 @@ scalars = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(all
 garbage = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
                                                                                               max_size=4), max_leaves=12)
 ids = st.sampled_from(["U0MEMBER", "U0NOBODY", "", "U" + "9" * 40]) | garbage
+# Our workspace and app (the fake's), another one, or garbage: refused or handled, never a 5xx.
+teams = st.sampled_from(["T0TEST", "T0OTHER", ""]) | garbage
+apps = st.sampled_from(["A0BOOST", "A0OTHER", ""]) | garbage
 known_actions = st.sampled_from(["checkin_open", "checkin_open:1", "approve", "request_changes", "snooze", "open", "x"])
 object_ids = st.integers(-5, 10**12) | garbage
 values = (st.builds(lambda i, t: json.dumps({"id": i, "kr": i, "title": t}), object_ids, st.text(max_size=20))
@@ -48,10 +52,12 @@ interactions = st.fixed_dictionaries({}, optional={
     "type": st.sampled_from(["block_actions", "view_submission", "view_closed", "shortcut"]) | garbage,
     "user": st.fixed_dictionaries({}, optional={"id": ids}) | garbage,
     "actions": st.lists(actions, max_size=3) | garbage, "view": views | garbage,
-    "trigger_id": st.text(max_size=10) | garbage, "response_url": response_urls, "team": garbage})
+    "trigger_id": st.text(max_size=10) | garbage, "response_url": response_urls,
+    "team": st.fixed_dictionaries({}, optional={"id": teams}) | garbage, "api_app_id": apps})
 events = st.fixed_dictionaries({}, optional={
     "type": st.sampled_from(["url_verification", "event_callback", "app_rate_limited"]) | garbage,
-    "challenge": garbage, "event_id": st.text(max_size=12) | garbage, "team_id": garbage,
+    "challenge": garbage, "event_id": st.text(max_size=12) | garbage, "team_id": teams, "api_app_id": apps,
+    "is_ext_shared_channel": st.booleans() | garbage,
     "event": st.fixed_dictionaries({}, optional={
         "type": st.sampled_from(["link_shared", "app_home_opened", "message"]) | garbage, "user": ids,
         "channel": garbage, "message_ts": garbage, "tab": st.sampled_from(["home", "messages"]) | garbage,
@@ -65,7 +71,9 @@ commands = st.fixed_dictionaries({}, optional={
     "command": st.sampled_from(["/okr", "/other", ""]) | st.text(max_size=10), "text": form_text,
     "user_id": st.sampled_from(["U0MEMBER", "U0NOBODY", ""]) | st.text(max_size=12),
     "response_url": st.sampled_from(["", "not a url", "http://127.0.0.1:9/closed"]), "trigger_id": st.text(max_size=8),
-    "team_id": st.text(max_size=8), "channel_id": st.text(max_size=8)}).map(urlencode)
+    "team_id": st.sampled_from(["T0TEST", "T0OTHER"]) | st.text(max_size=8),
+    "api_app_id": st.sampled_from(["A0BOOST", "A0OTHER"]) | st.text(max_size=8),
+    "channel_id": st.text(max_size=8)}).map(urlencode)
 raw_bodies = st.binary(max_size=300) | st.sampled_from([b"", b"payload=", b"payload=%7B", b"payload=null", b"payload=[]",
                                                           b"payload=%FF%FE", b"{", b"[]", b"null", b"\xff\xfe\x00",
                                                           b"payload=" + b"A" * 20000])

@@ -3,7 +3,9 @@
 It records every call; answers `auth.test`, `chat.postMessage`, `chat.update`, `views.open`,
 `views.publish`, `chat.unfurl`, `users.list` (paged), `conversations.open`; can answer 429
 (with Retry-After) or 5xx for a while, enforce a rate limit on `chat.postMessage`, or hold a
-call open (a process killed mid-send); and takes posts to `response_url`s. `sign()` makes
+call open (a process killed mid-send); carry a post out and then answer late, answer 502 or
+drop the connection; refuses Block Kit past Slack's limits like Slack (`invalid_blocks`,
+`invalid_arguments`); and takes posts to `response_url`s. `sign()` makes
 the headers of a request Slack would send us."""
 
 from __future__ import annotations
@@ -34,6 +36,85 @@ def sign(body: bytes | str, secret: str = SIGNING_SECRET, timestamp: int | None 
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 
+# ---------------------------------------------------------------------------- Slack's limits
+# Written from Slack's Block Kit reference, independently of the notifier's own check
+# (slack/blockkit.py), so that a payload Slack would refuse fails a test.
+
+def _txt(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else str(obj or "")
+
+
+def _limit_problems(payload: dict[str, Any], *, view: bool) -> list[str]:
+    problems: list[str] = []
+
+    def over(value: Any, most: int, what: str) -> None:
+        if value is not None and len(value if isinstance(value, str) else _txt(value)) > most:
+            problems.append(f"{what} must be less than {most + 1} characters")
+
+    def element(el: dict[str, Any], where: str) -> None:
+        kind = el.get("type")
+        over(el.get("action_id"), 255, f"{where}.action_id")
+        if kind == "button":
+            over(el.get("text"), 75, f"{where}.text")
+            over(el.get("value"), 2000, f"{where}.value")
+            over(el.get("url"), 3000, f"{where}.url")
+        elif kind == "plain_text_input":
+            if int(el.get("max_length") or 0) > 3000:
+                problems.append(f"{where}.max_length must be at most 3000")
+            over(el.get("placeholder"), 150, f"{where}.placeholder")
+        elif kind == "static_select":
+            options = el.get("options") or []
+            if len(options) > 100:
+                problems.append(f"{where}.options must have at most 100 items")
+            for i, o in enumerate(options):
+                over(o.get("text"), 75, f"{where}.options[{i}].text")
+                over(o.get("value"), 150, f"{where}.options[{i}].value")
+        elif kind in ("mrkdwn", "plain_text"):
+            over(el, 3000, f"{where}.text")
+            if not _txt(el).strip():
+                problems.append(f"{where}.text must not be empty")
+        else:
+            problems.append(f"{where}: unsupported element {kind!r}")
+
+    blocks = payload.get("blocks") or []
+    if len(blocks) > (100 if view else 50):
+        problems.append(f"no more than {100 if view else 50} items allowed [json-pointer:/blocks]")
+    for i, b in enumerate(blocks):
+        where = f"/blocks/{i}"
+        kind = b.get("type")
+        over(b.get("block_id"), 255, f"{where}/block_id")
+        if kind == "section":
+            over(b.get("text"), 3000, f"{where}/text")
+            if "text" in b and not _txt(b["text"]).strip():
+                problems.append(f"{where}/text must not be empty")
+            if len(b.get("fields") or []) > 10:
+                problems.append(f"{where}/fields: at most 10")
+            if b.get("accessory"):
+                element(b["accessory"], f"{where}/accessory")
+        elif kind == "header":
+            over(b.get("text"), 150, f"{where}/text")
+        elif kind in ("context", "actions"):
+            elements = b.get("elements") or []
+            if not elements or len(elements) > (10 if kind == "context" else 25):
+                problems.append(f"{where}/elements: wrong number of items")
+            for j, el in enumerate(elements):
+                element(el, f"{where}/elements/{j}")
+        elif kind == "input":
+            over(b.get("label"), 2000, f"{where}/label")
+            over(b.get("hint"), 2000, f"{where}/hint")
+            element(b.get("element") or {}, f"{where}/element")
+        elif kind not in ("divider", "image"):
+            problems.append(f"{where}: unsupported block {kind!r}")
+    if view:
+        for name in ("title", "submit", "close"):
+            over(payload.get(name), 24, f"/view/{name}")
+        over(payload.get("private_metadata"), 3000, "/view/private_metadata")
+        over(payload.get("callback_id"), 255, "/view/callback_id")
+    else:
+        over(payload.get("text"), 40_000, "/text")
+    return problems
+
+
 @dataclass
 class Call:
     method: str
@@ -44,11 +125,19 @@ class Call:
 
 @dataclass
 class Fault:
+    """How the next `times` calls of `method` misbehave. `posted`: the call is carried out (a
+    message is posted) before the misbehaviour, as when Slack is slow or its edge fails after
+    the request reached it; `mode`: answer `status`, answer `late` (after `delay` seconds,
+    past the client's timeout), or `drop` the connection without answering."""
+
     method: str
     status: int
     times: int
     retry_after: int | None = None
     when: Callable[[dict[str, Any]], bool] | None = None
+    posted: bool = False
+    mode: str = "answer"
+    delay: float = 0.0
 
 
 @dataclass
@@ -60,6 +149,7 @@ class Member:
     tz: str = "Asia/Seoul"
     deleted: bool = False
     is_bot: bool = False
+    guest: str | None = None  # "single" (is_ultra_restricted) or "multi" (is_restricted) channel guest
 
     def as_json(self) -> dict[str, Any]:
         profile: dict[str, Any] = {"real_name": self.name, "display_name": self.name.split()[0],
@@ -67,7 +157,8 @@ class Member:
         if self.email:
             profile["email"] = self.email
         return {"id": self.id, "name": self.name.lower().replace(" ", "."), "real_name": self.name,
-                "deleted": self.deleted, "is_bot": self.is_bot, "tz": self.tz, "locale": self.locale, "profile": profile}
+                "deleted": self.deleted, "is_bot": self.is_bot, "tz": self.tz,
+                "is_restricted": self.guest is not None, "is_ultra_restricted": self.guest == "single", "locale": self.locale, "profile": profile}
 
 
 @dataclass
@@ -84,12 +175,17 @@ class FakeSlack:
     holds: dict[str, asyncio.Event] = field(default_factory=dict)  # channel → released when set
     held: set[str] = field(default_factory=set)
     record_params: bool = True
+    strict: bool = True  # refuse Block Kit past Slack's limits, as Slack does
+    team_id: str = "T0TEST"  # the workspace the token belongs to (auth.test)
+    app_id: str = "A0BOOST"
+    channels: list[dict[str, Any]] = field(default_factory=list)  # conversations.list
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._tokens = self.burst
         self._stamp = time.monotonic()
         self.rejected = 0
+        self.invalid: list[tuple[str, dict[str, Any]]] = []  # calls refused for Block Kit's limits
         self.posted: Counter[str] = Counter()  # successful chat.postMessage per channel
         self.first_post_at: float | None = None  # wall clock
         self._runner: web.AppRunner | None = None
@@ -134,8 +230,24 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ controls
     def fail(self, method: str, status: int, times: int, retry_after: int | None = None,
+             when: Callable[[dict[str, Any]], bool] | None = None, posted: bool | None = None) -> None:
+        """Answer `status` (a 429 before doing anything; a 5xx after doing it, unless `posted=False`)."""
+        self.faults.append(Fault(method, status, times, retry_after, when,
+                                 posted=status >= 500 if posted is None else posted))
+
+    def refuse(self, method: str, error: str, times: int = 1,
+               when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Answer Slack's own refusal (HTTP 200, `ok: false`, `error`), doing nothing."""
+        self.faults.append(Fault(method, 200, times, None, when, mode=f"error:{error}"))
+
+    def late(self, method: str, seconds: float, times: int = 1,
              when: Callable[[dict[str, Any]], bool] | None = None) -> None:
-        self.faults.append(Fault(method, status, times, retry_after, when))
+        """Carry the call out, then answer only after `seconds` (past the client's timeout)."""
+        self.faults.append(Fault(method, 200, times, None, when, posted=True, mode="late", delay=seconds))
+
+    def drop(self, method: str, times: int = 1, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Carry the call out, then close the connection without an answer."""
+        self.faults.append(Fault(method, 0, times, None, when, posted=True, mode="drop"))
 
     def hold(self, channel: str) -> asyncio.Event:
         """The next postMessage to `channel` waits until the returned event is set."""
@@ -193,11 +305,29 @@ class FakeSlack:
         for fault in self.faults:
             if fault.method == method and fault.times > 0 and (fault.when is None or fault.when(params)):
                 fault.times -= 1
-                self.calls.append(Call(method, params, time.monotonic(), fault.status))
+                if fault.posted:
+                    self.calls.append(Call(method, params, time.monotonic(), 200))
+                    answer = self._answer(method, params)
+                    if fault.mode == "late":
+                        await asyncio.sleep(fault.delay)
+                        return web.json_response(answer)
+                    if fault.mode == "drop":
+                        if request.transport is not None:
+                            request.transport.close()
+                        return web.Response(status=200)
+                else:
+                    self.calls.append(Call(method, params, time.monotonic(), 400 if fault.status == 200 else fault.status))
+                    if fault.mode.startswith("error:"):
+                        return web.json_response({"ok": False, "error": fault.mode.split(":", 1)[1]})
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 if fault.status == 429:
                     return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
                 return web.Response(status=fault.status, text="upstream trouble", headers=headers)
+        refused = self._refuse(method, params)
+        if refused is not None:
+            self.calls.append(Call(method, params, time.monotonic(), 400))  # HTTP 200, ok: false
+            self.invalid.append((method, refused))
+            return web.json_response(refused)
         if method == "chat.postMessage":
             if not self._rate_ok():
                 self.rejected += 1
@@ -214,13 +344,50 @@ class FakeSlack:
                                {"channel": params.get("channel")}, time.monotonic(), 200))
         return web.json_response(self._answer(method, params))
 
+    def _refuse(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a payload breaking Block Kit's limits (`invalid_blocks` for
+        messages, `invalid_arguments` for views), or None."""
+        if not self.strict:
+            return None
+        if method in ("chat.postMessage", "chat.update"):
+            problems = _limit_problems({"blocks": params.get("blocks"), "text": params.get("text")}, view=False)
+            error = "invalid_blocks"
+        elif method in ("views.open", "views.publish", "views.update"):
+            view = params.get("view") if isinstance(params.get("view"), dict) else {}
+            problems = _limit_problems(view, view=True)
+            error = "invalid_arguments"
+        elif method == "chat.unfurl":
+            unfurls = params.get("unfurls") if isinstance(params.get("unfurls"), dict) else {}
+            problems = [p for card in unfurls.values() for p in _limit_problems(card, view=False)]
+            error = "invalid_unfurls"
+        else:
+            return None
+        if not problems:
+            return None
+        return {"ok": False, "error": error, "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]}}
+
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "url": "https://boost-test.slack.com/", "team": "Boost Test", "user": "boost",
-                    "team_id": "T0TEST", "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
+                    "team_id": self.team_id, "user_id": "UBOOSTBOT", "bot_id": "BBOOST"}
+        if method == "bots.info":
+            return {"ok": True, "bot": {"id": params.get("bot"), "app_id": self.app_id, "name": "boost"}}
+        if method == "conversations.info":
+            found = next((c for c in self.channels if c.get("id") == params.get("channel")), None)
+            if found is None or (found.get("is_private") and not found.get("is_member")):
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": found}
+        if method == "conversations.list":
+            limit = min(int(params.get("limit") or self.page_size), self.page_size)
+            start = int(params.get("cursor") or 0)
+            # Private channels only when the bot is in them, as Slack lists them for a bot token.
+            visible = [c for c in self.channels if not c.get("is_private") or c.get("is_member")]
+            page = visible[start:start + limit]
+            nxt = str(start + limit) if start + limit < len(visible) else ""
+            return {"ok": True, "channels": page, "response_metadata": {"next_cursor": nxt}}
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
             self.posted[channel] += 1
@@ -251,8 +418,12 @@ class FakeSlack:
                                   "first_post_at": self.first_post_at})
 
     async def _response(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        self.responses.append((request.match_info["name"], json.loads(body or b"{}")))
+        body = json.loads(await request.read() or b"{}")
+        problems = _limit_problems(body, view=False) if self.strict else []
+        if problems:
+            self.invalid.append(("response_url", {"messages": problems}))
+            return web.json_response({"ok": False, "error": "invalid_blocks"}, status=400)
+        self.responses.append((request.match_info["name"], body))
         return web.json_response({"ok": True})
 
 
@@ -264,10 +435,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rate", type=float, default=None, help="chat.postMessage limit per second")
     parser.add_argument("--burst", type=float, default=1.0)
+    parser.add_argument("--channels", default="[]", help="conversations.list as JSON")
     args = parser.parse_args()
 
     async def serve() -> None:
-        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=False)
+        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=False,
+                         channels=json.loads(args.channels))
         await fake.start(args.port)
         await asyncio.Event().wait()
 

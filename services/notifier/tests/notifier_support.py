@@ -169,7 +169,8 @@ async def seed(stack: Stack) -> None:
 @asynccontextmanager
 async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: str, *, with_slack: bool = True,
                          notifier_knobs: NotifierSettings | None = None, now: datetime = NOW,
-                         seeded: bool = True, fake: FakeSlack | None = None) -> AsyncIterator[Stack]:
+                         seeded: bool = True, fake: FakeSlack | None = None,
+                         settings_overrides: dict[str, Any] | None = None) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack_:
         slack = None
         overrides: dict[str, Any] = {"public_url": PUBLIC_URL}
@@ -177,7 +178,7 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
             slack = fake or FakeSlack(members=[])
             await stack_.enter_async_context(slack)
             overrides.update(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.url)
-        settings = make_settings(suffix, **overrides)
+        settings = make_settings(suffix, **{**overrides, **(settings_overrides or {})})
         clock = OffsetClock(now - datetime.now(UTC))
         nc = await nats.connect(settings.nats_server_url())
         stack_.push_async_callback(nc.close)

@@ -1,5 +1,6 @@
 """Slack's directory into Boost: `users.list` (paged) creates, updates and deactivates
-people through okr, matched by email, with Slack ids, locales and timezones; admins only."""
+people through okr, matched by email, with Slack ids, locales and timezones; guests are
+not imported; admins only."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ async def test_directory_sync_creates_updates_and_deactivates_people(make_settin
         Member("U0GONE", "other@x.example", "Otto Other", deleted=True),  # deactivated in Slack
         Member("UBOT", None, "Build Bot", is_bot=True),
         Member("U0NOMAIL", None, "No Email"),
+        Member("U0GUEST1", "gus@partner.example", "Gus Guest", guest="single"),
+        Member("U0GUEST2", "mia@partner.example", "Mia Multi", guest="multi"),
     ])
     async with notifier_stack(make_settings, "ntfdir", fake=fake) as stack:
         member = await stack.as_("member")
@@ -25,7 +28,7 @@ async def test_directory_sync_creates_updates_and_deactivates_people(make_settin
         r = await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])
         assert r.status_code == 200, r.text
         result = r.json()
-        assert result["members"] == 6 and result["created"] == 1 and result["deactivated"] >= 2
+        assert result["members"] == 8 and result["synced"] == 4 and result["created"] == 1 and result["deactivated"] >= 2
         users = {u["email"]: u for u in await stack.call("admin", "GET", "/api/okr/users")}
         new = users["new@x.example"]
         assert new["slack_user_id"] == "U0NEW" and new["locale"] == "en" and new["timezone"] == "Europe/London"
@@ -34,7 +37,8 @@ async def test_directory_sync_creates_updates_and_deactivates_people(make_settin
         assert users["ceo@x.example"]["active"] is False  # gone from Slack (had a Slack id)
         assert users["member@x.example"]["active"] is True and users["member@x.example"]["locale"] == "en"  # own setting kept
         assert users["admin@boost.example"]["active"] is True
-        assert len(stack.slack.of("users.list")) == 3  # type: ignore[union-attr]  # paged: 2 + 2 + 2
+        assert "gus@partner.example" not in users and "mia@partner.example" not in users  # guests stay out
+        assert len(stack.slack.of("users.list")) == 4  # type: ignore[union-attr]  # paged: 2 + 2 + 2 + 2
         # Again: nothing new.
         again = (await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])).json()
         assert again["created"] == 0 and again["deactivated"] == 0

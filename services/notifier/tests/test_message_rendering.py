@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 from notifier_service.deliveries.store import local_due
 from notifier_service.directory.service import directory_user
@@ -131,21 +133,43 @@ def test_slack_failures_are_sorted_into_retryable_and_permanent() -> None:
             self.headers = headers or {}
 
     limited = classify(SlackApiError("x", Resp(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"})))
-    assert limited.retryable and limited.retry_after == 3.0
-    assert classify(SlackApiError("x", Resp(502, {}))).retryable
+    assert limited.verdict == "retry" and limited.retry_after == 3.0
+    # Slack may have posted: never retried by itself.
+    assert classify(SlackApiError("x", Resp(502, {}))).verdict == "unknown"
+    assert classify(SlackApiError("x", Resp(200, {"ok": False, "error": "internal_error"}))).verdict == "unknown"
+    assert classify(ConnectionResetError()).verdict == "unknown"
+    assert classify(TimeoutError()).verdict == "unknown"
+    assert classify(aiohttp.ServerDisconnectedError()).verdict == "unknown"
     gone = classify(SlackApiError("x", Resp(200, {"ok": False, "error": "channel_not_found"})))
-    assert not gone.retryable and gone.error == "channel_not_found"
-    assert classify(ConnectionResetError()).retryable
-    assert isinstance(classify(TimeoutError()), SlackFailure)
+    assert gone.verdict == "failed" and gone.error == "channel_not_found"
+    assert isinstance(gone, SlackFailure)
 
 
-async def test_the_pacer_spaces_sends_and_holds_everyone_after_a_429() -> None:
-    pacer = Pacer(rate=20, burst=1)
+async def test_a_refused_connection_is_retried_because_nothing_was_sent() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    async with aiohttp.ClientSession() as session:
+        try:
+            await session.post(f"http://127.0.0.1:{port}/api/chat.postMessage")
+        except aiohttp.ClientError as exc:
+            refused = classify(exc)
+    assert refused.verdict == "retry" and "nothing was sent" in refused.error
+
+
+async def test_the_pacer_spaces_sends_and_a_429_holds_only_its_method() -> None:
+    pacer = Pacer(rate=20, burst=1, method_rates={"users.list": 20})
     started = time.monotonic()
     for _ in range(5):
         await pacer.acquire()
     assert 0.18 <= time.monotonic() - started < 0.5  # 4 waits of 1/20 s
-    pacer.hold(0.3)
+    await pacer.hold("users.list", 0.5)
+    started = time.monotonic()
+    await pacer.acquire()  # chat.postMessage is not held
+    assert time.monotonic() - started < 0.15
+    await pacer.acquire("users.list")
+    assert time.monotonic() - started >= 0.45
+    await pacer.hold("chat.postMessage", 0.3)
     started = time.monotonic()
     await pacer.acquire()
     assert time.monotonic() - started >= 0.29
@@ -167,12 +191,11 @@ def test_slack_members_become_boost_users_and_bots_do_not() -> None:
     assert directory_user({"id": "U2", "profile": {}}) is None
 
 
-def test_the_pace_drops_on_a_429_and_climbs_back_without_passing_the_configured_rate() -> None:
-    pacer = Pacer(rate=100, burst=5)
-    pacer.hold(0.0)
-    assert pacer.rate == pytest.approx(100 * 5 / 6)
-    pacer.hold(0.0)  # a second 429 of the same moment: the hold is over already, so it drops again
-    assert pacer.rate < 100 * 5 / 6
-    pacer._stamp -= 30  # half a minute without a 429
-    pacer._refill(pacer._stamp + 30)
-    assert pacer.rate == 100
+def test_a_chat_mention_reaches_slack_as_the_persons_slack_mention_never_boosts_id() -> None:
+    ctx = {"author_name": "Otto", "body": "<@3> and <@4>, look at <@5>", "link": "/objectives/1#chat",
+           "people": {"3": {"slack_user_id": "U0LEAD", "name": "Lena Lead"},
+                      "4": {"slack_user_id": None, "name": "Nora <No Slack>"}}}
+    for locale in ("en", "ko"):
+        text = render("mentioned", locale, BASE, ctx).blocks[0]["text"]["text"]
+        assert "<@U0LEAD>" in text and "@Nora &lt;No Slack&gt;" in text and "@someone" in text
+        assert "<@3>" not in text and "&lt;@3&gt;" not in text and "&lt;@5&gt;" not in text

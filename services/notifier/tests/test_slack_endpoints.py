@@ -200,6 +200,14 @@ async def test_remind_me_tomorrow_schedules_the_same_message_for_tomorrow(stack:
     await stack.interact(action(SLACK_IDS["other"], "snooze", snooze["value"], stack.slack.response_url("snooze2")))
     await until(lambda: [b for n, b in stack.slack.responses if n == "snooze2"], 10, "the answer")
     assert len([r for r in await stack.rows(occurrence_id=occurrence) if ":snooze:" in r.key]) == 1
+    # Someone else's reminder (or one that is gone): no snooze, and no "tomorrow" promised.
+    await stack.interact(action(SLACK_IDS["member"], "snooze", snooze["value"], stack.slack.response_url("notmine")))
+    refused = await until(lambda: [b for n, b in stack.slack.responses if n == "notmine"], 10, "the answer")
+    assert "tomorrow" not in refused[0]["text"] and "could not snooze" in refused[0]["text"]
+    await stack.interact(action(SLACK_IDS["other"], "snooze", "reminder:gone:user:1", stack.slack.response_url("gone")))
+    gone = await until(lambda: [b for n, b in stack.slack.responses if n == "gone"], 10, "the answer")
+    assert "tomorrow" not in gone[0]["text"]
+    assert len([r for r in await stack.rows(occurrence_id=occurrence) if ":snooze:" in r.key]) == 1
 
 
 async def test_links_to_objectives_unfurl_with_live_progress(stack: Stack) -> None:

@@ -89,3 +89,45 @@ async def _recorded(stack: Stack, n: int, deleted: int = 0) -> bool:
 async def _status(stack: Stack, occurrence: str, status: str) -> bool:
     rows = await stack.rows(occurrence_id=occurrence)
     return bool(rows) and all(r.status == status for r in rows)
+
+
+async def test_a_digest_slack_refuses_tells_the_teams_leads_once_per_failing_spell(
+        make_settings: Callable[..., Any]) -> None:
+    async with notifier_stack(make_settings, "ntfdigfail") as stack:
+        slack = stack.slack
+        assert slack is not None
+        to_product = lambda params: params.get("channel") == "C0PRODUCT"  # noqa: E731
+        slack.refuse("chat.postMessage", "not_in_channel", times=2, when=to_product)
+        lead = stack.user_id("lead")
+
+        async def notices() -> list[Any]:
+            return [r for r in await stack.rows(user_id=lead) if r.key.startswith("digest_failing:")]
+
+        async def run(day: date, status: str) -> None:
+            occurrence = await stack.reminder("team_digest", "2027-Q1", day, "16:00", due_now=True)
+            await until(lambda: _status(stack, occurrence, status), 10, f"the digest of {day} {status}")
+
+        await run(FRIDAY, "failed")
+        first = await until(notices, 10, "the lead's notice")
+        await until(lambda: _sent_rows(notices), 10, "the notice sent")
+        await run(FRIDAY + timedelta(days=7), "failed")  # still failing: no second notice
+        await run(FRIDAY + timedelta(days=14), "sent")  # invited: the spell ends
+        slack.refuse("chat.postMessage", "channel_not_found", times=1, when=to_product)
+        await run(FRIDAY + timedelta(days=21), "failed")  # a new spell: told again
+        await until(lambda: _count(notices, 2), 10, "the second spell's notice")
+        await until(lambda: _sent_rows(notices), 10, "the second notice sent")
+        rows = await notices()
+        assert len(rows) == 2 and len(first) == 1
+        texts = [r.text for r in rows]
+        assert "not_in_channel" in texts[0] and "channel_not_found" in texts[1]
+        assert "금요일 요약" in texts[0]  # the lead reads Korean
+        lead_dms = [p for p in slack.posts("U0LEAD") if "금요일 요약" in p["text"]]
+        assert len(lead_dms) == 2
+
+
+async def _sent_rows(rows: Callable[[], Any]) -> bool:
+    return all(r.status == "sent" for r in await rows())
+
+
+async def _count(rows: Callable[[], Any], n: int) -> bool:
+    return len(await rows()) >= n

@@ -20,7 +20,10 @@ class FakeSlackOidc:
         self.port = free_port()
         self.team_id = "T0BOOST"
         self.users = {"good-code": {"email": "newcomer@x.example", "name": "New Comer", "user": "U0NEW"},
-                      "wrong-team": {"email": "outsider@x.example", "name": "Out Sider", "user": "U0OUT", "team": "T0OTHER"}}
+                      "wrong-team": {"email": "outsider@x.example", "name": "Out Sider", "user": "U0OUT", "team": "T0OTHER"},
+                      "guest-code": {"email": "guest@partner.example", "name": "Gus Guest", "user": "U0GUEST"},
+                      "mc-guest-code": {"email": "mc@partner.example", "name": "Mia Multi", "user": "U0MCGUEST"}}
+        self.guests = {"U0GUEST": "is_ultra_restricted", "U0MCGUEST": "is_restricted"}
         self.tokens: dict[str, dict[str, str]] = {}
 
     @property
@@ -35,6 +38,15 @@ class FakeSlackOidc:
         access = f"token-{code}"
         self.tokens[access] = self.users[code]
         return web.json_response({"ok": True, "access_token": access, "token_type": "Bearer", "id_token": "unused"})
+
+    async def users_info(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer xoxb-oidc-test":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        form = await request.post()
+        user = str(form.get("user") or request.query.get("user", ""))
+        flag = self.guests.get(user)
+        return web.json_response({"ok": True, "user": {"id": user, "is_restricted": flag is not None,
+                                                       "is_ultra_restricted": flag == "is_ultra_restricted"}})
 
     async def userinfo(self, request: web.Request) -> web.Response:
         access = request.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -53,11 +65,13 @@ async def slack_okr(make_settings: Callable[..., Any]) -> AsyncIterator[tuple[ht
     app = web.Application()
     app.router.add_post("/api/openid.connect.token", fake.token)
     app.router.add_post("/api/openid.connect.userInfo", fake.userinfo)
+    app.router.add_route("*", "/api/users.info", fake.users_info)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", fake.port).start()
     settings = make_settings("oidc", slack_client_id="123.456", slack_client_secret="fake-for-tests-secret",
-                             slack_team_id=fake.team_id, slack_api_url=fake.url, public_url="http://testserver")
+                             slack_team_id=fake.team_id, slack_api_url=fake.url, public_url="http://testserver",
+                             slack_bot_token="xoxb-oidc-test", slack_signing_secret="oidc-test-signing")
     async with okr_app(settings) as client:
         yield client, fake
     await runner.cleanup()
@@ -101,3 +115,14 @@ async def test_next_never_leaves_boost(slack_okr: tuple[httpx.AsyncClient, FakeS
     r = await client.get("/api/auth/slack/callback", params={"code": "good-code", "state": state})
     assert r.status_code == 302 and r.headers["location"] == "/"
     client.cookies.clear()
+
+
+async def test_slack_guests_cannot_sign_in(slack_okr: tuple[httpx.AsyncClient, FakeSlackOidc]) -> None:
+    client, _ = slack_okr
+    for code in ("guest-code", "mc-guest-code"):
+        r = await client.get("/api/auth/slack/login", params={"next": "/"})
+        state = parse_qs(urlparse(r.headers["location"]).query)["state"][0]
+        r = await client.get("/api/auth/slack/callback", params={"code": code, "state": state})
+        assert r.status_code == 403 and "guests" in r.json()["detail"]
+        assert (await client.get("/api/auth/me")).status_code == 401
+        client.cookies.clear()

@@ -17,6 +17,7 @@ import type {
   Org,
   ReminderCalendar,
   SearchResults,
+  SlackChannel,
   Team,
   User,
 } from './types'
@@ -39,6 +40,7 @@ export const keys = {
   feedback: (params: Record<string, unknown>) => ['feedback', params] as const,
   messages: (subject: string) => ['messages', subject] as const,
   deliveries: (params: Record<string, unknown>) => ['deliveries', params] as const,
+  slackChannels: ['slack-channels'] as const,
   org: ['org'] as const,
   reminders: ['reminders'] as const,
   search: (q: string) => ['search', q] as const,
@@ -141,6 +143,16 @@ export const useDeliveries = (params: Record<string, string | number | undefined
     queryKey: keys.deliveries(params),
     queryFn: () => api.get<Delivery[]>(`/api/notifier/deliveries${qs(params)}`),
     ...opts,
+  })
+
+/** Admins: the Slack channels a team's digest can go to (409 in record-only mode: type an id). */
+export const useSlackChannels = (enabled: boolean) =>
+  useQuery({
+    queryKey: keys.slackChannels,
+    queryFn: () => api.get<SlackChannel[]>('/api/notifier/slack/channels'),
+    enabled,
+    retry: false,
+    staleTime: 60_000,
   })
 
 export const useOrg = () => useQuery({ queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org') })

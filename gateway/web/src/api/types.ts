@@ -62,6 +62,8 @@ export type Message = F['Message']
 export type Feedback = F['Feedback']
 /** A Slack message sent or recorded (the bell, the Slack messages page); `blocks` are Slack's Block Kit. */
 export type Delivery = N['Delivery']
+/** A Slack channel a team's digest may go to (admins pick it from Slack's list). */
+export type SlackChannel = N['SlackChannel']
 export type DeliveryStatus = Delivery['status']
 /** The scheduler's reminder calendar: each kind's rule and next run. */
 export type ReminderCalendar = R['ReminderCalendar']

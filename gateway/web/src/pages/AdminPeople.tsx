@@ -2,7 +2,7 @@ import { useId, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import type { MemberRole, TeamCreate, TeamPatch, UserCreate, UserPatch } from '../api/bodies'
 import { api, ApiError } from '../api/client'
-import { keys, useUsers } from '../api/queries'
+import { keys, useSlackChannels, useUsers } from '../api/queries'
 import type { Problem, Role, Team, TeamRole, User } from '../api/types'
 import { toast, toastError } from '../components/Toasts'
 import { ImportCheckIns } from '../features/forecast'
@@ -215,10 +215,10 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
       toastError(err, t('admin.failed'))
     }
   }
-  const saveChannel = async () => {
-    if ((team.slack_channel_id ?? '') === channel) return
+  const saveChannel = async (value: string = channel) => {
+    if ((team.slack_channel_id ?? '') === value) return
     try {
-      await api.patch(`/api/okr/teams/${team.id}`, { slack_channel_id: channel || null } satisfies TeamPatch)
+      await api.patch(`/api/okr/teams/${team.id}`, { slack_channel_id: value || null } satisfies TeamPatch)
       await refresh()
     } catch (err) {
       toastError(err, t('admin.failed'))
@@ -285,13 +285,63 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
               {t('admin.add_member')}
             </button>
           </div>
-          <div className="formrow">
-            <label htmlFor={`${ids}-c`}>{t('admin.slack_channel')}</label>
-            <input id={`${ids}-c`} className="input" value={channel} placeholder="C0123456789" onChange={(e) => setChannel(e.target.value)} onBlur={() => void saveChannel()} />
-          </div>
+          <SlackChannelField id={`${ids}-c`} channel={channel} setChannel={setChannel} save={saveChannel} />
         </div>
       )}
     </li>
+  )
+}
+
+/**
+ * The team's digest channel, picked from Slack's list (public channels and the private ones
+ * Boost is in), saying when Boost is not in the chosen one. Without Slack (record-only mode) or
+ * when Slack does not answer, a channel id is typed instead.
+ */
+function SlackChannelField({ id, channel, setChannel, save }: {
+  id: string
+  channel: string
+  setChannel: (value: string) => void
+  save: (value?: string) => Promise<void>
+}) {
+  const { t } = useI18n()
+  const channels = useSlackChannels(true)
+  if (!channels.isSuccess) {
+    return (
+      <div className="formrow">
+        <label htmlFor={id}>{t('admin.slack_channel')}</label>
+        <input id={id} className="input" value={channel} placeholder="C0123456789" disabled={channels.isLoading}
+          onChange={(e) => setChannel(e.target.value)} onBlur={() => void save()} />
+      </div>
+    )
+  }
+  const list = channels.data
+  const chosen = list.find((c) => c.id === channel)
+  const warning = !channel ? null
+    : !chosen ? t('admin.slack_channel_hidden')
+    : !chosen.is_member ? t('admin.slack_channel_not_member', { name: chosen.name })
+    : null
+  return (
+    <div className="formrow">
+      <label htmlFor={id}>{t('admin.slack_channel')}</label>
+      <select id={id} className="select" value={channel} aria-describedby={warning ? `${id}-warn` : undefined}
+        onChange={(e) => {
+          setChannel(e.target.value)
+          void save(e.target.value)
+        }}>
+        <option value="">{t('admin.slack_channel_none')}</option>
+        {channel && !chosen && <option value={channel}>{t('admin.slack_channel_unlisted', { id: channel })}</option>}
+        {list.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.is_private ? t('admin.slack_channel_private', { name: `#${c.name}` }) : `#${c.name}`}
+          </option>
+        ))}
+      </select>
+      {warning && (
+        <p id={`${id}-warn`} className="muted small" role="status" data-testid="slack-channel-warning">
+          {warning}
+        </p>
+      )}
+    </div>
   )
 }
 

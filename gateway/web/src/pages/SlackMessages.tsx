@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react'
-import { ApiError } from '../api/client'
+import { useQueryClient } from '@tanstack/react-query'
+import { api, ApiError } from '../api/client'
 import { useDeliveries } from '../api/queries'
-import { REMINDER_KINDS, type DeliveryStatus } from '../api/types'
+import { REMINDER_KINDS, type Delivery, type DeliveryStatus } from '../api/types'
+import { toast, toastError } from '../components/Toasts'
 import { SlackBlocks } from '../components/slackText'
 import { Avatar, EmptyState, ErrorState, Loading } from '../components/ui'
 import { kindLabel, useI18n, type MessageKey } from '../i18n'
@@ -95,10 +97,36 @@ export default function SlackMessages() {
                 </div>
               </div>
               {d.error && <p className="field__error small">{d.error}</p>}
+              {app.isAdmin && (d.status === 'unknown' || d.status === 'failed') && <Resend delivery={d} />}
             </li>
           )
         })}
       </ul>
     </div>
+  )
+}
+
+/** Admins send an `unknown` or `failed` message again, deliberately: a new delivery (contract §6). */
+function Resend({ delivery }: { delivery: Delivery }) {
+  const { t } = useI18n()
+  const qc = useQueryClient()
+  const [busy, setBusy] = useState(false)
+  const resend = async () => {
+    if (delivery.status === 'unknown' && !window.confirm(t('slack.resend_confirm'))) return
+    setBusy(true)
+    try {
+      await api.post(`/api/notifier/deliveries/${delivery.id}/resend`)
+      toast({ text: t('slack.resent'), tone: 'success' })
+      await qc.invalidateQueries({ queryKey: ['deliveries'] })
+    } catch (err) {
+      toastError(err, t('admin.failed'))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <button type="button" className="btn btn--sm" disabled={busy} onClick={() => void resend()} data-testid="delivery-resend">
+      {t('slack.resend')}
+    </button>
   )
 }

@@ -38,6 +38,9 @@ class BoostSettings(BaseSettings):
     slack_client_secret: str | None = None
     slack_team_id: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Slack guests (single- and multi-channel: `is_restricted`, `is_ultra_restricted`) are neither
+    # imported by the directory sync nor let in by Sign in with Slack unless this is set.
+    slack_allow_guests: bool = False
     timezone: str = "Asia/Seoul"
     now: str | None = None
     internal_port_base: int = 18100

@@ -22,7 +22,8 @@ from .problems import PROBLEM_JSON, install_problem_handlers
 from .responses import Health, Readiness, document_problems
 from .stalls import watch_event_loop
 
-ReadyCheck = Callable[[], Awaitable[bool]]
+# A check answers up (True) or down (False), or says what is wrong (a string: not up).
+ReadyCheck = Callable[[], Awaitable[bool | str]]
 MAX_BODY = 1024 * 1024
 
 
@@ -143,7 +144,8 @@ def ops_router(service: str) -> APIRouter:
         states = {}
         for name, check in checks.items():
             try:
-                states[name] = "up" if await check() else "down"
+                result = await check()
+                states[name] = result if isinstance(result, str) and result else ("up" if result is True else "down")
             except Exception:
                 states[name] = "down"
         ready = all(states.get(name) == "up" for name in required)

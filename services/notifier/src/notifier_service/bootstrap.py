@@ -13,6 +13,7 @@ from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
 from . import models
+from .deliveries.digest_alerts import DigestAlerts
 from .deliveries.planner import Planner
 from .deliveries.sender import Sender
 from .directory.service import DirectorySync
@@ -20,8 +21,9 @@ from .okr import Okr
 from .settings import NotifierSettings
 from .slack.app import SlackApp, Tasks
 from .slack.client import SlackPort, SlackWebApi
-from .slack.pacing import Pacer
+from .slack.pacing import KvSlots, Pacer
 from .slack.verify import SlackGate
+from .slack.workspace import EventLedger, Workspace
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -44,17 +46,21 @@ class Container:
     slack_app: SlackApp
     directory: DirectorySync
     tasks: Tasks
+    workspace: Workspace
+    events: EventLedger
 
     @property
     def settings(self) -> BoostSettings:
         return self.runtime.settings
 
     async def start(self) -> None:
+        self.workspace.start()
         await self.sender.start()
         self.directory.start()
 
     async def close(self) -> None:
         await self.tasks.close()
+        await self.workspace.stop()
         await self.directory.stop()
         await self.sender.stop()
         if self.slack is not None:
@@ -72,22 +78,26 @@ async def bootstrap(settings: BoostSettings, clock: Clock | None = None, knobs: 
     runtime = await open_runtime("notifier", settings, service_dir=SERVICE_DIR, outbox_table=models.outbox, clock=clock)
     locale = default_locale(settings)
     okr = Okr(runtime.bus, locale)
-    pacer = Pacer(knobs.send_rate, knobs.send_burst, knobs.channel_interval)
+    # One schedule of Slack calls for every replica (a NATS KV bucket): see slack/pacing.py.
+    pacer = Pacer(knobs.send_rate, knobs.send_burst, knobs.channel_interval, store=KvSlots(runtime.bus, "slack_pace"))
     if slack is None and settings.slack_bot_token:
         slack = SlackWebApi(settings.slack_bot_token, settings.slack_api_url, pacer=pacer, retries=knobs.slack_retries,
                             timeout=knobs.slack_timeout_seconds)
     planner = Planner(okr, runtime.maker, public_url=settings.public_url, can_send=slack is not None,
                       default_locale=locale, default_timezone=settings.timezone)
-    sender = Sender(runtime.outbox, runtime.clock, slack, knobs, pacer)
+    alerts = DigestAlerts(okr, runtime.outbox, runtime.clock, settings.public_url)
+    sender = Sender(runtime.outbox, runtime.clock, slack, knobs, pacer, on_failed=alerts.failed)
     tasks = Tasks()
     slack_app = SlackApp(okr=okr, slack=slack, outbox=runtime.outbox, clock=runtime.clock, knobs=knobs,
                          public_url=settings.public_url, default_locale=locale, default_timezone=settings.timezone,
                          tasks=tasks)
     directory = DirectorySync(slack, okr, runtime.outbox, runtime.clock, knobs.directory_sync_hours,
-                              daily=knobs.directory_sync_daily)
+                              daily=knobs.directory_sync_daily, allow_guests=settings.slack_allow_guests)
     container = Container(runtime=runtime, knobs=knobs, okr=okr, slack=slack, pacer=pacer, planner=planner,
                           sender=sender, slack_gate=SlackGate(settings.slack_signing_secret), slack_app=slack_app,
-                          directory=directory, tasks=tasks)
+                          directory=directory, tasks=tasks,
+                          workspace=Workspace(slack, settings.slack_team_id, knobs.slack_app_id),
+                          events=EventLedger(runtime.bus))
     from .handlers import register_bus  # the consumers need the whole container
 
     runtime.bus.on_connect(lambda bus: register_bus(container))

@@ -15,6 +15,7 @@ from .bootstrap import bootstrap
 from .deliveries import views as delivery_views
 from .directory import views as directory_views
 from .settings import NotifierSettings
+from .slack import channels as slack_channels
 from .slack import views as slack_views
 
 
@@ -29,8 +30,10 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         runtime = container.runtime
         app.state.container = container
         app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
-                                  "signing_keys": runtime.keys_ready}
-        app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
+                                  "signing_keys": runtime.keys_ready, "slack": container.workspace.ready}
+        # Without okr's keys every caller is a 401; with a bot token of another workspace every
+        # message would go to the wrong company (`slack` says what is wrong).
+        app.state.required_checks = {"database", "signing_keys", "slack"}
         runtime.outbox.start()
         await runtime.bus.start()
         await container.start()
@@ -40,6 +43,6 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
             await container.close()
 
     app = create_service_app("notifier", lifespan=lifespan, title="Boost Notifier")
-    for module in (delivery_views, directory_views, slack_views):
+    for module in (delivery_views, directory_views, slack_views, slack_channels):
         app.include_router(module.router)
     return app

@@ -46,3 +46,13 @@ class DirectorySynced(ResponseModel):
     deactivated: int
     members: int  # in Slack's listing
     synced: int  # of them people (not bots, not deleted)
+
+
+class SlackChannel(ResponseModel):
+    """A Slack channel a team's digest may go to."""
+
+    id: str
+    name: str
+    is_private: bool
+    is_member: bool  # the bot is in it
+    note: str | None  # what stands in the way (the bot not in it, shared outside the org), if anything

@@ -11,6 +11,7 @@ digest goes to the team's channel at the kind's time in the org's timezone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -257,9 +258,19 @@ class Planner:
         link = data.link if data.link.startswith("/") else links.thread(data.subject)
         objective_id = int(data.subject.split(":")[1]) if data.subject.startswith("objective:") and data.subject.split(":")[1].isdigit() else None
         ctx = {"author_name": (author or {}).get("name", ""), "body": data.body, "link": link,
-               "subject": data.subject}
+               "subject": data.subject, "people": await self._mentioned_people(data.body)}
         return [self._plan(key=f"{env.id}:user:{data.user_id}", occurrence_id=env.id, kind="mentioned", target=target,
                            due_at=now, ctx=ctx, objective_id=objective_id)]
+
+
+    async def _mentioned_people(self, body: str) -> dict[str, dict[str, Any]]:
+        """Who `<@id>` names in a chat body, as Slack knows them (render turns them into Slack mentions)."""
+        people: dict[str, dict[str, Any]] = {}
+        for uid in list(dict.fromkeys(re.findall(r"<@([0-9]{1,18})>", body)))[:20]:
+            user = await self.okr.user(int(uid))
+            if user is not None:
+                people[uid] = {"slack_user_id": user.get("slack_user_id"), "name": user.get("name")}
+        return people
 
 
 def is_stale(env: Envelope, hours: float) -> bool:

@@ -1,5 +1,6 @@
 """The sender: claims due rows one at a time (each committed as `sending` before Slack is
-called), paced under Slack's tiers, and finishes each as `sent`, `failed` or rescheduled.
+called), paced under Slack's limits, and finishes each as `sent`, `failed`, `unknown` (Slack
+may have posted it: never re-sent by itself) or rescheduled (429, a refused connection).
 
 It also heartbeats (so rows left `sending` by a dead sender become `unknown`, never
 re-sent), records due rows in record-only mode, and pushes `chat.update` for approval
@@ -23,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..settings import NotifierSettings
 from ..slack.client import SlackPort, classify
-from ..slack.pacing import Pacer
+from ..slack.pacing import POST, Pacer
 from . import store
 
 log = get_logger("notifier.sender")
@@ -66,8 +67,9 @@ async def retrying(work: Callable[[], Awaitable[T]], *, patience: float = 5.0) -
 
 class Sender:
     def __init__(self, outbox: Outbox, clock: Clock, slack: SlackPort | None, knobs: NotifierSettings,
-                 pacer: Pacer) -> None:
+                 pacer: Pacer, on_failed: Callable[[Any, str], Awaitable[Any]] | None = None) -> None:
         self.outbox = outbox
+        self.on_failed = on_failed  # told of each delivery that failed for good (team digests: DigestAlerts)
         self.maker = outbox.maker
         self.clock = clock
         self.slack = slack
@@ -84,6 +86,7 @@ class Sender:
         self._stopping = False
         self._crashed = False
         self._in_flight = 0
+        self._side: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -199,12 +202,13 @@ class Sender:
                     return  # what is still reserved is handed back by stop()
                 if self._queue.qsize() < self.knobs.senders:
                     self._hungry.set()
-                await self.pacer.acquire()
                 if self._stopping:
                     return
                 if not await retrying(functools.partial(self._start_sending, row.id)):
-                    self.pacer.refund()
                     continue
+                # The slot is taken after the row is `sending` (a short wait: about senders / rate),
+                # so the database's latency does not bunch posts into a burst past Slack's limit.
+                await self.pacer.acquire(POST)
                 row.attempts += 1
                 self._in_flight += 1
                 SENDING.inc()
@@ -230,23 +234,30 @@ class Sender:
         except asyncio.CancelledError:
             raise  # mid-call: the row stays `sending` and becomes `unknown`
         except Exception as exc:
-            failure = classify(exc)
+            failure = classify(exc)  # the one place that says retry, unknown or failed
             now = self.clock.now()
 
             async def _not_sent() -> None:
                 async with self.outbox.transaction() as tx:
-                    if failure.retryable:
+                    if failure.verdict == "retry":
                         delay = min(self.knobs.retry_max_seconds,
                                     max(failure.retry_after or 0.0, 2.0 ** min(row.attempts, 8)))
                         await store.finish_retry(tx, row, now, failure.error, delay)
+                    elif failure.verdict == "unknown":
+                        await store.finish_unknown(tx, row, now, failure.error)
                     else:
                         await store.finish_failed(tx, row, now, failure.error)
 
             await retrying(_not_sent, patience=RECORD_PATIENCE)
-            if failure.retryable and failure.retry_after:
-                self.pacer.hold(failure.retry_after)
-            DELIVERIES.labels(row.kind, "retry" if failure.retryable else "failed").inc()
-            log.info("delivery not sent", id=row.id, kind=row.kind, error=failure.error, retry=failure.retryable)
+            if failure.verdict == "retry" and failure.retry_after:
+                await self.pacer.hold(POST, failure.retry_after)
+            if failure.verdict == "unknown":
+                UNKNOWN.inc()
+                log.warning("delivery outcome unknown; not re-sent", id=row.id, kind=row.kind, reason=failure.error)
+            if failure.verdict == "failed" and self.on_failed is not None:
+                self._spawn(self.on_failed(row, failure.error))
+            DELIVERIES.labels(row.kind, failure.verdict).inc()
+            log.info("delivery not sent", id=row.id, kind=row.kind, error=failure.error, verdict=failure.verdict)
             return
 
         async def _sent() -> None:
@@ -255,6 +266,18 @@ class Sender:
 
         await retrying(_sent, patience=RECORD_PATIENCE)
         DELIVERIES.labels(row.kind, "sent").inc()
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception as exc:
+                log.warning("after-failure work failed", error=repr(exc)[:300])
+            self.wake()
+
+        task = asyncio.ensure_future(run())
+        self._side.add(task)
+        task.add_done_callback(self._side.discard)
 
     async def _update_loop(self) -> None:
         assert self.slack is not None
@@ -266,7 +289,7 @@ class Sender:
                                                         row.text, row.blocks)
                     except Exception as exc:
                         failure = classify(exc)
-                        if failure.retryable:
+                        if failure.verdict != "failed":  # the same edit again is harmless
                             continue
                         log.info("chat.update refused", id=row.id, error=failure.error)
                     await store.updated(self.maker, row.id, row.blocks)

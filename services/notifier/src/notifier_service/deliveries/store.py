@@ -4,9 +4,10 @@ redeliveries happen.
 
 Lifecycle: `scheduled` (due at the person's local time) → `sending` (claimed with
 `FOR UPDATE SKIP LOCKED` and committed *before* the call) → `sent` | `failed`, or back to
-`scheduled` after a known, retryable failure (429, 5xx, network). A row found `sending`
-whose sender is gone is `unknown`: it may or may not have reached Slack, so it is never
-re-sent. Without a bot token, due rows become `recorded` instead."""
+`scheduled` after a failure known not to have posted (429, a refused connection). A row
+whose call timed out, lost its connection or got a 5xx, or found `sending` after its
+sender is gone, is `unknown` with the reason in `error`: it may or may not have reached
+Slack, so it is never re-sent by itself (an admin may `resend` it: a new row). Without a bot token, due rows become `recorded` instead."""
 
 from __future__ import annotations
 
@@ -159,6 +160,37 @@ async def finish_failed(tx: Tx, row: Delivery, now: datetime, error: str) -> Non
     await tx.session.execute(sa.update(t).where(t.c.id == row.id, t.c.status == "sending").values(
         status="failed", error=error[:500], updated_at=now))
     tx.emit(_event(row, "failed", "failed", error[:500]))
+
+
+async def finish_unknown(tx: Tx, row: Delivery, now: datetime, reason: str) -> None:
+    """Slack may have posted it (timeout, dropped connection, 5xx): never re-sent by itself."""
+    t = Delivery.__table__
+    await tx.session.execute(sa.update(t).where(t.c.id == row.id, t.c.status == "sending").values(
+        status="unknown", error=reason[:500], updated_at=now))
+
+
+async def resend(tx: Tx, row_id: int, now: datetime, by_user_id: int) -> Delivery | None:
+    """An admin resends an `unknown` or `failed` delivery deliberately: a new row, due now, with
+    the same message and recipient (the original stays as it was). None: no such row."""
+    row = await tx.session.get(Delivery, row_id, with_for_update=True)
+    if row is None:
+        return None
+    if row.status not in RESENDABLE:
+        raise ValueError(row.status)
+    base = row.key.split(":resend:")[0]
+    taken = int((await tx.session.execute(sa.select(sa.func.count()).select_from(Delivery).where(
+        Delivery.key.startswith(base + ":resend:", autoescape=True)))).scalar_one())
+    values = {c: getattr(row, c) for c in ("occurrence_id", "kind", "user_id", "team_id", "objective_id", "channel",
+                                           "locale", "timezone", "text", "blocks", "link", "outcome")}
+    copy = Delivery(key=f"{base}:resend:{taken + 1}", status="scheduled", due_at=now, update_pending=False,
+                    attempts=0, created_at=now, updated_at=now,
+                    context={**(row.context or {}), "resent_from": row.id, "resent_by": by_user_id}, **values)
+    tx.session.add(copy)
+    await tx.session.flush()
+    return copy
+
+
+RESENDABLE = ("unknown", "failed")
 
 
 async def finish_retry(tx: Tx, row: Delivery, now: datetime, error: str, delay: float) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from boost_contracts.events import REMINDER_KINDS
-from boost_platform.ids import QueryId
+from boost_platform.ids import PathId, QueryId
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Query
 
-from ..deps import Caller, CallerDep, SessionDep
+from ..deps import Caller, CallerDep, ContainerDep, SessionDep
 from ..models import STATUSES
 from ..responses import Delivery, DeliveryCounts
 from . import store
@@ -61,3 +61,20 @@ async def summary(caller: CallerDep, session: SessionDep,
     counts = await store.counts(session, scope)
     return {"by_status": {s: counts.get(s, 0) for s in STATUSES}}
 
+
+
+@router.post("/deliveries/{delivery_id}/resend", response_model=Delivery, status_code=201,
+             summary="Admins: send an `unknown` or `failed` message again, deliberately (a new delivery, due now)")
+async def resend(delivery_id: PathId, caller: CallerDep, c: ContainerDep) -> dict[str, Any]:
+    caller.require_admin()
+    if c.slack is None:
+        raise Problem(409, "There is no Slack bot token (record-only mode): nothing can be sent.")
+    try:
+        async with c.runtime.outbox.transaction() as tx:
+            row = await store.resend(tx, delivery_id, c.runtime.clock.now(), caller.user_id)
+    except ValueError as exc:
+        raise Problem(409, f"Only an unknown or failed message can be resent; this one is {exc}.") from exc
+    if row is None:
+        raise Problem(404, "There is no such delivery.")
+    c.sender.wake()
+    return store.delivery_json(row)

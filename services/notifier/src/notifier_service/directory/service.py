@@ -1,6 +1,8 @@
 """Slack's directory into Boost: `users.list` (paged) becomes `okr.cmd.upsert_users`,
 matched by email, with Slack ids, locales and timezones (okr fills those only where the
 person has not set them); people deactivated in Slack, or gone from it, are deactivated.
+Guests (`is_restricted`, `is_ultra_restricted`) are not imported unless
+`BOOST_SLACK_ALLOW_GUESTS=1`.
 On demand (admins) and once a day (one replica claims the day)."""
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ from ..slack.client import SlackPort
 log = get_logger("notifier.directory")
 
 
-def directory_user(member: dict[str, Any]) -> dict[str, Any] | None:
-    """A Slack member as `DirectoryUser`, or None for bots and people without an email."""
+def is_guest(member: dict[str, Any]) -> bool:
+    """A single-channel (`is_ultra_restricted`) or multi-channel (`is_restricted`) guest."""
+    return bool(member.get("is_restricted") or member.get("is_ultra_restricted"))
+
+
+def directory_user(member: dict[str, Any], allow_guests: bool = False) -> dict[str, Any] | None:
+    """A Slack member as `DirectoryUser`, or None for bots, people without an email, and
+    guests (unless `BOOST_SLACK_ALLOW_GUESTS`)."""
     if member.get("is_bot") or member.get("is_app_user") or member.get("id") == "USLACKBOT":
+        return None
+    if is_guest(member) and not allow_guests:
         return None
     profile = member.get("profile") or {}
     email = (profile.get("email") or "").strip()
@@ -40,8 +50,9 @@ def directory_user(member: dict[str, Any]) -> dict[str, Any] | None:
 
 class DirectorySync:
     def __init__(self, slack: SlackPort | None, okr: Okr, outbox: Outbox, clock: Clock, every_hours: float,
-                 daily: bool = True) -> None:
+                 daily: bool = True, allow_guests: bool = False) -> None:
         self.slack = slack
+        self.allow_guests = allow_guests
         self.okr = okr
         self.outbox = outbox
         self.clock = clock
@@ -61,9 +72,11 @@ class DirectorySync:
                 members.extend(page)
                 if not cursor:
                     break
-            users = [u for u in (directory_user(m) for m in members) if u is not None]
+            users = [u for u in (directory_user(m, self.allow_guests) for m in members) if u is not None]
+            guests = sum(1 for m in members if is_guest(m))
             # The whole listing was read, so people missing from it may be deactivated (never on an
-            # empty listing: that is a broken token or workspace, not everyone leaving).
+            # empty listing: that is a broken token or workspace, not everyone leaving). Guests left
+            # out are "missing": one imported before is deactivated.
             result = await self.okr.upsert_users(users, deactivate_missing=bool(users))
             self.okr.forget()
             summary = {"created": int(result.get("created", 0)), "updated": int(result.get("updated", 0)),
@@ -71,7 +84,8 @@ class DirectorySync:
             async with self.outbox.transaction() as tx:
                 tx.emit(make_event("notifier", "directory.synced", DirectorySyncedData(**summary),
                                    actor_id="service:notifier"))
-            log.info("directory synced", members=len(members), **summary)
+            log.info("directory synced", members=len(members), guests=guests,
+                     guests_imported=self.allow_guests, **summary)
             return {**summary, "members": len(members), "synced": len(users)}
 
     def start(self) -> None:

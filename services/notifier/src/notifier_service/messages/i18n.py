@@ -50,6 +50,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "okr.team.empty": "No objectives for *{team}* in *{cycle}* yet.",
         "okr.working": "Looking that up…",
         "refused": "That didn't work: {detail}",
+        "modal.failed": "Slack could not open that form just now. Try again, or do it in Boost: {url}",
+        "snooze.failed": "I could not snooze this reminder (it is not one of yours, or it is gone).",
+        "digest.failing": ("The Friday digest of *{team}* could not be posted to <#{channel}>: {error}. "
+                           "Invite Boost to the channel (`/invite @Boost`) or pick another channel in Boost: {url}"),
         "approve.done": "You approved *{title}*.",
         "changes.done": "You asked for changes to *{title}*.",
         "home.krs": "*Your key results* ({cycle})", "home.krs.empty": "No key results of yours this quarter.",
@@ -102,6 +106,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "okr.team.empty": "*{cycle}*에 *{team}* 팀의 목표가 아직 없습니다.",
         "okr.working": "찾아보는 중…",
         "refused": "처리하지 못했습니다: {detail}",
+        "modal.failed": "지금은 Slack에서 양식을 열 수 없습니다. 다시 시도하거나 Boost에서 해 주세요: {url}",
+        "snooze.failed": "이 알림을 미루지 못했습니다 (회원님의 알림이 아니거나 이미 없어졌습니다).",
+        "digest.failing": ("*{team}* 팀의 금요일 요약을 <#{channel}> 채널에 올리지 못했습니다: {error}. "
+                           "채널에 Boost를 초대하거나(`/invite @Boost`) Boost에서 다른 채널을 골라 주세요: {url}"),
         "approve.done": "*{title}*을(를) 승인했습니다.",
         "changes.done": "*{title}*에 수정을 요청했습니다.",
         "home.krs": "*내 핵심 결과* ({cycle})", "home.krs.empty": "이번 분기 내 핵심 결과가 없습니다.",

@@ -8,12 +8,15 @@ stored with the delivery, so a message can be re-rendered (an approval once deci
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import links
 from .i18n import percent, t
 
+# Slack's plain-text input allows at most 3000 characters (okr takes up to 5000 on the web).
+COMMENT_MAX = 3000
 SNOOZABLE = {"drafting_open", "approval_due", "weekly_check_in", "review_mid_quarter", "retro_open"}
 MAX_KRS = 5
 
@@ -36,6 +39,23 @@ def plain(text: str, limit: int = 300) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Boost's chat mentions (`<@42>`, a Boost user id) after `plain()` escaped them.
+ESCAPED_MENTION = re.compile(r"&lt;@([0-9]{1,18})&gt;")
+
+
+def with_mentions(text: str, people: dict[str, Any] | None) -> str:
+    """Boost mentions in `plain()` text as Slack knows the person: `<@U…>` when they have a Slack
+    account, else `@Name`; never Boost's own id (Slack would show `<@3>` or the wrong person)."""
+    def one(match: re.Match[str]) -> str:
+        person = (people or {}).get(match.group(1)) or {}
+        slack_id = str(person.get("slack_user_id") or "")
+        if re.fullmatch(r"[UW][A-Z0-9]{2,20}", slack_id):
+            return f"<@{slack_id}>"
+        return "@" + plain(str(person.get("name") or "someone"), 80)
+
+    return ESCAPED_MENTION.sub(one, text)
 
 
 def number(value: Any) -> str:
@@ -218,7 +238,8 @@ def _feedback_received(locale: str, public_url: str, ctx: dict[str, Any]) -> Mes
 
 
 def _mentioned(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
-    text = t(locale, "mentioned", author=plain(ctx.get("author_name") or "", 80), body=plain(ctx.get("body") or "", 500))
+    text = t(locale, "mentioned", author=plain(ctx.get("author_name") or "", 80),
+             body=with_mentions(plain(ctx.get("body") or "", 500), ctx.get("people")))
     path = ctx.get("link") or "/"
     return Message(text=_strip(text), blocks=[section(text), actions(open_button(locale, public_url, path))], link=path)
 
@@ -304,7 +325,7 @@ def request_changes_modal(objective_id: int, title: str, locale: str, metadata: 
         "blocks": [
             section(f"*{plain(title, 200)}*"),
             {"type": "input", "block_id": "comment", "label": {"type": "plain_text", "text": t(locale, "modal.comment")},
-             "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True, "max_length": 5000}},
+             "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True, "max_length": COMMENT_MAX}},
         ],
     }
 

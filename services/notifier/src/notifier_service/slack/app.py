@@ -13,7 +13,6 @@ import contextlib
 import json
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 from urllib.parse import urlparse
@@ -44,7 +43,7 @@ from ..messages.render import (
 from ..models import Delivery
 from ..okr import Okr
 from ..settings import NotifierSettings
-from .client import SlackPort
+from .client import SlackPort, classify
 
 log = get_logger("notifier.slack")
 
@@ -95,7 +94,6 @@ class SlackApp:
         self.default_locale = default_locale
         self.default_timezone = default_timezone
         self.tasks = tasks
-        self._events: OrderedDict[str, float] = OrderedDict()
 
     # ------------------------------------------------------------------ helpers
     async def person(self, slack_user_id: str, timeout: float = 5.0) -> dict[str, Any] | None:
@@ -146,8 +144,13 @@ class SlackApp:
         response_url = form.get("response_url")
 
         async def later(result: Any) -> None:
-            body = result if isinstance(result, dict) else {"response_type": "ephemeral",
-                                                            "text": t(self.default_locale, "refused", detail=_detail(result))}
+            if isinstance(result, dict):
+                body = result
+            else:  # in the person's language (their user is cached by now, if okr answered at all)
+                locale = self.default_locale
+                with contextlib.suppress(Exception):
+                    locale = self.locale(await self.person(form.get("user_id", ""), timeout=2))
+                body = {"response_type": "ephemeral", "text": t(locale, "refused", detail=_detail(result))}
             await self.respond(response_url, body)
 
         answered, result = await self.within(self._command(form), budget - (time.monotonic() - started), later)
@@ -232,21 +235,33 @@ class SlackApp:
             meta = {"kr": kr.get("kr"), "title": kr.get("title"), "unit": kr.get("unit") or "",
                     "kind": kr.get("kind"), "locale": self.locale(user)}
             view = checkin_modal({"id": kr.get("kr"), **kr}, self.locale(user), meta)
-            if self.slack is not None and trigger_id:
-                await self.slack.open_view(trigger_id, view)
+            await self._open(slack_user, response_url, trigger_id, view, self.locale(user))
         elif action_id == "request_changes":
             value = self._objective_value(action.get("value"))
             user = await self._quick_person(slack_user)
             view = request_changes_modal(value["id"], value.get("title") or "", self.locale(user),
                                          {"response_url": response_url, "locale": self.locale(user)})
-            if self.slack is not None and trigger_id:
-                await self.slack.open_view(trigger_id, view)
+            await self._open(slack_user, response_url, trigger_id, view, self.locale(user))
         elif action_id == "approve":
             await self._approve(slack_user, self._objective_value(action.get("value")), response_url)
             if (payload.get("view") or {}).get("type") == "home":
                 await self.publish_home(slack_user)
         elif action_id == "snooze":
             await self._snooze(slack_user, str(action.get("value") or ""), response_url)
+
+    async def _open(self, slack_user: str, response_url: str | None, trigger_id: str | None,
+                    view: dict[str, Any], locale: str) -> None:
+        """`views.open`; when Slack refuses it (or it breaks Block Kit's limits) the person who
+        clicked is told so, under the message (or in a DM), not only the log."""
+        if self.slack is None or not trigger_id:
+            return
+        try:
+            await self.slack.open_view(trigger_id, view)
+        except Exception as exc:
+            failure = classify(exc)
+            log.warning("views.open failed", callback_id=view.get("callback_id"), error=failure.error)
+            with contextlib.suppress(Exception):
+                await self.tell(slack_user, response_url, t(locale, "modal.failed", url=self.public_url))
 
     async def _quick_person(self, slack_user: str) -> dict[str, Any] | None:
         """The person's language for a modal, without missing the trigger's 3 s (cached usually)."""
@@ -283,8 +298,11 @@ class SlackApp:
         now = self.clock.now()
         async with self.outbox.transaction() as tx:
             row = await store.snooze(tx, key, now, self.default_timezone, slack_user)
-        locale = row.locale if row is not None else self.default_locale
-        await self.tell(slack_user, response_url, t(locale, "snoozed"))
+        if row is None:  # not this person's reminder, or gone: say so, never "tomorrow"
+            user = await self._quick_person(slack_user)
+            await self.tell(slack_user, response_url, t(self.locale(user), "snooze.failed"))
+            return
+        await self.tell(slack_user, response_url, t(row.locale, "snoozed"))
 
     # ------------------------------------------------------------------ modals
     @staticmethod
@@ -405,23 +423,12 @@ class SlackApp:
         return None
 
     # ------------------------------------------------------------------ events
-    def first_time(self, event_id: str | None) -> bool:
-        """Slack retries events it thinks we missed: handle each event id once per replica."""
-        if not event_id:
-            return True
-        if event_id in self._events:
-            return False
-        self._events[event_id] = time.monotonic()
-        while len(self._events) > 5000:
-            self._events.popitem(last=False)
-        return True
-
-    async def event(self, event: dict[str, Any]) -> None:
+    async def event(self, event: dict[str, Any], where: dict[str, Any] | None = None) -> None:
         kind = event.get("type")
         if kind == "app_home_opened" and event.get("tab", "home") == "home":
             await self.publish_home(event.get("user", ""))
         elif kind == "link_shared":
-            await self.unfurl(event)
+            await self.unfurl(event, external=bool((where or {}).get("external")))
 
     async def publish_home(self, slack_user: str) -> None:
         if self.slack is None:
@@ -469,13 +476,24 @@ class SlackApp:
             stmt = stmt.where(Delivery.outcome.is_(None))
         return list((await session.execute(stmt.order_by(Delivery.id.desc()).limit(limit))).scalars())
 
-    async def unfurl(self, event: dict[str, Any]) -> None:
+    async def unfurl(self, event: dict[str, Any], external: bool = False) -> None:
+        """Objective cards for links to Boost, only where everyone who can read them is of the
+        org: shared by a member of the org (guests and people of other workspaces are not Boost
+        users), in a channel of this workspace. Nothing in an externally shared (Slack Connect)
+        channel, nor in the composer, whose channel is not known yet."""
         if self.slack is None:
+            return
+        if external or event.get("source") == "composer" or str(event.get("channel") or "") in ("", "COMPOSER"):
+            log.info("link not unfurled: shared or composed outside this workspace's own channels",
+                     channel=event.get("channel"), source=event.get("source"), external=external)
             return
         ours = urlparse(self.public_url)
         user = None
         with contextlib.suppress(Exception):
             user = await self.person(event.get("user", ""), timeout=2)
+        if user is None:  # a guest, someone of another workspace, or not in Boost: no content
+            log.info("link not unfurled: shared by someone who is not a member of the org", user=event.get("user"))
+            return
         locale = self.locale(user)
         unfurls: dict[str, Any] = {}
         for link in event.get("links") or []:

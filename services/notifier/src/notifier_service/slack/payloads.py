@@ -18,6 +18,11 @@ class _Loose(BaseModel):
 
 class SlackUser(_Loose):
     id: str = ""
+    team_id: str | None = None
+
+
+class Team(_Loose):
+    id: str | None = None
 
 
 class SelectedOption(_Loose):
@@ -81,6 +86,8 @@ class Interaction(_Loose):
     view: View | None = None
     trigger_id: str | None = None
     response_url: str | None = None
+    team: Team | None = None
+    api_app_id: str | None = None
 
 
 class Link(_Loose):
@@ -101,6 +108,9 @@ class Event(_Loose):
 class EventCallback(_Loose):
     type: str | None = None
     event_id: str | None = None
+    team_id: str | None = None
+    api_app_id: str | None = None
+    is_ext_shared_channel: bool = False
     challenge: str = ""
     event: Event = Field(default_factory=Event)
 

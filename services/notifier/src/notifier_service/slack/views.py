@@ -9,15 +9,18 @@ import json
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
+from boost_platform.logging import get_logger
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
 from ..deps import ContainerDep
+from .blockkit import BlockKitError, fit_answer, fit_view
 from .payloads import EventCallback, Interaction, checked
 from .verify import verified_body
 
 router = APIRouter(prefix="/slack", tags=["slack"])
+log = get_logger("notifier.slack.views")
 
 SlackBody = Annotated[bytes, Depends(verified_body)]
 
@@ -44,17 +47,27 @@ async def events(body: SlackBody, c: ContainerDep) -> Response:
     payload = checked(EventCallback, _json(body))
     if payload.get("type") == "url_verification":
         return JSONResponse({"challenge": payload.get("challenge", "")})
-    if payload.get("type") == "event_callback" and c.slack_app.first_time(payload.get("event_id")):
-        c.tasks.spawn(c.slack_app.event(payload.get("event") or {}))
+    if c.workspace.foreign(payload.get("team_id"), payload.get("api_app_id"), "events"):
+        return Response(status_code=200)
+    if payload.get("type") == "event_callback" and await c.events.first_time(payload.get("event_id")):
+        where = {"external": bool(payload.get("is_ext_shared_channel"))}
+        c.tasks.spawn(c.slack_app.event(payload.get("event") or {}, where))
     return Response(status_code=200)
 
 
 @router.post("/commands", summary="Slash commands: /okr, /okr help, /okr team <name>")
-async def commands(body: SlackBody, c: ContainerDep) -> JSONResponse:
+async def commands(body: SlackBody, c: ContainerDep) -> Response:
     form = _form(body)
     if not form.get("user_id"):
         raise Problem(400, "A slash command names the person who typed it (`user_id`).")
-    return JSONResponse(await c.slack_app.command(form))
+    if c.workspace.foreign(form.get("team_id"), form.get("api_app_id"), "commands"):
+        return Response(status_code=200)
+    answer = await c.slack_app.command(form)
+    try:
+        return JSONResponse(fit_answer(answer))
+    except BlockKitError as exc:  # the blocks would be refused: the sentence alone still answers
+        log.error("a slash command answer breaks Block Kit's limits", where=exc.where, problem=exc.problem)
+        return JSONResponse({"response_type": "ephemeral", "text": fit_answer({"text": answer.get("text", "")})["text"]})
 
 
 @router.post("/interactions", summary="Buttons, modals (check-in, request changes), snooze")
@@ -62,7 +75,18 @@ async def interactions(body: SlackBody, c: ContainerDep) -> Response:
     form = _form(body)
     if "payload" not in form:
         raise Problem(400, "An interaction carries a `payload` field.")
-    answer = await c.slack_app.interaction(checked(Interaction, _json(form["payload"])))
+    payload = checked(Interaction, _json(form["payload"]))
+    team = (payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id")
+    if c.workspace.foreign(team, payload.get("api_app_id"), "interactions"):
+        return Response(status_code=200)
+    answer = await c.slack_app.interaction(payload)
     if answer is None:
         return Response(status_code=200)
+    if isinstance(answer.get("view"), dict):
+        try:
+            answer = {**answer, "view": fit_view(answer["view"])}
+        except BlockKitError as exc:
+            log.error("a modal update breaks Block Kit's limits; closing it instead", where=exc.where,
+                      problem=exc.problem)
+            return Response(status_code=200)
     return JSONResponse(answer)

@@ -124,6 +124,23 @@ def _slack_client(c: Any) -> Any:
     return AsyncWebClient(base_url=c.settings.slack_api_url)
 
 
+async def _is_guest(c: Any, slack_user_id: str | None) -> bool:
+    """A single- or multi-channel guest (`users.info` with the bot token: OpenID Connect does
+    not say). Without a bot token nothing can be checked (and nothing else of Slack is used);
+    when Slack does not answer, the sign-in is refused rather than a guest let in."""
+    if not c.settings.slack_bot_token:
+        return False
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    try:
+        reply = await AsyncWebClient(token=c.settings.slack_bot_token,
+                                     base_url=c.settings.slack_api_url).users_info(user=slack_user_id or "")
+    except Exception as exc:
+        raise Problem(502, "Slack did not say who you are; try again.", title="Bad Gateway") from exc
+    user = reply.get("user") or {}
+    return bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+
+
 def _state_key(c: Any) -> bytes:
     """The key that signs the sign-in state: derived from the client secret, full length."""
     return hashlib.sha256(b"boost-oidc-state:" + c.settings.slack_client_secret.encode()).digest()
@@ -184,6 +201,8 @@ async def slack_callback(
         raise Problem(403, "This Slack workspace is not the one Boost is set up for.")
     if not info.get("email") or not info.get("email_verified", True):
         raise Problem(403, "Slack did not share a verified email.")
+    if not c.settings.slack_allow_guests and await _is_guest(c, info.get("https://slack.com/user_id")):
+        raise Problem(403, "Slack guests can't sign in to Boost; ask an admin (BOOST_SLACK_ALLOW_GUESTS).")
     async with c.runtime.outbox.transaction() as tx:
         user = await match_or_create_slack_user(
             tx, c, email=info["email"], name=info.get("name") or info["email"],
