@@ -20,7 +20,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.support.mariadb import PRIMARY_ARGS, REPLICA_ARGS, PrivateMariaDB, mariadb_binaries, replica_status, replicate
+from tests.support.mariadb import (
+    PRIMARY_ARGS,
+    REPLICA_ARGS,
+    PrivateMariaDB,
+    mariadb_binaries,
+    replica_status,
+    replicate,
+)
 from tests.support.okr import login, okr_app
 
 pytestmark = pytest.mark.chaos
