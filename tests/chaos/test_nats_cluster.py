@@ -86,6 +86,7 @@ class Tab:
         self.titles: dict[int, str] = {}
         self.event_ids: Counter[str] = Counter()
         self.resyncs = 0
+        self._joining: asyncio.Future[None] | None = None
         self.sio.on("okr.event", self._on_event)
         self.sio.on("resync", self._on_resync)
         self.sio.on("connect", self._on_connect)
@@ -101,7 +102,8 @@ class Tab:
         await self.refetch()
 
     async def _on_connect(self) -> None:
-        asyncio.ensure_future(self._subscribe())
+        # Not awaited here: the server answers `subscribe` only after this handler returns.
+        self._joining = asyncio.ensure_future(self._subscribe())
 
     async def _subscribe(self) -> None:
         ack = await self.sio.call("subscribe", {"room": self.room}, timeout=5)
@@ -111,7 +113,9 @@ class Tab:
     async def connect(self) -> None:
         await self.sio.connect(self.url, transports=["websocket"], auth={"token": self.auth["Authorization"][7:]},
                                socketio_path="socket.io", wait_timeout=5)
-        await until(lambda: self.titles is not None and self.sio.connected, 5, "the tab to connect")
+        await until(lambda: self._joining is not None and self._joining.done(), 10, "the tab to join its room")
+        assert self._joining is not None
+        self._joining.result()  # the subscription was acknowledged
 
     async def refetch(self) -> None:
         r = await self.rest.get("/api/okr/objectives", params={"cycle": CYCLE}, headers=self.auth)
@@ -196,9 +200,6 @@ class Traffic:
                                          "changes": {"title": f"{objective['title']} (edited)"},
                                          "version": objective["version"]}
             await self._send(op_id, self.pending_edits[op_id])
-
-    async def run_for(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 async def settle(check: Callable[[], Any], timeout: float) -> bool:
