@@ -3,6 +3,7 @@ set), every service as its own process, and nginx as the gateway. `make run` cal
 `boost.py run`; the end-to-end tests use `Stack` to start the same processes.
 
 Usage: boost.py run [--replicas okr=2,feedback=2,realtime=2]
+       (BOOST_NATS_CLUSTER=3: a local JetStream cluster instead of one server, scripts/nats_cluster.py)
        boost.py nginx-conf   (print the rendered gateway config)"""
 
 from __future__ import annotations
