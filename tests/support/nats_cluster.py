@@ -5,6 +5,7 @@ replicas as the cluster reports them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import sys
@@ -20,7 +21,7 @@ import nats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from nats_cluster import LocalCluster, Node, healthy  # noqa: E402
+from nats_cluster import LocalCluster, Node, healthy
 
 __all__ = ["NatsCluster", "Node", "StreamState", "running_cluster"]
 
@@ -77,8 +78,6 @@ class NatsCluster(LocalCluster):
     async def wait_stream(self, stream: str, replicas: int, timeout: float = 60.0) -> tuple[StreamState, float]:
         """Until the stream has a leader and `replicas` current copies; returns the state and
         how long that took."""
-        import asyncio
-
         started = time.monotonic()
         state: StreamState | None = None
         while time.monotonic() - started < timeout:
