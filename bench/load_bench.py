@@ -800,6 +800,8 @@ def main() -> None:
                         help="stop when N rates in a row did not hold (default 2)")
     parser.add_argument("--replicas", default="", help="e.g. okr=2,realtime=2 (default: one of each, as make run)")
     parser.add_argument("--nats", default=os.environ.get("BENCH_NATS_URL"), help="a NATS to use instead of the bundled one")
+    parser.add_argument("--cluster", type=int, default=0,
+                        help="BOOST_NATS_CLUSTER: a local JetStream cluster of N servers instead of the bundled one")
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
     rates = [float(r) for r in args.rates.split(",")] if args.rates else (
@@ -816,6 +818,8 @@ def main() -> None:
            "BOOST_INTERNAL_PORT_BASE": str(free_internal_port_base()), "BOOST_NOW": NOW, "BOOST_DEMO": "1",
            "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}", "BOOST_LOG_LEVEL": "WARNING",
            "BOOST_ADMIN_EMAILS": "admin@boost.example"}
+    if args.cluster:
+        env["BOOST_NATS_CLUSTER"] = str(args.cluster)
     if args.nats:
         env["BOOST_NATS_URL"] = args.nats
     else:
@@ -898,7 +902,8 @@ def main() -> None:
         logged = logged_since(data_dir, logs_at)
         result = {"setup": {"scale": asdict(scale), "mix": MIX, "rates": rates, "step_seconds": seconds,
                             "max_p99_ms": args.max_p99_ms, "replicas": replicas or "one of each",
-                            "nats": "machine's" if args.nats else "bundled (make run's)", "quick": args.quick,
+                            "nats": "machine's" if args.nats else (f"local cluster of {args.cluster}" if args.cluster
+                                                                   else "bundled (make run's)"), "quick": args.quick,
                             "namespace": ns},
                   "sustained_rate": sustained, "sustained_step": sustained_step, "floors": floors,
                   "steps": steps, "logged_under_load": logged}

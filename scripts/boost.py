@@ -3,6 +3,7 @@ set), every service as its own process, and nginx as the gateway. `make run` cal
 `boost.py run`; the end-to-end tests use `Stack` to start the same processes.
 
 Usage: boost.py run [--replicas okr=2,feedback=2,realtime=2]
+       (BOOST_NATS_CLUSTER=3: a local JetStream cluster instead of one server, scripts/nats_cluster.py)
        boost.py nginx-conf   (print the rendered gateway config)"""
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ def processes(settings: BoostSettings, replicas: dict[str, int] | None = None, e
     data_dir.mkdir(parents=True, exist_ok=True)
     base_env = {**os.environ, **(env or {}), "BOOST_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     procs: list[Proc] = []
-    if not settings.nats_url:
+    if not settings.nats_url and settings.nats_cluster > 1:
+        procs += nats_cluster_processes(settings, data_dir, base_env)
+    elif not settings.nats_url:
         nats_port = settings.internal_port("nats")
         (data_dir / "nats").mkdir(exist_ok=True)
         procs.append(Proc("nats", [nats_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd",
@@ -118,6 +121,20 @@ def processes(settings: BoostSettings, replicas: dict[str, int] | None = None, e
     conf.write_text(render_nginx(settings, ports, run_dir, web_root))
     procs.append(Proc("gateway", [nginx_binary(), "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"], base_env))
     return procs
+
+
+def nats_cluster_processes(settings: BoostSettings, data_dir: Path, base_env: dict[str, str]) -> list[Proc]:
+    """BOOST_NATS_CLUSTER=N: N servers from deploy/nats/cluster.conf (scripts/nats_cluster.py)
+    on the bundled server's port and the ones after it, every stream on all of them; the
+    services are given every server's URL."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from nats_cluster import plan, ports_from_base, write_configs
+
+    nodes = plan(data_dir / "nats-cluster", ports_from_base(settings.internal_port("nats"), settings.nats_cluster))
+    write_configs(nodes)
+    base_env["BOOST_NATS_URL"] = ",".join(n.url for n in nodes)
+    base_env["BOOST_STREAM_REPLICAS"] = str(settings.nats_cluster)
+    return [Proc(node.name, node.command(), dict(base_env)) for node in nodes]
 
 
 def wait_ready(base_url: str, timeout: float = 60.0, ports: dict[str, list[int]] | None = None) -> float:

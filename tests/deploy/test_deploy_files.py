@@ -548,18 +548,36 @@ def test_compose_nats_config_is_valid() -> None:
 
 def test_kubernetes_nats_cluster_config_is_valid_and_routes_to_every_server(tmp_path: Path) -> None:
     config = by_name("ConfigMap")["nats-config"]["data"]["nats.conf"]
+    # One source of truth: the local cluster (scripts/nats_cluster.py) runs the same file.
+    assert config == (ROOT / "deploy" / "nats" / "cluster.conf").read_text()
     conf = tmp_path / "nats.conf"
-    conf.write_text(config.replace("/var/run/nats/", f"{tmp_path}/").replace("store_dir: /data", f"store_dir: {tmp_path}"))
-    nats_config_check(conf, {"POD_NAME": "nats-0"})
+    conf.write_text(config)
     statefulset = by_name("StatefulSet")["nats"]
+    container = statefulset["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value", "nats-0") for e in container["env"]}
+    assert set(re.findall(r"\$(NATS_[A-Z_]+)", config)) <= set(env)
+    nats_config_check(conf, {**env, "NATS_PID_FILE": str(tmp_path / "nats.pid"), "NATS_STORE_DIR": str(tmp_path)})
     replicas = statefulset["spec"]["replicas"]
     headless = statefulset["spec"]["serviceName"]
     assert replicas == 3
-    routes = re.findall(r"nats://([\w.-]+):6222", config)
+    routes = re.findall(r"nats://([\w.-]+):6222", env["NATS_ROUTES"])
     assert routes == [f"nats-{i}.{headless}" for i in range(replicas)]
     assert by_name("Service")[headless]["spec"]["publishNotReadyAddresses"] is True
     assert statefulset["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
     assert by_name("PodDisruptionBudget")["nats"]["spec"]["maxUnavailable"] == 1
+
+
+def test_local_nats_cluster_configs_come_from_the_same_file_and_are_valid(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from nats_cluster import free_ports, plan, write_configs
+
+    nodes = plan(tmp_path, free_ports(3))
+    write_configs(nodes)
+    for node in nodes:
+        text = node.conf.read_text()
+        assert not re.search(r"\$NATS_[A-Z]", text) and f'server_name: "{node.name}"' in text
+        assert all(f"nats://127.0.0.1:{n.cluster_port}" in text for n in nodes)
+        nats_config_check(node.conf)
 
 
 def test_nats_helm_values_describe_the_same_cluster() -> None:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from conftest import free_port
@@ -20,7 +21,7 @@ def mariadb_binaries() -> tuple[str, str] | None:
 
 
 class PrivateMariaDB:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra_args: Sequence[str] = ()) -> None:
         found = mariadb_binaries()
         if found is None:
             raise RuntimeError("mariadbd / mariadb-install-db are not installed")
@@ -28,6 +29,7 @@ class PrivateMariaDB:
         self.root = root
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.extra_args = list(extra_args)  # after the defaults: they win
 
     @property
     def url(self) -> str:
@@ -46,7 +48,8 @@ class PrivateMariaDB:
         self.proc = subprocess.Popen(
             [self.server, "--no-defaults", f"--datadir={data}", "--user=root", "--bind-address=127.0.0.1",
              f"--port={self.port}", f"--socket={self.root / 'mariadbd.sock'}", f"--pid-file={self.root / 'pid'}",
-             "--skip-grant-tables", "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--max-connections=400"],
+             "--skip-grant-tables", "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--max-connections=400",
+             *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -72,3 +75,44 @@ class PrivateMariaDB:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+# A primary writes a binary log (row-based, as replication wants); a replica has its own id.
+# Both with grant tables, as a real server: a stored procedure's DEFINER (okr has some) is
+# then a real account, which the replica can apply (root without a password, from
+# mariadb-install-db).
+PRIMARY_ARGS = ("--skip-grant-tables=0", "--log-bin=mariadb-bin", "--server-id=1", "--binlog-format=ROW")
+REPLICA_ARGS = ("--skip-grant-tables=0", "--server-id=2", "--read-only=1", "--relay-log=relay-bin")
+
+
+def replicate(primary: PrivateMariaDB, replica: PrivateMariaDB) -> None:
+    """Make `replica` a replica of `primary` from the primary's current binlog position
+    (both fresh: everything from then on). The replica connects as root, who has no
+    password on a fresh data dir."""
+    import sqlalchemy as sa
+
+    source = sa.create_engine(primary.url, isolation_level="AUTOCOMMIT")
+    target = sa.create_engine(replica.url, isolation_level="AUTOCOMMIT")
+    try:
+        with source.connect() as c:
+            status = c.exec_driver_sql("SHOW MASTER STATUS").mappings().one()
+        with target.connect() as c:
+            c.exec_driver_sql(
+                f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.port}, MASTER_USER='root', "
+                f"MASTER_PASSWORD='', MASTER_LOG_FILE='{status['File']}', MASTER_LOG_POS={int(status['Position'])}, "
+                "MASTER_CONNECT_RETRY=1")
+            c.exec_driver_sql("START SLAVE")
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def replica_status(replica: PrivateMariaDB) -> dict[str, object]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(replica.url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as c:
+            return dict(c.exec_driver_sql("SHOW SLAVE STATUS").mappings().one())
+    finally:
+        engine.dispose()

@@ -88,7 +88,7 @@ class Bus:
         while not self._closing:
             try:
                 self._nc = await nats.connect(
-                    servers=[self.url],
+                    servers=[u.strip() for u in self.url.split(",") if u.strip()],  # a cluster: every server
                     name=f"boost-{self.service}",
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
@@ -321,11 +321,23 @@ class Bus:
         sub = await subscribe()
         self._spawn(self._consume_loop(sub, subscribe, durable, handler, batch))
 
-    async def _consume_loop(self, sub: Any, subscribe: Callable[[], Awaitable[Any]], durable: str,
+    async def _consume_loop(self, sub: Any | None, subscribe: Callable[[], Awaitable[Any]], durable: str,
                             handler: EventHandler, batch: int) -> None:
         last_lag = 0.0
         failures = 0
         while not self._closing:
+            if sub is None:
+                # Unbound (below): bind again until the cluster answers. Fetching from the
+                # old subscription would time out quietly forever.
+                try:
+                    sub = await subscribe()
+                    log.warning("consumer bound again", consumer=durable)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as bind_exc:
+                    log.warning("rebinding the consumer failed; retrying", consumer=durable, error=repr(bind_exc))
+                    await asyncio.sleep(1)
+                    continue
             try:
                 msgs = await sub.fetch(batch=batch, timeout=1)
                 failures = 0
@@ -340,14 +352,13 @@ class Bus:
                 await asyncio.sleep(min(0.2 * failures, 2))
                 if failures >= 3 and self.is_connected:
                     # After a NATS restart the pull subscription (or the consumer itself,
-                    # if the server lost it) may be gone: bind again, creating it if needed.
+                    # if the server lost it) may be gone; on a cluster, the consumer's
+                    # leader may be moving: bind again, creating it if needed.
                     with contextlib.suppress(Exception):
                         await sub.unsubscribe()
-                    try:
-                        sub = await subscribe()
-                        log.warning("consumer bound again", consumer=durable)
-                    except Exception as bind_exc:
-                        log.info("rebinding the consumer failed", consumer=durable, error=repr(bind_exc))
+                    with contextlib.suppress(ValueError):
+                        self._pull_subs.remove(sub)
+                    sub = None
                 continue
             for msg in msgs:
                 try:

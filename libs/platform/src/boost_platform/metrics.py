@@ -85,3 +85,5 @@ def freeze_startup_objects() -> None:
     finally:
         _freezing = False
     gc.freeze()
+READ_REPLICA_FALLBACKS = Counter("boost_read_replica_fallbacks_total",
+                                 "Lag-tolerant reads answered by the primary because the replica failed", ["service"])

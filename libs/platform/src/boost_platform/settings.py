@@ -50,6 +50,15 @@ class BoostSettings(BaseSettings):
     outbox_sweep_seconds: float = Field(default=2.0, gt=0)
     # JetStream replicas of every stream (3 on a NATS cluster, 1 on a single server).
     stream_replicas: int = Field(default=1, ge=1, le=5)
+    # `make run` only: start a local JetStream cluster of this many servers instead of one.
+    nats_cluster: int = Field(default=0, ge=0, le=5)
+    # A replica for the reads that tolerate lag (search, export, calibration, history);
+    # unset: those reads go to the service's own database (`read_database_url`).
+    okr_read_database_url: str | None = None
+    feedback_read_database_url: str | None = None
+    realtime_read_database_url: str | None = None
+    scheduler_read_database_url: str | None = None
+    notifier_read_database_url: str | None = None
     # Proxies whose X-Forwarded-For is trusted (the gateway; in containers, its network).
     forwarded_allow_ips: str = "127.0.0.1"
 
@@ -100,6 +109,13 @@ class BoostSettings(BaseSettings):
             schema=self.names.schema(service),
             data_dir=self.data_dir,
         )
+
+    def read_database_url(self, service: str) -> str | None:
+        """The SQLAlchemy (async) URL of a service's read replica, if it has one."""
+        from .db import to_async_url
+
+        url = getattr(self, f"{service}_read_database_url", None)
+        return to_async_url(url) if url else None
 
     @property
     def record_only(self) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from boost_bus.runtime import Runtime, open_runtime
 from boost_platform.clock import Clock
+from boost_platform.replica import ReadReplica
 from boost_platform.settings import BoostSettings
 
 from . import models
@@ -22,12 +23,18 @@ class Container:
     runtime: Runtime
     signer: TokenSigner
     dashboard_cache: DashboardCache = field(default_factory=DashboardCache)
+    # Search, export and history: on BOOST_OKR_READ_DATABASE_URL when set (else the primary).
+    reads: ReadReplica = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reads = ReadReplica("okr", self.runtime.maker, self.settings.read_database_url("okr"))
 
     @property
     def settings(self) -> BoostSettings:
         return self.runtime.settings
 
     async def close(self) -> None:
+        await self.reads.close()
         await self.runtime.close()
 
 

@@ -67,7 +67,8 @@ class LeaderLock:
             try:
                 self._kv = await js.key_value(self.bucket)
             except BucketNotFoundError:
-                self._kv = await js.create_key_value(bucket=self.bucket, ttl=self.ttl, history=1)
+                self._kv = await js.create_key_value(bucket=self.bucket, ttl=self.ttl, history=1,
+                                                     replicas=self.bus.stream_replicas)  # a cluster: on every server
         return self._kv
 
     async def _run(self) -> None:

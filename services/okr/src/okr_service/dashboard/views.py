@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from boost_platform.ids import QueryId
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..deps import ActorDep, ContainerDep, SessionDep
 from ..org.service import calendar
@@ -30,14 +31,16 @@ async def dashboard(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle
 
 @router.get("/export.csv", summary="Every objective and key result of a cycle, as CSV", response_class=Response,
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-async def export(actor: ActorDep, c: ContainerDep, session: SessionDep, cycle: CycleQ = None) -> Response:
-    cal = await calendar(session, c.runtime.clock)
-    body = await service.export_csv(session, cal, cycle)
-    name = cal.resolve(cycle).id
+async def export(actor: ActorDep, c: ContainerDep, cycle: CycleQ = None) -> Response:
+    async def read(session: AsyncSession) -> tuple[str, str]:  # lag-tolerant: the read replica
+        cal = await calendar(session, c.runtime.clock)
+        return await service.export_csv(session, cal, cycle), cal.resolve(cycle).id
+
+    body, name = await c.reads.read(read)
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="boost-{name}.csv"'})
 
 
 @router.get("/search", response_model=SearchResults, summary="Objectives, key results, people and teams matching q")
-async def search(actor: ActorDep, session: SessionDep, q: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
-    return await service.search(session, q)
+async def search(actor: ActorDep, c: ContainerDep, q: Annotated[str, Query(min_length=1, max_length=100)]) -> dict[str, Any]:
+    return await c.reads.read(lambda session: service.search(session, q))  # lag-tolerant: the read replica

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from boost_platform.auth import Principal
 from boost_platform.ids import PathId, QueryId
+from boost_platform.problems import Problem
 from fastapi import APIRouter, Query, Response
 
 from ..bootstrap import Container
@@ -121,8 +122,9 @@ async def carry_over(objective_id: PathId, principal: PrincipalDep, c: Container
 
 
 @router.get("/objectives/{objective_id}/history", response_model=list[HistoryEntry], summary="Who changed what, newest first")
-async def history(objective_id: PathId, actor: ActorDep, session: SessionDep) -> list[dict[str, Any]]:
-    return await service.history(session, objective_id)
+async def history(objective_id: PathId, actor: ActorDep, c: ContainerDep) -> list[dict[str, Any]]:
+    # Lag-tolerant: the read replica; a 404 there (created a moment ago) is asked of the primary.
+    return await c.reads.read(lambda session: service.history(session, objective_id), lag_errors=(Problem,))
 
 
 # ------------------------------------------------------------------ key results
