@@ -13,9 +13,12 @@ import sqlalchemy as sa
 from boost_bus import Tx
 
 from .access import Actor, load_actor
+from .check_ins import service as check_ins
+from .closing import service as closing
 from .directory import service as directory
-from .models import Org, Team, User
+from .models import KeyResult, Org, Team, User
 from .objectives import service as okrs
+from .objectives import store
 from .org.service import calendar
 
 if TYPE_CHECKING:
@@ -183,7 +186,7 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
     """Weekly check-ins from the quarter's start (at most ten weeks back) up to today."""
     start = max(cal.current().start, cal.today - timedelta(weeks=10))
     weeks = max(0, (cal.today - start).days // 7)
-    krs = (await tx.session.execute(sa.select(okrs.KeyResult).where(okrs.KeyResult.objective_id == objective_id))).scalars().all()
+    krs = (await tx.session.execute(sa.select(KeyResult).where(KeyResult.objective_id == objective_id))).scalars().all()
     for kr in krs:
         owner = await load_actor(tx.session, kr.owner_id)
         pace = rng.uniform(0.55, 1.15)
@@ -196,12 +199,12 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
             share = min(1.0, pace * (week + 1) / 13)
             confidence = max(0, min(10, round(5 + (pace - 0.8) * 10 + rng.uniform(-1.5, 1.5))))
             if kr.kind == "milestone":
-                items = (await okrs.items_of(tx.session, [kr.id])).get(kr.id, [])
+                items = (await store.items_of(tx.session, [kr.id])).get(kr.id, [])
                 due = int(share * len(items))
                 pending = [i for i in items if not i.done][: max(0, due - sum(1 for i in items if i.done))]
                 if not pending:
                     continue
-                await okrs.check_in(tx, owner, when, kr.id, value=None, confidence=confidence, note="",
+                await check_ins.check_in(tx, owner, when, kr.id, value=None, confidence=confidence, note="",
                                     item_id=pending[0].id, done=True)
                 continue
             if kr.kind == "boolean":
@@ -211,7 +214,7 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
             moved = None if last is None or kr.target == kr.start else (value - last) / (kr.target - kr.start)
             mood = "first" if moved is None else "slow" if moved < 0.03 else "jump" if moved > 0.12 else "steady"
             last = value
-            await okrs.check_in(tx, owner, when, kr.id, value=value, confidence=confidence,
+            await check_ins.check_in(tx, owner, when, kr.id, value=value, confidence=confidence,
                                 note=rng.choice(NOTES[mood]))
 
 
@@ -258,7 +261,7 @@ async def _past_quarters(tx: Tx, cal: Any, system: Actor, teams: dict[str, Team]
         at_start = replace(cal, now=_at(cycle.start - timedelta(days=10)))
         for team_name, (title, krs) in PAST.items():
             if team_name in carried:
-                obj = await okrs.get_objective(tx.session, carried[team_name])
+                obj = await store.get_objective(tx.session, carried[team_name])
             else:
                 members = members_of[team_name]
                 obj = await okrs.create_objective(tx, system, at_start, {
@@ -271,9 +274,9 @@ async def _past_quarters(tx: Tx, cal: Any, system: Actor, teams: dict[str, Team]
             obj.review_by, obj.review_at = system.user_id, _at(cycle.start - timedelta(days=2))
             await _quarter_of_check_ins(tx, cal, cycle, obj.id, rng)
             end = replace(cal, now=_at(cycle.end + timedelta(days=3)))
-            await okrs.close(tx, system, end, obj.id, None, "Closed at the retro.")
-            if cycle == older and (await okrs.objective_view(tx.session, end, obj))["progress"] < 0.9:
-                new = await okrs.carry_over(tx, system, end, obj.id)
+            await closing.close(tx, system, end, obj.id, None, "Closed at the retro.")
+            if cycle == older and (await store.objective_view(tx.session, end, obj))["progress"] < 0.9:
+                new = await closing.carry_over(tx, system, end, obj.id)
                 carried[team_name] = new.id
         root = teams["Company"].id
         await _progress_history(tx, cal, root, cycle, cycle.end + timedelta(days=1))
@@ -281,8 +284,8 @@ async def _past_quarters(tx: Tx, cal: Any, system: Actor, teams: dict[str, Team]
 
 async def _quarter_of_check_ins(tx: Tx, cal: Any, cycle: Any, objective_id: int, rng: random.Random) -> None:
     """A check-in a week through a whole quarter; confidence leans as its owner's does."""
-    krs = (await tx.session.execute(sa.select(okrs.KeyResult).where(
-        okrs.KeyResult.objective_id == objective_id, okrs.KeyResult.deleted_at.is_(None)))).scalars().all()
+    krs = (await tx.session.execute(sa.select(KeyResult).where(
+        KeyResult.objective_id == objective_id, KeyResult.deleted_at.is_(None)))).scalars().all()
     for kr in krs:
         owner = await load_actor(tx.session, kr.owner_id)
         email = (await tx.session.get(User, kr.owner_id)).email  # type: ignore[union-attr]
@@ -296,4 +299,4 @@ async def _quarter_of_check_ins(tx: Tx, cal: Any, cycle: Any, objective_id: int,
                 value = 1.0 if share > 0.9 else 0.0
             else:
                 value = round(start_value + (kr.target - start_value) * share * rng.uniform(0.9, 1.05), 2)
-            await okrs.check_in(tx, owner, when, kr.id, value=value, confidence=confidence, note="")
+            await check_ins.check_in(tx, owner, when, kr.id, value=value, confidence=confidence, note="")

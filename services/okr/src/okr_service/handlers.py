@@ -21,9 +21,12 @@ from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
 from .access import Actor, actor_from_bus, approvers_for
+from .approvals import service as approvals
+from .check_ins import service as check_ins
 from .directory.service import upsert_users
+from .key_results import service as key_results
 from .models import CheckIn, EditReceipt, KeyResult, Membership, Objective, RevokedSession, Team, User
-from .objectives import live
+from .objectives import live, store
 from .objectives import service as objectives
 from .objectives.edits import EditResult
 from .org.service import calendar, calendar_of, get_org, org_json
@@ -129,7 +132,7 @@ class Handlers:
         if cmd.entity == "objective":
             return await objectives.update_objective(w.tx, w.actor, w.cal, cmd.id, dict(cmd.changes), cmd.version,
                                                      cmd.base, cmd.op_id, with_body=False)
-        return await objectives.update_kr(w.tx, w.actor, w.cal, cmd.id, dict(cmd.changes), cmd.version, cmd.base,
+        return await key_results.update_kr(w.tx, w.actor, w.cal, cmd.id, dict(cmd.changes), cmd.version, cmd.base,
                                           cmd.op_id)
 
     async def _receipt(self, op_id: str | None) -> dict[str, Any] | None:
@@ -144,22 +147,22 @@ class Handlers:
         async with self.tx() as tx:
             actor = await actor_from_bus(tx.session, cmd.actor_id)
             cal = await calendar(tx.session, self.c.runtime.clock)
-            ci = await objectives.check_in(tx, actor, cal, cmd.key_result_id, value=cmd.value,
+            ci = await check_ins.check_in(tx, actor, cal, cmd.key_result_id, value=cmd.value,
                                            confidence=cmd.confidence, note=cmd.note)
-            kr = await objectives.get_kr(tx.session, cmd.key_result_id)
-            return {**check_in_json(ci), "key_result": (await objectives.kr_view(tx.session, cal, kr)).model_dump(mode="json")}
+            kr = await store.get_kr(tx.session, cmd.key_result_id)
+            return {**check_in_json(ci), "key_result": (await store.kr_view(tx.session, cal, kr)).model_dump(mode="json")}
 
     async def cmd_approve(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = ApproveCommand.model_validate(body)
         async with work(self.c, cmd.actor_id) as w:
-            obj = await objectives.approve(w.tx, w.actor, w.cal, cmd.objective_id)
-            return await objectives.objective_view(w.tx.session, w.cal, obj)
+            obj = await approvals.approve(w.tx, w.actor, w.cal, cmd.objective_id)
+            return await store.objective_view(w.tx.session, w.cal, obj)
 
     async def cmd_request_changes(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = RequestChangesCommand.model_validate(body)
         async with work(self.c, cmd.actor_id) as w:
-            obj = await objectives.request_changes(w.tx, w.actor, w.cal, cmd.objective_id, cmd.comment)
-            return await objectives.objective_view(w.tx.session, w.cal, obj)
+            obj = await approvals.request_changes(w.tx, w.actor, w.cal, cmd.objective_id, cmd.comment)
+            return await store.objective_view(w.tx.session, w.cal, obj)
 
     async def cmd_upsert_users(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = UpsertUsersCommand.model_validate(body)
@@ -214,8 +217,8 @@ class Handlers:
         await self._reader(body.get("actor_id"))
         async with self.c.runtime.maker() as session:
             cal = await calendar(session, self.c.runtime.clock)
-            obj = await objectives.get_objective(session, int(body["id"]), deleted=True)
-            view = await objectives.objective_view(session, cal, obj)
+            obj = await store.get_objective(session, int(body["id"]), deleted=True)
+            view = await store.objective_view(session, cal, obj)
             view["approvers"] = await approvers_for(session, obj)
             return view
 
@@ -230,7 +233,7 @@ class Handlers:
             if body.get("cycle"):
                 stmt = stmt.where(Objective.cycle == cal.resolve(body["cycle"]).id)
             objs = list((await session.execute(stmt)).scalars())
-            items = await objectives.objectives_json(session, cal, objs)
+            items = await store.objectives_json(session, cal, objs)
             return {"items": items, "next": objs[-1].id if len(objs) == limit else None}
 
     async def query_key_results(self, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -239,11 +242,11 @@ class Handlers:
             cal = await calendar(session, self.c.runtime.clock)
             if body.get("ids"):
                 ids = [int(i) for i in body["ids"]][:500]
-                return await objectives.list_krs(session, cal, owner_id=None, cycle=body.get("cycle"), ids=ids)
+                return await key_results.list_krs(session, cal, owner_id=None, cycle=body.get("cycle"), ids=ids)
             owner = body.get("owner_id")
             if owner == "me":
                 owner = actor.user_id
-            return await objectives.list_krs(session, cal, owner_id=int(owner) if owner is not None else None,
+            return await key_results.list_krs(session, cal, owner_id=int(owner) if owner is not None else None,
                                              cycle=body.get("cycle") or "current")
 
     async def query_dashboard(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +316,7 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
     elif kind in ("approval_requested", "approval_decided"):
         if q.objective_id is None:
             raise Problem(422, f"{kind} needs objective_id")
-        obj = await objectives.get_objective(session, q.objective_id, deleted=True)
+        obj = await store.get_objective(session, q.objective_id, deleted=True)
         if kind == "approval_decided":
             add(obj.owner_id, [obj.team_id], objs=[obj.id])
         else:

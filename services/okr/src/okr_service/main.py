@@ -13,11 +13,14 @@ from fastapi import FastAPI, Request, Response
 
 from .auth import views as auth_views
 from .bootstrap import bootstrap
+from .check_ins import views as check_in_views
 from .dashboard import views as dashboard_views
 from .directory import views as directory_views
 from .forecast import views as forecast_views
 from .hints import views as hint_views
+from .key_results import views as key_result_views
 from .objectives import views as objective_views
+from .reports import views as report_views
 
 
 def create_app(settings: BoostSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -46,6 +49,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         auth_views.renew_if_needed(request, response)
         return response
 
-    for module in (auth_views, directory_views, objective_views, dashboard_views, hint_views, forecast_views):
+    for module in (auth_views, directory_views, objective_views, key_result_views, check_in_views, dashboard_views,
+                   report_views, hint_views, forecast_views):
         app.include_router(module.router)
     return app

@@ -1,5 +1,5 @@
 """Back-filled check-ins from a spreadsheet (§9): a CSV of check-ins, all or nothing, each
-row by the rules of a single back-filled check-in (`objectives.service.check_backfill`)."""
+row by the rules of a single back-filled check-in (`check_ins.service.check_backfill`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from boost_platform.problems import Problem, invalid
 
 from ..access import Actor
 from ..calendar import Calendar
+from ..check_ins import service as check_ins
 from ..models import KeyResult, Objective
-from ..objectives import service as objectives
 
 MAX_ROWS = 5000
 COLUMNS = ("key_result_id", "created_at", "value")  # required; confidence and note are optional
@@ -89,7 +89,7 @@ async def import_check_ins(tx: Tx, actor: Actor, cal: Calendar, raw: bytes) -> d
             continue
         try:
             actor.require_check_in(kr, obj)
-            objectives.check_backfill(actor, cal, obj, kr, at)
+            check_ins.check_backfill(actor, cal, obj, kr, at)
         except Problem as exc:
             bad("created_at", str(exc.errors[0]["msg"]) if exc.errors else (exc.detail or exc.title))
             continue
@@ -98,6 +98,6 @@ async def import_check_ins(tx: Tx, actor: Actor, cal: Calendar, raw: bytes) -> d
         raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
                       errors=errors)
     for kr_id, at, value, confidence, note in sorted(parsed, key=lambda p: (p[0], p[1])):
-        await objectives.check_in(tx, actor, cal, kr_id, value=value, confidence=confidence, note=note,
+        await check_ins.check_in(tx, actor, cal, kr_id, value=value, confidence=confidence, note=note,
                                   created_at=at.astimezone(UTC))
     return {"rows": len(parsed), "key_results": len({p[0] for p in parsed})}

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from ..deps import ActorDep, ContainerDep, SessionDep
 from ..models import User
-from ..objectives import service as objectives
+from ..objectives import store
 from ..org.service import calendar
 from ..responses import Hint
 from .rules import hints
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/okr", tags=["objectives"])
             summary="Drafting hints for an objective (never blocking), in the caller's language")
 async def objective_hints(objective_id: PathId, actor: ActorDep, c: ContainerDep, session: SessionDep) -> list[dict[str, Any]]:
     cal = await calendar(session, c.runtime.clock)
-    obj = await objectives.get_objective(session, objective_id)
-    view = await objectives.objective_view(session, cal, obj)
+    obj = await store.get_objective(session, objective_id)
+    view = await store.objective_view(session, cal, obj)
     locale = (await session.execute(sa.select(User.locale).where(User.id == actor.user_id))).scalar_one_or_none()
     return hints(view["key_results"], locale or "en")

@@ -32,7 +32,7 @@ from ..access import Actor, actor_of
 from ..calendar import Calendar
 from ..models import KeyResult, Membership, MilestoneItem, Objective, User
 from ..serialize import kr_data, objective_data, objective_json
-from . import service
+from . import store
 from .edits import (
     KR_TEXT,
     OBJECTIVE_TEXT,
@@ -146,9 +146,9 @@ async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCo
     if plan.back_to_draft:
         raise FullPath
     _apply(tx, objectives, obj, plan.applied, updated_at=cal.now)
-    service.record(tx, obj.id, "objective", obj.id, "updated", actor, cal.now,
+    store.record(tx, obj.id, "objective", obj.id, "updated", actor, cal.now,
                    [{"field": k, "before": b, "after": a} for k, (b, a) in plan.applied.items()])
-    service.publish_objective(tx, obj, objective_data(row, krs_data, moment), "updated", actor,
+    store.publish_objective(tx, obj, objective_data(row, krs_data, moment), "updated", actor,
                               list(plan.applied), cmd.op_id)
     return EditResult(version=obj.version, merged=plan.merged)
 
@@ -172,9 +172,9 @@ async def _edit_kr(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) 
     if plan.back_to_draft:
         raise FullPath
     _apply(tx, key_results, kr, plan.applied)
-    service.record(tx, obj.id, "key_result", kr.id, "updated", actor, cal.now,
+    store.record(tx, obj.id, "key_result", kr.id, "updated", actor, cal.now,
                    [{"field": k, "before": b, "after": a} for k, (b, a) in plan.applied.items()])
-    service.publish_kr(tx, kr, obj, kr_data(kr_row, kr_items_, moment), "updated", actor, list(plan.applied),
+    store.publish_kr(tx, kr, obj, kr_data(kr_row, kr_items_, moment), "updated", actor, list(plan.applied),
                        cmd.op_id)
     return EditResult(version=kr.version, merged=plan.merged)
 
