@@ -34,9 +34,9 @@ export default function KrChart({ kr, checkIns }: { kr: KeyResult; checkIns: Che
       {f && (
         <p className="chart__caption small muted" data-testid={`kr-forecast-caption-${kr.id}`}>
           {t('forecast.caption', {
-            value: formatValue(f.value, kr.unit, kr.kind, locale),
-            low: formatValue(f.low, kr.unit, kr.kind, locale),
-            high: formatValue(f.high, kr.unit, kr.kind, locale),
+            value: formatValue(f.value, kr, locale),
+            low: formatValue(f.low, kr, locale),
+            high: formatValue(f.high, kr, locale),
             date: f.at ? fmt.dateShort(new Date(Date.parse(f.at) - 1).toISOString()) : '',
           })}
         </p>

@@ -102,7 +102,7 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
       <button
         type="button"
         className="checkin__hit"
-        aria-label={t('checkin.click_label', { title: kr.title, value: formatValue(kr.current, kr.unit, kr.kind, locale) })}
+        aria-label={t('checkin.click_label', { title: kr.title, value: formatValue(kr.current, kr, locale) })}
         onClick={onClick}
         onMouseMove={(e) => {
           const rect = e.currentTarget.getBoundingClientRect()
@@ -113,7 +113,7 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
       />
       {hover !== null && hoverValue !== null && (
         <span className="checkin__ghost" style={{ left: `${hover * 100}%` }} aria-hidden="true">
-          <span className="checkin__ghost-label">{formatValue(hoverValue, kr.unit, kr.kind, locale)}</span>
+          <span className="checkin__ghost-label">{formatValue(hoverValue, kr, locale)}</span>
         </span>
       )}
       {askValue && <ValuePopover kr={kr} onSubmit={(v) => void record(v)} onClose={() => setAskValue(false)} />}
@@ -218,7 +218,7 @@ function CheckInPopover({ kr, checkIn, onClose }: { kr: KeyResult; checkIn: Chec
       onPointerDown={() => setEngaged(true)}
     >
       <div className="popover__head">
-        <strong>{t('checkin.recorded', { value: formatValue(checkIn.value, kr.unit, kr.kind, locale) })}</strong>
+        <strong>{t('checkin.recorded', { value: formatValue(checkIn.value, kr, locale) })}</strong>
         <button type="button" className="btn btn--ghost btn--sm" onClick={() => void undo()}>
           {t('common.undo')}
         </button>

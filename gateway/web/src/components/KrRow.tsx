@@ -45,7 +45,7 @@ export function KrRow({
     }
   }, [highlighted])
 
-  const value = kr.kind === 'milestone' ? `${kr.items?.filter((i) => i.done).length ?? kr.current} / ${kr.items?.length ?? 0}` : kr.kind === 'boolean' ? (kr.current >= 1 ? t('kr.done') : t('kr.not_done')) : `${formatValue(kr.current, kr.unit, kr.kind, locale)} / ${formatValue(kr.target, kr.unit, kr.kind, locale)}`
+  const value = kr.kind === 'milestone' ? `${kr.items?.filter((i) => i.done).length ?? kr.current} / ${kr.items?.length ?? 0}` : kr.kind === 'boolean' ? (kr.current >= 1 ? t('kr.done') : t('kr.not_done')) : `${formatValue(kr.current, kr, locale)} / ${formatValue(kr.target, kr, locale)}`
 
   return (
     <li
@@ -121,7 +121,7 @@ export function KrDetails({ kr }: { kr: KeyResult }) {
               ) : (
                 <>
                   <div className="checkins__line">
-                    <strong>{formatValue(c.value, kr.unit, kr.kind, locale)}</strong>
+                    <strong>{formatValue(c.value, kr, locale)}</strong>
                     {c.confidence !== null && <span className="muted">{t('kr.confidence_short', { n: c.confidence })}</span>}
                     <span className="muted">
                       {userName(c.author_id)} · <time dateTime={c.created_at}>{fmt.dateTime(c.created_at)}</time>

@@ -95,11 +95,15 @@ export function formatNumber(n: number, locale: string, decimals?: number): stri
   return new Intl.NumberFormat(locale, opts).format(n)
 }
 
-/** "42%", "1,200 users", "₩3,000" style value with its unit. */
-export function formatValue(n: number, unit: string | null | undefined, kind: KrKind, locale: string): string {
-  const num = formatNumber(n, locale)
-  if (kind === 'percent') return `${num}%`
-  const u = (unit ?? '').trim()
+/**
+ * A key result's value as people write it: its unit placed by the unit's kind ("42%",
+ * "1,200 users", "₩3,000", "430팀") and as many decimals as its scale deserves (a 0→100
+ * percent reads 35%, not 35.32%). The one way every page formats a key result's numbers.
+ */
+export function formatValue(n: number, kr: Pick<KeyResult, 'kind' | 'unit' | 'start' | 'target'>, locale: string): string {
+  const num = formatNumber(roundTo(n, decimalsFor(kr)), locale, decimalsFor(kr))
+  if (kr.kind === 'percent') return `${num}%`
+  const u = (kr.unit ?? '').trim()
   if (!u) return num
   if (u === '%') return `${num}%`
   if (/^[$€£₩¥]$/.test(u)) return `${u}${num}`

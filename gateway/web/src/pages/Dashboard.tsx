@@ -169,7 +169,7 @@ function MyKr({ kr, expected }: { kr: KeyResultInList; expected: number | null }
         <span>
           {kr.kind === 'boolean' || kr.kind === 'milestone'
             ? `${Math.round(kr.progress * 100)}%`
-            : `${formatValue(kr.current, kr.unit, kr.kind, locale)} / ${formatValue(kr.target, kr.unit, kr.kind, locale)}`}
+            : `${formatValue(kr.current, kr, locale)} / ${formatValue(kr.target, kr, locale)}`}
         </span>
         <HealthBadge health={kr.health} compact />
         <FlagBadges behind={kr.behind} stale={kr.stale} />
@@ -216,7 +216,7 @@ function NeedsAttention({ d }: { d: DashboardData }) {
                   </Link>
                   <span className="muted small">
                     {owner?.name ?? `#${kr.owner_id}`}
-                    {kr.kind !== 'boolean' && kr.kind !== 'milestone' && ` · ${formatValue(kr.current, kr.unit, kr.kind, locale)} / ${formatValue(kr.target, kr.unit, kr.kind, locale)}`}
+                    {kr.kind !== 'boolean' && kr.kind !== 'milestone' && ` · ${formatValue(kr.current, kr, locale)} / ${formatValue(kr.target, kr, locale)}`}
                   </span>
                 </div>
                 <div className="attention__badges">

@@ -10,9 +10,9 @@ export function ForecastMarker({ kr, showIds = true }: { kr: KeyResult; showIds?
   if (!f) return null
   const pct = forecastPercent(f)
   const label = t('forecast.marker', {
-    value: formatValue(f.value, kr.unit, kr.kind, locale),
-    low: formatValue(f.low, kr.unit, kr.kind, locale),
-    high: formatValue(f.high, kr.unit, kr.kind, locale),
+    value: formatValue(f.value, kr, locale),
+    low: formatValue(f.low, kr, locale),
+    high: formatValue(f.high, kr, locale),
     pct,
   })
   return (

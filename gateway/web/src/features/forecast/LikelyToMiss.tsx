@@ -33,8 +33,8 @@ export function LikelyToMiss({ d }: { d: Dashboard }) {
                   {owner?.name ?? `#${kr.owner_id}`}
                   {f &&
                     ` · ${t('forecast.short', {
-                      value: formatValue(f.value, kr.unit, kr.kind, locale),
-                      target: formatValue(kr.target, kr.unit, kr.kind, locale),
+                      value: formatValue(f.value, kr, locale),
+                      target: formatValue(kr.target, kr, locale),
                     })}`}
                 </span>
               </div>
