@@ -20,6 +20,7 @@ from boost_contracts.messages import (
 from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
+from . import connected
 from .access import Actor, actor_from_bus, approvers_for
 from .directory.service import upsert_users
 from .models import CheckIn, EditReceipt, KeyResult, Membership, Objective, RevokedSession, Team, User
@@ -51,6 +52,7 @@ async def register_bus(c: Container) -> None:
     for name in ("org", "user", "objective", "key_results", "reminder_targets", "jwks", "users", "teams", "objectives",
                  "dashboard"):
         await bus.serve(names.query("okr", name), getattr(h, f"query_{name}"), queue="okr")
+    await connected.follow_bindings(c)
 
 
 class Handlers:
@@ -145,6 +147,8 @@ class Handlers:
         async with self.tx() as tx:
             actor = await actor_from_bus(tx.session, cmd.actor_id)
             cal = await calendar(tx.session, self.c.runtime.clock)
+            if cmd.source is not None:  # a data reading (§9)
+                return await connected.record_reading(tx, actor, cal, cmd)
             ci = await objectives.check_in(tx, actor, cal, cmd.key_result_id, value=cmd.value,
                                            confidence=cmd.confidence, note=cmd.note)
             kr = await objectives.get_kr(tx.session, cmd.key_result_id)

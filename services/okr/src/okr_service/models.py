@@ -123,6 +123,9 @@ class KeyResult(Base):
     rev: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0", index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Its data binding as learned from connectors' events (connected.py): {binding_id, kind,
+    # state, last_run_at, failing_since, version}; null when people type its numbers.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class MilestoneItem(Base):
@@ -144,6 +147,8 @@ class CheckIn(Base):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A data check-in's provenance {kind, binding_id, fetched_at}; null for people's.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class History(Base):

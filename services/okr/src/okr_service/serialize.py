@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from boost_contracts.events import KeyResultData, ObjectiveData, TeamData, UserData
@@ -42,10 +43,28 @@ def kr_data(kr: KeyResult, items: Sequence[MilestoneItem], moment: Moment) -> Ke
         "start": kr.start, "target": kr.target, "current": kr.current, "unit": kr.unit, "weight": kr.weight,
         "confidence": kr.confidence, "last_check_in_at": kr.last_check_in_at, "version": kr.version,
         "progress": round(progress, 4), "health": health(kr.confidence), "behind": moment.behind(progress),
-        "stale": moment.stale(kr.last_check_in_at),
+        "stale": moment.stale(last_looked_at(kr)),
         "items": [{"id": i.id, "title": i.title, "done": i.done} for i in items],
         "deleted": kr.deleted_at is not None,
+        "source": source_json(kr.source),
     })
+
+
+def source_json(source: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A key result's `source` (contract §9): its binding's kind, state and last run."""
+    if not source:
+        return None
+    return {k: source.get(k) for k in ("kind", "state", "last_run_at", "failing_since")}
+
+
+def last_looked_at(kr: KeyResult) -> datetime | None:
+    """When someone, or its data source, last looked at the key result's number: a run that
+    found the same value is no check-in, but the key result is not stale either (§9)."""
+    run = (kr.source or {}).get("last_run_at")
+    if not run or (kr.source or {}).get("state") != "ok":
+        return kr.last_check_in_at
+    ran = datetime.fromisoformat(run)
+    return ran if kr.last_check_in_at is None or ran > kr.last_check_in_at else kr.last_check_in_at
 
 
 def objective_data(obj: Objective, krs: Sequence[KeyResultData], moment: Moment) -> ObjectiveData:
@@ -72,4 +91,5 @@ def objective_json(obj: Objective, krs: Sequence[KeyResultData], moment: Moment)
 
 def check_in_json(ci: CheckIn) -> dict[str, Any]:
     return {"id": ci.id, "key_result_id": ci.key_result_id, "value": ci.value, "confidence": ci.confidence,
-            "note": ci.note, "author_id": ci.author_id, "created_at": ci.created_at.isoformat()}
+            "note": ci.note, "author_id": ci.author_id, "created_at": ci.created_at.isoformat(),
+            "source": ci.source}

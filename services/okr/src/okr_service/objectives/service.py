@@ -708,7 +708,8 @@ async def _follow_latest(tx: Tx, kr: KeyResult) -> None:
 
 
 async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: float | None, confidence: int | None,
-                   note: str, item_id: int | None = None, done: bool | None = None) -> CheckIn:
+                   note: str, item_id: int | None = None, done: bool | None = None,
+                   source: dict[str, Any] | None = None) -> CheckIn:
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id)
     if actor.user_id is None:
@@ -736,7 +737,7 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
         if kr.kind == "boolean":
             value = 1.0 if value >= 0.5 else 0.0
     ci = CheckIn(key_result_id=kr.id, value=value, confidence=confidence, note=note or "", author_id=actor.user_id,
-                 created_at=cal.now)
+                 created_at=cal.now, source=source)
     tx.session.add(ci)
     await tx.session.flush()
     kr.current = value

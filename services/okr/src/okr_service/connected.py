@@ -1,0 +1,95 @@
+"""Live-data key results, okr's side (contract §9): which key results are bound to a data
+source (learned from `connectors.events.binding.*`), and the readings connectors sends
+through `okr.cmd.check_in` as `service:connectors`.
+
+A reading is accepted only for the binding the key result is bound to. One that differs
+from the key result's current value is a check-in (authored by the key result's owner,
+with its `source`); one equal to it only moves the source's `last_run_at`, so the key
+result is not stale and its history is not flooded — and a reading handed over twice
+(connectors retrying after a crash) is never recorded twice."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from boost_bus import Tx
+from boost_bus.inbox import claim
+from boost_contracts.envelope import Envelope
+from boost_contracts.events import BindingData
+from boost_contracts.messages import CheckInCommand
+from boost_platform.logging import get_logger
+from boost_platform.problems import Problem
+
+from .access import Actor
+from .calendar import Calendar
+from .models import KeyResult, inbox
+from .objectives import service as objectives
+from .serialize import check_in_json
+
+if TYPE_CHECKING:
+    from .bootstrap import Container
+
+CONSUMER = "okr_connectors"
+log = get_logger("okr.connected")
+
+
+async def follow_bindings(c: Container) -> None:
+    """A durable consumer of connectors' binding events, each handled once (inbox)."""
+
+    async def handle(envelope: Envelope) -> None:
+        if envelope.source != "connectors" or envelope.entity != "binding":
+            return
+        async with c.runtime.outbox.transaction() as tx:
+            if not await claim(tx, inbox, CONSUMER, envelope.id):
+                return
+            await apply_binding_event(tx, envelope)
+
+    await c.runtime.bus.consume(source="connectors", durable=CONSUMER, handler=handle)
+
+
+async def apply_binding_event(tx: Tx, envelope: Envelope) -> None:
+    data = BindingData.model_validate(envelope.data)
+    kr = await tx.session.get(KeyResult, data.key_result_id, with_for_update=True)
+    if kr is None:
+        return
+    known = kr.source or {}
+    if known.get("binding_id") == data.id and int(known.get("version", 0)) >= data.version:
+        return  # a late or replayed event never undoes a newer one
+    if envelope.action == "deleted":
+        if known.get("binding_id") in (None, data.id):
+            kr.source = None
+        return
+    run = data.last_run_at.isoformat() if data.last_run_at else None
+    if known.get("binding_id") == data.id and known.get("last_run_at") and (run is None or known["last_run_at"] > run):
+        run = known["last_run_at"]  # readings okr took itself are newer than the event's view
+    kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version,
+                 "state": "paused" if not data.active else data.state, "last_run_at": run,
+                 "failing_since": data.failing_since.isoformat() if data.failing_since else None}
+
+
+async def record_reading(tx: Tx, actor: Actor, cal: Calendar, cmd: CheckInCommand) -> dict[str, Any]:
+    assert cmd.source is not None
+    if actor.service != "service:connectors":
+        raise Problem(403, "Only the connectors service records data readings.")
+    kr = await objectives.get_kr(tx.session, cmd.key_result_id, lock=True)
+    source = dict(kr.source or {})
+    if source.get("binding_id") != cmd.source.binding_id:
+        # Usually okr has not yet seen the binding's `created` event: connectors tries again.
+        raise Problem(409, f"Key result {kr.id} is not bound to binding {cmd.source.binding_id}.")
+    fetched = cmd.source.fetched_at.astimezone(UTC)
+    source["last_run_at"] = max(filter(None, [source.get("last_run_at"), fetched.isoformat()]))
+    if source.get("state") == "failing":
+        source["state"], source["failing_since"] = "ok", None
+    kr.source = source
+    if kr.kind != "milestone" and kr.current == cmd.value:
+        return {"checked_in": False}
+    obj = await objectives.get_objective(tx.session, kr.objective_id)
+    if obj.status == "closed":
+        return {"checked_in": False}
+    owner = Actor(user_id=kr.owner_id, role="admin", service=None)  # the owner answers for their data
+    ci = await objectives.check_in(tx, owner, cal, kr.id, value=cmd.value, confidence=cmd.confidence,
+                                   note=cmd.note, source={"kind": cmd.source.kind, "binding_id": cmd.source.binding_id,
+                                                          "fetched_at": fetched.isoformat()})
+    return {**check_in_json(ci), "checked_in": True}
+
