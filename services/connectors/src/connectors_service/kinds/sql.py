@@ -122,31 +122,28 @@ def _connect_args(name: str) -> dict[str, Any]:
 
 
 def _run(engine: Engine, name: str, sql: str) -> float:
+    """The query in a read-only transaction that is always rolled back (the DBAPI's implicit
+    transaction, begun by the first statement)."""
     try:
         with engine.connect() as conn:
-            if name == "sqlite":
-                raw: Any = conn.connection.driver_connection
-                deadline = time.monotonic() + TIMEOUT_S
-                raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-                conn.exec_driver_sql("PRAGMA query_only = ON")
-                begin = conn.begin()
-            elif name == "postgresql":
-                begin = conn.begin()
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {TIMEOUT_S * 1000}")
-            else:
-                _mysql_limits(conn)
-                conn.exec_driver_sql("START TRANSACTION READ ONLY")
-                begin = None
+            raw: Any = conn.connection.driver_connection
             try:
+                if name == "sqlite":
+                    deadline = time.monotonic() + TIMEOUT_S
+                    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+                    conn.exec_driver_sql("PRAGMA query_only = ON")
+                elif name == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {TIMEOUT_S * 1000}")
+                else:
+                    _mysql_limits(conn)
+                    conn.exec_driver_sql("START TRANSACTION READ ONLY")
                 rows = conn.exec_driver_sql(sql).fetchmany(2)
             finally:
-                if begin is not None:
-                    begin.rollback()
-                else:
-                    conn.exec_driver_sql("ROLLBACK")
+                conn.rollback()
                 if name == "sqlite":
                     conn.exec_driver_sql("PRAGMA query_only = OFF")
+                    conn.rollback()
                     raw.set_progress_handler(None, 0)
     except sa.exc.DBAPIError as exc:
         # The driver's message may quote the SQL, never the URL's password (hide_parameters).
