@@ -63,7 +63,6 @@ async def run_binding(c: Container, binding_id: int, *, patience: float = 0.0) -
         return Outcome(None, False, error)
     except Exception as exc:  # a driver's own error type: still the source's failure, never a crash
         error = scrub(f"{name}: the fetch failed ({type(exc).__name__})", src.secret)
-        log.warning("source fetch failed", binding_id=binding_id, error=error)
         await record_failure(c, binding_id, error, fetched_at)
         return Outcome(None, False, error)
     if scale is not None:
@@ -117,6 +116,7 @@ async def record_failure(c: Container, binding_id: int, error: str, at: datetime
         if b is None:
             return
         b.error = error[:2000]
+        log.warning("source failing", binding_id=binding_id, key_result_id=b.key_result_id, error=b.error)
         if b.state == "ok":
             b.state, b.failing_since = "failing", at
             b.version += 1
