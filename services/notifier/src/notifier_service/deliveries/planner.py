@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
-from boost_contracts.events import FeedbackData, MentionData, ObjectiveData, ReminderDueData
+from boost_contracts.events import BindingData, FeedbackData, MentionData, ObjectiveData, ReminderDueData
 from boost_platform.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -260,6 +260,22 @@ class Planner:
                "subject": data.subject}
         return [self._plan(key=f"{env.id}:user:{data.user_id}", occurrence_id=env.id, kind="mentioned", target=target,
                            due_at=now, ctx=ctx, objective_id=objective_id)]
+
+    async def source_failing(self, env: Envelope, now: datetime) -> list[Plan]:
+        data = BindingData.model_validate(env.data)
+        krs = await self.okr.key_results_by_id([data.key_result_id], None)
+        kr = krs.get(data.key_result_id)
+        owner = data.owner_id or (kr or {}).get("owner_id")
+        if kr is None or owner is None:
+            return []
+        target = await self.okr.target(int(owner), "source_failing")
+        if target is None or target["muted"]:
+            return []
+        objective = kr.get("objective") or {}
+        ctx = {"kr_id": kr["id"], "kr_title": kr["title"], "objective_id": kr["objective_id"],
+               "source_name": data.source_name, "error": data.error or ""}
+        return [self._plan(key=f"{env.id}:user:{owner}", occurrence_id=env.id, kind="source_failing", target=target,
+                           due_at=now, ctx=ctx, team_id=objective.get("team_id"), objective_id=kr["objective_id"])]
 
 
 def is_stale(env: Envelope, hours: float) -> bool:
