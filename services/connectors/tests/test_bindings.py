@@ -201,7 +201,7 @@ def mariadb_source(make_settings: Any, namespace: str) -> Iterator[tuple[str, st
 
 
 async def test_a_mariadb_source_with_a_password_secret(stack: Stack, mariadb_source: tuple[str, str]) -> None:
-    url, schema = mariadb_source
+    url, _schema = mariadb_source
     source_id = await sql_source(stack, url, secret=PASSWORD, name="Sales DB")
     kr = await stack.new_kr(owner="lead", title="Revenue won")
     r = await bind(stack, "lead", kr["id"], source_id, "SELECT sum(amount) FROM deals WHERE won")
@@ -216,9 +216,43 @@ async def test_a_mariadb_source_with_a_password_secret(stack: Stack, mariadb_sou
     assert out["value"] is None and "Sales DB" in out["error"] and PASSWORD not in out["error"]
 
 
+def test_the_read_only_transaction_stops_a_write_the_parser_missed(mariadb_source: tuple[str, str]) -> None:
+    """Behind the parser, the second fence: even with a user allowed to write (root here),
+    what runs inside the read-only transaction cannot change anything."""
+    from connectors_service.kinds.base import FetchError
+    from connectors_service.kinds.sql import _run
+
+    _, schema = mariadb_source
+    server = sa.make_url(os.environ.get("BOOST_TEST_DATABASE_URL", "mysql+pymysql://root@127.0.0.1:3306/"))
+    engine = sa.create_engine(server.set(database=schema))
+    try:
+        with pytest.raises(FetchError, match="READ ONLY"):
+            _run(engine, "mysql", "UPDATE deals SET amount = 0")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT sum(amount) FROM deals").scalar() == 1119.5
+        assert _run(engine, "mysql", "SELECT count(*) FROM deals") == 3.0
+    finally:
+        engine.dispose()
+
+
 async def _current_is(stack: Stack, kr_id: int, value: float) -> bool:
     return bool((await stack.kr(kr_id))["current"] == value)
 
 
 async def _has_event(stack: Stack, type_: str, binding_id: int) -> bool:
     return any(e["type"] == type_ and e["subject_id"] == binding_id for e in stack.events)
+
+
+def test_sqlite_runs_query_only(tmp_path: Path) -> None:
+    from connectors_service.kinds.base import FetchError
+    from connectors_service.kinds.sql import _run
+
+    db = tmp_path / "ro.db"
+    set_signups(db, 6)
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        with pytest.raises(FetchError, match=r"readonly|read-only|query_only"):
+            _run(engine, "sqlite", "DELETE FROM signups")
+        assert _run(engine, "sqlite", "SELECT sum(n) FROM signups") == 6.0
+    finally:
+        engine.dispose()

@@ -83,7 +83,6 @@ async def test_the_secret_appears_nowhere(stack: Stack, tmp_path: Path, capfd: p
     assert SECRET not in out and SECRET not in err
     # And at rest it is ciphertext.
     import sqlalchemy as sa
-
     from connectors_service.models import Source
 
     async with stack.container.runtime.maker() as session:
