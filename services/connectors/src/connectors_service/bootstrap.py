@@ -3,6 +3,8 @@ guarded HTTP client and the schedule. Tests reach the parts through `app.state.c
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +31,24 @@ class Container:
     http: SafeHttp
     directory: Directory
     scheduler: Scheduler | None = None
+    demo: asyncio.Task[None] | None = None
 
     @property
     def settings(self) -> BoostSettings:
         return self.runtime.settings
 
+    def start_demo(self) -> None:
+        """BOOST_DEMO=1: two data-fed key results in the demo company, once okr's demo is there."""
+        from .demo import load_when_ready
+
+        if self.settings.demo and self.demo is None:
+            self.demo = asyncio.ensure_future(load_when_ready(self))
+
     async def close(self) -> None:
+        if self.demo is not None:
+            self.demo.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.demo
         if self.scheduler is not None:
             await self.scheduler.close()
         sql = self.kinds.get("sql")

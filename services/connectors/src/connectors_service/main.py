@@ -32,6 +32,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         await runtime.bus.start()
         if container.scheduler is not None:
             container.scheduler.start()
+        container.start_demo()
         try:
             yield
         finally:
