@@ -9,6 +9,9 @@ import { serverNow } from '../lib/clock'
 import { formatValue } from '../lib/progress'
 import { useFlash } from '../live/hooks'
 import { useApp } from '../state/app'
+import { ConnectData } from '../features/connectors/ConnectData'
+import { canBind } from '../features/connectors/permissions'
+import { SourceBadge } from '../features/connectors/SourceBadge'
 import { CheckInControl } from './CheckIn'
 import { toast, toastError } from './Toasts'
 import { Avatar, ConfidenceDot, FlagBadges, HealthBadge, Loading } from './ui'
@@ -23,6 +26,7 @@ export function KrRow({
   highlighted = false,
   showIds = true,
   context,
+  teamId,
 }: {
   kr: KeyResult
   expected?: number | null
@@ -30,9 +34,12 @@ export function KrRow({
   highlighted?: boolean
   showIds?: boolean
   context?: string
+  /** The key result's team: its leads may connect it to data. */
+  teamId?: number
 }) {
   const { t, fmt, locale } = useI18n()
-  const { users } = useApp()
+  const app = useApp()
+  const { users } = app
   const [open, setOpen] = useState(highlighted)
   const ref = useRef<HTMLLIElement>(null)
   const flashing = useFlash(`kr:${kr.id}`)
@@ -63,6 +70,7 @@ export function KrRow({
         <div className="kr__badges">
           <HealthBadge health={kr.health} compact />
           <FlagBadges behind={kr.behind} stale={kr.stale} />
+          <SourceBadge kr={kr} showIds={showIds} />
         </div>
       </div>
       <CheckInControl kr={kr} expected={expected} canCheckIn={canCheckIn} showIds={showIds} />
@@ -77,6 +85,7 @@ export function KrRow({
         <button type="button" className="btn btn--link" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
           {open ? t('kr.hide_history') : t('kr.show_history')}
         </button>
+        {showIds && canBind(app, kr, teamId) && <ConnectData kr={kr} />}
       </div>
       {open && <KrDetails kr={kr} />}
     </li>
