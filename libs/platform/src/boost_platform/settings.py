@@ -56,6 +56,8 @@ class BoostSettings(BaseSettings):
     connectors_allowed_hosts: str = ""
     # How often each connectors replica looks for due runs (tests shorten it).
     connectors_tick_seconds: float = Field(default=5.0, gt=0)
+    # How long a replica holds a run it took before another may take it over (it died mid-run).
+    connectors_lease_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("namespace")
     @classmethod

@@ -70,5 +70,6 @@ async def bootstrap(settings: BoostSettings, clock: Clock | None = None) -> Cont
     container = Container(runtime=runtime, vault=vault, kinds=all_kinds(),
                           http=SafeHttp(HostRules.parse(settings.connectors_allowed_hosts)),
                           directory=Directory(runtime.bus))
-    container.scheduler = Scheduler(container, tick=settings.connectors_tick_seconds)
+    container.scheduler = Scheduler(container, tick=settings.connectors_tick_seconds,
+                                    lease=settings.connectors_lease_seconds)
     return container

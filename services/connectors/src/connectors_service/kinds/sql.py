@@ -82,11 +82,14 @@ class SqlKind:
         sql = self.check_query(source, query)  # again at run time: the rule, not the stored text, decides
         if name != "sqlite":
             await http.rules.check(url.host, url.port, "database")
-        engine = self._engine(source, url)
+        try:
+            engine = self._engine(source, url)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise FetchError(f"the database URL cannot be used ({type(exc).__name__})") from exc
         try:
             return await asyncio.wait_for(asyncio.to_thread(_run, engine, name, sql), TIMEOUT_S + 5)
         except TimeoutError as exc:
-            raise FetchError(f"{source.name}: the query ran longer than {TIMEOUT_S} s") from exc
+            raise FetchError(f"the query ran longer than {TIMEOUT_S} s") from exc
 
     def _engine(self, source: SourceSpec, url: URL) -> Engine:
         key = (source.id, source.version)
@@ -95,7 +98,7 @@ class SqlKind:
             if engine is None:
                 for old in [k for k in self._engines if k[0] == source.id]:
                     self._engines.pop(old).dispose()
-                if source.secret:
+                if source.secret and url.get_backend_name() != "sqlite":  # a SQLite file has no password
                     url = url.set(password=source.secret)
                 if url.get_backend_name() == "sqlite":
                     engine = sa.create_engine(url, poolclass=NullPool, hide_parameters=True)

@@ -27,14 +27,15 @@ if TYPE_CHECKING:
     from ..bootstrap import Container
 
 log = get_logger("connectors.schedule")
-LEASE = timedelta(seconds=60)  # longer than a run can take (10 s query + okr's 5 s answer + margin)
+# BOOST_CONNECTORS_LEASE_SECONDS (60): longer than a run can take (10 s query + okr's 5 s answer + margin).
 RETRY = timedelta(seconds=30)  # okr not answering: try again soon, not a period later
 
 
 class Scheduler:
-    def __init__(self, c: Container, tick: float, concurrency: int = 16) -> None:
+    def __init__(self, c: Container, tick: float, lease: float = 60.0, concurrency: int = 16) -> None:
         self.c = c
         self.tick = tick
+        self.lease = timedelta(seconds=lease)
         self.slots = asyncio.Semaphore(concurrency)
         self.concurrency = concurrency
         self._task: asyncio.Task[None] | None = None
@@ -87,7 +88,7 @@ class Scheduler:
                     sa.update(Binding).where(
                         Binding.id == binding_id, Binding.active.is_(True), Binding.next_run_at <= now,
                         sa.or_(Binding.claimed_until.is_(None), Binding.claimed_until < now))
-                    .values(claimed_until=now + LEASE, claim=token)))
+                    .values(claimed_until=now + self.lease, claim=token)))
             if won:
                 taken.append((binding_id, token))
         return taken

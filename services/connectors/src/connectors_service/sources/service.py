@@ -104,3 +104,5 @@ async def try_source(kind: Kind, source: SourceSpec, query: str | None, http: An
         return {"ok": True, "value": await kind.fetch(source, checked, http)}
     except (FetchError, Refused, ValueError) as exc:
         return {"ok": False, "error": scrub(f"{source.name}: {exc}", source.secret)}
+    except Exception as exc:  # a driver's own error type: the source failed, not the request
+        return {"ok": False, "error": scrub(f"{source.name}: the fetch failed ({type(exc).__name__})", source.secret)}
