@@ -9,6 +9,7 @@ import { serverNow } from '../lib/clock'
 import { formatValue } from '../lib/progress'
 import { useFlash } from '../live/hooks'
 import { useApp } from '../state/app'
+import { CheckInAuthor } from '../features/connectors/CheckInSource'
 import { ConnectData } from '../features/connectors/ConnectData'
 import { canBind } from '../features/connectors/permissions'
 import { SourceBadge } from '../features/connectors/SourceBadge'
@@ -133,7 +134,7 @@ export function KrDetails({ kr }: { kr: KeyResult }) {
                     <strong>{formatValue(c.value, kr.unit, kr.kind, locale)}</strong>
                     {c.confidence !== null && <span className="muted">{t('kr.confidence_short', { n: c.confidence })}</span>}
                     <span className="muted">
-                      {userName(c.author_id)} · <time dateTime={c.created_at}>{fmt.dateTime(c.created_at)}</time>
+                      <CheckInAuthor checkIn={c} personName={userName(c.author_id)} /> · <time dateTime={c.created_at}>{fmt.dateTime(c.created_at)}</time>
                     </span>
                     {canChange(c) && (
                       <span className="checkins__actions">

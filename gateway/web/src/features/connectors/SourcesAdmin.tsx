@@ -69,7 +69,7 @@ function SourceLine({ source, onEdit }: { source: Source; onEdit: () => void }) 
       <button type="button" className="btn btn--ghost btn--sm" aria-label={tc('admin.edit', { name: source.name })} onClick={onEdit}>
         {t('common.edit')}
       </button>
-      <button type="button" className="btn btn--ghost btn--sm danger" onClick={() => void remove()}>
+      <button type="button" className="btn btn--ghost btn--sm danger" aria-label={tc('admin.delete', { name: source.name })} onClick={() => void remove()}>
         ×
       </button>
     </div>

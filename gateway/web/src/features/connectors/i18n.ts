@@ -71,6 +71,8 @@ const en = {
   'admin.edit': 'Edit {name}',
   'admin.delete_confirm': 'Delete {name}?',
   failed: 'That did not work.',
+  'checkin.from': 'from {kind}',
+  'admin.delete': 'Delete {name}',
 }
 
 type Key = keyof typeof en
@@ -145,6 +147,8 @@ const ko: Record<Key, string> = {
   'admin.edit': '{name} 편집',
   'admin.delete_confirm': '{name}을(를) 삭제할까요?',
   failed: '실패했습니다.',
+  'checkin.from': '{kind}에서 가져옴',
+  'admin.delete': '{name} 삭제',
 }
 
 export const connectorTexts = { en, ko }
