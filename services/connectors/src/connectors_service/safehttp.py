@@ -12,7 +12,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -54,17 +54,22 @@ class HostRules:
                 return True
         return False
 
-    async def check(self, host: str | None, port: int | None, what: str = "host") -> None:
-        """Refuse a host outside the list, or one that is (or resolves to) link-local/metadata."""
+    async def check(self, host: str | None, port: int | None,
+                    what: str = "host") -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        """Refuse a host outside the list, or one that is (or resolves to) link-local/metadata.
+        Returns the addresses it resolved to (HTTP connects to one of these, not to a name
+        that could resolve differently a moment later)."""
         if not host:
             raise Refused(f"the {what} has no host")
         if _forbidden_literal(host):
             raise Refused(f"{host} is a link-local or cloud metadata address; sources may never reach it")
         if not self.allows(host, port):
             raise Refused(f"{host} is not in BOOST_CONNECTORS_ALLOWED_HOSTS")
-        for addr in await _resolve(host, port):
+        addrs = sorted(await _resolve(host, port), key=lambda a: a.version)  # IPv4 first
+        for addr in addrs:
             if _forbidden(addr):
                 raise Refused(f"{host} resolves to a link-local or cloud metadata address; sources may never reach it")
+        return addrs
 
 
 def _forbidden_literal(host: str) -> bool:
@@ -88,11 +93,26 @@ async def _resolve(host: str, port: int | None) -> Iterable[ipaddress.IPv4Addres
     return {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos}
 
 
+def _pin(url: str, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[str, str]:
+    """The URL with its host replaced by `addr`, and the Host header it must carry."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{addr}]" if addr.version == 6 else str(addr)
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    if ":" in host:  # an IPv6 literal in the URL itself
+        host_header = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), host_header
+
+
 class SafeHttp:
     def __init__(self, rules: HostRules, timeout: float = TIMEOUT, max_body: int = MAX_BODY) -> None:
         self.rules = rules
         self.timeout = timeout
         self.max_body = max_body
+        # Certificates as the environment says (SSL_CERT_FILE: a company CA), but never its
+        # proxies: a proxy would reach hosts the checks above never saw.
+        self._tls = httpx.create_ssl_context(trust_env=True)
 
     async def get_json(self, url: str, *, params: dict[str, str] | None = None,
                        headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None) -> Any:
@@ -110,17 +130,24 @@ class SafeHttp:
         if first.scheme not in ("http", "https"):
             raise Refused("only http and https URLs are fetched")
         origin = (first.scheme, first.hostname, first.port)
-        async with httpx.AsyncClient(follow_redirects=False, timeout=self.timeout, trust_env=False) as client:
+        async with httpx.AsyncClient(follow_redirects=False, timeout=self.timeout, trust_env=False,
+                                     verify=self._tls) as client:
             current = url
             for _ in range(MAX_REDIRECTS + 1):
                 parts = urlsplit(current)
                 if (parts.scheme, parts.hostname, parts.port) != origin:
                     raise Refused(f"redirected to another host ({parts.hostname}); not followed")
-                await self.rules.check(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), "URL")
+                default_port = 443 if parts.scheme == "https" else 80
+                addrs = await self.rules.check(parts.hostname, parts.port or default_port, "URL")
+                # Pinned: connect to the address just checked (no second lookup that DNS
+                # rebinding could answer differently); Host and TLS (SNI and the certificate
+                # check) still use the name.
+                pinned, host_header = _pin(current, addrs[0])
                 try:
                     async with asyncio.timeout(self.timeout):
-                        async with client.stream("GET", current, params=params, headers=headers,
-                                                 auth=auth) as response:
+                        async with client.stream("GET", pinned, params=params, auth=auth,
+                                                 headers={**(headers or {}), "Host": host_header},
+                                                 extensions={"sni_hostname": parts.hostname}) as response:
                             if response.is_redirect:
                                 location = response.headers.get("location", "")
                                 current = urljoin(current, location)
