@@ -66,3 +66,13 @@ async def test_a_paused_webhook_takes_nothing(stack: Stack) -> None:
     await until(okr_paused, 10)
     r = await stack.conn.post(f"/api/connectors/hooks/{token}", json={"value": 3})
     assert r.status_code == 409 and await stack.check_ins(kr["id"]) == []
+
+
+async def test_a_deleted_key_result_pauses_its_binding(stack: Stack) -> None:
+    kr, binding = await webhook_binding(stack)
+    token = binding["webhook_url"].rsplit("/", 1)[1]
+    assert (await stack.okr.call("admin", "DELETE", f"/api/okr/key-results/{kr['id']}")).status_code == 204
+    r = await stack.conn.post(f"/api/connectors/hooks/{token}", json={"value": 4})
+    assert r.status_code == 404
+    got = (await stack.call("member", "GET", f"/api/connectors/key-results/{kr['id']}/binding")).json()
+    assert got["state"] == "paused" and got["active"] is False and "no longer exists" in got["error"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from boost_platform.ids import BodyId
 from boost_platform.responses import ResponseModel
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,19 +31,19 @@ class SourcePatch(_In):
 
 class SourceTest(_In):
     query: str | None = Field(default=None, max_length=10_000)
-    key_result_id: int | None = None  # who may bind this key result may test a source for it
+    key_result_id: BodyId | None = None  # who may bind this key result may test a source for it
 
 
 class BindingIn(_In):
-    source_id: int
+    source_id: BodyId
     query: str | None = Field(default=None, max_length=10_000)
     every_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
-    scale: float | None = None
+    scale: float | None = Field(default=None, allow_inf_nan=False)
     active: bool = True
 
 
 class HookPush(_In):
-    value: float
+    value: float = Field(allow_inf_nan=False)
     note: str = Field(default="", max_length=2000)
 
 

@@ -152,8 +152,7 @@ export interface paths {
         put?: never;
         /**
          * Push
-         * @description No session: the token is the credential. An unknown token answers 404, like a
-         *     missing page, and records nothing.
+         * @description No session: the token is the credential (rate-limited at the gateway).
          */
         post: operations["push_api_connectors_hooks__token__post"];
         delete?: never;

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from boost_platform.problems import Problem
 
 from ..models import Binding
-from ..runs.service import OkrNotReady, record_reading
+from ..runs.service import KeyResultGone, OkrNotReady, record_reading
 from .service import digest
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ async def accept(c: Container, token: str, value: float, note: str = "") -> bool
     try:
         return await record_reading(c, binding_id, value * scale if scale is not None else value, datetime.now(UTC),
                                     note=note, patience=5.0)
+    except KeyResultGone as exc:
+        raise unknown from exc
     except OkrNotReady as exc:
         raise Problem(503, "Boost could not take the value yet; send it again in a moment.",
                       headers={"Retry-After": "5"}) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from boost_platform.ids import PathId
 from boost_platform.problems import Problem, not_found
 from fastapi import APIRouter, Response
 
@@ -19,17 +20,23 @@ router = APIRouter(prefix="/api/connectors", tags=["bindings"])
 
 
 @router.get("/key-results/{kr_id}/binding", response_model=BindingOut)
-async def get_binding(kr_id: int, person: PersonDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
+async def get_binding(kr_id: PathId, person: PersonDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     b = await service.binding_of(session, kr_id)
     if b is None:
         raise not_found(f"A binding of key result {kr_id}")
     # The webhook URL is a credential: only those who may bind the key result see it.
-    with_hook = b.kind == "webhook" and may_bind(person, await c.directory.key_result(kr_id))
+    with_hook = False
+    if b.kind == "webhook":
+        try:
+            with_hook = may_bind(person, await c.directory.key_result(kr_id))
+        except Problem as exc:
+            if exc.status != 404:  # a deleted key result: its binding is still shown, its URL is not
+                raise
     return service.binding_json(b, c.vault, c.settings.public_url, with_hook=with_hook)
 
 
 @router.put("/key-results/{kr_id}/binding", response_model=BindingOut)
-async def put_binding(kr_id: int, body: BindingIn, person: PersonDep, c: ContainerDep,
+async def put_binding(kr_id: PathId, body: BindingIn, person: PersonDep, c: ContainerDep,
                       response: Response) -> dict[str, Any]:
     kr = await c.directory.key_result(kr_id)
     async with c.runtime.outbox.transaction() as tx:
@@ -41,7 +48,7 @@ async def put_binding(kr_id: int, body: BindingIn, person: PersonDep, c: Contain
 
 
 @router.delete("/key-results/{kr_id}/binding", status_code=204)
-async def delete_binding(kr_id: int, person: PersonDep, c: ContainerDep) -> Response:
+async def delete_binding(kr_id: PathId, person: PersonDep, c: ContainerDep) -> Response:
     kr = await c.directory.key_result(kr_id)
     async with c.runtime.outbox.transaction() as tx:
         await service.delete_binding(tx, person, kr)
@@ -49,7 +56,7 @@ async def delete_binding(kr_id: int, person: PersonDep, c: ContainerDep) -> Resp
 
 
 @router.post("/key-results/{kr_id}/binding/run", response_model=RunResult)
-async def run_now(kr_id: int, person: PersonDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
+async def run_now(kr_id: PathId, person: PersonDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
     service.require_bind(person, await c.directory.key_result(kr_id))
     b = await service.binding_of(session, kr_id)
     if b is None:

@@ -36,6 +36,10 @@ class OkrNotReady(Exception):
     the source is fine, so nothing turns failing; the run is tried again soon."""
 
 
+class KeyResultGone(Exception):
+    """okr no longer has the key result (deleted): the binding is paused, nothing is recorded."""
+
+
 @dataclass
 class Outcome:
     value: float | None
@@ -67,7 +71,10 @@ async def run_binding(c: Container, binding_id: int, *, patience: float = 0.0) -
         return Outcome(None, False, error)
     if scale is not None:
         value *= scale
-    checked_in = await record_reading(c, binding_id, value, fetched_at, patience=patience)
+    try:
+        checked_in = await record_reading(c, binding_id, value, fetched_at, patience=patience)
+    except KeyResultGone as exc:
+        return Outcome(None, False, str(exc))
     return Outcome(value, checked_in)
 
 
@@ -92,6 +99,9 @@ async def record_reading(c: Container, binding_id: int, value: float, fetched_at
                 continue
             if status == 409:
                 raise OkrNotReady(str(exc)) from exc
+            if status == 404:
+                await pause_gone(c, binding_id)
+                raise KeyResultGone("the key result no longer exists; its data connection is paused") from exc
             raise Problem.from_body(exc.error) from exc
         except (TimeoutError, ConnectionError) as exc:
             raise OkrNotReady("okr is not answering") from exc
@@ -108,6 +118,16 @@ async def record_reading(c: Container, binding_id: int, value: float, fetched_at
                 b.version += 1
                 emit(tx, b, "recovered", ACTOR, changes=["state"])
     return bool(reply.get("checked_in"))
+
+
+async def pause_gone(c: Container, binding_id: int) -> None:
+    async with c.runtime.outbox.transaction() as tx:
+        b = await tx.session.get(Binding, binding_id, with_for_update=True)
+        if b is None or not b.active:
+            return
+        b.active, b.state, b.error = False, "paused", "the key result no longer exists"
+        b.version += 1
+        emit(tx, b, "updated", ACTOR, changes=["active", "state"])
 
 
 async def record_failure(c: Container, binding_id: int, error: str, at: datetime) -> None:

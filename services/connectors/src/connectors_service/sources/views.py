@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from boost_platform.ids import PathId
 from fastapi import APIRouter, Response
 
 from ..deps import ContainerDep, PersonDep, SessionDep
@@ -29,13 +30,13 @@ async def create_source(body: SourceIn, person: PersonDep, c: ContainerDep) -> d
 
 
 @router.get("/sources/{source_id}", response_model=Source)
-async def get_source(source_id: int, person: PersonDep, session: SessionDep) -> dict[str, Any]:
+async def get_source(source_id: PathId, person: PersonDep, session: SessionDep) -> dict[str, Any]:
     person.require_admin()
     return service.source_json(await service.get_source(session, source_id), admin=True)
 
 
 @router.patch("/sources/{source_id}", response_model=Source)
-async def update_source(source_id: int, body: SourcePatch, person: PersonDep, c: ContainerDep) -> dict[str, Any]:
+async def update_source(source_id: PathId, body: SourcePatch, person: PersonDep, c: ContainerDep) -> dict[str, Any]:
     person.require_admin()
     async with c.runtime.maker() as session, session.begin():
         source = await service.update_source(session, c.kinds, c.vault, source_id, body)
@@ -43,7 +44,7 @@ async def update_source(source_id: int, body: SourcePatch, person: PersonDep, c:
 
 
 @router.delete("/sources/{source_id}", status_code=204)
-async def delete_source(source_id: int, person: PersonDep, c: ContainerDep) -> Response:
+async def delete_source(source_id: PathId, person: PersonDep, c: ContainerDep) -> Response:
     person.require_admin()
     async with c.runtime.maker() as session, session.begin():
         await service.delete_source(session, source_id)
@@ -51,7 +52,7 @@ async def delete_source(source_id: int, person: PersonDep, c: ContainerDep) -> R
 
 
 @router.post("/sources/{source_id}/test", response_model=TestResult)
-async def test_source(source_id: int, body: SourceTest, person: PersonDep, c: ContainerDep) -> dict[str, Any]:
+async def test_source(source_id: PathId, body: SourceTest, person: PersonDep, c: ContainerDep) -> dict[str, Any]:
     if not person.is_admin:
         if body.key_result_id is None:
             person.require_admin()

@@ -265,7 +265,7 @@ class Planner:
         data = BindingData.model_validate(env.data)
         krs = await self.okr.key_results_by_id([data.key_result_id], None)
         kr = krs.get(data.key_result_id)
-        owner = data.owner_id or (kr or {}).get("owner_id")
+        owner = (kr or {}).get("owner_id") or data.owner_id  # today's owner, if it changed since binding
         if kr is None or owner is None:
             return []
         target = await self.okr.target(int(owner), "source_failing")
