@@ -33,6 +33,7 @@ class Stack:
         self.okr = okr
         self.conn = conn
         self.events: list[dict[str, Any]] = []
+        self.okr_events: list[dict[str, Any]] = []
 
     @property
     def ids(self) -> dict[str, Any]:
@@ -99,11 +100,16 @@ async def stack(make_settings: Callable[..., Any], request: pytest.FixtureReques
             async def on_event(msg: Any) -> None:
                 s.events.append(json.loads(msg.data))
 
+            async def on_okr_event(msg: Any) -> None:
+                s.okr_events.append(json.loads(msg.data))
+
             sub = await bus.nc.subscribe(bus.names.events_of("connectors"), cb=on_event)
+            okr_sub = await bus.nc.subscribe(bus.names.event("okr", "key_result.updated"), cb=on_okr_event)
             try:
                 yield s
             finally:
                 await sub.unsubscribe()
+                await okr_sub.unsubscribe()
 
 
 async def _ready(container: Any) -> bool:

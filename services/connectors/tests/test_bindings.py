@@ -109,6 +109,9 @@ async def test_a_failing_source_records_nothing_and_recovers_by_itself(stack: St
     async def okr_knows_failing() -> bool:
         return (await stack.kr(kr["id"]))["source"]["state"] == "failing"
     await until(okr_knows_failing, 10)
+    # Open pages learn it live: okr's key_result.updated says the source changed.
+    assert any(e["subject_id"] == kr["id"] and e["changes"] == ["source"] and e["data"]["source"]["state"] == "failing"
+               for e in stack.okr_events)
 
     set_signups(db, 9)
     assert (await run_now(stack, "member", kr["id"]))["value"] == 9.0

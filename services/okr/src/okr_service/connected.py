@@ -21,10 +21,11 @@ from boost_contracts.messages import CheckInCommand
 from boost_platform.logging import get_logger
 from boost_platform.problems import Problem
 
-from .access import Actor
+from .access import SYSTEM, Actor
 from .calendar import Calendar
 from .models import KeyResult, inbox
 from .objectives import service as objectives
+from .org.service import calendar
 from .serialize import check_in_json
 
 if TYPE_CHECKING:
@@ -43,29 +44,39 @@ async def follow_bindings(c: Container) -> None:
         async with c.runtime.outbox.transaction() as tx:
             if not await claim(tx, inbox, CONSUMER, envelope.id):
                 return
-            await apply_binding_event(tx, envelope)
+            if await apply_binding_event(tx, envelope):
+                # The key result's badge changed (connected, failing, recovered, paused,
+                # disconnected): its event, so open pages show it without a reload. Its
+                # version stays: no field a person edits moved.
+                kr = await objectives.get_kr(tx.session, int(envelope.data["key_result_id"]), deleted=True)
+                obj = await objectives.get_objective(tx.session, kr.objective_id, deleted=True)
+                cal = await calendar(tx.session, c.runtime.clock)
+                await objectives.emit_kr(tx, cal, kr, obj, "updated", SYSTEM, ["source"])
 
     await c.runtime.bus.consume(source="connectors", durable=CONSUMER, handler=handle)
 
 
-async def apply_binding_event(tx: Tx, envelope: Envelope) -> None:
+async def apply_binding_event(tx: Tx, envelope: Envelope) -> bool:
+    """Keep the key result's `source`; True when what people see of it changed."""
     data = BindingData.model_validate(envelope.data)
     kr = await tx.session.get(KeyResult, data.key_result_id, with_for_update=True)
     if kr is None:
-        return
+        return False
     known = kr.source or {}
     if known.get("binding_id") == data.id and int(known.get("version", 0)) >= data.version:
-        return  # a late or replayed event never undoes a newer one
+        return False  # a late or replayed event never undoes a newer one
     if envelope.action == "deleted":
-        if known.get("binding_id") in (None, data.id):
+        if known.get("binding_id") in (None, data.id) and kr.source is not None:
             kr.source = None
-        return
+            return True
+        return False
     run = data.last_run_at.isoformat() if data.last_run_at else None
     if known.get("binding_id") == data.id and known.get("last_run_at") and (run is None or known["last_run_at"] > run):
         run = known["last_run_at"]  # readings okr took itself are newer than the event's view
-    kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version,
-                 "state": "paused" if not data.active else data.state, "last_run_at": run,
-                 "failing_since": data.failing_since.isoformat() if data.failing_since else None}
+    state = "paused" if not data.active else data.state
+    kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version, "state": state,
+                 "last_run_at": run, "failing_since": data.failing_since.isoformat() if data.failing_since else None}
+    return known.get("state") != state or known.get("kind") != data.kind
 
 
 async def record_reading(tx: Tx, actor: Actor, cal: Calendar, cmd: CheckInCommand) -> dict[str, Any]:
