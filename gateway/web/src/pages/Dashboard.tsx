@@ -4,6 +4,7 @@ import { useCycle, useDashboard, useMyKeyResults, useObjectives } from '../api/q
 import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultInList, ObjectiveStatus, TreeNode } from '../api/types'
 import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
+import { SourceBadge } from '../features/connectors/SourceBadge'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
 import { WhenVisible } from '../components/WhenVisible'
@@ -171,6 +172,7 @@ function MyKr({ kr, expected }: { kr: KeyResultInList; expected: number | null }
         </span>
         <HealthBadge health={kr.health} compact />
         <FlagBadges behind={kr.behind} stale={kr.stale} />
+        <SourceBadge kr={kr} />
       </div>
     </li>
   )
