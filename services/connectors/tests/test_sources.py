@@ -61,3 +61,21 @@ async def test_bad_source_config_is_a_422_not_a_500(stack: Stack) -> None:
                  {"name": "", "kind": "webhook"}):
         r = await stack.call("admin", "POST", "/api/connectors/sources", json=body)
         assert r.status_code == 422, (body, r.text)
+
+
+async def test_rotating_the_key_reseals_every_stored_secret(stack: Stack, tmp_path: Path) -> None:
+    from connectors_service.models import Source
+    from connectors_service.vault import Vault
+    from cryptography.fernet import Fernet
+
+    made = await stack.call("admin", "POST", "/api/connectors/sources", json={
+        "name": "Rotated", "kind": "sql", "config": {"url": sqlite_db(tmp_path)}, "secret": SECRET})
+    c = stack.container
+    old_key = (Path(c.settings.data_dir) / "secrets.key").read_text().strip()
+    new_key = Fernet.generate_key().decode()
+    c.vault = Vault(f"{new_key},{old_key}")  # from here on: what this module's rows are sealed with
+    assert c.vault.rotating and await c.reseal() >= 1
+    async with c.runtime.maker() as session:
+        stored = await session.get(Source, made.json()["id"])
+    assert stored is not None and stored.secret is not None
+    assert Vault(new_key).open(stored.secret) == SECRET

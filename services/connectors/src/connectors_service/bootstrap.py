@@ -37,6 +37,13 @@ class Container:
     def settings(self) -> BoostSettings:
         return self.runtime.settings
 
+    async def reseal(self) -> int:
+        """BOOST_SECRETS_KEY lists an old key after the new one: re-seal everything stored."""
+        from .sources.service import reseal_all
+
+        async with self.runtime.maker() as session, session.begin():
+            return await reseal_all(session, self.vault)
+
     def start_demo(self) -> None:
         """BOOST_DEMO=1: two data-fed key results in the demo company, once okr's demo is there."""
         from .demo import load_when_ready

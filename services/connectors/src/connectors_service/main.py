@@ -28,6 +28,8 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
                                   "signing_keys": runtime.keys_ready}
         app.state.required_checks = {"database", "signing_keys"}
+        if container.vault.rotating:
+            await container.reseal()
         runtime.outbox.start()
         await runtime.bus.start()
         if container.scheduler is not None:

@@ -106,3 +106,18 @@ async def try_source(kind: Kind, source: SourceSpec, query: str | None, http: An
         return {"ok": False, "error": scrub(f"{source.name}: {exc}", source.secret)}
     except Exception as exc:  # a driver's own error type: the source failed, not the request
         return {"ok": False, "error": scrub(f"{source.name}: the fetch failed ({type(exc).__name__})", source.secret)}
+
+
+async def reseal_all(session: AsyncSession, vault: Vault) -> int:
+    """After a key rotation (BOOST_SECRETS_KEY = "new,old"): every stored secret and webhook
+    token re-sealed with the new key, so the old one can then be dropped. Returns how many."""
+    count = 0
+    for source in (await session.execute(sa.select(Source).where(Source.secret.is_not(None)))).scalars():
+        assert source.secret is not None
+        source.secret = vault.rotate(source.secret)
+        count += 1
+    for binding in (await session.execute(sa.select(Binding).where(Binding.hook_token.is_not(None)))).scalars():
+        assert binding.hook_token is not None
+        binding.hook_token = vault.rotate(binding.hook_token)
+        count += 1
+    return count
