@@ -76,3 +76,11 @@ async def test_a_deleted_key_result_pauses_its_binding(stack: Stack) -> None:
     assert r.status_code == 404
     got = (await stack.call("member", "GET", f"/api/connectors/key-results/{kr['id']}/binding")).json()
     assert got["state"] == "paused" and got["active"] is False and "no longer exists" in got["error"]
+
+
+async def test_a_milestone_key_result_cannot_be_connected(stack: Stack) -> None:
+    src = await stack.call("admin", "POST", "/api/connectors/sources", json={"name": "Hook M", "kind": "webhook"})
+    kr = await stack.new_kr(owner="member", kind="milestone", items=[{"title": "Design"}, {"title": "Ship"}])
+    r = await stack.call("member", "PUT", f"/api/connectors/key-results/{kr['id']}/binding",
+                         json={"source_id": src.json()["id"]})
+    assert r.status_code == 422 and "milestone" in r.text

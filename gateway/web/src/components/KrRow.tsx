@@ -86,7 +86,7 @@ export function KrRow({
         <button type="button" className="btn btn--link" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
           {open ? t('kr.hide_history') : t('kr.show_history')}
         </button>
-        {showIds && canBind(app, kr, teamId) && <ConnectData kr={kr} />}
+        {showIds && kr.kind !== 'milestone' && canBind(app, kr, teamId) && <ConnectData kr={kr} />}
       </div>
       {open && <KrDetails kr={kr} />}
     </li>

@@ -35,6 +35,7 @@ class KeyResultRef:
     team_id: int
     title: str
     current: float
+    kind: str = "number"
 
 
 def may_bind(person: Person, kr: KeyResultRef) -> bool:
@@ -72,4 +73,4 @@ class Directory:
             raise Problem(404, f"Key result {kr_id} was not found")
         kr = found[0]
         return KeyResultRef(id=kr["id"], owner_id=kr["owner_id"], team_id=kr["objective"]["team_id"],
-                            title=kr["title"], current=float(kr["current"]))
+                            title=kr["title"], current=float(kr["current"]), kind=kr.get("kind", "number"))

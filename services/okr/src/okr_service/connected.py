@@ -92,8 +92,10 @@ async def record_reading(tx: Tx, actor: Actor, cal: Calendar, cmd: CheckInComman
     source["last_run_at"] = max(filter(None, [source.get("last_run_at"), fetched.isoformat()]))
     if source.get("state") == "failing":
         source["state"], source["failing_since"] = "ok", None
+    if kr.kind == "milestone":
+        raise Problem(422, "A milestone key result counts its ticked items; it takes no number from data.")
     kr.source = source
-    if kr.kind != "milestone" and kr.current == cmd.value:
+    if kr.current == cmd.value:
         return {"checked_in": False}
     obj = await objectives.get_objective(tx.session, kr.objective_id)
     if obj.status == "closed":

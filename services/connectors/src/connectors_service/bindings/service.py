@@ -70,6 +70,9 @@ async def put_binding(tx: Tx, kinds: dict[str, Kind], vault: Vault, person: Pers
                       body: BindingIn, now: datetime) -> tuple[Binding, bool]:
     """Create or replace the key result's binding. True when it was created."""
     require_bind(person, kr)
+    if kr.kind == "milestone":
+        raise invalid("a milestone key result counts its ticked items; it cannot take a number from data",
+                      "source_id")
     source = await tx.session.get(Source, body.source_id)
     if source is None:
         raise invalid(f"source {body.source_id} does not exist", "source_id")
