@@ -10,7 +10,7 @@ result is not stale and its history is not flooded — and a reading handed over
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from boost_bus import Tx
@@ -71,8 +71,9 @@ async def apply_binding_event(tx: Tx, envelope: Envelope) -> bool:
             return True
         return False
     run = data.last_run_at.isoformat() if data.last_run_at else None
-    if known.get("binding_id") == data.id and known.get("last_run_at") and (run is None or known["last_run_at"] > run):
-        run = known["last_run_at"]  # readings okr took itself are newer than the event's view
+    mine = known.get("last_run_at") if known.get("binding_id") == data.id else None
+    if mine and (run is None or datetime.fromisoformat(mine) > datetime.fromisoformat(run)):
+        run = mine  # readings okr took itself are newer than the event's view
     state = "paused" if not data.active else data.state
     kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version, "state": state,
                  "last_run_at": run, "failing_since": data.failing_since.isoformat() if data.failing_since else None}
@@ -89,7 +90,10 @@ async def record_reading(tx: Tx, actor: Actor, cal: Calendar, cmd: CheckInComman
         # Usually okr has not yet seen the binding's `created` event: connectors tries again.
         raise Problem(409, f"Key result {kr.id} is not bound to binding {cmd.source.binding_id}.")
     fetched = cmd.source.fetched_at.astimezone(UTC)
-    source["last_run_at"] = max(filter(None, [source.get("last_run_at"), fetched.isoformat()]))
+    taken = source.get("last_run_at")
+    if taken and datetime.fromisoformat(taken) > fetched:
+        return {"checked_in": False}  # a newer reading was already taken: this one is older news
+    source["last_run_at"] = fetched.isoformat()
     if source.get("state") == "failing":
         source["state"], source["failing_since"] = "ok", None
     if kr.kind == "milestone":

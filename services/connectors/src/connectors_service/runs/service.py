@@ -107,14 +107,12 @@ async def record_reading(c: Container, binding_id: int, value: float, fetched_at
             raise OkrNotReady("okr is not answering") from exc
     async with c.runtime.outbox.transaction() as tx:
         b = await tx.session.get(Binding, binding_id, with_for_update=True)
-        if b is not None:
-            was_failing = b.state == "failing"
+        # Two runs of one binding may overlap (run now beside the schedule): an older
+        # reading never overwrites a newer one, nor clears a failure that came after it.
+        if b is not None and (b.last_run_at is None or fetched_at >= b.last_run_at):
             b.last_value, b.last_run_at = value, fetched_at
-            if b.state != "paused":
-                b.state = "ok"
-            b.error = None
-            b.failing_since = None
-            if was_failing:
+            if b.state == "failing" and (b.failing_since is None or fetched_at >= b.failing_since):
+                b.state, b.error, b.failing_since = "ok", None, None
                 b.version += 1
                 emit(tx, b, "recovered", ACTOR, changes=["state"])
     return bool(reply.get("checked_in"))
@@ -133,8 +131,8 @@ async def pause_gone(c: Container, binding_id: int) -> None:
 async def record_failure(c: Container, binding_id: int, error: str, at: datetime) -> None:
     async with c.runtime.outbox.transaction() as tx:
         b = await tx.session.get(Binding, binding_id, with_for_update=True)
-        if b is None:
-            return
+        if b is None or (b.last_run_at is not None and b.last_run_at > at):
+            return  # a later run already succeeded: this older failure is history
         b.error = error[:2000]
         log.warning("source failing", binding_id=binding_id, key_result_id=b.key_result_id, error=b.error)
         if b.state == "ok":
