@@ -84,7 +84,7 @@ async def stack(make_settings: Callable[..., Any], request: pytest.FixtureReques
 
     suffix = "cn" + request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:10]
     overrides = getattr(request.module, "SETTINGS", {})
-    settings = make_settings(suffix, now=NOW, connectors_tick_seconds=0.2, **overrides)
+    settings = make_settings(suffix, **{"now": NOW, "connectors_tick_seconds": 0.2, **overrides})
     async with okr_app(settings) as okr_client:
         o = Okr(okr_client)
         o.headers["admin"], o.users["admin"] = await login_user(okr_client, "admin@boost.example")

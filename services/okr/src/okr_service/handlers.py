@@ -311,7 +311,8 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
     elif kind == "weekly_check_in":
         week_ago = cal.now - timedelta(days=7)
         rows = (await session.execute(
-            sa.select(KeyResult.id, KeyResult.owner_id, KeyResult.objective_id, KeyResult.last_check_in_at, Objective.team_id)
+            sa.select(KeyResult.id, KeyResult.owner_id, KeyResult.objective_id, KeyResult.last_check_in_at, Objective.team_id,
+                      KeyResult.source)
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(Objective.cycle == cycle, Objective.status == "approved", Objective.deleted_at.is_(None),
                    KeyResult.deleted_at.is_(None),
@@ -319,6 +320,8 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
             .order_by(KeyResult.last_check_in_at.is_not(None), KeyResult.last_check_in_at, KeyResult.id)
         )).all()
         for r in rows:
+            if connected.fed_since(r.source, week_ago):
+                continue  # its data source looked at it this week: no nudge needed (§9)
             add(r.owner_id, [r.team_id], [r.id], [r.objective_id])
     elif kind in ("approval_requested", "approval_decided"):
         if q.objective_id is None:

@@ -57,14 +57,22 @@ def source_json(source: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: source.get(k) for k in ("kind", "state", "last_run_at", "failing_since")}
 
 
+def source_looked_at(source: dict[str, Any] | None) -> datetime | None:
+    """When a healthy data binding last looked at the key result (a paused or failing one
+    does not count)."""
+    run = (source or {}).get("last_run_at")
+    if not isinstance(run, str) or (source or {}).get("state") != "ok":
+        return None
+    return datetime.fromisoformat(run)
+
+
 def last_looked_at(kr: KeyResult) -> datetime | None:
     """When someone, or its data source, last looked at the key result's number: a run that
     found the same value is no check-in, but the key result is not stale either (§9)."""
-    run = (kr.source or {}).get("last_run_at")
-    if not run or (kr.source or {}).get("state") != "ok":
+    ran = source_looked_at(kr.source)
+    if ran is None or (kr.last_check_in_at is not None and kr.last_check_in_at >= ran):
         return kr.last_check_in_at
-    ran = datetime.fromisoformat(run)
-    return ran if kr.last_check_in_at is None or ran > kr.last_check_in_at else kr.last_check_in_at
+    return ran
 
 
 def objective_data(obj: Objective, krs: Sequence[KeyResultData], moment: Moment) -> ObjectiveData:

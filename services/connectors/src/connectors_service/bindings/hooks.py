@@ -6,7 +6,6 @@ a 404 that records nothing, like a page that does not exist."""
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -34,7 +33,7 @@ async def accept(c: Container, token: str, value: float, note: str = "") -> bool
             raise Problem(409, "This key result's data connection is paused.")
         binding_id, scale = b.id, b.scale
     try:
-        return await record_reading(c, binding_id, value * scale if scale is not None else value, datetime.now(UTC),
+        return await record_reading(c, binding_id, value * scale if scale is not None else value, c.runtime.clock.now(),
                                     note=note, patience=5.0)
     except KeyResultGone as exc:
         raise unknown from exc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from boost_bus.client import BusReplyError
@@ -58,7 +58,7 @@ async def run_binding(c: Container, binding_id: int, *, patience: float = 0.0) -
         assert source is not None
         src = spec(source, c.vault)
         kind, query, scale, name = c.kinds[src.kind], b.query, b.scale, source.name
-    fetched_at = datetime.now(UTC)
+    fetched_at = c.runtime.clock.now()  # the org's clock, as okr counts staleness with it
     try:
         value = await kind.fetch(src, query, c.http)
     except (FetchError, Refused, ValueError) as exc:
