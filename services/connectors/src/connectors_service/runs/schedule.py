@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -79,9 +80,14 @@ class Scheduler:
             due = list((await session.execute(
                 sa.select(Binding.id).where(Binding.active.is_(True), Binding.next_run_at <= now,
                                             sa.or_(Binding.claimed_until.is_(None), Binding.claimed_until < now))
-                .order_by(Binding.next_run_at).limit(self.concurrency))).scalars())
+                .order_by(Binding.next_run_at).limit(self.concurrency * 4))).scalars())
+        # Replicas see the same earliest rows: each tries them in its own order, so they
+        # mostly take different ones instead of racing for the same few.
+        random.shuffle(due)
         taken: list[tuple[int, str]] = []
         for binding_id in due:
+            if len(taken) == self.concurrency:
+                break
             token = secrets.token_hex(8)
             async with self.c.runtime.maker() as session, session.begin():
                 won = rowcount(await session.execute(
