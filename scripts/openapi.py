@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 # The services whose REST API the web app calls (realtime speaks Socket.IO to it).
-WEB_SERVICES = ("okr", "feedback", "scheduler", "notifier")
+WEB_SERVICES = ("okr", "feedback", "scheduler", "notifier", "connectors")
 
 
 def document(service: str) -> dict[str, object]:

@@ -15,6 +15,7 @@
 #   GATEWAY_UPSTREAM_REALTIME   realtime:8000         names and the Kubernetes Service names
 #   GATEWAY_UPSTREAM_SCHEDULER  scheduler:8000
 #   GATEWAY_UPSTREAM_NOTIFIER   notifier:8000
+#   GATEWAY_UPSTREAM_CONNECTORS connectors:8000
 #   GATEWAY_REAL_IP_FROM        (unset)               CIDRs of trusted proxies (the ingress
 #                                                     controller): client address from X-Forwarded-For
 #   GATEWAY_RUN_DIR             /tmp/boost-nginx      pid, temp files, the rendered nginx.conf
@@ -31,6 +32,7 @@ set -f  # upstream lists are split on purpose; never glob them
 : "${GATEWAY_UPSTREAM_REALTIME:=realtime:8000}"
 : "${GATEWAY_UPSTREAM_SCHEDULER:=scheduler:8000}"
 : "${GATEWAY_UPSTREAM_NOTIFIER:=notifier:8000}"
+: "${GATEWAY_UPSTREAM_CONNECTORS:=connectors:8000}"
 : "${GATEWAY_REAL_IP_FROM:=}"
 : "${GATEWAY_RUN_DIR:=/tmp/boost-nginx}"
 : "${GATEWAY_WEB_ROOT:=/usr/share/boost/web}"
@@ -82,11 +84,12 @@ FEEDBACK_SERVERS="$(servers FEEDBACK "$GATEWAY_UPSTREAM_FEEDBACK")"
 REALTIME_SERVERS="$(servers REALTIME "$GATEWAY_UPSTREAM_REALTIME")"
 SCHEDULER_SERVERS="$(servers SCHEDULER "$GATEWAY_UPSTREAM_SCHEDULER")"
 NOTIFIER_SERVERS="$(servers NOTIFIER "$GATEWAY_UPSTREAM_NOTIFIER")"
+CONNECTORS_SERVERS="$(servers CONNECTORS "$GATEWAY_UPSTREAM_CONNECTORS")"
 export RUN_DIR USER_LINE MIME_TYPES LISTEN WEB_ROOT \
-    OKR_SERVERS FEEDBACK_SERVERS REALTIME_SERVERS SCHEDULER_SERVERS NOTIFIER_SERVERS
+    OKR_SERVERS FEEDBACK_SERVERS REALTIME_SERVERS SCHEDULER_SERVERS NOTIFIER_SERVERS CONNECTORS_SERVERS
 
 # The explicit list: every placeholder of the template, nothing else.
-PLACEHOLDERS='${RUN_DIR} ${USER_LINE} ${MIME_TYPES} ${LISTEN} ${WEB_ROOT} ${OKR_SERVERS} ${FEEDBACK_SERVERS} ${REALTIME_SERVERS} ${SCHEDULER_SERVERS} ${NOTIFIER_SERVERS}'
+PLACEHOLDERS='${RUN_DIR} ${USER_LINE} ${MIME_TYPES} ${LISTEN} ${WEB_ROOT} ${OKR_SERVERS} ${FEEDBACK_SERVERS} ${REALTIME_SERVERS} ${SCHEDULER_SERVERS} ${NOTIFIER_SERVERS} ${CONNECTORS_SERVERS}'
 
 conf="$GATEWAY_RUN_DIR/nginx.conf"
 envsubst "$PLACEHOLDERS" < "$GATEWAY_TEMPLATE" > "$conf.tmp"

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import api_login
 
-SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier")
+SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier", "connectors")
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 

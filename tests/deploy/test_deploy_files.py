@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 BASE = K8S / "base"
 PRODUCTION = K8S / "overlays" / "production"
-SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier")
+SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier", "connectors")
 RENDER_SCRIPT = ROOT / "deploy" / "gateway" / "40-boost-nginx-conf.sh"
 TEMPLATE = ROOT / "gateway" / "nginx.conf.template"
 # The Kubernetes versions the manifests must be valid for: an older one still common in
@@ -483,6 +483,7 @@ LOCAL_UPSTREAMS = {
     "GATEWAY_UPSTREAM_REALTIME": "127.0.0.1:18103",
     "GATEWAY_UPSTREAM_SCHEDULER": "127.0.0.1:18104",
     "GATEWAY_UPSTREAM_NOTIFIER": "127.0.0.1:18105",
+    "GATEWAY_UPSTREAM_CONNECTORS": "127.0.0.1:18106",
 }
 
 

@@ -16,7 +16,7 @@ def client(stack: Any) -> httpx.Client:
     return httpx.Client(base_url=stack.base_url, timeout=20)
 
 
-@pytest.mark.parametrize("service", ["okr", "feedback", "realtime", "scheduler", "notifier"])
+@pytest.mark.parametrize("service", ["okr", "feedback", "realtime", "scheduler", "notifier", "connectors"])
 def test_every_service_is_healthy_and_ready_behind_the_gateway(client: httpx.Client, service: str) -> None:
     assert client.get(f"/api/{service}/healthz").json()["status"] == "ok"
     ready = client.get(f"/api/{service}/readyz")

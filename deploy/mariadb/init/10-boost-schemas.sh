@@ -8,7 +8,7 @@
 #
 # Passwords come from the container's environment; compose puts the same variables into
 # each service's BOOST_<SERVICE>_DATABASE_URL: OKR_DB_PASSWORD, FEEDBACK_DB_PASSWORD,
-# SCHEDULER_DB_PASSWORD, NOTIFIER_DB_PASSWORD. Keep them URL-safe (letters, digits,
+# SCHEDULER_DB_PASSWORD, NOTIFIER_DB_PASSWORD, CONNECTORS_DB_PASSWORD. Keep them URL-safe (letters, digits,
 # - _ .; e.g. `openssl rand -hex 24`): they are embedded in a URL.
 #
 # realtime keeps nothing durable and has no database. The script runs only on first start:
@@ -22,7 +22,7 @@ boost_sql_literal() {
 
 boost_init_schemas() {
     local service var password literal sql=""
-    for service in okr feedback scheduler notifier; do
+    for service in okr feedback scheduler notifier connectors; do
         var="${service^^}_DB_PASSWORD"
         password="${!var:-}"
         if [ -z "$password" ]; then

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import openapiTS, { astToString } from 'openapi-typescript'
 
-const SERVICES = ['okr', 'feedback', 'scheduler', 'notifier']
+const SERVICES = ['okr', 'feedback', 'scheduler', 'notifier', 'connectors']
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const { values } = parseArgs({ options: { out: { type: 'string' }, from: { type: 'string' } } })
 const out = values.out ?? fileURLToPath(new URL('../src/api/schema/', import.meta.url))

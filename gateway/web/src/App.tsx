@@ -17,6 +17,7 @@ const Teams = lazy(() => import('./pages/Teams'))
 const SlackMessages = lazy(() => import('./pages/SlackMessages'))
 const Settings = lazy(() => import('./pages/Settings'))
 const AdminPeople = lazy(() => import('./pages/AdminPeople'))
+const SourcesAdmin = lazy(() => import('./features/connectors/SourcesAdmin'))
 const AdminSettings = lazy(() => import('./pages/AdminSettings'))
 const SignIn = lazy(() => import('./pages/SignIn'))
 const NotFound = lazy(() => import('./pages/NotFound'))
@@ -78,6 +79,7 @@ const router = createBrowserRouter([
       { path: 'slack', element: <SlackMessages /> },
       { path: 'settings', element: <Settings /> },
       { path: 'admin/people', element: <AdminPeople /> },
+      { path: 'admin/sources', element: <SourcesAdmin /> },
       { path: 'admin/settings', element: <AdminSettings /> },
       { path: '*', element: <NotFound /> },
     ],

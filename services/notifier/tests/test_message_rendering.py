@@ -43,6 +43,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "team_digest": {"cycle": "2027-Q1", "team": {"id": 3, "name": "Product", "progress": 0.3, "expected_progress": 0.5},
                     "at_risk": [{"id": 45, "title": "Weekly actives", "owner_name": "Min", "progress": 0.4,
                                  "health": "at_risk"}], "check_ins": 4, "feedback": 1},
+    "source_failing": {"kr_id": 45, "kr_title": "Weekly actives", "objective_id": 123, "source_name": "Sales DB",
+                       "error": "Sales DB: the query returned no rows; it must return one"},
 }
 LINKS = {
     "drafting_open": "/cycles/2027-Q2/teams/3/draft",
@@ -55,6 +57,7 @@ LINKS = {
     "feedback_received": "/objectives/123",
     "mentioned": "/objectives/123#chat",
     "team_digest": "/teams/3?cycle=2027-Q1",
+    "source_failing": "/objectives/123?kr=45",
 }
 
 

@@ -9,6 +9,10 @@ import { serverNow } from '../lib/clock'
 import { formatValue } from '../lib/progress'
 import { useFlash } from '../live/hooks'
 import { useApp } from '../state/app'
+import { CheckInAuthor } from '../features/connectors/CheckInSource'
+import { ConnectData } from '../features/connectors/ConnectData'
+import { canBind } from '../features/connectors/permissions'
+import { SourceBadge } from '../features/connectors/SourceBadge'
 import { CheckInControl } from './CheckIn'
 import { toast, toastError } from './Toasts'
 import { Avatar, ConfidenceDot, FlagBadges, HealthBadge, Loading } from './ui'
@@ -23,6 +27,7 @@ export function KrRow({
   highlighted = false,
   showIds = true,
   context,
+  teamId,
 }: {
   kr: KeyResult
   expected?: number | null
@@ -30,9 +35,12 @@ export function KrRow({
   highlighted?: boolean
   showIds?: boolean
   context?: string
+  /** The key result's team: its leads may connect it to data. */
+  teamId?: number
 }) {
   const { t, fmt, locale } = useI18n()
-  const { users } = useApp()
+  const app = useApp()
+  const { users } = app
   const [open, setOpen] = useState(highlighted)
   const ref = useRef<HTMLLIElement>(null)
   const flashing = useFlash(`kr:${kr.id}`)
@@ -63,6 +71,7 @@ export function KrRow({
         <div className="kr__badges">
           <HealthBadge health={kr.health} compact />
           <FlagBadges behind={kr.behind} stale={kr.stale} />
+          <SourceBadge kr={kr} showIds={showIds} />
         </div>
       </div>
       <CheckInControl kr={kr} expected={expected} canCheckIn={canCheckIn} showIds={showIds} />
@@ -77,6 +86,7 @@ export function KrRow({
         <button type="button" className="btn btn--link" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
           {open ? t('kr.hide_history') : t('kr.show_history')}
         </button>
+        {showIds && kr.kind !== 'milestone' && canBind(app, kr, teamId) && <ConnectData kr={kr} />}
       </div>
       {open && <KrDetails kr={kr} />}
     </li>
@@ -124,7 +134,7 @@ export function KrDetails({ kr }: { kr: KeyResult }) {
                     <strong>{formatValue(c.value, kr, locale)}</strong>
                     {c.confidence !== null && <span className="muted">{t('kr.confidence_short', { n: c.confidence })}</span>}
                     <span className="muted">
-                      {userName(c.author_id)} · <time dateTime={c.created_at}>{fmt.dateTime(c.created_at)}</time>
+                      <CheckInAuthor checkIn={c} personName={userName(c.author_id)} /> · <time dateTime={c.created_at}>{fmt.dateTime(c.created_at)}</time>
                     </span>
                     {canChange(c) && (
                       <span className="checkins__actions">

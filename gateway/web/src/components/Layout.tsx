@@ -44,6 +44,7 @@ function useNavItems(): NavItem[] {
     { to: '/slack', label: 'nav.slack', short: 'nav.slack', icon: 'slack', admin: true },
     { to: '/admin/people', label: 'nav.people', short: 'nav.people', icon: 'people', admin: true },
     { to: '/admin/settings', label: 'nav.org_settings', short: 'nav.org_settings', icon: 'settings', admin: true },
+    { to: '/admin/sources', label: 'nav.data_sources', short: 'nav.data_sources', icon: 'quarter', admin: true },
   ]
   return items.filter((i) => !i.admin || isAdmin)
 }

@@ -35,6 +35,7 @@ export const en = {
   'nav.slack': 'Slack messages',
   'nav.people': 'People & teams',
   'nav.org_settings': 'Org settings',
+  'nav.data_sources': 'Data sources',
   'nav.my_settings': 'Settings',
 
   'top.home': 'Boost home',

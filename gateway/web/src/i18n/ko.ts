@@ -38,6 +38,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'nav.slack': 'Slack 메시지',
   'nav.people': '사람과 팀',
   'nav.org_settings': '조직 설정',
+  'nav.data_sources': '데이터 소스',
   'nav.my_settings': '설정',
 
   'top.home': 'Boost 홈',

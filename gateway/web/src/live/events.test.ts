@@ -7,7 +7,7 @@ import { applyEvent, rollUp } from './events'
 
 const kr = (id: number, progress: number, extra: Partial<KeyResult> = {}): KeyResult => ({
   id, objective_id: 1, title: `KR ${id}`, owner_id: 1, kind: 'number', start: 0, target: 10, current: progress * 10, unit: '', weight: 1,
-  confidence: 7, last_check_in_at: null, version: 1, progress, health: 'on_track', behind: false, stale: false, items: [], deleted: false, forecast: null, carried_from_id: null, ...extra,
+  confidence: 7, last_check_in_at: null, version: 1, progress, health: 'on_track', behind: false, stale: false, items: [], deleted: false, forecast: null, carried_from_id: null, source: null, ...extra,
 })
 const objective = (): Objective => ({
   id: 1, cycle: '2027-Q1', team_id: 2, owner_id: 1, parent_id: null, title: 'Grow', description: '', status: 'draft', review: null,

@@ -5,6 +5,7 @@ import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultI
 import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
 import { LikelyToMiss } from '../features/forecast'
+import { SourceBadge } from '../features/connectors/SourceBadge'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
 import { WhenVisible } from '../components/WhenVisible'
@@ -173,6 +174,7 @@ function MyKr({ kr, expected }: { kr: KeyResultInList; expected: number | null }
         </span>
         <HealthBadge health={kr.health} compact />
         <FlagBadges behind={kr.behind} stale={kr.stale} />
+        <SourceBadge kr={kr} />
       </div>
     </li>
   )

@@ -119,7 +119,7 @@ export default function ObjectivePage() {
           ) : (
             <ul className="krs">
               {krs.map((kr) => (
-                <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn={canCheckIn(kr.owner_id)} highlighted={kr.id === targetKr} />
+                <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn={canCheckIn(kr.owner_id)} highlighted={kr.id === targetKr} teamId={obj.team_id} />
               ))}
             </ul>
           )}

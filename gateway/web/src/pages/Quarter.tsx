@@ -112,7 +112,7 @@ export default function Quarter() {
           </h2>
           <ul className="krs">
             {elsewhere.map((kr) => (
-              <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn highlighted={kr.id === targetKr} context={kr.objective.title} />
+              <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn highlighted={kr.id === targetKr} context={kr.objective.title} teamId={kr.objective.team_id} />
             ))}
           </ul>
         </section>
@@ -144,7 +144,7 @@ export function ObjectiveProgress({ obj, expected, targetKr, showIds = true }: {
       ) : (
         <ul className="krs">
           {krs.map((kr) => (
-            <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn={obj.status !== 'closed' && canCheckIn(kr.owner_id)} highlighted={kr.id === targetKr} showIds={showIds} />
+            <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn={obj.status !== 'closed' && canCheckIn(kr.owner_id)} highlighted={kr.id === targetKr} showIds={showIds} teamId={obj.team_id} />
           ))}
         </ul>
       )}

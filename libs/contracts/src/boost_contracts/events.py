@@ -127,6 +127,24 @@ class KrForecast(_Data):
     progress: float
     as_of: datetime  # the latest check-in it stands on
     at: datetime | None = None  # the moment it is for: the end of the cycle's last day (org timezone)
+class CheckInSource(_Data):
+    """Where a data check-in's value came from (contract §9); null on people's check-ins."""
+
+    kind: str
+    binding_id: int
+    fetched_at: datetime
+
+
+BindingState = Literal["ok", "failing", "paused"]
+
+
+class KeyResultSource(_Data):
+    """A key result's data binding as okr knows it (from connectors' binding events)."""
+
+    kind: str
+    state: BindingState = "ok"
+    last_run_at: datetime | None = None
+    failing_since: datetime | None = None
 
 
 class KeyResultData(_Data):
@@ -151,6 +169,7 @@ class KeyResultData(_Data):
     deleted: bool = False
     forecast: KrForecast | None = None  # §9; null without enough history or outside a running cycle
     carried_from_id: int | None = None  # §9 carry-over: the key result this one continues
+    source: KeyResultSource | None = None  # its data binding (§9), or null
 
 
 class CheckInData(_Data):
@@ -161,6 +180,27 @@ class CheckInData(_Data):
     note: str = ""
     author_id: int
     created_at: datetime
+    source: CheckInSource | None = None  # a data check-in's provenance (§9)
+
+
+class BindingData(_Data):
+    """A key result's data binding (connectors, §9). Never its query's secret nor its
+    webhook token: events carry what okr and the notifier need, nothing more."""
+
+    id: int
+    key_result_id: int
+    source_id: int
+    kind: str
+    every_minutes: int
+    active: bool = True
+    state: BindingState = "ok"
+    last_value: float | None = None
+    last_run_at: datetime | None = None
+    failing_since: datetime | None = None
+    error: str | None = None
+    owner_id: int | None = None  # the key result's owner when bound: told when the source fails
+    source_name: str = ""
+    version: int = 1
 
 
 class SessionRevokedData(_Data):
@@ -248,6 +288,7 @@ DATA_MODELS: dict[tuple[str, str], type[_Data]] = {
     ("scheduler", "reminder"): ReminderDueData,
     ("notifier", "delivery"): DeliveryData,
     ("notifier", "directory"): DirectorySyncedData,
+    ("connectors", "binding"): BindingData,
 }
 
 ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -273,6 +314,7 @@ ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("scheduler", "reminder"): ("due",),
     ("notifier", "delivery"): ("sent", "failed"),
     ("notifier", "directory"): ("synced",),
+    ("connectors", "binding"): ("created", "updated", "deleted", "failing", "recovered"),
 }
 
 

@@ -5,6 +5,7 @@ for the calls named for a service). Errors come back as `{"error": {status, titl
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
@@ -71,12 +72,22 @@ class EditReply(_Msg):
     current: dict[str, Any] | None = None
 
 
+class CheckInSourceMsg(_Msg):
+    kind: str
+    binding_id: int
+    fetched_at: datetime
+
+
 class CheckInCommand(_Msg):
     actor_id: int | str
     key_result_id: int
     value: float
     confidence: int | None = Field(default=None, ge=0, le=10)
     note: str = ""
+    # Only `service:connectors` sends it, for a key result bound to that binding (§9). A
+    # reading equal to the key result's current value is no check-in: it only moves the
+    # source's last_run_at (the reply's `checked_in` says which).
+    source: CheckInSourceMsg | None = None
 
 
 class ApproveCommand(_Msg):

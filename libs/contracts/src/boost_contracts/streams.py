@@ -29,6 +29,7 @@ STREAMS: tuple[StreamSpec, ...] = (
     StreamSpec("feedback"),
     StreamSpec("scheduler"),
     StreamSpec("notifier"),
+    StreamSpec("connectors"),
 )
 
 

@@ -10,8 +10,8 @@ from boost_contracts.subjects import Names, validate_namespace
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier")
-PORT_OFFSETS = {"okr": 1, "feedback": 2, "realtime": 3, "scheduler": 4, "notifier": 5, "nats": 10}
+SERVICES = ("okr", "feedback", "realtime", "scheduler", "notifier", "connectors")
+PORT_OFFSETS = {"okr": 1, "feedback": 2, "realtime": 3, "scheduler": 4, "notifier": 5, "connectors": 6, "nats": 10}
 
 
 class BoostSettings(BaseSettings):
@@ -24,6 +24,7 @@ class BoostSettings(BaseSettings):
     realtime_database_url: str | None = None
     scheduler_database_url: str | None = None
     notifier_database_url: str | None = None
+    connectors_database_url: str | None = None
     nats_url: str | None = None
     namespace: str = ""
     data_dir: Path = Path("var")
@@ -61,6 +62,14 @@ class BoostSettings(BaseSettings):
     notifier_read_database_url: str | None = None
     # Proxies whose X-Forwarded-For is trusted (the gateway; in containers, its network).
     forwarded_allow_ips: str = "127.0.0.1"
+    # Data sources (contract §9): the key that encrypts their secrets (a Fernet key; unset in
+    # dev: generated under data_dir), and the hosts they may reach (empty: any public host).
+    secrets_key: str | None = None
+    connectors_allowed_hosts: str = ""
+    # How often each connectors replica looks for due runs (tests shorten it).
+    connectors_tick_seconds: float = Field(default=5.0, gt=0)
+    # How long a replica holds a run it took before another may take it over (it died mid-run).
+    connectors_lease_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("namespace")
     @classmethod

@@ -45,6 +45,8 @@ async def register_bus(c: Container) -> None:
                       filter_subject=names.event("feedback", "feedback.created"))
     await bus.consume(source="feedback", durable="notifier_mentions", handler=poison_if_invalid(h.mention),
                       filter_subject=names.event("feedback", "mention.created"))
+    await bus.consume(source="connectors", durable="notifier_sources", handler=poison_if_invalid(h.source_failing),
+                      filter_subject=names.event("connectors", "binding.failing"))
 
 
 def poison_if_invalid(handler: Callable[[Envelope], Awaitable[None]]) -> Callable[[Envelope], Awaitable[None]]:
@@ -172,6 +174,15 @@ class Handlers:
         plans = [] if is_stale(env, self.c.knobs.stale_event_hours) else await self.planner.mentioned(
             env, self.c.runtime.clock.now())
         await self._commit("mentions", env, plans)
+
+    async def source_failing(self, env: Envelope) -> None:
+        """A key result's data source started failing (§9): its owner hears it once per
+        spell (connectors emits `binding.failing` only when a spell starts)."""
+        if await self._handled("sources", env.id):
+            return
+        plans = [] if is_stale(env, self.c.knobs.stale_event_hours) else await self.planner.source_failing(
+            env, self.c.runtime.clock.now())
+        await self._commit("sources", env, plans)
 
     @staticmethod
     async def _activity(tx: Tx, kind: str, ref_id: int, team_id: int | None, objective_id: int | None,

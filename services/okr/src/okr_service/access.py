@@ -20,6 +20,8 @@ SERVICE_GRANTS: dict[str, set[str]] = {
     "service:scheduler": {"org", "read"},
     "service:feedback": {"read", "org"},
     "service:realtime": {"read"},
+    # Data readings, only for key results bound to one of its bindings (connected.py).
+    "service:connectors": {"read", "check_in"},
 }
 
 

@@ -20,6 +20,7 @@ from boost_contracts.messages import (
 from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
+from . import connected
 from .access import Actor, actor_from_bus, approvers_for
 from .approvals import service as approvals
 from .check_ins import service as check_ins
@@ -56,6 +57,7 @@ async def register_bus(c: Container) -> None:
     for name in ("org", "user", "objective", "key_results", "reminder_targets", "jwks", "users", "teams", "objectives",
                  "dashboard"):
         await bus.serve(names.query("okr", name), getattr(h, f"query_{name}"), queue="okr")
+    await connected.follow_bindings(c)
 
 
 class Handlers:
@@ -147,6 +149,8 @@ class Handlers:
         async with self.tx() as tx:
             actor = await actor_from_bus(tx.session, cmd.actor_id)
             cal = await calendar(tx.session, self.c.runtime.clock)
+            if cmd.source is not None:  # a data reading (§9)
+                return await connected.record_reading(tx, actor, cal, cmd)
             ci = await check_ins.check_in(tx, actor, cal, cmd.key_result_id, value=cmd.value,
                                            confidence=cmd.confidence, note=cmd.note)
             kr = await store.get_kr(tx.session, cmd.key_result_id)
@@ -304,7 +308,8 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
     elif kind == "weekly_check_in":
         week_ago = cal.now - timedelta(days=7)
         rows = (await session.execute(
-            sa.select(KeyResult.id, KeyResult.owner_id, KeyResult.objective_id, KeyResult.last_check_in_at, Objective.team_id)
+            sa.select(KeyResult.id, KeyResult.owner_id, KeyResult.objective_id, KeyResult.last_check_in_at, Objective.team_id,
+                      KeyResult.source)
             .join(Objective, Objective.id == KeyResult.objective_id)
             .where(Objective.cycle == cycle, Objective.status == "approved", Objective.deleted_at.is_(None),
                    KeyResult.deleted_at.is_(None),
@@ -312,6 +317,8 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
             .order_by(KeyResult.last_check_in_at.is_not(None), KeyResult.last_check_in_at, KeyResult.id)
         )).all()
         for r in rows:
+            if connected.fed_since(r.source, week_ago):
+                continue  # its data source looked at it this week: no nudge needed (§9)
             add(r.owner_id, [r.team_id], [r.id], [r.objective_id])
     elif kind in ("approval_requested", "approval_decided"):
         if q.objective_id is None:

@@ -127,6 +127,9 @@ class KeyResult(Base):
     # (okr_service.forecast): reads and the dashboard take it with the row.
     forecast: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     carried_from_id: Mapped[int | None] = mapped_column(nullable=True)  # the key result it was carried over from
+    # Its data binding as learned from connectors' events (connected.py): {binding_id, kind,
+    # state, last_run_at, failing_since, version}; null when people type its numbers.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class MilestoneItem(Base):
@@ -148,6 +151,8 @@ class CheckIn(Base):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A data check-in's provenance {kind, binding_id, fetched_at}; null for people's.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class History(Base):

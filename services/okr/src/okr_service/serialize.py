@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from boost_contracts.events import KeyResultData, ObjectiveData, TeamData, UserData
 
@@ -43,12 +44,43 @@ def kr_data(kr: KeyResult, items: Sequence[MilestoneItem], moment: Moment) -> Ke
         "start": kr.start, "target": kr.target, "current": kr.current, "unit": kr.unit, "weight": kr.weight,
         "confidence": kr.confidence, "last_check_in_at": kr.last_check_in_at, "version": kr.version,
         "progress": round(progress, 4), "health": health(kr.confidence), "behind": moment.behind(progress, kr.kind),
-        "stale": moment.stale(kr.last_check_in_at),
+        "stale": moment.stale(last_looked_at(kr)),
         "items": [{"id": i.id, "title": i.title, "done": i.done} for i in items],
         "deleted": kr.deleted_at is not None,
         "carried_from_id": getattr(kr, "carried_from_id", None),
         "forecast": forecast_field(getattr(kr, "forecast", None), kr.kind, kr.start, kr.target) if moment.running else None,
+        "source": source_json(kr.source),
     })
+
+
+def source_json(source: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A key result's `source` (contract §9): its binding's kind, state and last run."""
+    if not source:
+        return None
+    return {k: source.get(k) for k in ("kind", "state", "last_run_at", "failing_since")}
+
+
+class Looked(Protocol):
+    source: dict[str, Any] | None
+    last_check_in_at: datetime | None
+
+
+def source_looked_at(source: dict[str, Any] | None) -> datetime | None:
+    """When a healthy data binding last looked at the key result (a paused or failing one
+    does not count)."""
+    run = (source or {}).get("last_run_at")
+    if not isinstance(run, str) or (source or {}).get("state") != "ok":
+        return None
+    return datetime.fromisoformat(run)
+
+
+def last_looked_at(kr: Looked) -> datetime | None:
+    """When someone, or its data source, last looked at the key result's number: a run that
+    found the same value is no check-in, but the key result is not stale either (§9)."""
+    ran = source_looked_at(kr.source)
+    if ran is None or (kr.last_check_in_at is not None and kr.last_check_in_at >= ran):
+        return kr.last_check_in_at
+    return ran
 
 
 def objective_data(obj: Objective, krs: Sequence[KeyResultData], moment: Moment) -> ObjectiveData:
@@ -77,4 +109,5 @@ def objective_json(obj: Objective, krs: Sequence[KeyResultData], moment: Moment)
 
 def check_in_json(ci: CheckIn) -> dict[str, Any]:
     return {"id": ci.id, "key_result_id": ci.key_result_id, "value": ci.value, "confidence": ci.confidence,
-            "note": ci.note, "author_id": ci.author_id, "created_at": ci.created_at.isoformat()}
+            "note": ci.note, "author_id": ci.author_id, "created_at": ci.created_at.isoformat(),
+            "source": ci.source}

@@ -844,6 +844,7 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            source: components["schemas"]["CheckInSource"] | null;
         };
         /** CheckInCreate */
         CheckInCreate: {
@@ -901,7 +902,23 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            source: components["schemas"]["CheckInSource"] | null;
             key_result: components["schemas"]["KeyResult"];
+        };
+        /**
+         * CheckInSource
+         * @description Where a data check-in's value came from (contract §9); null on people's check-ins.
+         */
+        CheckInSource: {
+            /** Kind */
+            kind: string;
+            /** Binding Id */
+            binding_id: number;
+            /**
+             * Fetched At
+             * Format: date-time
+             */
+            fetched_at: string;
         };
         /** Close */
         Close: {
@@ -1287,6 +1304,7 @@ export interface components {
             forecast: components["schemas"]["KrForecast"] | null;
             /** Carried From Id */
             carried_from_id: number | null;
+            source: components["schemas"]["KeyResultSource"] | null;
         };
         /** KeyResultCreate */
         KeyResultCreate: {
@@ -1398,6 +1416,7 @@ export interface components {
             forecast: components["schemas"]["KrForecast"] | null;
             /** Carried From Id */
             carried_from_id: number | null;
+            source: components["schemas"]["KeyResultSource"] | null;
             /** Merged */
             merged: {
                 [key: string]: string;
@@ -1481,6 +1500,7 @@ export interface components {
             forecast: components["schemas"]["KrForecast"] | null;
             /** Carried From Id */
             carried_from_id: number | null;
+            source: components["schemas"]["KeyResultSource"] | null;
             objective: components["schemas"]["ObjectiveRef"];
         };
         /** KeyResultPatch */
@@ -1507,6 +1527,24 @@ export interface components {
             base?: {
                 [key: string]: string;
             } | null;
+        };
+        /**
+         * KeyResultSource
+         * @description A key result's data binding as okr knows it (from connectors' binding events).
+         */
+        KeyResultSource: {
+            /** Kind */
+            kind: string;
+            /**
+             * State
+             * @default ok
+             * @enum {string}
+             */
+            state?: "ok" | "failing" | "paused";
+            /** Last Run At */
+            last_run_at?: string | null;
+            /** Failing Since */
+            failing_since?: string | null;
         };
         /**
          * KrForecast

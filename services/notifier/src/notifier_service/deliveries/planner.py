@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
-from boost_contracts.events import FeedbackData, MentionData, ObjectiveData, ReminderDueData
+from boost_contracts.events import BindingData, FeedbackData, MentionData, ObjectiveData, ReminderDueData
 from boost_platform.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -261,6 +261,22 @@ class Planner:
                "subject": data.subject, "people": await self._mentioned_people(data.body)}
         return [self._plan(key=f"{env.id}:user:{data.user_id}", occurrence_id=env.id, kind="mentioned", target=target,
                            due_at=now, ctx=ctx, objective_id=objective_id)]
+
+    async def source_failing(self, env: Envelope, now: datetime) -> list[Plan]:
+        data = BindingData.model_validate(env.data)
+        krs = await self.okr.key_results_by_id([data.key_result_id], None)
+        kr = krs.get(data.key_result_id)
+        owner = (kr or {}).get("owner_id") or data.owner_id  # today's owner, if it changed since binding
+        if kr is None or owner is None:
+            return []
+        target = await self.okr.target(int(owner), "source_failing")
+        if target is None or target["muted"]:
+            return []
+        objective = kr.get("objective") or {}
+        ctx = {"kr_id": kr["id"], "kr_title": kr["title"], "objective_id": kr["objective_id"],
+               "source_name": data.source_name, "error": data.error or ""}
+        return [self._plan(key=f"{env.id}:user:{owner}", occurrence_id=env.id, kind="source_failing", target=target,
+                           due_at=now, ctx=ctx, team_id=objective.get("team_id"), objective_id=kr["objective_id"])]
 
 
     async def _mentioned_people(self, body: str) -> dict[str, dict[str, Any]]:

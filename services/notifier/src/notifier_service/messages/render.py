@@ -261,6 +261,13 @@ def _team_digest(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
     return Message(text=_strip(text), blocks=blocks, link=path)
 
 
+def _source_failing(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
+    text = t(locale, "source_failing", source=plain(ctx.get("source_name") or "", 120),
+             title=plain(ctx.get("kr_title") or "", 200), error=plain(ctx.get("error") or "", 300))
+    path = links.objective(int(ctx["objective_id"]), int(ctx["kr_id"]))
+    return Message(text=_strip(text), blocks=[section(text), actions(open_button(locale, public_url, path))], link=path)
+
+
 def _strip(text: str) -> str:
     return text.replace("*", "")
 
@@ -276,6 +283,7 @@ RENDERERS = {
     "feedback_received": _feedback_received,
     "mentioned": _mentioned,
     "team_digest": _team_digest,
+    "source_failing": _source_failing,
 }
 
 

@@ -79,7 +79,7 @@ def check_backfill(actor: Actor, cal: Calendar, obj: Objective | Any, kr: KeyRes
 
 async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: float | None, confidence: int | None,
                    note: str, item_id: int | None = None, done: bool | None = None,
-                   created_at: datetime | None = None) -> CheckIn:
+                   created_at: datetime | None = None, source: dict[str, Any] | None = None) -> CheckIn:
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id)
     if actor.user_id is None:
@@ -109,7 +109,7 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
         if kr.kind == "boolean":
             value = 1.0 if value >= RULES.boolean_done_from else 0.0
     ci = CheckIn(key_result_id=kr.id, value=value, confidence=confidence, note=note or "", author_id=actor.user_id,
-                 created_at=created_at.astimezone(UTC) if created_at is not None else cal.now)
+                 created_at=created_at.astimezone(UTC) if created_at is not None else cal.now, source=source)
     tx.session.add(ci)
     await tx.session.flush()
     if created_at is not None:

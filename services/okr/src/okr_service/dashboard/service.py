@@ -33,6 +33,7 @@ from ..domain.progress import (
 )
 from ..forecast.fit import LIKELY_TO_MISS_BELOW, forecast_field
 from ..models import CycleRevision, KeyResult, MilestoneItem, Objective, ProgressSnapshot, Team, User
+from ..serialize import last_looked_at
 
 LIST_LIMIT = 50
 TREE_DEPTH = 20
@@ -66,6 +67,7 @@ class KrRow:
     confidence: int | None
     last_check_in_at: datetime | None
     forecast: dict[str, Any] | None = None  # the stored fit; `forecast_field` makes the KR's field of it
+    source: dict[str, Any] | None = None  # its data binding (§9): a healthy one's runs count as looking at it
     progress: float = 0.0
     health: str = "unknown"
     forecast_progress: float | None = None
@@ -208,7 +210,7 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
     obj_stmt = sa.select(o.id, o.team_id, o.title, o.status, o.parent_id, o.owner_id, o.position, o.deleted_at).where(
         o.cycle == model.cycle)
     kr_stmt = (sa.select(k.id, k.objective_id, k.title, k.owner_id, k.kind, k.start, k.target, k.current, k.unit,
-                         k.weight, k.confidence, k.last_check_in_at, k.forecast, k.deleted_at,
+                         k.weight, k.confidence, k.last_check_in_at, k.forecast, k.source, k.deleted_at,
                          o.deleted_at.label("obj_deleted"))
                .join(Objective.__table__, o.id == k.objective_id).where(o.cycle == model.cycle))
     if since >= 0:
@@ -239,7 +241,7 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
             model.krs[kr.objective_id].pop(kr.id, None)
             continue
         row = KrRow(kr.id, kr.objective_id, kr.title, kr.owner_id, kr.kind, kr.start, kr.target, kr.current, kr.unit,
-                    kr.weight, kr.confidence, kr.last_check_in_at, kr.forecast)
+                    kr.weight, kr.confidence, kr.last_check_in_at, kr.forecast, kr.source)
         model.krs[kr.objective_id][kr.id] = row
         changed.append(row)
     milestones = [row.id for row in changed if row.kind == "milestone"]
@@ -432,7 +434,7 @@ def _summarise(model: CycleModel, r: ObjRow, moment: Moment) -> ObjSummary:
     sm = ObjSummary(entry={}, brief={}, at_risk=[], behind=[], stale=[], flags={})
     for kr in parts:
         is_behind = moment.behind(kr.progress, kr.kind)
-        last = kr.last_check_in_at
+        last = last_looked_at(kr)
         is_stale = moment.stale(last)
         if kr.health in ("at_risk", "off_track"):
             # Worst health, then lowest confidence, then least progress.

@@ -1,0 +1,29 @@
+"""FastAPI dependencies of connectors: its container and the calling person (role and
+teams asked of okr)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from boost_bus.deps import PrincipalDep, SessionDep
+from fastapi import Depends, Request
+
+from .bootstrap import Container
+from .directory import Person
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def get_person(principal: PrincipalDep, container: ContainerDep) -> Person:
+    return await container.directory.person(principal.user_id)
+
+
+PersonDep = Annotated[Person, Depends(get_person)]
+
+__all__ = ["ContainerDep", "PersonDep", "SessionDep"]
