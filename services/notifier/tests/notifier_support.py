@@ -144,10 +144,12 @@ class Stack:
         return await self.slack_post("/slack/interactions", urlencode({"payload": json.dumps(payload)}).encode())
 
 
-async def seed(stack: Stack) -> None:
+async def seed(stack: Stack, max_nudges_per_week: int | None = None) -> None:
     admin = await stack.as_("admin@boost.example")
     stack.users["admin"] = stack.users["admin@boost.example"]
     stack.headers["admin"] = admin
+    if max_nudges_per_week is not None:
+        await stack.call("admin", "PATCH", "/api/okr/org", json={"max_nudges_per_week": max_nudges_per_week})
     seeded = await seed_company(stack.okr, admin)
     stack.teams = {"root": seeded["root"], "product": seeded["product"], "engineering": seeded["engineering"]}
     for who, slack_id in SLACK_IDS.items():
@@ -169,7 +171,10 @@ async def seed(stack: Stack) -> None:
 @asynccontextmanager
 async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: str, *, with_slack: bool = True,
                          notifier_knobs: NotifierSettings | None = None, now: datetime = NOW,
-                         seeded: bool = True, fake: FakeSlack | None = None) -> AsyncIterator[Stack]:
+                         seeded: bool = True, fake: FakeSlack | None = None,
+                         max_nudges_per_week: int | None = 50) -> AsyncIterator[Stack]:
+    """`max_nudges_per_week`: most tests fire many reminders in one test week, so they lift the
+    weekly cap (§9); None keeps the org's default (3), as test_fewer_nudges does."""
     async with AsyncExitStack() as stack_:
         slack = None
         overrides: dict[str, Any] = {"public_url": PUBLIC_URL}
@@ -186,7 +191,7 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
         await stack.start_notifier(notifier_knobs or knobs())
         stack_.push_async_callback(stack.stop_notifier)
         if seeded:
-            await seed(stack)
+            await seed(stack, max_nudges_per_week)
             await stack.settle()
         yield stack
 

@@ -17,7 +17,7 @@ from boost_platform.db import insert_ignore, upsert
 from boost_platform.logging import get_logger
 from pydantic import ValidationError
 
-from .deliveries import store
+from .deliveries import nudges, store
 from .deliveries.planner import Planner, is_stale
 from .deliveries.store import Plan
 from .models import Activity, inbox
@@ -74,11 +74,15 @@ class Handlers:
         return found is not None
 
     async def _commit(self, consumer: str, env: Envelope, plans: list[Plan],
-                      more: Callable[..., Awaitable[None]] | None = None) -> None:
-        """The plans' rows and the inbox claim in one transaction (a redelivery adds nothing)."""
+                      more: Callable[..., Awaitable[None]] | None = None,
+                      prepare: Callable[[Tx], Awaitable[None]] | None = None) -> None:
+        """The plans' rows and the inbox claim in one transaction (a redelivery adds nothing);
+        `prepare` decides on the plans inside it, before they are written (the weekly cap)."""
         async with self.outbox.transaction() as tx:
             if not await claim(tx, inbox, consumer, env.id):
                 return
+            if prepare is not None:
+                await prepare(tx)
             added = await store.add(tx, plans, self.c.runtime.clock.now(), can_send=self.c.slack is not None)
             if more is not None:
                 await more(tx)
@@ -99,7 +103,13 @@ class Handlers:
             if due_now:
                 await store.make_due_now(tx, data.occurrence_id, now)
 
-        await self._commit("reminders", env, plans, _due_now)
+        cap = nudges.cap_of(await self.c.okr.org()) if data.kind in nudges.SCHEDULED_KINDS and plans else None
+
+        async def _cap(tx: Tx) -> None:
+            if cap is not None:
+                await nudges.apply_weekly_cap(tx.session, plans, cap, self.c.settings.timezone)
+
+        await self._commit("reminders", env, plans, _due_now, _cap)
 
     async def objective(self, env: Envelope) -> None:
         if env.type not in ("objective.submitted", "objective.approved", "objective.changes_requested"):

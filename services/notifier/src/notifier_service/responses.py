@@ -33,6 +33,7 @@ class Delivery(ResponseModel):
     link: str | None  # the Boost page the message's button opens
     outcome: str | None  # approval requests, once decided
     error: str | None
+    reason: str | None = None  # why a `skipped` row was not sent (§9): up_to_date | weekly_cap
     attempts: int
 
 

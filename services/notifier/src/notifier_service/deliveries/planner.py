@@ -26,6 +26,7 @@ from ..messages import links
 from ..messages.render import render
 from ..models import Activity
 from ..okr import Okr
+from . import nudges
 from .store import Plan, local_day_ends, local_due, zone
 
 log = get_logger("notifier.planner")
@@ -112,9 +113,12 @@ class Planner:
                     if team_id not in dashboards:
                         dashboards[team_id] = await self.okr.dashboard(data.cycle, team_id)
                     ctx["teams"] = [self._team_progress(dashboards[team_id], team_id, teams)]
-                plans.append(self._plan(key=f"{data.occurrence_id}:user:{target['user_id']}",
-                                        occurrence_id=data.occurrence_id, kind=data.kind, target=target, due_at=due,
-                                        ctx=ctx, team_id=team_id))
+                plan = self._plan(key=f"{data.occurrence_id}:user:{target['user_id']}",
+                                  occurrence_id=data.occurrence_id, kind=data.kind, target=target, due_at=due,
+                                  ctx=ctx, team_id=team_id)
+                if nudges.is_up_to_date(data.kind, target):
+                    nudges.skip(plan, nudges.UP_TO_DATE)
+                plans.append(plan)
         return plans
 
     async def _objectives(self, cycle: str) -> dict[int, dict[str, Any]]:
