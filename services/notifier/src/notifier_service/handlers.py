@@ -45,6 +45,9 @@ async def register_bus(c: Container) -> None:
                       filter_subject=names.event("feedback", "feedback.created"))
     await bus.consume(source="feedback", durable="notifier_mentions", handler=poison_if_invalid(h.mention),
                       filter_subject=names.event("feedback", "mention.created"))
+    await bus.consume(source="feedback", durable="notifier_feedback_updated",
+                      handler=poison_if_invalid(h.feedback_updated),
+                      filter_subject=names.event("feedback", "feedback.updated"))
 
 
 def poison_if_invalid(handler: Callable[[Envelope], Awaitable[None]]) -> Callable[[Envelope], Awaitable[None]]:
@@ -141,7 +144,8 @@ class Handlers:
 
         async def _record(tx: Tx) -> None:
             await self._activity(tx, "check_in", data.id, env.scope.team_id, env.scope.objective_id,
-                                 data.key_result_id, data.author_id, data.created_at)
+                                 data.key_result_id, data.author_id, data.created_at,
+                                 value=data.value, confidence=data.confidence)
 
         await self._commit("check_ins", env, [], _record)
 
@@ -172,7 +176,7 @@ class Handlers:
 
         async def _record(tx: Tx) -> None:
             await self._activity(tx, "feedback", data.id, team_id, data.objective_id, data.key_result_id,
-                                 data.author_id, data.created_at)
+                                 data.author_id, data.created_at, detail=data.kind, resolved=data.resolved)
 
         await self._commit("feedback", env, plans, _record)
 
@@ -183,12 +187,26 @@ class Handlers:
             env, self.c.runtime.clock.now())
         await self._commit("mentions", env, plans)
 
+    async def feedback_updated(self, env: Envelope) -> None:
+        """A feedback answered (resolved) or reopened: the digest counts what still waits."""
+        data = FeedbackData.model_validate(env.data)
+
+        async def _resolve(tx: Tx) -> None:
+            a = Activity.__table__
+            await tx.session.execute(a.update().where(a.c.kind == "feedback", a.c.ref_id == data.id)
+                                     .values(resolved=data.resolved))
+
+        await self._commit("feedback_updated", env, [], _resolve)
+
     @staticmethod
     async def _activity(tx: Tx, kind: str, ref_id: int, team_id: int | None, objective_id: int | None,
-                        key_result_id: int | None, author_id: int | None, at: datetime) -> None:
+                        key_result_id: int | None, author_id: int | None, at: datetime, *,
+                        value: float | None = None, confidence: int | None = None, detail: str | None = None,
+                        resolved: bool = False) -> None:
         """`at` is when it happened (a stream replayed after downtime must not count last
         month's check-ins as this week's); a tombstone already there stays one."""
         session = tx.session
         await session.execute(insert_ignore(Activity.__table__, store.dialect_of(session), kind=kind, ref_id=ref_id,
                                             team_id=team_id, objective_id=objective_id, key_result_id=key_result_id,
-                                            author_id=author_id, at=at, deleted=False))
+                                            author_id=author_id, at=at, deleted=False, value=value,
+                                            confidence=confidence, detail=detail, resolved=resolved))

@@ -22,11 +22,11 @@ from boost_contracts.events import FeedbackData, MentionData, ObjectiveData, Rem
 from boost_platform.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..messages import links
+from ..messages import links, summary
 from ..messages.render import render
 from ..models import Activity
 from ..okr import Okr
-from . import nudges
+from . import nudges, weekly
 from .store import Plan, local_day_ends, local_due, zone
 
 log = get_logger("notifier.planner")
@@ -160,10 +160,12 @@ class Planner:
             progress = self._team_progress(dash, team["id"], teams)
             at_risk = [{k: kr.get(k) for k in ("id", "title", "owner_name", "progress", "health")}
                        for kr in dash.get("at_risk", [])[:5]]
-            ctx = {"cycle": data.cycle, "team": progress, "at_risk": at_risk,
+            locale = await weekly.team_locale(self.okr, team, self.default_locale)
+            async with self.maker() as session:
+                facts = await weekly.week_facts(session, self.okr, team["id"], dash, data.cycle, due - timedelta(days=7), due)
+            ctx = {"cycle": data.cycle, "team": progress, "at_risk": at_risk, "summary": summary.sentences(locale, facts),
                    "check_ins": counts.get(("check_in", team["id"]), 0), "feedback": counts.get(("feedback", team["id"]), 0)}
-            target = {"user_id": None, "slack_user_id": channel, "locale": self.default_locale,
-                      "timezone": org_tz.key}
+            target = {"user_id": None, "slack_user_id": channel, "locale": locale, "timezone": org_tz.key}
             plans.append(self._plan(key=f"{data.occurrence_id}:team:{team['id']}", occurrence_id=data.occurrence_id,
                                     kind="team_digest", target=target, due_at=due, ctx=ctx, team_id=team["id"]))
         return plans
