@@ -192,9 +192,13 @@ class Handlers:
         data = FeedbackData.model_validate(env.data)
 
         async def _resolve(tx: Tx) -> None:
-            a = Activity.__table__
-            await tx.session.execute(a.update().where(a.c.kind == "feedback", a.c.ref_id == data.id)
-                                     .values(resolved=data.resolved))
+            # Written whole when handled before the creation (another consumer), which then adds nothing.
+            row = {"kind": "feedback", "ref_id": data.id, "team_id": data.team_id or data.to_team_id,
+                   "objective_id": data.objective_id, "key_result_id": data.key_result_id,
+                   "author_id": data.author_id, "at": data.created_at, "deleted": False, "detail": data.kind,
+                   "resolved": data.resolved}
+            await tx.session.execute(upsert(Activity.__table__, store.dialect_of(tx.session), row,
+                                            {"resolved": data.resolved}, ["kind", "ref_id"]))
 
         await self._commit("feedback_updated", env, [], _resolve)
 
