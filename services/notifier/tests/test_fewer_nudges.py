@@ -5,6 +5,7 @@ messages (a mention) still arrive. Skipped rows are listed with their reason."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
@@ -116,3 +117,39 @@ async def test_the_cap_is_an_org_setting(stack: Stack) -> None:
     mine = next(r for r in rows if r.user_id == stack.user_id("other"))
     assert mine.status == "sent"
     await stack.call("admin", "PATCH", "/api/okr/org", json={"max_nudges_per_week": 3})
+
+
+async def test_two_occurrences_decided_at_once_never_pass_the_cap_together(stack: Stack) -> None:
+    """Two replicas planning two occurrences for one person at the same moment: the second
+    decision waits for the first to commit and counts its row."""
+    from notifier_service.deliveries import nudges, store
+    from notifier_service.messages.render import Message
+
+    outbox, now, someone = stack.container.runtime.outbox, stack.clock.now(), 990001
+
+    def plan(key: str) -> store.Plan:
+        return store.Plan(key=f"cap-race:{key}", occurrence_id=f"cap-race:{key}", kind="drafting_open",
+                          message=Message(text=key), due_at=now, user_id=someone, channel="U0RACE", timezone="Asia/Seoul")
+
+    async with outbox.transaction() as tx:
+        await store.add(tx, [plan("one"), plan("two")], now, can_send=False)
+    decided, release = asyncio.Event(), asyncio.Event()
+
+    async def decide(key: str, hold: bool) -> str | None:
+        mine = plan(key)
+        async with outbox.transaction() as tx:
+            await nudges.apply_weekly_cap(tx.session, [mine], 3, "Asia/Seoul")
+            await store.add(tx, [mine], now, can_send=False)
+            if hold:
+                decided.set()
+                await release.wait()
+        return mine.skip_reason
+
+    first = asyncio.create_task(decide("three", hold=True))
+    await decided.wait()
+    second = asyncio.create_task(decide("four", hold=False))
+    await asyncio.sleep(0.5)
+    assert not second.done()  # waiting for its turn
+    release.set()
+    assert await first is None
+    assert await second == "weekly_cap"

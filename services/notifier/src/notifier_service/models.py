@@ -72,6 +72,16 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class NudgeTurn(Base):
+    """One row whose lock takes turns: the weekly-cap decisions of concurrent reminder
+    occurrences (several replicas) run one after the other, each seeing the rows the previous
+    one wrote (deliveries.nudges)."""
+
+    __tablename__ = "nudge_turns"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    turns: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class Sender(Base):
     """A running sender's heartbeat: rows it left `sending` become `unknown` once it is gone."""
 

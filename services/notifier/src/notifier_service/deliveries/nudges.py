@@ -20,11 +20,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from boost_platform.db import upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..messages.render import Message
-from ..models import Delivery
-from .store import Plan, zone
+from ..models import Delivery, NudgeTurn
+from .store import Plan, dialect_of, zone
 
 # The reminders the scheduler fires on a calendar, to a person (team_digest goes to a channel).
 SCHEDULED_KINDS = frozenset({"drafting_open", "approval_due", "weekly_check_in", "review_mid_quarter", "retro_open"})
@@ -73,6 +74,14 @@ def week_of(at: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, datetime.combine(monday + timedelta(days=7), time(0), tz)
 
 
+async def take_turn(session: AsyncSession, dialect: str) -> None:
+    """Wait for (and hold until commit) the one row every cap decision locks: two occurrences
+    handled at once by two replicas would otherwise both count the same week and both send.
+    (SQLite serialises writers already.)"""
+    t = NudgeTurn.__table__
+    await session.execute(upsert(t, dialect, {"id": 1, "turns": 1}, {"turns": t.c.turns + 1}, ["id"]))
+
+
 async def apply_weekly_cap(session: AsyncSession, plans: Sequence[Plan], cap: int, fallback_tz: str) -> int:
     """Mark the plans over their person's weekly cap `skipped` / `weekly_cap`. Returns how many.
 
@@ -85,11 +94,16 @@ async def apply_weekly_cap(session: AsyncSession, plans: Sequence[Plan], cap: in
     since = min(w[0] for w in weeks.values())
     until = max(w[1] for w in weeks.values())
     keys = [p.key for p in capped]
+    dialect = dialect_of(session)
+    await take_turn(session, dialect)
     t = Delivery.__table__
-    rows = (await session.execute(
-        sa.select(t.c.user_id, t.c.due_at).where(
-            t.c.user_id.in_({p.user_id for p in capped}), t.c.kind.in_(SCHEDULED_KINDS),
-            t.c.status.not_in(NOT_COUNTED), t.c.due_at >= since, t.c.due_at < until, t.c.key.not_in(keys)))).all()
+    counted = sa.select(t.c.user_id, t.c.due_at).where(
+        t.c.user_id.in_({p.user_id for p in capped}), t.c.kind.in_(SCHEDULED_KINDS),
+        t.c.status.not_in(NOT_COUNTED), t.c.due_at >= since, t.c.due_at < until, t.c.key.not_in(keys))
+    if dialect != "sqlite":
+        # A locking read sees the latest committed rows, not this transaction's older snapshot.
+        counted = counted.with_for_update(read=True)
+    rows = (await session.execute(counted)).all()
     seen: dict[int, list[datetime]] = {}
     for user_id, due_at in rows:
         seen.setdefault(user_id, []).append(due_at)
