@@ -144,7 +144,9 @@ class Stack:
         return await self.slack_post("/slack/interactions", urlencode({"payload": json.dumps(payload)}).encode())
 
 
-async def seed(stack: Stack, max_nudges_per_week: int | None = None) -> None:
+async def seed(stack: Stack, max_nudges_per_week: int | None = 50) -> None:
+    """`max_nudges_per_week`: most tests fire many reminders in one test week, so the weekly
+    cap (§9) is lifted; None keeps the org's default (3), as test_fewer_nudges does."""
     admin = await stack.as_("admin@boost.example")
     stack.users["admin"] = stack.users["admin@boost.example"]
     stack.headers["admin"] = admin
@@ -171,10 +173,7 @@ async def seed(stack: Stack, max_nudges_per_week: int | None = None) -> None:
 @asynccontextmanager
 async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: str, *, with_slack: bool = True,
                          notifier_knobs: NotifierSettings | None = None, now: datetime = NOW,
-                         seeded: bool = True, fake: FakeSlack | None = None,
-                         max_nudges_per_week: int | None = 50) -> AsyncIterator[Stack]:
-    """`max_nudges_per_week`: most tests fire many reminders in one test week, so they lift the
-    weekly cap (§9); None keeps the org's default (3), as test_fewer_nudges does."""
+                         seeded: bool = True, fake: FakeSlack | None = None) -> AsyncIterator[Stack]:
     async with AsyncExitStack() as stack_:
         slack = None
         overrides: dict[str, Any] = {"public_url": PUBLIC_URL}
@@ -191,7 +190,7 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
         await stack.start_notifier(notifier_knobs or knobs())
         stack_.push_async_callback(stack.stop_notifier)
         if seeded:
-            await seed(stack, max_nudges_per_week)
+            await seed(stack)
             await stack.settle()
         yield stack
 

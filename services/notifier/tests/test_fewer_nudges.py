@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from boost_contracts.envelope import Envelope
 
-from services.notifier.tests.notifier_support import SLACK_IDS, Stack, notifier_stack
+from services.notifier.tests.notifier_support import SLACK_IDS, Stack, notifier_stack, seed
 from tests.support.waiting import until
 
 MONDAY = date(2027, 1, 11)
@@ -21,8 +21,9 @@ MONDAY = date(2027, 1, 11)
 
 @pytest.fixture(scope="module")
 async def stack(make_settings: Callable[..., Any]) -> AsyncIterator[Stack]:
-    # max_nudges_per_week=None: the org keeps its default cap (3).
-    async with notifier_stack(make_settings, "ntfnudge", max_nudges_per_week=None) as s:
+    async with notifier_stack(make_settings, "ntfnudge", seeded=False) as s:
+        await seed(s, max_nudges_per_week=None)  # the org keeps its default cap (3)
+        await s.settle()
         yield s
 
 
