@@ -144,10 +144,14 @@ class Stack:
         return await self.slack_post("/slack/interactions", urlencode({"payload": json.dumps(payload)}).encode())
 
 
-async def seed(stack: Stack) -> None:
+async def seed(stack: Stack, max_nudges_per_week: int | None = 50) -> None:
+    """`max_nudges_per_week`: most tests fire many reminders in one test week, so the weekly
+    cap (§9) is lifted; None keeps the org's default (3), as test_fewer_nudges does."""
     admin = await stack.as_("admin@boost.example")
     stack.users["admin"] = stack.users["admin@boost.example"]
     stack.headers["admin"] = admin
+    if max_nudges_per_week is not None:
+        await stack.call("admin", "PATCH", "/api/okr/org", json={"max_nudges_per_week": max_nudges_per_week})
     seeded = await seed_company(stack.okr, admin)
     stack.teams = {"root": seeded["root"], "product": seeded["product"], "engineering": seeded["engineering"]}
     for who, slack_id in SLACK_IDS.items():

@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import { api } from '../api/client'
 import { useCycles, useDeliveries, useSearch } from '../api/queries'
 import type { CycleDates, Delivery, Locale } from '../api/types'
-import { kindLabel, useI18n, type MessageKey } from '../i18n'
+import { kindLabel, skipReasonLabel, useI18n, type MessageKey } from '../i18n'
 import { daysLeft, phaseOn, todayIn, type Phase } from '../lib/cycle'
 import { useMediaQuery } from '../lib/media'
 import { editStore } from '../live/instance'
@@ -256,10 +256,14 @@ function Bell() {
   const { t, fmt } = useI18n()
   const [open, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
+  const app = useApp()
   const q = useDeliveries({ user_id: 'me' }, { refetchInterval: 60_000 })
+  // Admins also see whom Boost did not nudge, and why (§9): everyone's skipped reminders.
+  const skipped = useDeliveries({ status: 'skipped', limit: 10 }, { refetchInterval: 60_000, enabled: app.isAdmin && open })
   const [seen, setSeen] = useState<number>(() => Number(localStorage.getItem(SEEN_KEY) ?? 0))
   const list = [...(q.data ?? [])].sort((a, b) => b.id - a.id)
-  const unread = list.filter((d) => d.id > seen).length
+  // A skipped reminder is not a message: it never counts as unread.
+  const unread = list.filter((d) => d.id > seen && d.status !== 'skipped').length
   const popId = useId()
   useEffect(() => {
     if (!open) return
@@ -302,8 +306,13 @@ function Bell() {
             {list.slice(0, 20).map((d) => {
               const link = deliveryLink(d.blocks)
               return (
-                <li key={d.id} className="bell__item">
+                <li key={d.id} className="bell__item" data-status={d.status}>
                   <span className="bell__kind">{kindLabel(t, d.kind)}</span>
+                  {d.status === 'skipped' && d.reason && (
+                    <span className="chip chip--reason" data-reason={d.reason}>
+                      {t('delivery.skipped')} · {skipReasonLabel(t, d.reason)}
+                    </span>
+                  )}
                   <p className="bell__text">{renderSlackText(d.text, 200)}</p>
                   <span className="muted small">{fmt.relative(d.created_at)}</span>
                   {link && (
@@ -315,6 +324,23 @@ function Bell() {
               )
             })}
           </ul>
+          {app.isAdmin && skipped.data && skipped.data.length > 0 && (
+            <section className="bell__skipped" data-testid="bell-skipped" aria-label={t('bell.skipped')}>
+              <h3 className="menu__title">{t('bell.skipped')}</h3>
+              <p className="muted small">{t('bell.skipped_hint')}</p>
+              <ul className="bell__list">
+                {skipped.data.map((d) => (
+                  <li key={d.id} className="bell__item" data-reason={d.reason ?? ''}>
+                    <span className="bell__kind">
+                      {kindLabel(t, d.kind)} · {(d.user_id && app.users.get(d.user_id)?.name) || '—'}
+                    </span>
+                    <span className="chip chip--reason">{skipReasonLabel(t, d.reason ?? '')}</span>
+                    <span className="muted small">{fmt.relative(d.created_at)}</span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
         </div>
       )}
     </div>

@@ -397,6 +397,13 @@ export const en = {
   'delivery.sent': 'Sent',
   'delivery.failed': 'Failed',
   'delivery.unknown': 'Unknown',
+  'delivery.skipped': 'Skipped',
+  'delivery.reason.up_to_date': 'Up to date',
+  'delivery.reason.weekly_cap': 'Weekly cap',
+  'bell.skipped': 'Not nudged',
+  'bell.skipped_hint': 'Reminders Boost held back, and why.',
+  'org.max_nudges': 'Most scheduled reminders per person per week',
+  'org.max_nudges_hint': 'Monday to Sunday in each person’s time zone. Approvals, mentions, feedback and failing data sources always arrive and don’t count.',
 
   'kind.drafting_open': 'Drafting opens',
   'kind.approval_due': 'Approval due',

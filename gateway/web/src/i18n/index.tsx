@@ -17,6 +17,11 @@ export function kindLabel(t: (key: MessageKey, vars?: Vars) => string, kind: str
   return labelOr(t, `kind.${kind}`, kind)
 }
 
+/** Why a delivery was `skipped` (§9: `up_to_date`, `weekly_cap`), in the reader's language. */
+export function skipReasonLabel(t: (key: MessageKey, vars?: Vars) => string, reason: string): string {
+  return labelOr(t, `delivery.reason.${reason}`, reason)
+}
+
 /** A message built from data (`status.${s}`), or the fallback when there is no such message. */
 export function labelOr(t: (key: MessageKey, vars?: Vars) => string, key: string, fallback: string, vars?: Vars): string {
   return key in en ? t(key as MessageKey, vars) : fallback

@@ -395,6 +395,13 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'delivery.sent': '보냄',
   'delivery.failed': '실패',
   'delivery.unknown': '알 수 없음',
+  'delivery.skipped': '건너뜀',
+  'delivery.reason.up_to_date': '최신 상태',
+  'delivery.reason.weekly_cap': '주간 한도',
+  'bell.skipped': '보내지 않은 알림',
+  'bell.skipped_hint': 'Boost가 보내지 않은 리마인더와 그 이유예요.',
+  'org.max_nudges': '한 사람이 한 주에 받는 예약 리마인더 최대 개수',
+  'org.max_nudges_hint': '각자의 시간대로 월요일부터 일요일까지 세요. 승인, 멘션, 피드백, 데이터 소스 오류 알림은 항상 보내고 세지 않아요.',
 
   'kind.drafting_open': '초안 작성 시작',
   'kind.approval_due': '승인 마감 임박',

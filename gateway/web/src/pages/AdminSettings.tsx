@@ -57,6 +57,7 @@ function OrgForm({ org }: { org: Org }) {
   const [holidays, setHolidays] = useState<string[]>(org.holidays ?? [])
   const [newHoliday, setNewHoliday] = useState('')
   const [reminders, setReminders] = useState<Partial<Record<ReminderKind, ReminderOverride>>>(org.reminders ?? {})
+  const [cap, setCap] = useState(org.max_nudges_per_week ?? 3)
   const [busy, setBusy] = useState(false)
   useEffect(() => {
     setName(org.name)
@@ -64,6 +65,7 @@ function OrgForm({ org }: { org: Org }) {
     setMonth(org.fiscal_year_start_month)
     setHolidays(org.holidays ?? [])
     setReminders(org.reminders ?? {})
+    setCap(org.max_nudges_per_week ?? 3)
   }, [org])
   const zones = useMemo(timeZones, [])
   const calendar = useReminderCalendar()
@@ -90,7 +92,7 @@ function OrgForm({ org }: { org: Org }) {
   const save = async () => {
     setBusy(true)
     try {
-      const body: OrgPatch = { name, timezone: tz, holidays: [...holidays].sort(), reminders }
+      const body: OrgPatch = { name, timezone: tz, holidays: [...holidays].sort(), reminders, max_nudges_per_week: cap }
       if (month !== org.fiscal_year_start_month) body.fiscal_year_start_month = month
       await api.patch('/api/okr/org', body)
       await Promise.all([qc.invalidateQueries({ queryKey: keys.org }), qc.invalidateQueries({ queryKey: keys.reminders }), qc.invalidateQueries({ queryKey: ['cycle'] }), qc.invalidateQueries({ queryKey: keys.cycles })])
@@ -149,6 +151,21 @@ function OrgForm({ org }: { org: Org }) {
           {t('org.calendar')}
         </h2>
         <p className="muted small">{t('org.calendar_hint')}</p>
+        <div className="formrow">
+          <label htmlFor={`${ids}-cap`}>{t('org.max_nudges')}</label>
+          <input
+            id={`${ids}-cap`}
+            className="input input--narrow"
+            type="number"
+            min={0}
+            max={50}
+            step={1}
+            value={cap}
+            data-testid="org-max-nudges"
+            onChange={(e) => setCap(Math.max(0, Math.min(50, Math.round(Number(e.target.value) || 0))))}
+          />
+          <p className="muted small">{t('org.max_nudges_hint')}</p>
+        </div>
         {calendar.isError && <p className="muted small">{t('org.calendar_unavailable')}</p>}
         <ul className="reminders">
           {REMINDER_KINDS.map((k) => {

@@ -6,11 +6,11 @@ import { REMINDER_KINDS, type Delivery, type DeliveryStatus } from '../api/types
 import { toast, toastError } from '../components/Toasts'
 import { SlackBlocks } from '../components/slackText'
 import { Avatar, EmptyState, ErrorState, Loading } from '../components/ui'
-import { kindLabel, useI18n, type MessageKey } from '../i18n'
+import { kindLabel, skipReasonLabel, useI18n, type MessageKey } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
 
-const STATUSES: DeliveryStatus[] = ['recorded', 'scheduled', 'sending', 'sent', 'failed', 'unknown']
+const STATUSES: DeliveryStatus[] = ['recorded', 'scheduled', 'sending', 'sent', 'failed', 'unknown', 'skipped']
 const STATUS_KEY: Record<DeliveryStatus, MessageKey> = {
   recorded: 'delivery.recorded',
   scheduled: 'delivery.scheduled',
@@ -18,6 +18,7 @@ const STATUS_KEY: Record<DeliveryStatus, MessageKey> = {
   sent: 'delivery.sent',
   failed: 'delivery.failed',
   unknown: 'delivery.unknown',
+  skipped: 'delivery.skipped',
 }
 
 export default function SlackMessages() {
@@ -81,6 +82,11 @@ export default function SlackMessages() {
                 )}
                 <span className="kind">{kindLabel(t, d.kind)}</span>
                 <span className={`chip chip--delivery-${d.status}`}>{t(STATUS_KEY[d.status] ?? 'delivery.unknown')}</span>
+                {d.status === 'skipped' && d.reason && (
+                  <span className="chip chip--reason" data-testid={`delivery-reason-${d.id}`} data-reason={d.reason}>
+                    {skipReasonLabel(t, d.reason)}
+                  </span>
+                )}
                 <time className="muted small" dateTime={d.created_at}>
                   {fmt.dateTime(d.created_at)}
                 </time>

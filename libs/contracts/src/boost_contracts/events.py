@@ -32,7 +32,10 @@ ReminderKind = Literal[
     "team_digest",
 ]
 REMINDER_KINDS: tuple[str, ...] = ReminderKind.__args__  # type: ignore[attr-defined]
-DeliveryStatus = Literal["recorded", "scheduled", "sending", "sent", "failed", "unknown"]
+DeliveryStatus = Literal["recorded", "scheduled", "sending", "sent", "failed", "unknown", "skipped"]
+# Why a row is `skipped` (§9): the person was up to date, or had their week's reminders already.
+SkipReason = Literal["up_to_date", "weekly_cap"]
+SKIP_REASONS: tuple[str, ...] = SkipReason.__args__  # type: ignore[attr-defined]
 
 
 class _Data(BaseModel):
@@ -51,6 +54,7 @@ class OrgData(_Data):
     fiscal_year_start_month: int
     holidays: list[date] = []
     reminders: dict[str, ReminderOverride] = {}
+    max_nudges_per_week: int = 3  # §9: scheduled reminders per person per week (skipped rows aside)
     version: int = 1  # a default: org events written before it existed still parse
 
 

@@ -17,7 +17,7 @@ from boost_platform.db import insert_ignore, upsert
 from boost_platform.logging import get_logger
 from pydantic import ValidationError
 
-from .deliveries import store
+from .deliveries import nudges, store
 from .deliveries.planner import Planner, is_stale
 from .deliveries.store import Plan
 from .models import Activity, inbox
@@ -47,6 +47,9 @@ async def register_bus(c: Container) -> None:
                       filter_subject=names.event("feedback", "mention.created"))
     await bus.consume(source="connectors", durable="notifier_sources", handler=poison_if_invalid(h.source_failing),
                       filter_subject=names.event("connectors", "binding.failing"))
+    await bus.consume(source="feedback", durable="notifier_feedback_updated",
+                      handler=poison_if_invalid(h.feedback_updated),
+                      filter_subject=names.event("feedback", "feedback.updated"))
 
 
 def poison_if_invalid(handler: Callable[[Envelope], Awaitable[None]]) -> Callable[[Envelope], Awaitable[None]]:
@@ -76,11 +79,15 @@ class Handlers:
         return found is not None
 
     async def _commit(self, consumer: str, env: Envelope, plans: list[Plan],
-                      more: Callable[..., Awaitable[None]] | None = None) -> None:
-        """The plans' rows and the inbox claim in one transaction (a redelivery adds nothing)."""
+                      more: Callable[..., Awaitable[None]] | None = None,
+                      prepare: Callable[[Tx], Awaitable[None]] | None = None) -> None:
+        """The plans' rows and the inbox claim in one transaction (a redelivery adds nothing);
+        `prepare` decides on the plans inside it, before they are written (the weekly cap)."""
         async with self.outbox.transaction() as tx:
             if not await claim(tx, inbox, consumer, env.id):
                 return
+            if prepare is not None:
+                await prepare(tx)
             added = await store.add(tx, plans, self.c.runtime.clock.now(), can_send=self.c.slack is not None)
             if more is not None:
                 await more(tx)
@@ -101,7 +108,13 @@ class Handlers:
             if due_now:
                 await store.make_due_now(tx, data.occurrence_id, now)
 
-        await self._commit("reminders", env, plans, _due_now)
+        cap = nudges.cap_of(await self.c.okr.org()) if data.kind in nudges.SCHEDULED_KINDS and plans else None
+
+        async def _cap(tx: Tx) -> None:
+            if cap is not None:
+                await nudges.apply_weekly_cap(tx.session, plans, cap, self.c.settings.timezone)
+
+        await self._commit("reminders", env, plans, _due_now, _cap)
 
     async def objective(self, env: Envelope) -> None:
         if env.type not in ("objective.submitted", "objective.approved", "objective.changes_requested"):
@@ -133,7 +146,8 @@ class Handlers:
 
         async def _record(tx: Tx) -> None:
             await self._activity(tx, "check_in", data.id, env.scope.team_id, env.scope.objective_id,
-                                 data.key_result_id, data.author_id, data.created_at)
+                                 data.key_result_id, data.author_id, data.created_at,
+                                 value=data.value, confidence=data.confidence)
 
         await self._commit("check_ins", env, [], _record)
 
@@ -164,7 +178,7 @@ class Handlers:
 
         async def _record(tx: Tx) -> None:
             await self._activity(tx, "feedback", data.id, team_id, data.objective_id, data.key_result_id,
-                                 data.author_id, data.created_at)
+                                 data.author_id, data.created_at, detail=data.kind, resolved=data.resolved)
 
         await self._commit("feedback", env, plans, _record)
 
@@ -184,12 +198,30 @@ class Handlers:
             env, self.c.runtime.clock.now())
         await self._commit("sources", env, plans)
 
+    async def feedback_updated(self, env: Envelope) -> None:
+        """A feedback answered (resolved) or reopened: the digest counts what still waits."""
+        data = FeedbackData.model_validate(env.data)
+
+        async def _resolve(tx: Tx) -> None:
+            # Written whole when handled before the creation (another consumer), which then adds nothing.
+            row = {"kind": "feedback", "ref_id": data.id, "team_id": data.team_id or data.to_team_id,
+                   "objective_id": data.objective_id, "key_result_id": data.key_result_id,
+                   "author_id": data.author_id, "at": data.created_at, "deleted": False, "detail": data.kind,
+                   "resolved": data.resolved}
+            await tx.session.execute(upsert(Activity.__table__, store.dialect_of(tx.session), row,
+                                            {"resolved": data.resolved}, ["kind", "ref_id"]))
+
+        await self._commit("feedback_updated", env, [], _resolve)
+
     @staticmethod
     async def _activity(tx: Tx, kind: str, ref_id: int, team_id: int | None, objective_id: int | None,
-                        key_result_id: int | None, author_id: int | None, at: datetime) -> None:
+                        key_result_id: int | None, author_id: int | None, at: datetime, *,
+                        value: float | None = None, confidence: int | None = None, detail: str | None = None,
+                        resolved: bool = False) -> None:
         """`at` is when it happened (a stream replayed after downtime must not count last
         month's check-ins as this week's); a tombstone already there stays one."""
         session = tx.session
         await session.execute(insert_ignore(Activity.__table__, store.dialect_of(session), kind=kind, ref_id=ref_id,
                                             team_id=team_id, objective_id=objective_id, key_result_id=key_result_id,
-                                            author_id=author_id, at=at, deleted=False))
+                                            author_id=author_id, at=at, deleted=False, value=value,
+                                            confidence=confidence, detail=detail, resolved=resolved))

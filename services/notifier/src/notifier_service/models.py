@@ -28,7 +28,7 @@ inbox = inbox_table(metadata, event_id_length=100)
 
 JSONType = sa.JSON()
 
-STATUSES = ("recorded", "scheduled", "sending", "sent", "failed", "unknown")
+STATUSES = ("recorded", "scheduled", "sending", "sent", "failed", "unknown", "skipped")
 
 
 class Delivery(Base):
@@ -64,11 +64,22 @@ class Delivery(Base):
     slack_channel: Mapped[str | None] = mapped_column(sa.String(64))
     slack_ts: Mapped[str | None] = mapped_column(sa.String(32))
     error: Mapped[str | None] = mapped_column(sa.String(500))
+    reason: Mapped[str | None] = mapped_column(sa.String(32))  # why a row is `skipped` (§9): up_to_date | weekly_cap
     attempts: Mapped[int] = mapped_column(default=0)
     sender: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NudgeTurn(Base):
+    """One row whose lock takes turns: the weekly-cap decisions of concurrent reminder
+    occurrences (several replicas) run one after the other, each seeing the rows the previous
+    one wrote (deliveries.nudges)."""
+
+    __tablename__ = "nudge_turns"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    turns: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class Sender(Base):
@@ -98,6 +109,12 @@ class Activity(Base):
     author_id: Mapped[int | None] = mapped_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What the digest's sentences need (§9 "Summaries"): a check-in's value and confidence,
+    # a feedback's kind and whether it was answered (resolved).
+    value: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    confidence: Mapped[int | None] = mapped_column(nullable=True)
+    detail: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    resolved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class DirectoryRun(Base):

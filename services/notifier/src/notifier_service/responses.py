@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boost_contracts.events import DeliveryStatus
+from boost_contracts.events import DeliveryStatus, SkipReason
 from boost_platform.responses import ResponseModel
 
 
@@ -33,6 +33,7 @@ class Delivery(ResponseModel):
     link: str | None  # the Boost page the message's button opens
     outcome: str | None  # approval requests, once decided
     error: str | None
+    reason: SkipReason | None = None  # why a `skipped` row was not sent (§9): up_to_date | weekly_cap
     attempts: int
 
 

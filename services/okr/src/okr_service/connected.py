@@ -27,7 +27,7 @@ from .check_ins import service as check_ins
 from .models import KeyResult, inbox
 from .objectives import store
 from .org.service import calendar, stamp
-from .serialize import check_in_json, source_looked_at
+from .serialize import check_in_json
 
 if TYPE_CHECKING:
     from .bootstrap import Container
@@ -79,12 +79,6 @@ async def apply_binding_event(tx: Tx, envelope: Envelope) -> bool:
     kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version, "state": state,
                  "last_run_at": run, "failing_since": data.failing_since.isoformat() if data.failing_since else None}
     return known.get("state") != state or known.get("kind") != data.kind
-
-
-def fed_since(source: dict[str, Any] | None, since: datetime) -> bool:
-    """A healthy binding looked at the key result after `since` (it needs no nudge)."""
-    ran = source_looked_at(source)
-    return ran is not None and ran >= since
 
 
 async def record_reading(tx: Tx, actor: Actor, cal: Calendar, cmd: CheckInCommand) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from .objectives import live, store
 from .objectives import service as objectives
 from .objectives.edits import EditResult
 from .org.service import calendar, calendar_of, get_org, org_json
-from .serialize import check_in_json, team_json, user_json
+from .serialize import Looked, check_in_json, last_looked_at, team_json, user_json
 from .uow import Work, work
 
 if TYPE_CHECKING:
@@ -269,72 +269,90 @@ class Handlers:
             return await reminder_targets(session, self.c, query)
 
 
-async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) -> dict[str, Any]:
-    """Who hears a reminder kind (contract §6), paged by user id."""
-    cal = await calendar(session, c.runtime.clock)
-    org = await get_org(session)
-    cycle = cal.resolve(q.cycle).id
-    memberships = (await session.execute(sa.select(Membership.user_id, Membership.team_id, Membership.role))).all()
-    teams_of: dict[int, list[int]] = {}
-    for m in memberships:
-        teams_of.setdefault(m.user_id, []).append(m.team_id)
-    per_user: dict[int, dict[str, list[int]]] = {}
+class Targets:
+    """Who hears a reminder, with the teams, key results and objectives their message names."""
 
-    def add(uid: int, team_ids: list[int] | None = None, krs: list[int] | None = None, objs: list[int] | None = None) -> None:
-        entry = per_user.setdefault(uid, {"team_ids": [], "key_result_ids": [], "objective_ids": []})
+    def __init__(self) -> None:
+        self.per_user: dict[int, dict[str, list[int]]] = {}
+
+    def add(self, uid: int, team_ids: list[int] | None = None, krs: list[int] | None = None,
+            objs: list[int] | None = None) -> None:
+        entry = self.per_user.setdefault(uid, {"team_ids": [], "key_result_ids": [], "objective_ids": []})
         for key, values in (("team_ids", team_ids), ("key_result_ids", krs), ("objective_ids", objs)):
             for v in values or []:
                 if v not in entry[key]:
                     entry[key].append(v)
 
-    kind = q.kind
-    if kind in ("drafting_open", "retro_open"):
-        for m in memberships:
-            add(m.user_id, [m.team_id])
-    elif kind == "approval_due":
-        pending = (await session.execute(sa.select(Objective.team_id, Objective.id).where(
-            Objective.cycle == cycle, Objective.deleted_at.is_(None),
-            Objective.status.in_(["draft", "changes_requested"])))).all()
-        by_team: dict[int, list[int]] = {}
-        for p in pending:
-            by_team.setdefault(p.team_id, []).append(p.id)
-        for m in memberships:
-            if m.team_id in by_team:
-                add(m.user_id, [m.team_id], objs=by_team[m.team_id])
-    elif kind == "review_mid_quarter":
-        for m in memberships:
-            if m.role == "lead":
-                add(m.user_id, [m.team_id])
-    elif kind == "weekly_check_in":
-        week_ago = cal.now - timedelta(days=7)
-        rows = (await session.execute(
-            sa.select(KeyResult.id, KeyResult.owner_id, KeyResult.objective_id, KeyResult.last_check_in_at, Objective.team_id,
-                      KeyResult.source)
-            .join(Objective, Objective.id == KeyResult.objective_id)
-            .where(Objective.cycle == cycle, Objective.status == "approved", Objective.deleted_at.is_(None),
-                   KeyResult.deleted_at.is_(None),
-                   sa.or_(KeyResult.last_check_in_at.is_(None), KeyResult.last_check_in_at < week_ago))
-            .order_by(KeyResult.last_check_in_at.is_not(None), KeyResult.last_check_in_at, KeyResult.id)
-        )).all()
-        for r in rows:
-            if connected.fed_since(r.source, week_ago):
-                continue  # its data source looked at it this week: no nudge needed (§9)
-            add(r.owner_id, [r.team_id], [r.id], [r.objective_id])
-    elif kind in ("approval_requested", "approval_decided"):
-        if q.objective_id is None:
-            raise Problem(422, f"{kind} needs objective_id")
-        obj = await store.get_objective(session, q.objective_id, deleted=True)
-        if kind == "approval_decided":
-            add(obj.owner_id, [obj.team_id], objs=[obj.id])
-        else:
-            team = await session.get(Team, obj.team_id)
-            leads = [m.user_id for m in memberships if team is not None and m.team_id == team.parent_id
-                     and m.role == "lead" and m.user_id != obj.owner_id]
-            for uid in leads or await approvers_for(session, obj):
-                add(uid, [obj.team_id], objs=[obj.id])
-    else:
-        raise Problem(422, f"{kind} is not a reminder with targets")
-    ids = sorted(uid for uid in per_user if q.after is None or uid > q.after)
+
+def needs_check_in(kr: Looked, week_ago: datetime) -> bool:
+    """§9: nobody looked at its number in the last 7 days: no check-in, human or data, and no
+    run of a healthy data binding (one that runs never lets a key result need one)."""
+    looked = last_looked_at(kr)
+    return looked is None or looked < week_ago
+
+
+async def _every_member(session: Any, targets: Targets, memberships: list[Any], cycle: str) -> None:
+    for m in memberships:
+        targets.add(m.user_id, [m.team_id])
+
+
+async def _members_with_pending_objectives(session: Any, targets: Targets, memberships: list[Any], cycle: str) -> None:
+    pending = (await session.execute(sa.select(Objective.team_id, Objective.id).where(
+        Objective.cycle == cycle, Objective.deleted_at.is_(None),
+        Objective.status.in_(["draft", "changes_requested"])))).all()
+    by_team: dict[int, list[int]] = {}
+    for p in pending:
+        by_team.setdefault(p.team_id, []).append(p.id)
+    for m in memberships:
+        if m.team_id in by_team:
+            targets.add(m.user_id, [m.team_id], objs=by_team[m.team_id])
+
+
+async def _leads(session: Any, targets: Targets, memberships: list[Any], cycle: str) -> None:
+    for m in memberships:
+        if m.role == "lead":
+            targets.add(m.user_id, [m.team_id])
+
+
+async def _key_result_owners(session: Any, targets: Targets, cycle: str, now: datetime) -> None:
+    """Every owner of a key result of an approved objective of the cycle, naming only the key
+    results that need a check-in (stalest first); an owner with none is up to date, and
+    hears nothing (the notifier records that as `skipped` / `up_to_date`)."""
+    week_ago = now - timedelta(days=7)
+    rows = (await session.execute(
+        sa.select(KeyResult.id, KeyResult.owner_id, KeyResult.objective_id, KeyResult.last_check_in_at,
+                  KeyResult.source, Objective.team_id).join(Objective, Objective.id == KeyResult.objective_id)
+        .where(Objective.cycle == cycle, Objective.status == "approved", Objective.deleted_at.is_(None),
+               KeyResult.deleted_at.is_(None))
+        .order_by(KeyResult.last_check_in_at.is_not(None), KeyResult.last_check_in_at, KeyResult.id)
+    )).all()
+    for r in rows:
+        due = needs_check_in(r, week_ago)
+        targets.add(r.owner_id, [r.team_id], [r.id] if due else [], [r.objective_id] if due else [])
+
+
+async def _approval_people(session: Any, targets: Targets, memberships: list[Any], kind: str,
+                           objective_id: int | None) -> None:
+    if objective_id is None:
+        raise Problem(422, f"{kind} needs objective_id")
+    obj = await store.get_objective(session, objective_id, deleted=True)
+    if kind == "approval_decided":
+        targets.add(obj.owner_id, [obj.team_id], objs=[obj.id])
+        return
+    team = await session.get(Team, obj.team_id)
+    leads = [m.user_id for m in memberships if team is not None and m.team_id == team.parent_id
+             and m.role == "lead" and m.user_id != obj.owner_id]
+    for uid in leads or await approvers_for(session, obj):
+        targets.add(uid, [obj.team_id], objs=[obj.id])
+
+
+_BY_MEMBERSHIP = {"drafting_open": _every_member, "retro_open": _every_member,
+                  "approval_due": _members_with_pending_objectives, "review_mid_quarter": _leads}
+
+
+async def _page(session: Any, targets: Targets, q: ReminderTargetsQuery, org_timezone: str) -> dict[str, Any]:
+    """One page of targets by user id, active people only, with their language and timezone."""
+    ids = sorted(uid for uid in targets.per_user if q.after is None or uid > q.after)
     page = ids[: q.limit]
     users = {u.id: u for u in (await session.execute(sa.select(User).where(User.id.in_(page), User.active))).scalars()} if page else {}
     items = []
@@ -343,10 +361,28 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
         if user is None:
             continue
         items.append({"user_id": uid, "slack_user_id": user.slack_user_id, "name": user.name,
-                      "locale": user.locale or ("ko" if org.timezone == "Asia/Seoul" else "en"),
-                      "timezone": user.timezone or org.timezone, "muted": kind in (user.muted_reminders or []),
-                      **per_user[uid]})
+                      "locale": user.locale or ("ko" if org_timezone == "Asia/Seoul" else "en"),
+                      "timezone": user.timezone or org_timezone, "muted": q.kind in (user.muted_reminders or []),
+                      **targets.per_user[uid]})
     return {"items": items, "next": page[-1] if len(ids) > q.limit else None}
+
+
+async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) -> dict[str, Any]:
+    """Who hears a reminder kind (contract §6), paged by user id."""
+    cal = await calendar(session, c.runtime.clock)
+    org = await get_org(session)
+    cycle = cal.resolve(q.cycle).id
+    memberships = list((await session.execute(sa.select(Membership.user_id, Membership.team_id, Membership.role))).all())
+    targets = Targets()
+    if q.kind in _BY_MEMBERSHIP:
+        await _BY_MEMBERSHIP[q.kind](session, targets, memberships, cycle)
+    elif q.kind == "weekly_check_in":
+        await _key_result_owners(session, targets, cycle, cal.now)
+    elif q.kind in ("approval_requested", "approval_decided"):
+        await _approval_people(session, targets, memberships, q.kind, q.objective_id)
+    else:
+        raise Problem(422, f"{q.kind} is not a reminder with targets")
+    return await _page(session, targets, q, org.timezone)
 
 
 __all__ = ["CheckIn", "register_bus"]

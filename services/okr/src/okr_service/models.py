@@ -34,6 +34,8 @@ class Org(Base):
     fiscal_year_start_month: Mapped[int] = mapped_column(default=1)
     holidays: Mapped[list[str]] = mapped_column(JSONType, default=list)
     reminders: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Scheduled reminders a person hears at most per week (§9 "Fewer, smarter nudges").
+    max_nudges_per_week: Mapped[int] = mapped_column(default=3, server_default=sa.text("3"))
     demo_loaded: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -22,6 +22,7 @@ class OrgPatch(_In):
     fiscal_year_start_month: int | None = Field(default=None, ge=1, le=12)
     holidays: list[date] | None = Field(default=None, max_length=400)
     reminders: dict[str, ReminderOverride] | None = None
+    max_nudges_per_week: int | None = Field(default=None, ge=0, le=50)
 
 
 class UserCreate(_In):

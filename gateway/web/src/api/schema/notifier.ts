@@ -235,7 +235,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "recorded" | "scheduled" | "sending" | "sent" | "failed" | "unknown";
+            status: "recorded" | "scheduled" | "sending" | "sent" | "failed" | "unknown" | "skipped";
             /**
              * Due At
              * Format: date-time
@@ -265,6 +265,8 @@ export interface components {
             outcome: string | null;
             /** Error */
             error: string | null;
+            /** Reason */
+            reason: ("up_to_date" | "weekly_cap") | null;
             /** Attempts */
             attempts: number;
         };
@@ -466,7 +468,7 @@ export interface operations {
                 /** @description a person's id, or `me` */
                 user_id?: string | null;
                 kind?: string | null;
-                status?: ("recorded" | "scheduled" | "sending" | "sent" | "failed" | "unknown") | null;
+                status?: ("recorded" | "scheduled" | "sending" | "sent" | "failed" | "unknown" | "skipped") | null;
                 before?: number | null;
                 limit?: number;
             };

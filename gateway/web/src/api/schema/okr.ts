@@ -1860,6 +1860,11 @@ export interface components {
             reminders: {
                 [key: string]: components["schemas"]["ReminderSetting"];
             };
+            /**
+             * Max Nudges Per Week
+             * @default 3
+             */
+            max_nudges_per_week: number;
             /** Version */
             version: number;
         };
@@ -1877,6 +1882,8 @@ export interface components {
             reminders?: {
                 [key: string]: components["schemas"]["ReminderOverride"];
             } | null;
+            /** Max Nudges Per Week */
+            max_nudges_per_week?: number | null;
         };
         /** Readiness */
         Readiness: {

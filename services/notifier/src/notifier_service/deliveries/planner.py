@@ -23,10 +23,11 @@ from boost_contracts.events import BindingData, FeedbackData, MentionData, Objec
 from boost_platform.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..messages import links
+from ..messages import links, summary
 from ..messages.render import render
 from ..models import Activity
 from ..okr import Okr
+from . import nudges, weekly
 from .store import Plan, local_day_ends, local_due, zone
 
 log = get_logger("notifier.planner")
@@ -113,9 +114,12 @@ class Planner:
                     if team_id not in dashboards:
                         dashboards[team_id] = await self.okr.dashboard(data.cycle, team_id)
                     ctx["teams"] = [self._team_progress(dashboards[team_id], team_id, teams)]
-                plans.append(self._plan(key=f"{data.occurrence_id}:user:{target['user_id']}",
-                                        occurrence_id=data.occurrence_id, kind=data.kind, target=target, due_at=due,
-                                        ctx=ctx, team_id=team_id))
+                plan = self._plan(key=f"{data.occurrence_id}:user:{target['user_id']}",
+                                  occurrence_id=data.occurrence_id, kind=data.kind, target=target, due_at=due,
+                                  ctx=ctx, team_id=team_id)
+                if nudges.is_up_to_date(data.kind, target):
+                    nudges.skip(plan, nudges.UP_TO_DATE)
+                plans.append(plan)
         return plans
 
     async def _objectives(self, cycle: str) -> dict[int, dict[str, Any]]:
@@ -157,10 +161,12 @@ class Planner:
             progress = self._team_progress(dash, team["id"], teams)
             at_risk = [{k: kr.get(k) for k in ("id", "title", "owner_name", "progress", "health")}
                        for kr in dash.get("at_risk", [])[:5]]
-            ctx = {"cycle": data.cycle, "team": progress, "at_risk": at_risk,
+            locale = await weekly.team_locale(self.okr, team, self.default_locale)
+            async with self.maker() as session:
+                facts = await weekly.week_facts(session, self.okr, team["id"], dash, data.cycle, due - timedelta(days=7), due)
+            ctx = {"cycle": data.cycle, "team": progress, "at_risk": at_risk, "summary": summary.sentences(locale, facts),
                    "check_ins": counts.get(("check_in", team["id"]), 0), "feedback": counts.get(("feedback", team["id"]), 0)}
-            target = {"user_id": None, "slack_user_id": channel, "locale": self.default_locale,
-                      "timezone": org_tz.key}
+            target = {"user_id": None, "slack_user_id": channel, "locale": locale, "timezone": org_tz.key}
             plans.append(self._plan(key=f"{data.occurrence_id}:team:{team['id']}", occurrence_id=data.occurrence_id,
                                     kind="team_digest", target=target, due_at=due, ctx=ctx, team_id=team["id"]))
         return plans

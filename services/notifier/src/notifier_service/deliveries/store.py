@@ -43,6 +43,7 @@ class Plan:
     locale: str = "en"
     timezone: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    skip_reason: str | None = None  # recorded `skipped` with this reason, never sent (§9; deliveries.nudges)
 
 
 def zone(name: str | None, fallback: str) -> ZoneInfo:
@@ -82,13 +83,16 @@ async def add(tx: Tx, plans: Sequence[Plan], now: datetime, *, can_send: bool) -
         rows = []
         for p in chunk:
             status, error = "scheduled", None
-            if can_send and not p.channel:
+            if p.skip_reason:
+                status = "skipped"
+            elif can_send and not p.channel:
                 status, error = "failed", "no Slack account linked"
             rows.append({"key": p.key, "occurrence_id": p.occurrence_id, "kind": p.kind, "user_id": p.user_id,
                          "team_id": p.team_id, "objective_id": p.objective_id, "channel": p.channel,
                          "locale": p.locale, "timezone": p.timezone, "status": status, "due_at": p.due_at,
                          "text": p.message.text, "blocks": p.message.blocks, "link": p.message.link,
                          "context": p.context, "outcome": None, "update_pending": False, "error": error,
+                         "reason": p.skip_reason,
                          "attempts": 0, "created_at": now, "updated_at": now})
         stmt = insert_ignore(table, dialect)
         result = await tx.session.execute(stmt, rows)
@@ -307,7 +311,8 @@ def delivery_json(row: Delivery) -> dict[str, Any]:
             "locale": row.locale, "status": row.status, "due_at": row.due_at.isoformat(),
             "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
             "sent_at": row.sent_at.isoformat() if row.sent_at else None, "text": row.text, "blocks": row.blocks,
-            "link": row.link, "outcome": row.outcome, "error": row.error, "attempts": row.attempts}
+            "link": row.link, "outcome": row.outcome, "error": row.error, "reason": row.reason,
+            "attempts": row.attempts}
 
 
 async def list_deliveries(session: AsyncSession, *, user_id: int | None, kind: str | None, status: str | None,

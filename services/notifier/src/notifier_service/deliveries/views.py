@@ -17,7 +17,7 @@ from . import store
 
 router = APIRouter(prefix="/api/notifier", tags=["deliveries"])
 
-Status = Literal["recorded", "scheduled", "sending", "sent", "failed", "unknown"]
+Status = Literal["recorded", "scheduled", "sending", "sent", "failed", "unknown", "skipped"]
 # Digits are bounded so that no id overflows a database integer (a 422, not a 500).
 UserQ = Annotated[str | None, Query(pattern=r"^(me|[0-9]{1,15})$", description="a person's id, or `me`")]
 

@@ -250,7 +250,9 @@ def _team_digest(locale: str, public_url: str, ctx: dict[str, Any]) -> Message:
              at_risk=len(ctx.get("at_risk") or []), feedback=ctx.get("feedback", 0),
              progress=percent(team.get("progress")), expected=percent(team.get("expected_progress")))
     path = links.team(team["id"], ctx["cycle"])
-    blocks = [section(text)]
+    opening = " ".join(ctx.get("summary") or [])  # the week in up to five sentences (messages.summary)
+    blocks = [section(plain(opening, 2900)), section(text)] if opening else [section(text)]
+    text = f"{opening} {text}" if opening else text
     risky = ctx.get("at_risk") or []
     if risky:
         lines = [f"• {plain(k['title'], 100)} — {plain(k.get('owner_name') or '', 40)} · "

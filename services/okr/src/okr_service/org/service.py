@@ -62,6 +62,7 @@ def org_data(org: Org) -> OrgData:
     return OrgData.model_validate({
         "name": org.name, "timezone": org.timezone, "fiscal_year_start_month": org.fiscal_year_start_month,
         "holidays": org.holidays or [], "reminders": org.reminders or {}, "version": org.version,
+        "max_nudges_per_week": org.max_nudges_per_week if org.max_nudges_per_week is not None else 3,
     })
 
 
@@ -108,6 +109,10 @@ async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any]) -> Org:
         if merged != org.reminders:
             org.reminders = merged
             changed.append("reminders")
+    cap = changes.get("max_nudges_per_week")
+    if cap is not None and cap != org.max_nudges_per_week:
+        org.max_nudges_per_week = cap
+        changed.append("max_nudges_per_week")
     if changed:
         org.version += 1
         tx.emit(make_event("okr", "org.updated", org_data(org), actor_id=actor.user_id, changes=changed))
@@ -120,7 +125,7 @@ async def ensure_org(tx: Tx, settings: BoostSettings) -> bool:
     if await tx.session.get(Org, ORG_ID) is not None:
         return False
     org = Org(id=ORG_ID, name="Boost", timezone=check_timezone(settings.timezone), fiscal_year_start_month=1,
-              holidays=[], reminders={}, version=1)
+              holidays=[], reminders={}, max_nudges_per_week=3, version=1)
     tx.session.add(org)
     root = Team(name="Company", parent_id=None)
     tx.session.add(root)
