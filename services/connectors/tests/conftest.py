@@ -6,26 +6,17 @@ The clock starts at 2027-01-10 (BOOST_NOW): 2027-Q1 is running."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.okr import Okr, login_user, okr_app, seed_company
+from tests.support.waiting import until
 
 NOW = "2027-01-10T01:00:00+00:00"
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 class Stack:

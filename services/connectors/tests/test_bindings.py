@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from .conftest import Stack, until
+from tests.support.waiting import until
+
+from .conftest import Stack
 
 PASSWORD = "Rd-0nly-pw-9f8e7d6c5b4a"
 
@@ -54,8 +56,11 @@ async def test_a_sqlite_fed_key_result_checks_itself_in(stack: Stack, tmp_path: 
     assert r.status_code == 201, r.text
     binding = r.json()
     assert binding["state"] == "ok" and binding["kind"] == "sql" and binding["every_minutes"] == 5
-    created = [e for e in stack.events if e["type"] == "binding.created" and e["subject_id"] == binding["id"]]
-    assert created and "query" not in created[0]["data"]
+    def created() -> list[Any]:
+        return [e for e in stack.events if e["type"] == "binding.created" and e["subject_id"] == binding["id"]]
+
+    await until(created, what="the binding.created event")  # it travels the bus after the answer
+    assert "query" not in created()[0]["data"]
 
     # The schedule runs it at once (a new binding is due), as service:connectors.
     async def recorded() -> bool:

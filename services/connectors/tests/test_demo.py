@@ -9,8 +9,7 @@ from typing import Any
 
 from conftest import running_app
 from tests.support.okr import login_user, okr_app
-
-from .conftest import until
+from tests.support.waiting import until
 
 
 async def test_the_demo_has_two_data_fed_key_results(make_settings: Callable[..., Any]) -> None:

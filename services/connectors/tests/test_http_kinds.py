@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from conftest import free_port
+from tests.support.waiting import until
 
-from .conftest import Stack, until
+from .conftest import Stack
 from .fakes import TOKEN, State, fake_apis
 
 # Only the loopback address (and metadata, to show that listing it does not let it through).

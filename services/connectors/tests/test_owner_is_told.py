@@ -11,8 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from conftest import running_app
+from tests.support.waiting import until
 
-from .conftest import Stack, until
+from .conftest import Stack
 
 
 async def test_the_owner_is_told_once_per_failing_spell(stack: Stack, tmp_path: Path) -> None:

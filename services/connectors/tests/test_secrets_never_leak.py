@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import Stack, until
+from tests.support.waiting import until
+
+from .conftest import Stack
 from .fakes import fake_apis
 
 SECRET = "Xq7-very-secret-token-4f1c9e2a"

@@ -4,7 +4,9 @@ into 2027-Q1, so a key result nobody checked in is stale."""
 
 from __future__ import annotations
 
-from .conftest import Stack, until
+from tests.support.waiting import until
+
+from .conftest import Stack
 
 SETTINGS = {"now": "2027-02-20T01:00:00+00:00"}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Stack, until
+from tests.support.waiting import until
+
+from .conftest import Stack
 
 
 async def webhook_binding(stack: Stack, owner: str = "member") -> tuple[dict[str, Any], dict[str, Any]]:

@@ -55,6 +55,8 @@ LONGEST: dict[str, dict[str, Any]] = {
     "mentioned": {"author_name": NAME, "body": COMMENT, "link": "/objectives/123#chat"},
     "team_digest": {"cycle": "2027-Q1", "team": TEAMS[0], "at_risk": KRS, "check_ins": 9999, "feedback": 9999,
                     "summary": [COMMENT] * 5},
+    "source_failing": {"source_name": NAME, "kr_title": TITLE, "objective_id": 123, "kr_id": 40,
+                       "error": COMMENT, "key": "k" * 180},
 }
 
 
