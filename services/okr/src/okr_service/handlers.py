@@ -20,7 +20,7 @@ from boost_contracts.messages import (
 from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
-from .access import Actor, actor_from_bus, approvers_for
+from .access import GUEST, Actor, actor_from_bus, approvers_for
 from .directory.service import upsert_users
 from .models import CheckIn, EditReceipt, KeyResult, Membership, Objective, RevokedSession, Team, User
 from .objectives import live
@@ -326,7 +326,9 @@ async def reminder_targets(session: Any, c: Container, q: ReminderTargetsQuery) 
         raise Problem(422, f"{kind} is not a reminder with targets")
     ids = sorted(uid for uid in per_user if q.after is None or uid > q.after)
     page = ids[: q.limit]
-    users = {u.id: u for u in (await session.execute(sa.select(User).where(User.id.in_(page), User.active))).scalars()} if page else {}
+    # Every reminder asks for a write, so guests (who write nothing) hear none.
+    users = {u.id: u for u in (await session.execute(sa.select(User).where(
+        User.id.in_(page), User.active, User.role != GUEST))).scalars()} if page else {}
     items = []
     for uid in page:
         user = users.get(uid)

@@ -377,8 +377,7 @@ async def _set_status(tx: Tx, actor: Actor, cal: Calendar, obj: Objective, statu
 
 async def close(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, score: float | None, note: str) -> Objective:
     obj = await get_objective(tx.session, objective_id, lock=True)
-    if not actor.can_close(obj):
-        raise Problem(403, "The owner, a team lead or an admin closes an objective.")
+    actor.require_close(obj)
     if obj.status == "closed":
         raise Problem(409, "Already closed.", current=await objective_view(tx.session, cal, obj))
     view = await objective_view(tx.session, cal, obj)
@@ -699,6 +698,7 @@ async def _editable_check_in(tx: Tx, actor: Actor, cal: Calendar, check_in_id: i
     ci = await tx.session.get(CheckIn, check_in_id)
     if ci is None:
         raise not_found(f"Check-in {check_in_id}")
+    actor.require_writer()
     if not actor.is_admin:
         if ci.author_id != actor.user_id:
             raise Problem(403, "Only the author (or an admin) can change a check-in.")
