@@ -1536,7 +1536,7 @@ export interface components {
              * Role
              * @enum {string}
              */
-            role: "admin" | "member";
+            role: "admin" | "member" | "guest";
             /** Teams */
             teams: components["schemas"]["MyTeam"][];
             /**
@@ -1978,7 +1978,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "admin" | "member";
+            role: "admin" | "member" | "guest";
             /**
              * Active
              * @default true
@@ -2010,7 +2010,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role?: "admin" | "member";
+            role?: "admin" | "member" | "guest";
             /** Slack User Id */
             slack_user_id?: string | null;
             /** Avatar Url */
@@ -2027,7 +2027,7 @@ export interface components {
             /** Name */
             name?: string | null;
             /** Role */
-            role?: ("admin" | "member") | null;
+            role?: ("admin" | "member" | "guest") | null;
             /** Active */
             active?: boolean | null;
             /** Slack User Id */
