@@ -1,5 +1,5 @@
-"""The permission matrix of the whole system, in one table: a member, a lead and an admin,
-each against their own team's things and another team's, on every mutating route of okr,
+"""The permission matrix of the whole system, in one table: a member, a lead, an admin and a
+guest, each against their own team's things and another team's, on every mutating route of okr,
 feedback, notifier and scheduler (and the admin and personal reads), every Socket.IO room
 join and edit, and every Slack action (the check-in modal, Approve, Request changes),
 signed with the test signing secret. Everything goes through the gateway of a real stack.
@@ -8,12 +8,17 @@ The rules (ARCHITECTURE.md §2, §3, §4): everyone reads everything and may joi
 members and leads write their team's objectives, key results and check-ins; approvals are
 a lead of the parent team's or an admin's; org, people and teams are admins'; a person
 changes only their own preferences, check-ins (24 h), feedback text and messages; feedback
-is resolved by whom it is addressed to; admins moderate messages.
+is resolved by whom it is addressed to; admins moderate messages. A guest (org role
+`guest`) reads everything, joins any room and sets their own preferences, and writes
+nothing else, whatever their teams.
 
 People: `member` and `lead` of team A; A1 is a team under A (its objectives are decided by
 A's lead); B is another team under the company. "own" is the actor's team A (for decisions:
 A1, the team below), or the actor's own check-in / feedback / message / self; "other" is
-team B, or someone else's."""
+team B, or someone else's. The `guest` is a *lead* of team A (so every refusal in their
+column is the guest rule's, not a missing team right); their own check-ins, feedback,
+messages and reaction were made while they were still a member, before an admin made them
+a guest."""
 
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ import socketio
 from services.notifier.tests.fake_slack import sign
 
 CYCLE = "2027-Q1"  # running at the stack's clock
-ROLES = ("member", "lead", "admin")
+ROLES = ("member", "lead", "admin", "guest")
 SCOPES = ("own", "other")
 ALLOW, DENY = "allow", "deny"
 _serial = count(1)
@@ -51,6 +56,13 @@ class World:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     teams: dict[str, int] = field(default_factory=dict)
     slack_ids: dict[str, str] = field(default_factory=dict)
+    # What the guest made while still a member, one per cell that needs "their own" thing.
+    guest_made: dict[str, list[str]] = field(default_factory=dict)
+
+    def guest_own(self, who: str, scope: str, kind: str) -> str | None:
+        if who == "guest" and scope == "own":
+            return self.guest_made[kind].pop()
+        return None
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -104,7 +116,7 @@ async def world(slack_stack: Any) -> AsyncIterator[World]:
             w.tokens[who], w.users[who] = r.json()["token"], r.json()["user"]
 
         await sign_in("admin", "admin@boost.example")
-        names = ("member", "lead", "member_a1", "member_b", "lead_b")
+        names = ("member", "lead", "member_a1", "member_b", "lead_b", "guest")
         for who in names:
             await w.ok("admin", "POST", "/api/okr/users", json={"email": f"{who}@x.example", "name": who.title()})
         for who in ("admin", *names):
@@ -115,7 +127,8 @@ async def world(slack_stack: Any) -> AsyncIterator[World]:
             await w.ok("admin", "PATCH", f"/api/okr/users/{w.uid(who)}", json={"slack_user_id": w.slack_ids[who]})
         root = next(t for t in await w.ok("admin", "GET", "/api/okr/teams") if t["parent_id"] is None)
         a = await w.ok("admin", "POST", "/api/okr/teams", json={"name": "Team A", "parent_id": root["id"], "members": [
-            {"user_id": w.uid("lead"), "role": "lead"}, {"user_id": w.uid("member"), "role": "member"}]})
+            {"user_id": w.uid("lead"), "role": "lead"}, {"user_id": w.uid("member"), "role": "member"},
+            {"user_id": w.uid("guest"), "role": "lead"}]})
         a1 = await w.ok("admin", "POST", "/api/okr/teams", json={"name": "Team A1", "parent_id": a["id"], "members": [
             {"user_id": w.uid("member_a1"), "role": "member"}]})
         b = await w.ok("admin", "POST", "/api/okr/teams", json={"name": "Team B", "parent_id": root["id"], "members": [
@@ -130,7 +143,37 @@ async def world(slack_stack: Any) -> AsyncIterator[World]:
                 break
             assert time.monotonic() < deadline, f"feedback's read model did not catch up: {r.status_code} {r.text}"
             await asyncio.sleep(0.2)
+        await make_guest(w)
         yield w
+
+
+async def make_guest(w: World) -> None:
+    """The guest's own things, made while a member; then an admin makes them a guest, and
+    feedback (which learns roles from okr's user events) refuses them."""
+    made: dict[str, list[str]] = {"check_in": [], "feedback": [], "message": [], "reaction": []}
+    for _ in range(2):
+        obj = await w.objective(w.team("own"))
+        ci = await w.ok("guest", "POST", f"/api/okr/key-results/{obj['key_results'][0]['id']}/check-ins", json={"value": 10})
+        made["check_in"].append(f"/api/okr/check-ins/{ci['check_in']['id'] if 'check_in' in ci else ci['id']}")
+    fb = await w.ok("guest", "POST", "/api/feedback/feedback",
+                    json={"kind": "praise", "to_team_id": w.team("other"), "body": "Nice"})
+    made["feedback"].append(f"/api/feedback/feedback/{fb['id']}")
+    for _ in range(3):
+        msg = await w.ok("guest", "POST", await p_thread(w, "guest", "own"), json={"body": "hello"})
+        made["message"].append(f"/api/feedback/messages/{msg['id']}")
+    msg = await w.ok("guest", "POST", await p_thread(w, "guest", "own"), json={"body": "hello"})
+    await w.ok("guest", "PUT", f"/api/feedback/messages/{msg['id']}/reactions/%F0%9F%91%8D")
+    made["reaction"].append(f"/api/feedback/messages/{msg['id']}/reactions/%F0%9F%91%8D")
+    w.guest_made = made
+    await w.ok("admin", "PATCH", f"/api/okr/users/{w.uid('guest')}", json={"role": "guest"})
+    deadline = time.monotonic() + 20
+    while True:
+        r = await w.call("guest", "POST", "/api/feedback/feedback",
+                         json={"kind": "praise", "to_team_id": w.team("other"), "body": "probe"})
+        if r.status_code == 403:
+            break
+        assert r.status_code == 201 and time.monotonic() < deadline, f"feedback did not learn the guest: {r.text}"
+        await asyncio.sleep(0.2)
 
 
 # ---------------------------------------------------------------------------- the cells
@@ -207,6 +250,8 @@ async def p_check_ins(w: World, who: str, scope: str) -> str:
 
 async def p_check_in(w: World, who: str, scope: str) -> str:
     """own: a check-in the actor made on their team's KR; other: someone else's."""
+    if made := w.guest_own(who, scope, "check_in"):
+        return made
     if scope == "own":
         kr = await p_key_result(w, who, "own")
         made = await w.ok(who, "POST", f"{kr}/check-ins", json={"value": 10})
@@ -269,7 +314,7 @@ async def b_praise(w: World, who: str, scope: str) -> Any:
 
 
 async def b_retro(w: World, who: str, scope: str) -> Any:
-    cycle = {"member": "2026-Q1", "lead": "2026-Q2", "admin": "2026-Q3"}[who]  # one retro per team and cycle
+    cycle = {"member": "2026-Q1", "lead": "2026-Q2", "admin": "2026-Q3", "guest": "2026-Q4"}[who]  # one retro per team and cycle
     return {"kind": "retro", "team_id": w.team(scope), "cycle": cycle, "went_well": "a", "to_improve": "b",
             "score": 0.7}
 
@@ -281,6 +326,8 @@ async def p_feedback_to_team(w: World, who: str, scope: str) -> str:
 
 
 async def p_feedback_written(w: World, who: str, scope: str) -> str:
+    if made := w.guest_own(who, scope, "feedback"):
+        return made
     author = who if scope == "own" else "member_b"
     made = await w.ok(author, "POST", "/api/feedback/feedback",
                       json={"kind": "praise", "to_team_id": w.team("other"), "body": "Nice"})
@@ -292,6 +339,8 @@ async def p_thread(w: World, who: str, scope: str) -> str:
 
 
 async def p_message(w: World, who: str, scope: str) -> str:
+    if made := w.guest_own(who, scope, "message"):
+        return made
     author = who if scope == "own" else "member_b"
     made = await w.ok(author, "POST", await p_thread(w, who, "own"), json={"body": "hello"})
     return f"/api/feedback/messages/{made['id']}"
@@ -302,8 +351,10 @@ async def p_reaction(w: World, who: str, scope: str) -> str:
 
 
 async def p_my_reaction(w: World, who: str, scope: str) -> str:
+    if made := w.guest_own(who, scope, "reaction"):
+        return made
     path = await p_reaction(w, who, scope)
-    await w.ok(who, "PUT", path)
+    await w.ok("member_b" if who == "guest" else who, "PUT", path)  # a guest reacts no more
     return path
 
 
@@ -442,19 +493,21 @@ async def slack_request_changes(w: World, who: str, scope: str) -> str:
 
 # ---------------------------------------------------------------------------- the table
 A, D = ALLOW, DENY
-#            member own/other, lead own/other, admin own/other
-EVERYONE = (A, A, A, A, A, A)
-TEAM = (A, D, A, D, A, A)
-DECIDER = (D, D, A, D, A, A)
-ADMIN = (D, D, D, D, A, A)
-SELF = (A, D, A, D, A, A)
-AUTHOR = (A, D, A, D, A, D)
+#            member own/other, lead own/other, admin own/other, guest own/other
+READ = (A, A, A, A, A, A, A, A)  # reads, room joins, presence: everyone, guests too
+EVERYONE = (A, A, A, A, A, A, D, D)  # writes anyone in the org makes; never a guest
+TEAM = (A, D, A, D, A, A, D, D)
+DECIDER = (D, D, A, D, A, A, D, D)
+ADMIN = (D, D, D, D, A, A, D, D)
+SELF = (A, D, A, D, A, A, D, D)  # their own check-in, message: a guest's too is refused
+PREFERENCES = (A, D, A, D, A, A, A, D)  # a guest still sets their own language and timezone
+AUTHOR = (A, D, A, D, A, D, D, D)
 
 MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
     # okr: org, people, teams
     ("okr", "PATCH /org", ADMIN, rest("PATCH", fixed("/api/okr/org"), fixed({"name": "Boost Test Org"}))),
     ("okr", "POST /users", ADMIN, rest("POST", fixed("/api/okr/users"), b_new_user)),
-    ("okr", "PATCH /users/{id} (preferences)", SELF, rest("PATCH", p_user, fixed({"locale": "en", "timezone": "Asia/Seoul"}))),
+    ("okr", "PATCH /users/{id} (preferences)", PREFERENCES, rest("PATCH", p_user, fixed({"locale": "en", "timezone": "Asia/Seoul"}))),
     ("okr", "PATCH /users/{id} (role)", ADMIN, rest("PATCH", p_user, fixed({"role": "admin"}))),
     ("okr", "PATCH /users/{id} (name, Slack id)", ADMIN, rest("PATCH", p_user, fixed({"name": "Renamed"}))),
     ("okr", "POST /import", ADMIN, rest("POST", fixed("/api/okr/import"), b_csv, raw=True)),
@@ -471,10 +524,10 @@ MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
     ("okr", "POST /objectives/{id}/approve", DECIDER, rest("POST", on_objective("/approve", submitted=True, decided=True))),
     ("okr", "POST /objectives/{id}/request-changes", DECIDER,
      rest("POST", on_objective("/request-changes", submitted=True, decided=True), fixed({"comment": "Sharper"}))),
-    ("okr", "POST /objectives/{id}/close", (D, D, A, D, A, A),  # the owner, a lead of its team, an admin
+    ("okr", "POST /objectives/{id}/close", (D, D, A, D, A, A, D, D),  # the owner, a lead of its team, an admin
      rest("POST", on_objective("/close"), fixed({"score": 0.6, "note": "done"}))),
     # Carrying over an open objective closes it first: the close's rule; a closed one, the team's.
-    ("okr", "POST /objectives/{id}/carry-over (open)", (D, D, A, D, A, A), rest("POST", on_objective("/carry-over"))),
+    ("okr", "POST /objectives/{id}/carry-over (open)", (D, D, A, D, A, A, D, D), rest("POST", on_objective("/carry-over"))),
     ("okr", "POST /objectives/{id}/carry-over (closed)", TEAM, rest("POST", p_closed_objective_carry_over)),
     ("okr", "POST /objectives/{id}/key-results", TEAM,
      rest("POST", on_objective("/key-results"), fixed({"title": "New KR", "start": 0, "target": 5}))),
@@ -490,7 +543,7 @@ MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
     # feedback
     ("feedback", "POST /feedback (praise)", EVERYONE, rest("POST", p_feedback, b_praise)),
     ("feedback", "POST /feedback (retro)", TEAM, rest("POST", p_feedback, b_retro)),
-    ("feedback", "PATCH /feedback/{id} (resolved)", (A, D, A, D, D, D),  # whom it is addressed to
+    ("feedback", "PATCH /feedback/{id} (resolved)", (A, D, A, D, D, D, D, D),  # whom it is addressed to
      rest("PATCH", p_feedback_to_team, fixed({"resolved": True}))),
     ("feedback", "PATCH /feedback/{id} (body)", AUTHOR, rest("PATCH", p_feedback_written, fixed({"body": "Edited"}))),
     ("feedback", "POST /threads/{subject}/messages", EVERYONE, rest("POST", p_thread, fixed({"body": "hi <@1>"}))),
@@ -500,15 +553,15 @@ MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
     ("feedback", "DELETE /messages/{id}/reactions/{emoji}", EVERYONE, rest("DELETE", p_my_reaction)),
     # notifier, scheduler
     ("notifier", "POST /directory/sync", ADMIN, rest("POST", fixed("/api/notifier/directory/sync"))),
-    ("notifier", "GET /deliveries?user_id=", SELF, rest("GET", p_deliveries)),
+    ("notifier", "GET /deliveries?user_id=", PREFERENCES, rest("GET", p_deliveries)),  # one's own
     ("scheduler", "GET /reminders", ADMIN, rest("GET", fixed("/api/scheduler/reminders"))),
     ("scheduler", "POST /reminders/{kind}/run", ADMIN, rest("POST", fixed("/api/scheduler/reminders/review_mid_quarter/run"))),
     # Socket.IO
-    ("realtime", "subscribe cycle:{cycle}", EVERYONE, subscribe(r_cycle)),
-    ("realtime", "subscribe team:{id}:{cycle}", EVERYONE, subscribe(r_team)),
-    ("realtime", "subscribe objective:{id}", EVERYONE, subscribe(r_objective)),
-    ("realtime", "subscribe thread:{subject}", EVERYONE, subscribe(r_thread)),
-    ("realtime", "presence", EVERYONE, socket_presence),
+    ("realtime", "subscribe cycle:{cycle}", READ, subscribe(r_cycle)),
+    ("realtime", "subscribe team:{id}:{cycle}", READ, subscribe(r_team)),
+    ("realtime", "subscribe objective:{id}", READ, subscribe(r_objective)),
+    ("realtime", "subscribe thread:{subject}", READ, subscribe(r_thread)),
+    ("realtime", "presence", READ, socket_presence),
     ("realtime", "edit objective", TEAM, socket_edit("objective")),
     ("realtime", "edit key_result", TEAM, socket_edit("key_result")),
     # Slack
@@ -518,7 +571,7 @@ MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
 ]
 
 CELLS = [pytest.param(action, ROLES[i // 2], SCOPES[i % 2], expected[i], id=f"{service} {route} · {ROLES[i // 2]} {SCOPES[i % 2]}")
-         for service, route, expected, action in MATRIX for i in range(6)]
+         for service, route, expected, action in MATRIX for i in range(len(ROLES) * 2)]
 
 
 @pytest.mark.parametrize(("action", "who", "scope", "expected"), CELLS)
