@@ -52,6 +52,7 @@ def unique(prefix: str) -> str:
 class World:
     http: httpx.AsyncClient
     base_url: str
+    slack_url: str  # the fake Slack: what Boost told people (GET /_said/{to})
     tokens: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     teams: dict[str, int] = field(default_factory=dict)
@@ -105,9 +106,9 @@ class World:
 
 
 @pytest.fixture(scope="module")
-async def world(slack_stack: Any) -> AsyncIterator[World]:
+async def world(slack_stack: Any, fake_slack_url: str) -> AsyncIterator[World]:
     async with httpx.AsyncClient(base_url=slack_stack.base_url, timeout=15) as http:
-        w = World(http, slack_stack.base_url)
+        w = World(http, slack_stack.base_url, fake_slack_url.removesuffix("api/"))
 
         async def sign_in(who: str, email: str) -> None:
             r = await http.post("/api/auth/dev-login", json={"email": email})
@@ -178,8 +179,8 @@ async def make_guest(w: World) -> None:
 
 # ---------------------------------------------------------------------------- the cells
 # Each action: (world, who, scope) → "allow" or "deny", doing what a person would do and
-# checking what they would see (a 2xx, or a 403 problem+json; on Slack, the modal's errors
-# or the objective left as it was).
+# checking what they would see (a 2xx, or a 403 problem+json; on Slack, okr's refusal told
+# to them, on the modal, under the message or in a DM, and nothing changed).
 
 Action = Callable[[World, str, str], Awaitable[str]]
 
@@ -427,6 +428,13 @@ async def socket_presence(w: World, who: str, scope: str) -> str:
 
 
 # Slack ----------------------------------------------------------------------------
+# A Slack "deny" is positive, never inferred from silence: the person is told why, in the
+# words okr's own refusal uses (the same action over REST, by the same person, on the same
+# objective, answers 403 with that sentence), AND nothing changed. A handler that breaks
+# (raises, or never answers) tells nobody that sentence, so its deny cells fail.
+
+SAID_WAIT = 6.0  # seconds to wait for what Boost tells the person (its answers come after okr's)
+
 
 async def slack_interaction(w: World, payload: dict[str, Any]) -> httpx.Response:
     body = urlencode({"payload": json.dumps(payload)}).encode()
@@ -434,8 +442,45 @@ async def slack_interaction(w: World, payload: dict[str, Any]) -> httpx.Response
         "content-type": "application/x-www-form-urlencoded", **sign(body)})
 
 
+async def said(w: World, to: str) -> dict[str, list[dict[str, Any]]]:
+    """What the fake Slack recorded Boost saying to `to` (a response_url's name, or a Slack
+    user id: their DMs and ephemerals)."""
+    async with httpx.AsyncClient(base_url=w.slack_url, timeout=5) as fake:
+        r = await fake.get(f"/_said/{to}")
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+
+def texts(entries: list[dict[str, Any]]) -> list[str]:
+    return [str(e.get("text") or "") + json.dumps(e.get("blocks") or []) for e in entries]
+
+
+async def told(w: World, to: str, sentence: str, *, responses: bool = False, after: int = 0) -> bool:
+    """Within SAID_WAIT, is `to` told `sentence` (in a response_url answer, or a DM/ephemeral
+    newer than the first `after` ones)?"""
+    deadline = time.monotonic() + SAID_WAIT
+    while True:
+        got = await said(w, to)
+        entries = got["responses"] if responses else got["messages"][after:]
+        if any(sentence in text for text in texts(entries)):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+
+
+async def refusal(w: World, who: str, method: str, path: str, body: Any = None) -> str:
+    """okr's refusal of the same action over REST, by the same person: the sentence a Slack
+    refusal must tell them. (Asked only after Slack refused: a 403 changes nothing.)"""
+    r = await w.call(who, method, path, json=body)
+    assert r.status_code == 403, f"Slack refused what REST allows ({r.status_code}: {r.text})"
+    return str(r.json()["detail"])
+
+
 async def slack_check_in(w: World, who: str, scope: str) -> str:
     kr = (await w.objective(w.team(scope)))["key_results"][0]
+    checkins = f"/api/okr/key-results/{kr['id']}/check-ins"
+    dms_before = len((await said(w, w.slack_ids[who]))["messages"])
     r = await slack_interaction(w, {
         "type": "view_submission", "user": {"id": w.slack_ids[who]}, "trigger_id": "t",
         "view": {"callback_id": "checkin", "private_metadata": json.dumps({"kr": kr["id"], "title": kr["title"]}),
@@ -443,14 +488,20 @@ async def slack_check_in(w: World, who: str, scope: str) -> str:
                                       "note": {"note": {"type": "plain_text_input", "value": "from Slack"}}}}}})
     assert r.status_code == 200, r.text
     answer = r.json() if r.content else {}
-    if answer.get("response_action") == "errors":
-        assert not await w.ok("admin", "GET", f"/api/okr/key-results/{kr['id']}/check-ins")
+    if answer.get("response_action") == "errors":  # refused within Slack's 3 s: said on the modal
+        sentence = await refusal(w, who, "POST", checkins, {"value": 42})
+        assert answer["errors"] == {"value": sentence[:150]}, (answer, sentence)
+        assert not await w.ok("admin", "GET", checkins)
         return DENY
     assert answer.get("response_action") in (None, "update"), answer  # closed, or "saving…" past the 3 s budget
     deadline = time.monotonic() + 3
-    while not await w.ok("admin", "GET", f"/api/okr/key-results/{kr['id']}/check-ins"):
+    while not await w.ok("admin", "GET", checkins):
         if time.monotonic() > deadline:
-            return DENY  # refused after the modal closed: told in a DM, nothing recorded
+            # Refused after the modal closed: a DM must say okr's refusal, and nothing recorded.
+            sentence = await refusal(w, who, "POST", checkins, {"value": 42})
+            assert await told(w, w.slack_ids[who], sentence, after=dms_before), f"nobody told {who}: {sentence}"
+            assert not await w.ok("admin", "GET", checkins)
+            return DENY
         await asyncio.sleep(0.1)
     return ALLOW
 
@@ -467,28 +518,44 @@ async def wait_status(w: World, objective_id: int, wanted: str, seconds: float) 
 async def slack_approve(w: World, who: str, scope: str) -> str:
     owner = "member_a1" if scope == "own" else "member_b"
     obj = await w.objective(w.decided_team(scope), submitted=True, owner=owner)
+    answer_to = unique("approve-")
     r = await slack_interaction(w, {
         "type": "block_actions", "user": {"id": w.slack_ids[who]}, "trigger_id": "t",
-        "response_url": "http://127.0.0.1:9/unused",
+        "response_url": f"{w.slack_url}response/{answer_to}",
         "actions": [{"action_id": "approve", "value": json.dumps({"id": obj["id"], "title": obj["title"]})}]})
     assert r.status_code == 200, r.text
-    # The button answers at once; the decision follows. A refusal leaves the objective as it was.
-    return ALLOW if await wait_status(w, obj["id"], "approved", 2.0) else DENY
+    # The button answers at once; the decision follows, and then an ephemeral under the message.
+    if await wait_status(w, obj["id"], "approved", 2.0):
+        return ALLOW
+    sentence = await refusal(w, who, "POST", f"/api/okr/objectives/{obj['id']}/approve")
+    assert await told(w, answer_to, sentence, responses=True), \
+        f"{who} was not told {sentence!r}: {(await said(w, answer_to))['responses']}"
+    assert await w.status_of(obj["id"]) == "submitted"
+    return DENY
 
 
 async def slack_request_changes(w: World, who: str, scope: str) -> str:
     owner = "member_a1" if scope == "own" else "member_b"
     obj = await w.objective(w.decided_team(scope), submitted=True, owner=owner)
+    path = f"/api/okr/objectives/{obj['id']}/request-changes"
+    dms_before = len((await said(w, w.slack_ids[who]))["messages"])
     r = await slack_interaction(w, {
         "type": "view_submission", "user": {"id": w.slack_ids[who]}, "trigger_id": "t",
         "view": {"callback_id": "request_changes", "private_metadata": json.dumps({"objective_id": obj["id"]}),
                  "state": {"values": {"comment": {"comment": {"type": "plain_text_input", "value": "Sharper KRs"}}}}}})
     assert r.status_code == 200, r.text
     answer = r.json() if r.content else {}
-    if answer.get("response_action") == "errors":
+    if answer.get("response_action") == "errors":  # refused on the modal itself
+        sentence = await refusal(w, who, "POST", path, {"comment": "Sharper KRs"})
+        assert answer["errors"] == {"comment": sentence[:150]}, (answer, sentence)
         assert await w.status_of(obj["id"]) == "submitted"
         return DENY
-    return ALLOW if await wait_status(w, obj["id"], "changes_requested", 2.0) else DENY
+    if await wait_status(w, obj["id"], "changes_requested", 2.0):
+        return ALLOW
+    sentence = await refusal(w, who, "POST", path, {"comment": "Sharper KRs"})  # refused after the modal closed
+    assert await told(w, w.slack_ids[who], sentence, after=dms_before), f"nobody told {who}: {sentence}"
+    assert await w.status_of(obj["id"]) == "submitted"
+    return DENY
 
 
 # ---------------------------------------------------------------------------- the table
