@@ -21,7 +21,9 @@ from tests.conftest import ROOT, start_stack
 @pytest.fixture(scope="session")
 def fake_slack_url() -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "services.notifier.tests.fake_slack", "--port", str(port)], cwd=ROOT,
+    # --record: the permission matrix reads what Boost told a person (GET /_said/{to}).
+    proc = subprocess.Popen([sys.executable, "-m", "services.notifier.tests.fake_slack", "--port", str(port), "--record"],
+                            cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while True:

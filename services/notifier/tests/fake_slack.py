@@ -204,6 +204,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/_stats", self._stats)
+        app.router.add_get("/_said/{to}", self._said)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         if port:
@@ -417,6 +418,17 @@ class FakeSlack:
         return web.json_response({"posted": dict(self.posted), "rejected": self.rejected, "calls": len(self.calls),
                                   "first_post_at": self.first_post_at})
 
+    async def _said(self, request: web.Request) -> web.Response:
+        """What Boost said to `to` (for a fake run as its own process): the bodies posted to the
+        `response_url` named `to`, and the messages posted (DMs) or shown (ephemerals) to the
+        Slack user or channel `to`, oldest first. Message texts need `record_params`."""
+        to = request.match_info["to"]
+        messages = [c.params for c in self.calls if c.status == 200
+                    and c.method in ("chat.postMessage", "chat.postEphemeral")
+                    and to in (c.params.get("channel"), c.params.get("user"))]
+        return web.json_response({"responses": [body for name, body in self.responses if name == to],
+                                  "messages": messages})
+
     async def _response(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read() or b"{}")
         problems = _limit_problems(body, view=False) if self.strict else []
@@ -436,10 +448,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None, help="chat.postMessage limit per second")
     parser.add_argument("--burst", type=float, default=1.0)
     parser.add_argument("--channels", default="[]", help="conversations.list as JSON")
+    parser.add_argument("--record", action="store_true", help="keep every message's text (GET /_said/{to})")
     args = parser.parse_args()
 
     async def serve() -> None:
-        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=False,
+        fake = FakeSlack(rate_per_second=args.rate, burst=args.burst, record_params=args.record,
                          channels=json.loads(args.channels))
         await fake.start(args.port)
         await asyncio.Event().wait()

@@ -65,3 +65,31 @@ async def test_record_only_mode_records_rendered_messages_and_refuses_slack_call
         assert r.status_code == 401
         sync = await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])
         assert sync.status_code == 409
+
+
+async def test_with_guests_allowed_directory_sync_imports_them_as_guests(make_settings: Callable[..., Any]) -> None:
+    """BOOST_SLACK_ALLOW_GUESTS=1: single- and multi-channel guests come in with the role
+    `guest` (they read, write nothing), full members as members; a role an admin gives later
+    (a guest made a member) is kept by the next sync."""
+    fake = FakeSlack(page_size=10, members=[
+        Member("U0MEMBER", "member@x.example", "Min Member"),
+        Member("U0NEW", "new@x.example", "Nora New"),
+        Member("U0GUEST1", "gus@partner.example", "Gus Guest", guest="single"),
+        Member("U0GUEST2", "mia@partner.example", "Mia Multi", guest="multi"),
+    ])
+    async with notifier_stack(make_settings, "ntfdirg", fake=fake,
+                              settings_overrides={"slack_allow_guests": True}) as stack:
+        r = await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])
+        assert r.status_code == 200, r.text
+        assert r.json()["synced"] == 4 and r.json()["created"] == 3
+        users = {u["email"]: u for u in await stack.call("admin", "GET", "/api/okr/users")}
+        assert (users["gus@partner.example"]["role"], users["gus@partner.example"]["active"]) == ("guest", True)
+        assert users["mia@partner.example"]["role"] == "guest"
+        assert users["new@x.example"]["role"] == "member" and users["member@x.example"]["role"] == "member"
+        mia = users["mia@partner.example"]["id"]
+        made = await stack.call("admin", "PATCH", f"/api/okr/users/{mia}", json={"role": "member"})
+        assert made["role"] == "member"
+        r = await stack.notifier.post("/api/notifier/directory/sync", headers=stack.headers["admin"])
+        assert r.status_code == 200, r.text
+        users = {u["email"]: u for u in await stack.call("admin", "GET", "/api/okr/users")}
+        assert users["mia@partner.example"]["role"] == "member" and users["gus@partner.example"]["role"] == "guest"

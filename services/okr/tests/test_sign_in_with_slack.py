@@ -61,6 +61,19 @@ class FakeSlackOidc:
 
 @pytest.fixture(scope="module")
 async def slack_okr(make_settings: Callable[..., Any]) -> AsyncIterator[tuple[httpx.AsyncClient, FakeSlackOidc]]:
+    async for pair in _slack_okr(make_settings, "oidc"):
+        yield pair
+
+
+@pytest.fixture(scope="module")
+async def slack_okr_with_guests(make_settings: Callable[..., Any]) -> AsyncIterator[tuple[httpx.AsyncClient, FakeSlackOidc]]:
+    """The same, with BOOST_SLACK_ALLOW_GUESTS=1."""
+    async for pair in _slack_okr(make_settings, "oidcguest", slack_allow_guests=True):
+        yield pair
+
+
+async def _slack_okr(make_settings: Callable[..., Any], name: str,
+                     **extra: Any) -> AsyncIterator[tuple[httpx.AsyncClient, FakeSlackOidc]]:
     fake = FakeSlackOidc()
     app = web.Application()
     app.router.add_post("/api/openid.connect.token", fake.token)
@@ -69,9 +82,9 @@ async def slack_okr(make_settings: Callable[..., Any]) -> AsyncIterator[tuple[ht
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", fake.port).start()
-    settings = make_settings("oidc", slack_client_id="123.456", slack_client_secret="fake-for-tests-secret",
+    settings = make_settings(name, slack_client_id="123.456", slack_client_secret="fake-for-tests-secret",
                              slack_team_id=fake.team_id, slack_api_url=fake.url, public_url="http://testserver",
-                             slack_bot_token="xoxb-oidc-test", slack_signing_secret="oidc-test-signing")
+                             slack_bot_token="xoxb-oidc-test", slack_signing_secret="oidc-test-signing", **extra)
     async with okr_app(settings) as client:
         yield client, fake
     await runner.cleanup()
@@ -125,4 +138,27 @@ async def test_slack_guests_cannot_sign_in(slack_okr: tuple[httpx.AsyncClient, F
         r = await client.get("/api/auth/slack/callback", params={"code": code, "state": state})
         assert r.status_code == 403 and "guests" in r.json()["detail"]
         assert (await client.get("/api/auth/me")).status_code == 401
+        client.cookies.clear()
+
+
+async def test_with_guests_allowed_a_guest_signs_in_read_only(
+        slack_okr_with_guests: tuple[httpx.AsyncClient, FakeSlackOidc]) -> None:
+    """BOOST_SLACK_ALLOW_GUESTS=1: both kinds of guest get in, as `guest` (they read, write
+    nothing); a full member of the workspace still comes in as a member."""
+    client, _ = slack_okr_with_guests
+    for code, email in (("guest-code", "guest@partner.example"), ("mc-guest-code", "mc@partner.example"),
+                        ("good-code", "newcomer@x.example")):
+        r = await client.get("/api/auth/slack/login", params={"next": "/"})
+        state = parse_qs(urlparse(r.headers["location"]).query)["state"][0]
+        r = await client.get("/api/auth/slack/callback", params={"code": code, "state": state})
+        assert r.status_code == 302, r.text
+        me = (await client.get("/api/auth/me")).json()
+        expected = "member" if code == "good-code" else "guest"
+        assert (me["user"]["email"], me["role"]) == (email, expected)
+        assert (await client.get("/api/okr/objectives", params={"cycle": "current"})).status_code == 200
+        teams = (await client.get("/api/okr/teams")).json()
+        r = await client.post("/api/okr/objectives", headers={"x-boost-csrf": client.cookies.get("boost_csrf") or ""},
+                              json={"cycle": "current", "team_id": teams[0]["id"], "title": "Mine"})
+        if expected == "guest":
+            assert r.status_code == 403 and "Guests can read Boost" in r.json()["detail"], r.text
         client.cookies.clear()

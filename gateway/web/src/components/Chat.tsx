@@ -14,6 +14,7 @@ import { Avatar, ErrorState, Loading } from './ui'
 /** A thread's messages, live; bodies are always rendered as text. */
 export function Chat({ subject, autoFocus = false, compact = false }: { subject: string; autoFocus?: boolean; compact?: boolean }) {
   const { t } = useI18n()
+  const { canWrite } = useApp()
   const qc = useQueryClient()
   const q = useMessages(subject)
   useRooms([`thread:${subject}`])
@@ -76,7 +77,7 @@ export function Chat({ subject, autoFocus = false, compact = false }: { subject:
           ))}
         </ol>
       )}
-      <Composer subject={subject} autoFocus={autoFocus} onSent={() => (stick.current = true)} />
+      {canWrite && <Composer subject={subject} autoFocus={autoFocus} onSent={() => (stick.current = true)} />}
     </section>
   )
 }
@@ -100,7 +101,7 @@ export function MessageBody({ body }: { body: string }) {
 
 function ChatMessage({ m, subject }: { m: Message; subject: string }) {
   const { t, fmt } = useI18n()
-  const { users, me, isAdmin } = useApp()
+  const { users, me, isAdmin, canWrite } = useApp()
   const qc = useQueryClient()
   const flashing = useFlash(`message:${m.id}`)
   const [editing, setEditing] = useState(false)
@@ -163,7 +164,7 @@ function ChatMessage({ m, subject }: { m: Message; subject: string }) {
             <MessageBody body={m.body} />
           </p>
         )}
-        {!m.deleted && !editing && (mine || isAdmin) && (
+        {!m.deleted && !editing && canWrite && (mine || isAdmin) && (
           <div className="msg__actions">
             {mine && (
               <button

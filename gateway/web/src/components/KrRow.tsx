@@ -95,14 +95,14 @@ export function KrRow({
 
 export function KrDetails({ kr }: { kr: KeyResult }) {
   const { t, fmt, locale } = useI18n()
-  const { me, isAdmin, userName } = useApp()
+  const { me, isAdmin, canWrite, userName } = useApp()
   const qc = useQueryClient()
   const q = useCheckIns(kr.id)
   const [editing, setEditing] = useState<number | null>(null)
   const [all, setAll] = useState(false)
   const sorted = [...(q.data ?? [])].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
   const list = all ? sorted : sorted.slice(0, 5)
-  const canChange = (c: CheckIn) => isAdmin || (c.author_id === me.user.id && serverNow() - Date.parse(c.created_at) < DAY_MS)
+  const canChange = (c: CheckIn) => canWrite && (isAdmin || (c.author_id === me.user.id && serverNow() - Date.parse(c.created_at) < DAY_MS))
 
   const remove = async (c: CheckIn) => {
     try {

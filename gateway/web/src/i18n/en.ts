@@ -97,6 +97,7 @@ export const en = {
   'role.admin': 'Admin',
   'role.member': 'Member',
   'role.lead': 'Lead',
+  'role.guest': 'Guest (read-only)',
 
   'progress.valuetext': '{pct}% done, {expected}% expected by today',
   'progress.expected': 'Expected by today: {pct}%',

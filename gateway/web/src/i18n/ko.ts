@@ -99,6 +99,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'role.admin': '관리자',
   'role.member': '멤버',
   'role.lead': '리드',
+  'role.guest': '게스트 (읽기 전용)',
 
   'progress.valuetext': '{pct}% 진행, 오늘 기대치 {expected}%',
   'progress.expected': '오늘 기대 진행률: {pct}%',

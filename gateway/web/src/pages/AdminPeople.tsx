@@ -80,6 +80,7 @@ function People() {
               <select className="select select--sm" value={u.role} disabled={u.id === me.user.id} onChange={(e) => void update(u, { role: e.target.value as Role })}>
                 <option value="member">{t('role.member')}</option>
                 <option value="admin">{t('role.admin')}</option>
+                <option value="guest">{t('role.guest')}</option>
               </select>
             </label>
             <label className="check">

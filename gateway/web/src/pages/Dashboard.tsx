@@ -158,6 +158,7 @@ function MyKeyResults({ krs, loading, expected, cycle }: { krs: KeyResultInList[
 
 function MyKr({ kr, expected }: { kr: KeyResultInList; expected: number | null }) {
   const { locale } = useI18n()
+  const { canWrite } = useApp()
   const flashing = useFlash(`kr:${kr.id}`)
   return (
     <li className={`strip__item${flashing ? ' is-flash' : ''}`} data-testid={`kr-${kr.id}`}>
@@ -165,7 +166,7 @@ function MyKr({ kr, expected }: { kr: KeyResultInList; expected: number | null }
         {kr.title}
       </Link>
       <span className="muted small strip__obj">{kr.objective.title}</span>
-      <CheckInControl kr={kr} expected={expected} canCheckIn />
+      <CheckInControl kr={kr} expected={expected} canCheckIn={canWrite} />
       <div className="strip__meta">
         <span>
           {kr.kind === 'boolean' || kr.kind === 'milestone'

@@ -68,9 +68,11 @@ export default function FeedbackHub() {
           <p className="muted">{t('fb.subtitle', { cycle })}</p>
         </div>
         <div className="page__actions">
-          <button type="button" className="btn btn--primary" aria-expanded={giving} onClick={() => setGiving((g) => !g)}>
-            {t('fb.give')}
-          </button>
+          {app.canWrite && (
+            <button type="button" className="btn btn--primary" aria-expanded={giving} onClick={() => setGiving((g) => !g)}>
+              {t('fb.give')}
+            </button>
+          )}
         </div>
       </header>
       {giving && (

@@ -54,7 +54,7 @@ export default function ObjectivePage() {
   const team = app.teamsById.get(obj.team_id)
   const owner = app.users.get(obj.owner_id)
   const canEdit = app.canEditTeam(obj.team_id)
-  const canCheckIn = (ownerId: number) => obj.status !== 'closed' && (app.isAdmin || ownerId === app.me.user.id || canEdit)
+  const canCheckIn = (ownerId: number) => obj.status !== 'closed' && app.canWrite && (app.isAdmin || ownerId === app.me.user.id || canEdit)
   const krs = obj.key_results.filter((k) => !k.deleted)
 
   return (
@@ -290,9 +290,11 @@ function FeedbackSection({ obj }: { obj: Objective }) {
         <h2 id="h-fb" className="card__title">
           {t('objective.feedback')}
         </h2>
-        <button type="button" className="btn btn--ghost" aria-expanded={giving} onClick={() => setGiving((g) => !g)}>
-          {t('fb.give')}
-        </button>
+        {app.canWrite && (
+          <button type="button" className="btn btn--ghost" aria-expanded={giving} onClick={() => setGiving((g) => !g)}>
+            {t('fb.give')}
+          </button>
+        )}
       </div>
       {giving && <GiveFeedback fixedObjective={obj} cycle={obj.cycle} onDone={() => setGiving(false)} />}
       {q.isPending && <Loading />}

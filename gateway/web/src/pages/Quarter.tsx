@@ -112,7 +112,7 @@ export default function Quarter() {
           </h2>
           <ul className="krs">
             {elsewhere.map((kr) => (
-              <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn highlighted={kr.id === targetKr} context={kr.objective.title} teamId={kr.objective.team_id} />
+              <KrRow key={kr.id} kr={kr} expected={expected} canCheckIn={app.canWrite} highlighted={kr.id === targetKr} context={kr.objective.title} teamId={kr.objective.team_id} />
             ))}
           </ul>
         </section>
@@ -125,7 +125,7 @@ export function ObjectiveProgress({ obj, expected, targetKr, showIds = true }: {
   const { t } = useI18n()
   const app = useApp()
   const flashing = useFlash(`objective:${obj.id}`)
-  const canCheckIn = (ownerId: number) => app.isAdmin || ownerId === app.me.user.id || app.canEditTeam(obj.team_id)
+  const canCheckIn = (ownerId: number) => app.canWrite && (app.isAdmin || ownerId === app.me.user.id || app.canEditTeam(obj.team_id))
   const krs = obj.key_results.filter((k) => !k.deleted)
   return (
     <article className={`ocard ocard--read${flashing ? ' is-flash' : ''}`} data-testid={showIds ? `objective-${obj.id}` : undefined}>

@@ -6,6 +6,8 @@ import { isCycleId } from '../lib/cycle'
 export interface AppState {
   me: Me
   isAdmin: boolean
+  /** Writes at all: everyone but guests (org role `guest`), who read everything and change nothing. */
+  canWrite: boolean
   users: Map<number, User>
   teams: Team[]
   teamsById: Map<number, Team>
@@ -55,6 +57,7 @@ export function AppProvider({ me, children }: { me: Me; children: ReactNode }) {
     const teams = teamsQ.data ?? []
     const teamsById = new Map(teams.map((t) => [t.id, t]))
     const isAdmin = me.user.role === 'admin'
+    const canWrite = me.user.role !== 'guest'
     const myTeamIds = new Set(me.teams.map((t) => t.id))
     const leadOf = new Set(me.teams.filter((t) => t.role === 'lead').map((t) => t.id))
     for (const t of teams) {
@@ -71,6 +74,7 @@ export function AppProvider({ me, children }: { me: Me; children: ReactNode }) {
     return {
       me,
       isAdmin,
+      canWrite,
       users,
       teams,
       teamsById,
@@ -80,8 +84,9 @@ export function AppProvider({ me, children }: { me: Me; children: ReactNode }) {
       setCycleId,
       setPageCycle,
       userName: (id) => (id === null || id === undefined ? '' : users.get(id)?.name ?? `#${id}`),
-      canEditTeam: (teamId) => isAdmin || myTeamIds.has(teamId),
+      canEditTeam: (teamId) => canWrite && (isAdmin || myTeamIds.has(teamId)),
       canApprove: (obj) => {
+        if (!canWrite) return false
         if (isAdmin) return true
         if (obj.owner_id === me.user.id) return false
         const team = teamsById.get(obj.team_id)

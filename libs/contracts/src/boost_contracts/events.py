@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from .envelope import Envelope, Scope
 from .tracing import current_trace
 
-Role = Literal["admin", "member"]
+Role = Literal["admin", "member", "guest"]  # guest: reads, writes nothing (Slack guests, BOOST_SLACK_ALLOW_GUESTS)
 TeamRole = Literal["member", "lead"]
 ObjectiveStatus = Literal["draft", "submitted", "approved", "changes_requested", "closed"]
 KrKind = Literal["number", "percent", "boolean", "milestone"]

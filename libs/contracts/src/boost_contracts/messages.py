@@ -109,6 +109,7 @@ class DirectoryUser(_Msg):
     locale: str | None = None
     timezone: str | None = None
     active: bool = True
+    guest: bool = False  # a Slack guest (sent only with BOOST_SLACK_ALLOW_GUESTS): created with the role guest
 
 
 class UpsertUsersCommand(_Msg):

@@ -39,7 +39,10 @@ class KeyResultRef:
 
 
 def may_bind(person: Person, kr: KeyResultRef) -> bool:
-    """The key result's owner, a lead of its team, or an admin (contract §9)."""
+    """The key result's owner, a lead of its team, or an admin (contract §9); a guest reads
+    Boost and changes nothing, bindings included."""
+    if person.role == "guest":
+        return False
     return person.is_admin or kr.owner_id == person.user_id or person.teams.get(kr.team_id) == "lead"
 
 

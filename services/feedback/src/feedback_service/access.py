@@ -1,6 +1,8 @@
 """Who is calling, from the read model (role and teams), and the few rules that use it.
 
-Everyone in the org reads all feedback and every thread. Writes: see the services."""
+Everyone in the org reads all feedback and every thread. Writes: see the services; each
+starts with `require_writer`: guests (okr's org role `guest`, carried in its user events
+to the read model) read everything and write nothing: no feedback, retros, messages or reactions."""
 
 from __future__ import annotations
 
@@ -12,16 +14,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import RmMembership, RmUser
 
+GUEST = "guest"
+GUEST_REFUSAL = "Guests can read Boost but not write in it; ask an admin to make you a member."
+
 
 @dataclass(frozen=True)
 class Actor:
     user_id: int
-    role: str = "member"
+    role: str = "member"  # admin | member | guest (okr's org role)
     teams: dict[int, str] = field(default_factory=dict)  # team_id → member|lead
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == GUEST
+
+    def require_writer(self) -> None:
+        if self.is_guest:
+            raise Problem(403, GUEST_REFUSAL)
 
     def in_team(self, team_id: int | None) -> bool:
         return team_id is not None and team_id in self.teams

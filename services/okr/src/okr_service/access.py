@@ -2,7 +2,10 @@
 
 Everyone in the org reads everything. Members and leads of a team write its
 objectives; check-ins by the KR's owner, the team's members or admins; approvals by a
-lead of the parent team (root-team objectives: admins); org, users, teams: admins."""
+lead of the parent team (root-team objectives: admins); org, users, teams: admins.
+Guests (org role `guest`: Slack guests admitted with BOOST_SLACK_ALLOW_GUESTS=1) read
+like everyone and write nothing, whatever teams they are in: every write rule below
+starts with `require_writer`."""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import KeyResult, Membership, Objective, Team, User
 
 # Services act as themselves only for the calls named for them (contract §5).
+GUEST = "guest"
+GUEST_REFUSAL = "Guests can read Boost but not change it; ask an admin to make you a member."
+
 SERVICE_GRANTS: dict[str, set[str]] = {
     "service:notifier": {"upsert_users", "reminder_targets", "read", "org"},
     "service:scheduler": {"org", "read"},
@@ -30,13 +36,26 @@ class Actor:
     """The caller, with the team roles that decide its rights."""
 
     user_id: int | None
-    role: str = "member"
+    role: str = "member"  # admin | member | guest
     teams: dict[int, str] = field(default_factory=dict)  # team_id → member|lead
     service: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == GUEST
+
+    @property
+    def can_write(self) -> bool:
+        """Writes anything at all (the rules below narrow it): everyone but guests."""
+        return not self.is_guest
+
+    def require_writer(self) -> None:
+        if self.is_guest:
+            raise Problem(403, GUEST_REFUSAL)
 
     @property
     def label(self) -> str:
@@ -58,21 +77,28 @@ class Actor:
 
     # objectives ---------------------------------------------------------------
     def can_write_team(self, team_id: int) -> bool:
-        return self.is_admin or self.in_team(team_id)
+        return self.can_write and (self.is_admin or self.in_team(team_id))
 
     def require_write_team(self, team_id: int) -> None:
+        self.require_writer()
         if not self.can_write_team(team_id):
             raise Problem(403, "Only members of this team (or admins) can change its objectives.")
 
     def can_check_in(self, kr: KeyResult, objective: Objective) -> bool:
-        return self.is_admin or kr.owner_id == self.user_id or self.in_team(objective.team_id)
+        return self.can_write and (self.is_admin or kr.owner_id == self.user_id or self.in_team(objective.team_id))
 
     def require_check_in(self, kr: KeyResult, objective: Objective) -> None:
+        self.require_writer()
         if not self.can_check_in(kr, objective):
             raise Problem(403, "Only the key result's owner, its team's members or admins can check in.")
 
     def can_close(self, objective: Objective) -> bool:
-        return self.is_admin or objective.owner_id == self.user_id or self.leads(objective.team_id)
+        return self.can_write and (self.is_admin or objective.owner_id == self.user_id or self.leads(objective.team_id))
+
+    def require_close(self, objective: Objective) -> None:
+        self.require_writer()
+        if not self.can_close(objective):
+            raise Problem(403, "The owner, a team lead or an admin closes an objective.")
 
 
 SYSTEM = Actor(user_id=None, role="admin", service="service:okr")
@@ -120,7 +146,8 @@ async def approvers_for(session: AsyncSession, objective: Objective) -> list[int
                 await session.execute(
                     sa.select(Membership.user_id)
                     .join(User, User.id == Membership.user_id)
-                    .where(Membership.team_id == team.parent_id, Membership.role == "lead", User.active)
+                    .where(Membership.team_id == team.parent_id, Membership.role == "lead", User.active,
+                           User.role != GUEST)
                 )
             ).scalars()
         )
@@ -134,6 +161,7 @@ async def approvers_for(session: AsyncSession, objective: Objective) -> list[int
 async def require_decide(session: AsyncSession, actor: Actor, objective: Objective) -> None:
     if actor.user_id is None:
         raise Problem(403, "Approvals are made by people.")
+    actor.require_writer()
     team = await session.get(Team, objective.team_id)
     is_root = team is not None and team.parent_id is None
     lead_of_parent = team is not None and team.parent_id is not None and actor.leads(team.parent_id)

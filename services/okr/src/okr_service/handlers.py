@@ -21,7 +21,7 @@ from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
 from . import connected
-from .access import Actor, actor_from_bus, approvers_for
+from .access import GUEST, Actor, actor_from_bus, approvers_for
 from .approvals import service as approvals
 from .check_ins import service as check_ins
 from .directory.service import upsert_users
@@ -354,7 +354,9 @@ async def _page(session: Any, targets: Targets, q: ReminderTargetsQuery, org_tim
     """One page of targets by user id, active people only, with their language and timezone."""
     ids = sorted(uid for uid in targets.per_user if q.after is None or uid > q.after)
     page = ids[: q.limit]
-    users = {u.id: u for u in (await session.execute(sa.select(User).where(User.id.in_(page), User.active))).scalars()} if page else {}
+    # Every reminder asks for a write, so guests (who write nothing) hear none.
+    users = {u.id: u for u in (await session.execute(sa.select(User).where(
+        User.id.in_(page), User.active, User.role != GUEST))).scalars()} if page else {}
     items = []
     for uid in page:
         user = users.get(uid)

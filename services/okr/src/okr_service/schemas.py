@@ -28,7 +28,7 @@ class OrgPatch(_In):
 class UserCreate(_In):
     email: str = Field(min_length=3, max_length=254)
     name: str = Title
-    role: Literal["admin", "member"] = "member"
+    role: Literal["admin", "member", "guest"] = "member"
     slack_user_id: str | None = Field(default=None, max_length=32)
     avatar_url: str | None = Field(default=None, max_length=1000)
     locale: Literal["ko", "en"] | None = None
@@ -38,7 +38,7 @@ class UserCreate(_In):
 class UserPatch(_In):
     email: str | None = Field(default=None, min_length=3, max_length=254)
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Literal["admin", "member"] | None = None
+    role: Literal["admin", "member", "guest"] | None = None
     active: bool | None = None
     slack_user_id: str | None = Field(default=None, max_length=32)
     avatar_url: str | None = Field(default=None, max_length=1000)

@@ -1574,7 +1574,7 @@ export interface components {
              * Role
              * @enum {string}
              */
-            role: "admin" | "member";
+            role: "admin" | "member" | "guest";
             /** Teams */
             teams: components["schemas"]["MyTeam"][];
             /**
@@ -2023,7 +2023,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "admin" | "member";
+            role: "admin" | "member" | "guest";
             /**
              * Active
              * @default true
@@ -2055,7 +2055,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role?: "admin" | "member";
+            role?: "admin" | "member" | "guest";
             /** Slack User Id */
             slack_user_id?: string | null;
             /** Avatar Url */
@@ -2072,7 +2072,7 @@ export interface components {
             /** Name */
             name?: string | null;
             /** Role */
-            role?: ("admin" | "member") | null;
+            role?: ("admin" | "member" | "guest") | null;
             /** Active */
             active?: boolean | null;
             /** Slack User Id */

@@ -59,6 +59,7 @@ async def get_feedback(session: AsyncSession, feedback_id: int, *, lock: bool = 
 
 
 async def create(tx: Tx, actor: Actor, now: datetime, body: FeedbackCreate, default_timezone: str) -> Feedback:
+    actor.require_writer()
     if body.kind == "retro":
         fb = await _retro(tx.session, actor, body)
     else:
@@ -148,6 +149,7 @@ async def can_resolve(session: AsyncSession, actor: Actor, fb: Feedback) -> bool
 
 async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes: dict[str, Any]) -> Feedback:
     """`resolved` by whom it concerns, `body` by its author; a retro's fields by its team."""
+    actor.require_writer()
     fb = await get_feedback(tx.session, feedback_id, lock=True)
     is_retro = fb.kind == "retro"
     if "resolved" in changes:

@@ -162,6 +162,7 @@ def _emit_mentions(tx: Tx, th: Thread, msg: Message, actor: Actor, people: Seque
 
 
 async def post(tx: Tx, actor: Actor, now: datetime, subject: Subject, body: str) -> Message:
+    actor.require_writer()
     th = await thread(tx.session, subject, posting=True)
     msg = Message(subject=subject.raw, author_id=actor.user_id, body=body,
                   mentions=await mentioned(tx.session, body), created_at=now, deleted=False)
@@ -173,6 +174,7 @@ async def post(tx: Tx, actor: Actor, now: datetime, subject: Subject, body: str)
 
 
 async def edit(tx: Tx, actor: Actor, now: datetime, message_id: int, body: str) -> Message:
+    actor.require_writer()
     msg = await get_message(tx.session, message_id, lock=True)
     if msg.author_id != actor.user_id:
         raise Problem(403, "Only its author can edit a message.")
@@ -193,6 +195,7 @@ async def edit(tx: Tx, actor: Actor, now: datetime, message_id: int, body: str) 
 async def delete(tx: Tx, actor: Actor, now: datetime, message_id: int) -> Message:
     """Leaves a tombstone: `deleted: true`, the body and mentions emptied, reactions gone.
     Authors delete their own; admins moderate anyone's."""
+    actor.require_writer()
     msg = await get_message(tx.session, message_id, lock=True)
     if msg.author_id != actor.user_id and not actor.is_admin:
         raise Problem(403, "Only its author or an admin can delete a message.")
@@ -215,6 +218,7 @@ def check_emoji(emoji: str) -> str:
 
 async def react(tx: Tx, actor: Actor, now: datetime, message_id: int, emoji: str, on: bool) -> Message:
     """Add (`on`) or take back one person's reaction; repeating either changes nothing."""
+    actor.require_writer()
     check_emoji(emoji)
     msg = await get_message(tx.session, message_id, lock=True)
     if msg.deleted:

@@ -2,7 +2,7 @@
 matched by email, with Slack ids, locales and timezones (okr fills those only where the
 person has not set them); people deactivated in Slack, or gone from it, are deactivated.
 Guests (`is_restricted`, `is_ultra_restricted`) are not imported unless
-`BOOST_SLACK_ALLOW_GUESTS=1`.
+`BOOST_SLACK_ALLOW_GUESTS=1`, and then as `guest` (okr's read-only role).
 On demand (admins) and once a day (one replica claims the day)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def directory_user(member: dict[str, Any], allow_guests: bool = False) -> dict[s
     name = profile.get("real_name") or member.get("real_name") or profile.get("display_name") or member.get("name") or email
     return {"email": email, "name": str(name)[:200], "slack_user_id": member.get("id"),
             "avatar_url": profile.get("image_192") or profile.get("image_72"), "locale": member.get("locale"),
-            "timezone": member.get("tz"), "active": not member.get("deleted", False)}
+            "timezone": member.get("tz"), "active": not member.get("deleted", False), "guest": is_guest(member)}
 
 
 class DirectorySync:

@@ -201,13 +201,14 @@ async def slack_callback(
         raise Problem(403, "This Slack workspace is not the one Boost is set up for.")
     if not info.get("email") or not info.get("email_verified", True):
         raise Problem(403, "Slack did not share a verified email.")
-    if not c.settings.slack_allow_guests and await _is_guest(c, info.get("https://slack.com/user_id")):
+    guest = await _is_guest(c, info.get("https://slack.com/user_id"))
+    if guest and not c.settings.slack_allow_guests:
         raise Problem(403, "Slack guests can't sign in to Boost; ask an admin (BOOST_SLACK_ALLOW_GUESTS).")
     async with c.runtime.outbox.transaction() as tx:
         user = await match_or_create_slack_user(
             tx, c, email=info["email"], name=info.get("name") or info["email"],
             slack_user_id=info.get("https://slack.com/user_id"), avatar_url=info.get("picture"),
-            locale=info.get("locale"),
+            locale=info.get("locale"), guest=guest,
         )
         user_id = user.id
     token_value, _, _ = c.signer.issue(user_id)

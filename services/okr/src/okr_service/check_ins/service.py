@@ -141,6 +141,7 @@ async def _editable_check_in(tx: Tx, actor: Actor, cal: Calendar, check_in_id: i
     ci = await tx.session.get(CheckIn, check_in_id)
     if ci is None:
         raise not_found(f"Check-in {check_in_id}")
+    actor.require_writer()
     if not actor.is_admin:
         if ci.author_id != actor.user_id:
             raise Problem(403, "Only the author (or an admin) can change a check-in.")

@@ -24,8 +24,7 @@ from ..objectives.store import (
 
 async def close(tx: Tx, actor: Actor, cal: Calendar, objective_id: int, score: float | None, note: str) -> Objective:
     obj = await get_objective(tx.session, objective_id, lock=True)
-    if not actor.can_close(obj):
-        raise Problem(403, "The owner, a team lead or an admin closes an objective.")
+    actor.require_close(obj)
     if obj.status == "closed":
         raise Problem(409, "Already closed.", current=await objective_view(tx.session, cal, obj))
     view = await objective_view(tx.session, cal, obj)

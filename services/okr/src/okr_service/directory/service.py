@@ -14,7 +14,7 @@ from boost_contracts.messages import DirectoryUser
 from boost_platform.problems import Problem, invalid, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..access import Actor
+from ..access import GUEST, Actor
 from ..models import Membership, Team, User
 from ..org.service import check_timezone, stamp
 from ..serialize import team_data, user_data
@@ -322,7 +322,8 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
 
 async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactivate_missing: bool) -> dict[str, int]:
     """Slack's directory into Boost, matched by email. Locale and timezone are filled
-    only where the person has not set them."""
+    only where the person has not set them. A Slack guest (sent only when guests are
+    admitted) comes in with the role guest; a role set before is an admin's and stays."""
     actor.require_grant("upsert_users")
     if actor.service is None:
         actor.require_admin()
@@ -337,7 +338,7 @@ async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactiv
             if not incoming.active:
                 continue
             user = User(email=email, name=incoming.name or email, slack_user_id=incoming.slack_user_id,
-                        avatar_url=incoming.avatar_url, role="member", active=True, locale=_locale(incoming.locale),
+                        avatar_url=incoming.avatar_url, role=GUEST if incoming.guest else "member", active=True, locale=_locale(incoming.locale),
                         timezone=_tz(incoming.timezone), muted_reminders=[], created_at=datetime.now(UTC))
             tx.session.add(user)
             await tx.session.flush()
@@ -397,12 +398,16 @@ def _tz(value: str | None) -> str | None:
 
 
 async def match_or_create_slack_user(tx: Tx, c: Any, *, email: str, name: str, slack_user_id: str | None,
-                                     avatar_url: str | None, locale: str | None) -> User:
+                                     avatar_url: str | None, locale: str | None, guest: bool = False) -> User:
+    """The person signing in with Slack, matched by email or created (a Slack guest, let in
+    only with BOOST_SLACK_ALLOW_GUESTS, is created with the role guest; a matched person
+    keeps the role an admin gave them)."""
     email = normalise_email(email)
     user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
     if user is None:
+        role = "admin" if email in c.settings.admin_email_list else GUEST if guest else "member"
         user = User(email=email, name=name, slack_user_id=slack_user_id, avatar_url=avatar_url,
-                    role="admin" if email in c.settings.admin_email_list else "member", active=True,
+                    role=role, active=True,
                     locale=_locale(locale), muted_reminders=[], created_at=datetime.now(UTC))
         tx.session.add(user)
         await tx.session.flush()
