@@ -187,7 +187,7 @@ def test_slack_members_become_boost_users_and_bots_do_not() -> None:
               "profile": {"email": "a@x.example", "real_name": "Ahn", "image_192": "https://img/1"}}
     assert directory_user(member) == {"email": "a@x.example", "name": "Ahn", "slack_user_id": "U1",
                                       "avatar_url": "https://img/1", "locale": "ko-KR", "timezone": "Asia/Seoul",
-                                      "active": True}
+                                      "active": True, "guest": False}
     assert directory_user({**member, "deleted": True})["active"] is False  # type: ignore[index]
     assert directory_user({**member, "is_bot": True}) is None
     assert directory_user({"id": "USLACKBOT", "profile": {"email": "x@y"}}) is None
