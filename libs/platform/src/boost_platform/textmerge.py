@@ -1,0 +1,23 @@
+"""Three-way text merge with diff-match-patch, for every service whose text several people
+write at once (okr's objectives and key results, feedback's retros); the web app runs the
+same algorithm (`gateway/web/src/live/merge.ts`).
+
+The writer's change (base → mine) is turned into patches and applied to the text the
+server has now (theirs), so two people typing in one field both keep their text."""
+
+from __future__ import annotations
+
+from diff_match_patch import diff_match_patch
+
+
+def merge_text(base: str, mine: str, theirs: str) -> str:
+    if base == theirs or mine == theirs:  # nothing happened meanwhile, or this very change is replayed
+        return mine
+    if base == mine:
+        return theirs
+    dmp = diff_match_patch()
+    dmp.Match_Threshold = 0.5
+    dmp.Patch_DeleteThreshold = 0.5
+    patches = dmp.patch_make(base, mine)
+    merged, _applied = dmp.patch_apply(patches, theirs)
+    return str(merged)
