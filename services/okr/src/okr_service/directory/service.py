@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..access import Actor
 from ..models import Membership, Team, User
 from ..org.service import check_timezone, stamp
-from ..serialize import team_data, user_data
+from ..serialize import team_data, team_json, user_data, user_json
+from .seen import check_seen
 
 USER_ADMIN_FIELDS = {"name", "email", "avatar_url", "slack_user_id", "role", "active"}
 USER_SELF_FIELDS = {"locale", "timezone", "muted_reminders"}
@@ -58,15 +59,15 @@ def normalise_email(email: str) -> str:
     return email
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
+async def get_user(session: AsyncSession, user_id: int, *, lock: bool = False) -> User:
+    user = await session.get(User, user_id, with_for_update=lock or None)
     if user is None:
         raise not_found(f"Person {user_id}")
     return user
 
 
-async def get_team(session: AsyncSession, team_id: int) -> Team:
-    team = await session.get(Team, team_id)
+async def get_team(session: AsyncSession, team_id: int, *, lock: bool = False) -> Team:
+    team = await session.get(Team, team_id, with_for_update=lock or None)
     if team is None:
         raise not_found(f"Team {team_id}")
     return team
@@ -97,8 +98,9 @@ async def create_user(tx: Tx, actor: Actor, body: dict[str, Any]) -> User:
 NOT_NULL_USER_FIELDS = {"email", "name", "role", "active", "muted_reminders"}
 
 
-async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
-    user = await get_user(tx.session, user_id)
+async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any], *,
+                      version: int | None = None, base: dict[str, Any] | None = None) -> User:
+    user = await get_user(tx.session, user_id, lock=version is not None)
     changes = {k: v for k, v in changes.items() if v is not None or k not in NOT_NULL_USER_FIELDS}
     fields = set(changes)
     if not actor.is_admin:
@@ -106,6 +108,9 @@ async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any
             raise Problem(403, "Only admins can change other people.")
         if fields - USER_SELF_FIELDS:
             raise Problem(403, "You can change your language, timezone and muted reminders; admins change the rest.")
+    now = user_json(user)
+    check_seen(what=user.name, now_version=user.version, seen_version=version, current=now, changes=changes,
+               base=base, current_json=now)
     changed = []
     for field, value in changes.items():
         if field == "email":
@@ -177,11 +182,15 @@ async def create_team(tx: Tx, actor: Actor, body: dict[str, Any]) -> Team:
     return team
 
 
-async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any]) -> Team:
+async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any], *,
+                      version: int | None = None, base: dict[str, Any] | None = None) -> Team:
     actor.require_admin()
-    team = await get_team(tx.session, team_id)
+    team = await get_team(tx.session, team_id, lock=version is not None)
     if changes.get("name", "") is None:
         del changes["name"]
+    now = team_json(team)
+    check_seen(what=team.name, now_version=team.version, seen_version=version, current=now, changes=changes,
+               base=base, current_json=now)
     changed: list[str] = []
     if "parent_id" in changes:
         if team.parent_id is None:
@@ -198,11 +207,18 @@ async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any
     return team
 
 
-async def put_member(tx: Tx, actor: Actor, team_id: int, user_id: int, role: str) -> Team:
+async def put_member(tx: Tx, actor: Actor, team_id: int, user_id: int, role: str, *,
+                     version: int | None = None, base_role: str | None = None) -> Team:
+    """Add a member or change their role. With the team's `version` its writer loaded and the
+    role it saw (`base_role`, null: not a member), a role someone else changed meanwhile is
+    not overwritten (409 with the team)."""
     actor.require_admin()
-    team = await get_team(tx.session, team_id)
+    team = await get_team(tx.session, team_id, lock=version is not None)
     await get_user(tx.session, user_id)
     membership = await tx.session.get(Membership, (team_id, user_id))
+    role_now = membership.role if membership is not None else None
+    check_seen(what=team.name, now_version=team.version, seen_version=version, current={"role": role_now},
+               changes={"role": role}, base={"role": base_role}, current_json=team_json(team))
     if membership is None:
         tx.session.add(Membership(team_id=team_id, user_id=user_id, role=role))
     elif membership.role == role:

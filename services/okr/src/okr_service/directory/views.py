@@ -32,7 +32,8 @@ async def get_org_settings(actor: ActorDep, session: SessionDep) -> dict[str, An
 async def patch_org(body: OrgPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        org = await update_org(tx, actor, body.model_dump(exclude_unset=True, mode="json"))
+        org = await update_org(tx, actor, body.model_dump(exclude_unset=True, mode="json", exclude={"version", "base"}),
+                               version=body.version, base=body.base)
         return org_json(org)
 
 
@@ -96,7 +97,8 @@ async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> dic
 async def patch_user(user_id: PathId, body: UserPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        return user_json(await service.update_user(tx, actor, user_id, body.model_dump(exclude_unset=True)))
+        changes = body.model_dump(exclude_unset=True, exclude={"version", "base"})
+        return user_json(await service.update_user(tx, actor, user_id, changes, version=body.version, base=body.base))
 
 
 @router.get("/teams", response_model=list[TeamOut], summary="Teams, the company first")
@@ -121,14 +123,16 @@ async def get_team(team_id: PathId, actor: ActorDep, session: SessionDep) -> dic
 async def patch_team(team_id: PathId, body: TeamPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.update_team(tx, actor, team_id, body.model_dump(exclude_unset=True)))
+        changes = body.model_dump(exclude_unset=True, exclude={"version", "base"})
+        return team_json(await service.update_team(tx, actor, team_id, changes, version=body.version, base=body.base))
 
 
 @router.put("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Add a member or change their role (admins)")
 async def put_member(team_id: PathId, user_id: PathId, body: MemberRole, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.put_member(tx, actor, team_id, user_id, body.role))
+        return team_json(await service.put_member(tx, actor, team_id, user_id, body.role, version=body.version,
+                                                  base_role=body.base_role))
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Remove a member (admins)")

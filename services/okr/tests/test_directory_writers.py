@@ -1,0 +1,59 @@
+"""Two admins (or a person and an admin) changing the same person, team or org settings at
+once: nobody's change is overwritten by someone who never saw it (issue 21, item 1)."""
+
+from __future__ import annotations
+
+from tests.support.okr import Okr
+
+
+async def test_two_admins_renaming_a_team_the_later_one_gets_a_conflict_with_both_names(okr: Okr) -> None:
+    team = (await okr.call("admin", "POST", "/api/okr/teams", json={"name": "Growth"})).json()
+    url = f"/api/okr/teams/{team['id']}"
+    seen = team["version"]
+    r = await okr.call("admin", "PATCH", url, json={"name": "Growth & Retention", "version": seen,
+                                                   "base": {"name": "Growth"}})
+    assert r.status_code == 200
+    late = await okr.call("admin", "PATCH", url, json={"name": "Acquisition", "version": seen, "base": {"name": "Growth"}})
+    assert late.status_code == 409 and late.headers["content-type"].startswith("application/problem+json")
+    assert late.json()["current"]["name"] == "Growth & Retention"
+    # A field nobody else touched still saves from the old version (per field, not per row).
+    r = await okr.call("admin", "PATCH", url, json={"slack_channel_id": "C123", "version": seen,
+                                                   "base": {"slack_channel_id": None}})
+    assert r.status_code == 200 and r.json()["name"] == "Growth & Retention"
+    # A team lead set by one admin is not turned back into a member by another who saw the old role.
+    member = okr.ids["other"]["id"]
+    t = (await okr.call("admin", "PUT", f"{url}/members/{member}", json={"role": "member"})).json()
+    r = await okr.call("admin", "PUT", f"{url}/members/{member}", json={"role": "lead", "version": t["version"],
+                                                                         "base_role": "member"})
+    assert r.status_code == 200
+    stale = await okr.call("admin", "PUT", f"{url}/members/{member}",
+                           json={"role": "member", "version": t["version"], "base_role": "member"})
+    assert stale.status_code == 409 and stale.json()["current"]["members"] == [{"user_id": member, "role": "lead"}]
+
+
+async def test_a_profile_and_the_org_settings_keep_a_newer_change(okr: Okr) -> None:
+    me = okr.ids["member"]
+    user = (await okr.call("member", "GET", f"/api/okr/users/{me['id']}")).json()
+    url = f"/api/okr/users/{me['id']}"
+    # The person sets their language in one tab; the admin renames them from the page loaded before.
+    assert (await okr.call("member", "PATCH", url, json={"locale": "ko", "version": user["version"],
+                                                         "base": {"locale": user["locale"]}})).status_code == 200
+    r = await okr.call("admin", "PATCH", url, json={"name": "Mina Park", "version": user["version"],
+                                                   "base": {"name": user["name"]}})
+    assert r.status_code == 200 and (r.json()["name"], r.json()["locale"]) == ("Mina Park", "ko")
+    # A second tab still on the first version changes the language back: refused.
+    r = await okr.call("member", "PATCH", url, json={"locale": "en", "version": user["version"],
+                                                    "base": {"locale": user["locale"]}})
+    assert r.status_code == 409 and r.json()["current"]["locale"] == "ko"
+
+    org = (await okr.call("admin", "GET", "/api/okr/org")).json()
+    r = await okr.call("admin", "PATCH", "/api/okr/org", json={"name": "Haneul Labs", "version": org["version"],
+                                                               "base": {"name": org["name"]}})
+    assert r.status_code == 200
+    r = await okr.call("admin", "PATCH", "/api/okr/org", json={"name": "Haneul", "version": org["version"],
+                                                               "base": {"name": org["name"]}})
+    assert r.status_code == 409 and r.json()["current"]["name"] == "Haneul Labs"
+    # Holidays were not touched by the other admin: they save from the old version.
+    r = await okr.call("admin", "PATCH", "/api/okr/org", json={"holidays": ["2027-02-08"], "version": org["version"],
+                                                               "base": {"holidays": org["holidays"]}})
+    assert r.status_code == 200 and r.json()["name"] == "Haneul Labs"
