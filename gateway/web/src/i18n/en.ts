@@ -366,6 +366,9 @@ export const en = {
   'retro.none': 'This team has not written its retrospective yet.',
   'retro.closing_scores': 'Closing scores',
   'retro.not_closed': 'not closed',
+  'retro.together': 'The whole team writes this together: it saves as you type, and two people typing at once both keep their text.',
+  'retro.not_graded': 'not graded yet',
+  'retro.starting': 'Starting the retrospective…',
 
   'teams.title': 'Teams',
   'teams.tree': 'Team tree',

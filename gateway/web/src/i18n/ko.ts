@@ -365,6 +365,9 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'retro.none': '이 팀은 아직 회고를 작성하지 않았어요.',
   'retro.closing_scores': '마감 점수',
   'retro.not_closed': '마감 전',
+  'retro.together': '팀 모두가 함께 쓰는 회고입니다. 입력하는 대로 저장되고, 두 사람이 동시에 써도 둘 다 남아요.',
+  'retro.not_graded': '아직 평가 전',
+  'retro.starting': '회고를 시작하는 중…',
 
   'teams.title': '팀',
   'teams.tree': '팀 구조',

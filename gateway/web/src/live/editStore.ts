@@ -12,7 +12,9 @@ import { merge3 } from './merge'
  * Plain TypeScript with injected transport, storage and timers, so it is unit tested.
  */
 
-export type Entity = 'objective' | 'key_result'
+/** What the store edits: okr's objectives and key results (over the socket), feedback's retros and bodies (REST). */
+export type Entity = 'objective' | 'key_result' | 'feedback'
+const ENTITIES: readonly string[] = ['objective', 'key_result', 'feedback']
 export type Value = string | number | boolean | null
 
 export interface EditOp {
@@ -453,7 +455,7 @@ export class EditStore {
       return
     }
     for (const [key, p] of Object.entries(saved)) {
-      if (!p || typeof p !== 'object' || (p.entity !== 'objective' && p.entity !== 'key_result')) continue
+      if (!p || typeof p !== 'object' || !ENTITIES.includes(p.entity)) continue
       this.fields.set(key, {
         key, entity: p.entity, id: p.id, field: p.field, text: p.text,
         base: p.base, baseVersion: p.baseVersion, local: p.local, inflight: p.inflight,

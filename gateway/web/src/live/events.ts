@@ -148,7 +148,9 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
     }
     case 'feedback': {
       void qc.invalidateQueries({ queryKey: ['feedback'] })
-      const id = (env.data as { id?: number }).id
+      const id = (env.data as { id?: number }).id ?? Number(env.subject_id)
+      // A retro being written by several people: their text merges into the fields here.
+      if (!mine && id) forwardToEditor(edits, 'feedback', id, env)
       if (byOther && id) flash(`feedback:${id}`)
       break
     }

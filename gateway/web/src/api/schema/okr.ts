@@ -1429,6 +1429,10 @@ export interface components {
              * @enum {string}
              */
             role?: "member" | "lead";
+            /** Version */
+            version?: number | null;
+            /** Base Role */
+            base_role?: ("member" | "lead") | null;
         };
         /** Membership */
         Membership: {
@@ -1688,6 +1692,12 @@ export interface components {
         };
         /** OrgPatch */
         OrgPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: unknown;
+            } | null;
             /** Name */
             name?: string | null;
             /** Timezone */
@@ -1792,6 +1802,12 @@ export interface components {
         };
         /** TeamPatch */
         TeamPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: unknown;
+            } | null;
             /** Name */
             name?: string | null;
             /** Parent Id */
@@ -1883,6 +1899,12 @@ export interface components {
         };
         /** UserPatch */
         UserPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: unknown;
+            } | null;
             /** Email */
             email?: string | null;
             /** Name */
