@@ -1,0 +1,102 @@
+"""A real team's first month (issue 21), in Chromium against the whole stack: every page
+that several people write is as safe as the drafting page, links point where Boost runs,
+errors read as sentences."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from itertools import zip_longest
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import api, api_login, start_stack
+
+pytestmark = pytest.mark.e2e
+EMMA = "emma.lee@boost.example"
+JIWOO = "jiwoo.park@boost.example"
+
+
+@pytest.fixture(scope="module")
+def product(stack: Any) -> dict[str, Any]:
+    cookies = api_login(stack.base_url, JIWOO)
+    teams = {t["name"]: t for t in api(stack.base_url, "GET", "/api/okr/teams", cookies)}
+    return {"id": teams["Product"]["id"], "cookies": cookies, "base_url": stack.base_url}
+
+
+def _type(field: Any, text: str) -> None:
+    for ch in text:
+        field.press("Space" if ch == " " else ch)
+
+
+def test_two_people_writing_the_retro_at_once_both_keep_their_text(new_page: Any, product: dict[str, Any]) -> None:
+    """The seen example: one typed into "What went well" while the other saved his version;
+    her sentence was replaced by his. Now both type at once and both sentences stay."""
+    path = f"/feedback?team={product['id']}&cycle=2026-Q4"
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(path)
+    b.goto(path)
+    field_a, field_b = a.get_by_test_id("retro-went_well"), b.get_by_test_id("retro-went_well")
+    field_a.click()  # the first to put the cursor in it starts the retro
+    expect(field_a).to_be_editable()
+    _type(field_a, "Shipped v2.")
+    expect(field_b).to_have_value("Shipped v2.", timeout=5000)  # live, without a reload
+    field_a.press("End")
+    field_b.click()
+    field_b.press("Home")
+    for x, y in zip_longest(" Hired two.", "Calm launch. "):
+        if x:
+            field_a.press("Space" if x == " " else x)
+        if y:
+            field_b.press("Space" if y == " " else y)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        va, vb = field_a.input_value(), field_b.input_value()
+        if va == vb and all(p in va for p in ("Calm launch.", "Shipped v2.", "Hired two.")):
+            break
+        time.sleep(0.2)
+    assert va == vb, f"the two screens disagree: {va!r} vs {vb!r}"
+    assert all(p in va for p in ("Calm launch.", "Shipped v2.", "Hired two.")), va
+    for page in (a, b):
+        expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=10_000)
+    [retro] = api(product["base_url"], "GET", f"/api/feedback/feedback?kind=retro&team_id={product['id']}&cycle=2026-Q4",
+                  product["cookies"])
+    assert retro["went_well"] == va
+    # Nothing to press: there is no save button that could send a stale form.
+    expect(a.get_by_role("button", name="Update retrospective")).to_have_count(0)
+
+
+def test_a_slack_deep_link_from_a_stack_on_another_port_opens_there(tmp_path_factory: Any, browser: Any) -> None:
+    """Without BOOST_PUBLIC_URL, a stack on a port other than 8080 puts its own port in Slack's buttons."""
+    s = start_stack(tmp_path_factory, "other-port", {"BOOST_PUBLIC_URL": ""})
+    try:
+        port = s.settings.port
+        assert port != 8080 and s.settings.public_url == f"http://localhost:{port}"
+        admin = api_login(s.base_url, "admin@boost.example")
+        req = urllib.request.Request(f"{s.base_url}/api/scheduler/reminders/drafting_open/run", data=b"{}", method="POST",
+                                     headers={"content-type": "application/json", "X-Boost-CSRF": admin["boost_csrf"],
+                                              "cookie": "; ".join(f"{k}={v}" for k, v in admin.items())})
+        urllib.request.urlopen(req, timeout=10).read()
+        links: list[str] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not links:
+            rows = api(s.base_url, "GET", "/api/notifier/deliveries?kind=drafting_open", admin)
+            blob = json.dumps(rows)
+            links = [w.strip('"\\,') for w in blob.split() if "/draft" in w and "http" in w]
+            time.sleep(0.5)
+        assert links, "no drafting_open message was recorded"
+        url = links[0][links[0].index("http"):].split('"')[0].split("\\")[0]
+        assert url.startswith(f"http://localhost:{port}/cycles/"), url
+        context = browser.new_context(locale="en-US")
+        cookies = api_login(s.base_url, JIWOO)
+        context.add_cookies([{"name": k, "value": v, "url": f"http://localhost:{port}"} for k, v in cookies.items()])
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=15_000)
+        assert "/draft" in page.url and f":{port}/" in page.url
+        context.close()
+    finally:
+        s.stop()
