@@ -57,3 +57,30 @@ async def test_a_profile_and_the_org_settings_keep_a_newer_change(okr: Okr) -> N
     r = await okr.call("admin", "PATCH", "/api/okr/org", json={"holidays": ["2027-02-08"], "version": org["version"],
                                                                "base": {"holidays": org["holidays"]}})
     assert r.status_code == 200 and r.json()["name"] == "Haneul Labs"
+
+
+async def test_the_import_forms_example_imports_with_a_lead_after_a_dry_run(okr: Okr) -> None:
+    """The seen example: the form's own example (`…,lead` under `role`) was refused, and team
+    leads could not be set. Org role and team role are separate columns; a dry run shows what
+    would change and writes nothing."""
+    from okr_service.directory.service import IMPORT_EXAMPLE
+
+    r = await okr.call("admin", "POST", "/api/okr/import", params={"dry_run": "true"}, content=IMPORT_EXAMPLE.encode(),
+                       headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text
+    preview = r.json()
+    assert preview["dry_run"] is True
+    assert [(c["action"], c.get("team"), c["detail"]) for c in preview["changes"]] == [
+        ("create_team", "Growth", "inside Company"), ("create_user", None, "Kim Minji (member)"),
+        ("add_member", "Growth", "lead")]
+    assert (await okr.call("admin", "GET", "/api/okr/users", params={"q": "minji@"})).json() == []
+    assert "Growth" not in {t["name"] for t in (await okr.call("admin", "GET", "/api/okr/teams")).json()}
+    r = await okr.call("admin", "POST", "/api/okr/import", content=IMPORT_EXAMPLE.encode(),
+                       headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json()["dry_run"] is False
+    teams = {t["name"]: t for t in (await okr.call("admin", "GET", "/api/okr/teams")).json()}
+    [minji] = (await okr.call("admin", "GET", "/api/okr/users", params={"q": "minji@"})).json()
+    assert teams["Growth"]["members"] == [{"user_id": minji["id"], "role": "lead"}] and minji["role"] == "member"
+    # The old mistake gets a sentence that says where lead goes.
+    r = await okr.call("admin", "POST", "/api/okr/import", content=b"email,name,team,role\nx@y.example,X,Growth,lead\n")
+    assert r.status_code == 422 and "team_role" in r.json()["errors"][0]["msg"]

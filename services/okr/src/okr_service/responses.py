@@ -44,11 +44,21 @@ class Me(ResponseModel):
     now: datetime  # the server's clock (BOOST_NOW in demos and tests): relative times count from it
 
 
+class ImportChange(ResponseModel):
+    row: int | None  # the CSV line (2 is the first after the header); null for a team made for a parent_team
+    action: Literal["create_user", "update_user", "create_team", "add_member", "change_team_role"]
+    email: str | None = None
+    team: str | None = None
+    detail: str  # e.g. "role: member → admin", "lead"
+
+
 class ImportResult(ResponseModel):
     created_users: int
     updated_users: int
     created_teams: int
     rows: int
+    dry_run: bool = False  # true: nothing was written; `changes` is what an import would do
+    changes: list[ImportChange] = []
 
 
 # --------------------------------------------------------------------------- org and cycles

@@ -144,7 +144,9 @@ async def delete_member(team_id: PathId, user_id: PathId, principal: PrincipalDe
 
 @router.post("/import", response_model=ImportResult, summary="CSV of people and teams: all or nothing, with per-row errors",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
-async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep,
+                     dry_run: Annotated[bool, Query(description="show what would change; write nothing")] = False,
+                     ) -> dict[str, Any]:
     raw = await request.body()
     if not raw:
         raise Problem(422, "Send the CSV as the request body (text/csv).")
@@ -154,6 +156,9 @@ async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep)
         if upload is None:
             raise Problem(422, "Attach the CSV file.")
         raw = await upload.read()  # type: ignore[union-attr]
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        return await service.import_csv(tx, actor, raw)
+    try:
+        async with c.runtime.outbox.transaction() as tx:
+            actor = await load_actor(tx.session, principal.user_id)
+            return await service.import_csv(tx, actor, raw, dry_run=dry_run)
+    except service.DryRun as preview:  # rolled back: nothing written, no event sent
+        return preview.result
