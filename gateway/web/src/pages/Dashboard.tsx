@@ -4,6 +4,7 @@ import { useCycle, useDashboard, useMyKeyResults, useObjectives } from '../api/q
 import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultInList, ObjectiveStatus, TreeNode } from '../api/types'
 import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
+import { ExportButton } from '../features/export/ExportButton'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
 import { WhenVisible } from '../components/WhenVisible'
@@ -45,6 +46,11 @@ export default function Dashboard() {
             {cycleId} {cycle.data && <PhaseBadge cycle={cycle.data} timezone={me.user.timezone} />}
           </p>
         </div>
+        {cycleId && (
+          <div className="page__actions">
+            <ExportButton cycle={cycleId} />
+          </div>
+        )}
       </header>
 
       {objectiveCount === 0 ? (

@@ -3,6 +3,7 @@ import { Link, useParams, useSearchParams } from 'react-router'
 import { useCycle, useKeyResult, useMyKeyResults, useObjective, useObjectives } from '../api/queries'
 import type { Objective } from '../api/types'
 import { KrRow } from '../components/KrRow'
+import { ExportButton } from '../features/export/ExportButton'
 import { PhaseBadge } from '../components/TopBar'
 import { EmptyState, ErrorState, HealthBadge, Loading, ProgressBar, StatusChip } from '../components/ui'
 import { useI18n } from '../i18n'
@@ -55,6 +56,9 @@ export default function Quarter() {
         <div>
           <h1>{title}</h1>
           <p className="muted">{cycleQ.data && <PhaseBadge cycle={cycleQ.data} timezone={me.user.timezone} />}</p>
+        </div>
+        <div className="page__actions">
+          <ExportButton cycle={cycle} />
         </div>
       </header>
 

@@ -7,6 +7,7 @@ import { toast, toastError } from '../components/Toasts'
 import { kindLabel, useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
+import { changedFields, withSeen } from '../features/conflict/seen'
 
 export function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] }
@@ -38,7 +39,8 @@ export default function Settings() {
   const save = async () => {
     setBusy(true)
     try {
-      await api.patch(`/api/okr/users/${me.user.id}`, { locale: lang, timezone: tz || null, muted_reminders: [...muted] } satisfies UserPatch)
+      const mine = changedFields(me.user as unknown as Record<string, unknown>, { locale: lang, timezone: tz || null, muted_reminders: [...muted].sort() })
+      await api.patch(`/api/okr/users/${me.user.id}`, withSeen(me.user as unknown as Record<string, unknown>, mine) as UserPatch)
       setLocale(lang)
       await qc.invalidateQueries({ queryKey: ['me'] })
       toast({ text: t('settings.saved'), tone: 'success' })

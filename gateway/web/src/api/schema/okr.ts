@@ -1074,6 +1074,22 @@ export interface components {
             /** Expected */
             expected: number;
         };
+        /** ImportChange */
+        ImportChange: {
+            /** Row */
+            row: number | null;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create_user" | "update_user" | "create_team" | "add_member" | "change_team_role";
+            /** Email */
+            email: string | null;
+            /** Team */
+            team: string | null;
+            /** Detail */
+            detail: string;
+        };
         /** ImportResult */
         ImportResult: {
             /** Created Users */
@@ -1084,6 +1100,16 @@ export interface components {
             created_teams: number;
             /** Rows */
             rows: number;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * Changes
+             * @default []
+             */
+            changes: components["schemas"]["ImportChange"][];
         };
         /** ItemIn */
         ItemIn: {
@@ -2716,7 +2742,10 @@ export interface operations {
     };
     import_csv_api_okr_import_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description show what would change; write nothing */
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2734,6 +2763,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
