@@ -5,6 +5,7 @@ errors read as sentences."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 from itertools import zip_longest
@@ -100,3 +101,58 @@ def test_a_slack_deep_link_from_a_stack_on_another_port_opens_there(tmp_path_fac
         context.close()
     finally:
         s.stop()
+
+
+ADMIN = "admin@boost.example"
+
+
+def test_the_csv_example_imports_with_a_lead_after_a_preview(new_page: Any, product: dict[str, Any]) -> None:
+    page = new_page(ADMIN)
+    page.goto("/admin/people")
+    example = page.get_by_test_id("import-example").inner_text()
+    page.get_by_label("Or paste CSV").fill(example)
+    page.get_by_role("button", name="Import", exact=True).wait_for()
+    expect(page.get_by_role("button", name="Import", exact=True)).to_be_disabled()  # a preview comes first
+    page.get_by_role("button", name="Preview changes").click()
+    preview = page.get_by_test_id("import-preview")
+    expect(preview).to_contain_text("add minji@example.com to Growth — lead")
+    admin = api_login(product["base_url"], ADMIN)
+    assert not [u for u in api(product["base_url"], "GET", "/api/okr/users", admin) if u["email"] == "minji@example.com"]
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported.")).to_be_visible()
+    teams = {t["name"]: t for t in api(product["base_url"], "GET", "/api/okr/teams", admin)}
+    [minji] = [u for u in api(product["base_url"], "GET", "/api/okr/users", admin) if u["email"] == "minji@example.com"]
+    assert {"user_id": minji["id"], "role": "lead"} in teams["Growth"]["members"]
+
+
+def test_export_buttons_on_the_quarter_and_the_dashboard(new_page: Any) -> None:
+    page = new_page(JIWOO)
+    for path in ("/", "/cycles/2027-Q1"):
+        page.goto(path)
+        link = page.get_by_test_id("export-csv")
+        expect(link).to_have_attribute("href", re.compile(r"/api/okr/export\.csv\?cycle=2027-Q1$"))
+        with page.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename.endswith(".csv")
+
+
+def test_two_admins_saving_org_settings_see_both_names(new_page: Any, product: dict[str, Any]) -> None:
+    page = new_page(ADMIN)
+    page.goto("/admin/settings")
+    name = page.get_by_label("Name", exact=True)
+    loaded = name.input_value()
+    name.fill("Haneul Labs (mine)")
+    # Another admin saves a new name meanwhile.
+    admin = api_login(product["base_url"], ADMIN)
+    org = api(product["base_url"], "GET", "/api/okr/org", admin)
+    api(product["base_url"], "PATCH", "/api/okr/org", admin, {"name": "Sky Labs", "version": org["version"],
+                                                              "base": {"name": loaded}})
+    expect(name).to_have_value("Haneul Labs (mine)")  # the event does not wipe what I typed
+    page.get_by_role("button", name="Save", exact=True).click()
+    notice = page.get_by_test_id("conflict")
+    expect(notice.get_by_test_id("conflict-theirs-name")).to_have_text("Sky Labs")
+    expect(notice.get_by_test_id("conflict-mine-name")).to_have_text("Haneul Labs (mine)")
+    assert api(product["base_url"], "GET", "/api/okr/org", admin)["name"] == "Sky Labs"
+    notice.get_by_role("button", name="Save mine over theirs").click()
+    expect(notice).to_have_count(0)
+    assert api(product["base_url"], "GET", "/api/okr/org", admin)["name"] == "Haneul Labs (mine)"
