@@ -64,6 +64,7 @@ class FeedbackPatch(_In):
 
     version: int | None = Field(default=None, ge=0, le=MAX_ID)
     base: dict[Literal["body", "went_well", "to_improve"], Text] | None = None
+    op_id: str | None = Field(default=None, max_length=64, description="the writer's edit id, echoed in the event")
     resolved: bool | None = None
     body: Text | None = None
     went_well: Text | None = None

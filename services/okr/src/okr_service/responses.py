@@ -12,6 +12,7 @@ from typing import Any, Literal
 from boost_contracts import events
 from boost_contracts.events import Health, KrKind, ObjectiveStatus, Role, TeamRole
 from boost_platform.responses import RESPONSE_CONFIG, ResponseModel
+from pydantic import Field
 
 Phase = Literal["drafting", "approval_due", "in_progress", "review", "retro"]
 
@@ -58,7 +59,7 @@ class ImportResult(ResponseModel):
     created_teams: int
     rows: int
     dry_run: bool = False  # true: nothing was written; `changes` is what an import would do
-    changes: list[ImportChange] = []
+    changes: list[ImportChange] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- org and cycles

@@ -1105,10 +1105,7 @@ export interface components {
              * @default false
              */
             dry_run: boolean;
-            /**
-             * Changes
-             * @default []
-             */
+            /** Changes */
             changes: components["schemas"]["ImportChange"][];
         };
         /** ItemIn */

@@ -43,10 +43,10 @@ def feedback_json(fb: Feedback) -> dict[str, Any]:
     return feedback_data(fb).model_dump(mode="json")
 
 
-def _emit(tx: Tx, fb: Feedback, action: str, actor: Actor, changes: list[str]) -> None:
+def _emit(tx: Tx, fb: Feedback, action: str, actor: Actor, changes: list[str], op_id: str | None = None) -> None:
     scope = {"cycle": fb.cycle, "team_id": fb.team_id, "objective_id": fb.objective_id}
     tx.emit(make_event("feedback", f"feedback.{action}", feedback_data(fb), actor_id=actor.user_id,
-                       changes=changes, scope=scope))
+                       changes=changes, scope=scope, op_id=op_id))
 
 
 async def get_feedback(session: AsyncSession, feedback_id: int, *, lock: bool = False) -> Feedback:
@@ -152,7 +152,7 @@ async def can_resolve(session: AsyncSession, actor: Actor, fb: Feedback) -> bool
 
 
 async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes: dict[str, Any],
-                 version: int | None = None, base: dict[str, str] | None = None) -> Feedback:
+                 version: int | None = None, base: dict[str, str] | None = None, op_id: str | None = None) -> Feedback:
     """`resolved` by whom it concerns, `body` by its author; a retro's fields by its team.
 
     What people write (`body`, a retro's fields) is never overwritten by someone who did not
@@ -197,7 +197,7 @@ async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes:
         fb.version += 1
         fb.field_versions = {**(fb.field_versions or {}), **dict.fromkeys(changed, fb.version)}
         await tx.session.flush()
-        _emit(tx, fb, "updated", actor, changed)
+        _emit(tx, fb, "updated", actor, changed, op_id)
     return fb
 
 
