@@ -84,3 +84,27 @@ async def test_the_import_forms_example_imports_with_a_lead_after_a_dry_run(okr:
     # The old mistake gets a sentence that says where lead goes.
     r = await okr.call("admin", "POST", "/api/okr/import", content=b"email,name,team,role\nx@y.example,X,Growth,lead\n")
     assert r.status_code == 422 and "team_role" in r.json()["errors"][0]["msg"]
+
+
+async def test_a_submitted_objective_names_who_approves_it(okr: Okr) -> None:
+    """The seen example: "Waiting for approval" with no name, and a lead not told why she can't approve."""
+    obj = await okr.objective("member")
+    r = await okr.call("member", "GET", f"/api/okr/objectives/{obj['id']}/approvers")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    team = (await okr.call("member", "GET", f"/api/okr/teams/{obj['team_id']}")).json()
+    assert body["parent_team_id"] == team["parent_id"] and body["by"] == "parent_leads"
+    assert okr.ids["admin"]["id"] in body["approvers"] and obj["owner_id"] not in body["approvers"]
+    assert (await okr.call("member", "GET", "/api/okr/objectives/987654/approvers")).status_code == 404
+
+
+async def test_sign_in_offers_only_what_is_configured_and_the_picker_shows_teams(okr: Okr) -> None:
+    r = await okr.call("member", "GET", "/api/auth/methods")
+    assert r.json() == {"slack": False, "dev": True}
+    # A browser sent to Sign in with Slack that is not set up lands on the sign-in page, not on JSON.
+    r = await okr.call("member", "GET", "/api/auth/slack/login", headers={"accept": "text/html"})
+    assert r.status_code == 302 and r.headers["location"] == "/signin?error=slack_unconfigured"
+    assert (await okr.call("member", "GET", "/api/auth/slack/login")).status_code == 404  # API clients: problem+json
+    people = {p["id"]: p for p in (await okr.call("member", "GET", "/api/auth/dev-users")).json()}
+    lead = people[okr.ids["lead"]["id"]]
+    assert {"id": okr.ids["product"]["id"], "name": okr.ids["product"]["name"], "role": "lead"} in lead["teams"]

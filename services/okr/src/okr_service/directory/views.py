@@ -9,11 +9,11 @@ from boost_platform.ids import PathId
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Query, Request
 
-from ..access import load_actor
+from ..access import approvers_for, load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..models import Team, User
 from ..org.service import calendar, get_org, org_json, update_org
-from ..responses import Cycle, CycleInList, ImportResult, Org
+from ..responses import Approvers, Cycle, CycleInList, ImportResult, Org
 from ..responses import Team as TeamOut
 from ..responses import User as UserOut
 from ..schemas import MemberRole, OrgPatch, TeamCreate, TeamPatch, UserCreate, UserPatch
@@ -162,3 +162,15 @@ async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep,
             return await service.import_csv(tx, actor, raw, dry_run=dry_run)
     except service.DryRun as preview:  # rolled back: nothing written, no event sent
         return preview.result
+
+
+@router.get("/objectives/{objective_id}/approvers", response_model=Approvers,
+            summary="Who can approve this objective (the rule of okr.access.approvers_for), for the page to name them")
+async def objective_approvers(objective_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
+    from ..objectives.service import get_objective
+
+    obj = await get_objective(session, objective_id)
+    team = await session.get(Team, obj.team_id)
+    parent_id = team.parent_id if team is not None else None
+    return {"objective_id": obj.id, "approvers": await approvers_for(session, obj), "parent_team_id": parent_id,
+            "by": "parent_leads" if parent_id is not None else "admins"}
