@@ -20,6 +20,7 @@ import { editStore } from '../live/instance'
 import { useFlash, usePresence, usePresenceBeacon, useRooms } from '../live/hooks'
 import { editorsOf, uniquePeople } from '../live/presence'
 import { useApp, usePageCycle } from '../state/app'
+import { ApprovalNote, useCanApprove } from '../features/approval/ApprovalNote'
 import { usePageTitle } from './common'
 
 const KINDS: KrKind[] = ['number', 'percent', 'boolean', 'milestone']
@@ -158,7 +159,7 @@ function ObjectiveCard({
   const [busy, setBusy] = useState(false)
   const needsReapproval = (obj.status === 'submitted' || obj.status === 'approved') && !started
   const onStructural = needsReapproval ? () => setStructural(true) : undefined
-  const canApprove = obj.status === 'submitted' && app.canApprove(obj)
+  const canApprove = useCanApprove(obj) // the server's rule: it names who approves
   const krs = obj.key_results.filter((k) => !k.deleted)
   const teamName = (id: number) => app.teamsById.get(id)?.name ?? ''
 
@@ -317,7 +318,7 @@ function ObjectiveCard({
             </button>
           </>
         )}
-        {obj.status === 'submitted' && !canApprove && <span className="muted small">{t('draft.waiting_approval')}</span>}
+        {obj.status === 'submitted' && !canApprove && <ApprovalNote obj={obj} />}
       </footer>
       <RequestChangesDialog open={asking} objective={obj} onClose={() => setAsking(false)} />
     </article>

@@ -17,6 +17,7 @@ import { expectedProgress, phaseOn, todayIn } from '../lib/cycle'
 import { historyLines, keyResultTitles, type HistoryLine } from '../lib/history'
 import { useFlash, useRooms } from '../live/hooks'
 import { useApp, usePageCycle } from '../state/app'
+import { ApprovalNote, useCanApprove } from '../features/approval/ApprovalNote'
 import { RequestChangesDialog } from './Draft'
 import { usePageTitle } from './common'
 
@@ -172,7 +173,9 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
   const [asking, setAsking] = useState(false)
   const [closing, setClosing] = useState(false)
   const [busy, setBusy] = useState(false)
-  const canApprove = obj.status === 'submitted' && app.canApprove(obj)
+  const canApprove = useCanApprove(obj) // the server's rule: it names who approves
+  // Closing: its owner, a lead of its team, or an admin (okr's Actor.can_close).
+  const canClose = app.isAdmin || obj.owner_id === app.me.user.id || !!app.teamsById.get(obj.team_id)?.members?.some((m) => m.user_id === app.me.user.id && m.role === 'lead')
   const endOfCycle = phase === 'retro' || phase === 'ended' || obj.needs_closing
   // Before its quarter starts a plan is changed or deleted, not closed with a score.
   const started = phase !== null && !['upcoming', 'drafting', 'approval_due'].includes(phase)
@@ -208,7 +211,7 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
         {t('draft.request_changes')}
       </button>,
     )
-  if (canEdit && started && obj.status !== 'closed')
+  if (canClose && started && obj.status !== 'closed')
     buttons.push(
       <button key="c" type="button" className={`btn${endOfCycle ? ' btn--primary' : ''}`} disabled={busy} onClick={() => setClosing(true)}>
         {t('objective.close')}
@@ -220,11 +223,12 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
         {t('objective.carry_over')}
       </button>,
     )
-  if (!buttons.length) return null
+  if (!buttons.length) return obj.status === 'submitted' ? <ApprovalNote obj={obj} /> : null
   return (
     <div className="actions">
       {endOfCycle && obj.status !== 'closed' && canEdit && <p className="notice notice--quiet">{t('objective.needs_closing')}</p>}
       <div className="row">{buttons}</div>
+      {!canApprove && <ApprovalNote obj={obj} />}
       <RequestChangesDialog open={asking} objective={obj} onClose={() => setAsking(false)} />
       <CloseDialog open={closing} obj={obj} onClose={() => setClosing(false)} />
     </div>

@@ -75,7 +75,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dev mode: the people to pick from */
+        /** Dev mode: the people to pick from, with their teams */
         get: operations["dev_users_api_auth_dev_users_get"];
         put?: never;
         post?: never;
@@ -147,6 +147,23 @@ export interface paths {
         put?: never;
         /** End the session (the token is revoked everywhere) */
         post: operations["logout_api_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which ways of signing in this deployment offers */
+        get: operations["sign_in_methods_api_auth_methods_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -374,6 +391,23 @@ export interface paths {
         put?: never;
         /** CSV of people and teams: all or nothing, with per-row errors */
         post: operations["import_csv_api_okr_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/okr/objectives/{objective_id}/approvers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who can approve this objective (the rule of okr.access.approvers_for), for the page to name them */
+        get: operations["objective_approvers_api_okr_objectives__objective_id__approvers_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -698,6 +732,24 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Approvers
+         * @description Who may approve an objective: leads of its team's parent (and admins), or admins for the
+         *     company's own; nobody their own while another approver exists.
+         */
+        Approvers: {
+            /** Objective Id */
+            objective_id: number;
+            /** Approvers */
+            approvers: number[];
+            /** Parent Team Id */
+            parent_team_id: number | null;
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "parent_leads" | "admins";
+        };
+        /**
          * AttentionKeyResult
          * @description A key result in the dashboard's at-risk, behind and stale lists.
          */
@@ -972,6 +1024,61 @@ export interface components {
             /** Token */
             token: string;
             user: components["schemas"]["User"];
+        };
+        /**
+         * DevUser
+         * @description A person on the dev sign-in picker, with their teams and role in each.
+         */
+        DevUser: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Avatar Url */
+            avatar_url: string | null;
+            /** Slack User Id */
+            slack_user_id: string | null;
+            /**
+             * Role
+             * @default member
+             * @enum {string}
+             */
+            role: "admin" | "member";
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Locale */
+            locale: ("ko" | "en") | null;
+            /** Timezone */
+            timezone: string | null;
+            /**
+             * Muted Reminders
+             * @default []
+             */
+            muted_reminders: string[];
+            /**
+             * Version
+             * @default 1
+             */
+            version: number;
+            /** Teams */
+            teams: components["schemas"]["DevUserTeam"][];
+        };
+        /** DevUserTeam */
+        DevUserTeam: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "member" | "lead";
         };
         /** FoundKeyResult */
         FoundKeyResult: {
@@ -1794,6 +1901,13 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["FoundTeam"][];
         };
+        /** SignInMethods */
+        SignInMethods: {
+            /** Slack */
+            slack: boolean;
+            /** Dev */
+            dev: boolean;
+        };
         /** Team */
         Team: {
             /** Id */
@@ -2117,7 +2231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"][];
+                    "application/json": components["schemas"]["DevUser"][];
                 };
             };
         };
@@ -2211,6 +2325,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ok"];
+                };
+            };
+        };
+    };
+    sign_in_methods_api_auth_methods_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInMethods"];
                 };
             };
         };
@@ -2760,6 +2894,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    objective_approvers_api_okr_objectives__objective_id__approvers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                objective_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approvers"];
                 };
             };
             /** @description Validation Error */

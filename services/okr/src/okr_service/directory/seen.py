@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from boost_platform.grammar import possessive
 from boost_platform.problems import Problem
 
 
@@ -33,5 +34,5 @@ def check_seen(*, what: str, now_version: int, seen_version: int | None, current
             continue
         conflicts.append(field)
     if conflicts:
-        raise Problem(409, f"Someone changed {what}'s {', '.join(sorted(conflicts))} after you loaded it.",
+        raise Problem(409, f"Someone changed {possessive(what)} {', '.join(sorted(conflicts))} after you loaded it.",
                       title="Edit conflict", current=current_json)
