@@ -1,5 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react'
-import { translate, useI18n, type Locale, type MessageKey } from '../i18n'
+import type { Locale } from '../api/types'
+import { translate, useI18n, type MessageKey } from '../i18n'
 
 export interface Toast {
   id: number
