@@ -156,3 +156,79 @@ def test_two_admins_saving_org_settings_see_both_names(new_page: Any, product: d
     notice.get_by_role("button", name="Save mine over theirs").click()
     expect(notice).to_have_count(0)
     assert api(product["base_url"], "GET", "/api/okr/org", admin)["name"] == "Haneul Labs (mine)"
+
+
+def _anonymous(browser: Any, base_url: str, locale: str = "en-US") -> Any:
+    context = browser.new_context(base_url=base_url, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_sign_in_without_slack_shows_no_slack_button_and_no_json(stack: Any, browser: Any, locale: str) -> None:
+    page = _anonymous(browser, stack.base_url, locale)
+    try:
+        page.goto("/signin")
+        picker = page.get_by_role("button", name=re.compile("박지우"))
+        expect(picker).to_contain_text("Product (" + ("리드" if locale == "ko-KR" else "Lead") + ")")
+        expect(page.locator("a.btn--slack")).to_have_count(0)
+        # Someone who follows an old "Sign in with Slack" link lands on a sentence, in their language.
+        page.goto("/api/auth/slack/login?next=/")
+        assert page.url.endswith("/signin?error=slack_unconfigured")
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("관리자" if locale == "ko-KR" else "isn’t set up")
+        assert "{" not in page.locator("body").inner_text()
+    finally:
+        page.context.close()
+
+
+def test_error_pages_are_sentences_in_the_persons_language(new_page: Any, browser: Any, stack: Any) -> None:
+    page = new_page(EMMA)
+    for path in ("/objectives/987654", "/admin/settings", "/no/such/page"):  # 404, 403 (not an admin), no route
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        body = page.locator("main").inner_text()
+        assert "{" not in body and "detail" not in body and body.strip(), (path, body)
+    # The network goes down: a page opened then says so in a sentence.
+    page.goto("/")
+    page.get_by_role("heading", level=1).wait_for()
+    page.context.set_offline(True)
+    page.get_by_role("link", name=re.compile("Feedback")).first.click()
+    expect(page.get_by_role("alert").first).to_be_visible(timeout=10_000)
+    assert "{" not in page.locator("main").inner_text()
+    page.context.set_offline(False)
+
+
+def test_a_submitted_card_names_its_approvers_and_a_lead_is_told_why_she_cannot(new_page: Any, product: dict[str, Any]) -> None:
+    base, cookies = product["base_url"], product["cookies"]
+    emma = next(u for u in api(base, "GET", "/api/okr/users", cookies) if u["email"] == EMMA)
+    made = api(base, "POST", "/api/okr/objectives", cookies, {
+        "cycle": "2027-Q2", "team_id": product["id"], "title": "Approve me", "owner_id": emma["id"], "key_results": [
+            {"title": "Signups", "kind": "number", "start": 0, "target": 10}]})
+    api(base, "POST", f"/api/okr/objectives/{made['id']}/submit", cookies)
+    approvers = api(base, "GET", f"/api/okr/objectives/{made['id']}/approvers", cookies)["approvers"]
+    users = {u["id"]: u["name"] for u in api(base, "GET", "/api/okr/users", cookies)}
+    page = new_page(JIWOO)  # she leads Product, whose objectives the company's leads approve
+    page.goto(f"/cycles/2027-Q2/teams/{product['id']}/draft")
+    note = page.get_by_test_id(f"approvers-{made['id']}")
+    expect(note).to_contain_text(users[approvers[0]])
+    jiwoo = next(u for u in api(base, "GET", "/api/okr/users", cookies) if u["email"] == JIWOO)
+    expect(note).to_contain_text("리드지만" if jiwoo["locale"] == "ko" else "You lead Product")
+    expect(page.get_by_test_id(f"objective-{made['id']}").get_by_role("button", name=re.compile("^(Approve|승인)$"))).to_have_count(0)
+
+
+def test_close_objective_is_offered_only_to_its_owner_leads_and_admins(new_page: Any, product: dict[str, Any]) -> None:
+    base, cookies = product["base_url"], product["cookies"]
+    emma = next(u for u in api(base, "GET", "/api/okr/users", cookies) if u["email"] == EMMA)
+    team = api(base, "GET", f"/api/okr/teams/{product['id']}", cookies)
+    assert {"user_id": emma["id"], "role": "member"} in team["members"]
+    theirs = next(o for o in api(base, "GET", f"/api/okr/objectives?cycle=2027-Q1&team_id={product['id']}", cookies)
+                  if o["owner_id"] != emma["id"] and o["status"] != "closed")
+    page = new_page(EMMA)
+    page.goto(f"/objectives/{theirs['id']}")
+    page.get_by_role("heading", level=1).wait_for()
+    expect(page.get_by_role("button", name="Close objective")).to_have_count(0)
+    lead = new_page(JIWOO)
+    lead.goto(f"/objectives/{theirs['id']}")
+    expect(lead.get_by_role("button", name=re.compile("^(Close objective|목표 마감)$"))).to_have_count(1)

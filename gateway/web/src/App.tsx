@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react'
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useParams } from 'react-router'
+import { RouteError } from './features/errors/RouteError'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { ApiError, setUnauthorizedHandler } from './api/client'
 import { useMe } from './api/queries'
@@ -58,6 +59,7 @@ function LegacyTeamDraft() {
 const router = createBrowserRouter([
   {
     path: '/signin',
+    errorElement: <RouteError />,
     element: (
       <Suspense fallback={<Loading />}>
         <SignIn />
@@ -67,6 +69,9 @@ const router = createBrowserRouter([
   {
     element: <Authed />,
     children: [
+      {
+        errorElement: <RouteError />,
+        children: [
       { index: true, element: <Dashboard /> },
       { path: 'cycles/:cycle', element: <Quarter /> },
       { path: 'cycles/:cycle/teams/:team/draft', element: <Draft /> },
@@ -80,6 +85,8 @@ const router = createBrowserRouter([
       { path: 'admin/people', element: <AdminPeople /> },
       { path: 'admin/settings', element: <AdminSettings /> },
       { path: '*', element: <NotFound /> },
+        ],
+      },
     ],
   },
   { path: '*', element: <Outlet /> },
