@@ -232,3 +232,33 @@ def test_close_objective_is_offered_only_to_its_owner_leads_and_admins(new_page:
     lead = new_page(JIWOO)
     lead.goto(f"/objectives/{theirs['id']}")
     expect(lead.get_by_role("button", name=re.compile("^(Close objective|목표 마감)$"))).to_have_count(1)
+
+
+def test_1e309_is_never_sent_and_one_click_reverts_to_the_saved_value(new_page: Any, product: dict[str, Any]) -> None:
+    """The seen example: typing 1e309 into a target autosaved 1e30 while the field said it was
+    not a finite number, and Retry resent it."""
+    base, cookies = product["base_url"], product["cookies"]
+    draft = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q2&team_id={product['id']}", cookies)[0]
+    kr = next(k for k in draft["key_results"] if k["kind"] in ("number", "percent"))
+    page = new_page(EMMA)
+    page.goto(f"/cycles/2027-Q2/teams/{product['id']}/draft")
+    target = page.get_by_test_id(f"kr-{kr['id']}").get_by_label(re.compile("^(Target|목표값)$"))
+    target.click()
+    target.fill("")
+    target.press_sequentially("1e309", delay=60)
+    page.wait_for_timeout(1500)  # well past the debounce
+    assert api(base, "GET", f"/api/okr/key-results/{kr['id']}", cookies)["target"] == kr["target"]
+    expect(target).to_have_value("1e309")  # shown as typed, with a note, not silently replaced
+    note = page.get_by_test_id(f"kr-{kr['id']}").get_by_role("alert")
+    expect(note).to_be_visible()
+    page.get_by_test_id(f"kr-{kr['id']}").get_by_test_id("revert").click()
+    expect(target).to_have_value(re.compile(f"^{kr['target']:g}$"))
+    expect(note).to_have_count(0)
+    # A finished number is saved as usual.
+    target.fill("")
+    target.press_sequentially(str(int(kr["target"]) + 1), delay=30)
+    target.press("Tab")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and api(base, "GET", f"/api/okr/key-results/{kr['id']}", cookies)["target"] == kr["target"]:
+        time.sleep(0.2)
+    assert api(base, "GET", f"/api/okr/key-results/{kr['id']}", cookies)["target"] == int(kr["target"]) + 1

@@ -254,6 +254,8 @@ export const en = {
   'edit.too_long': '{n} of {max} characters — shorten it to save.',
   'edit.not_saved': 'Not saved: {detail}',
   'edit.theirs_kept': 'Someone else changed this at the same moment; their value was kept.',
+  'edit.not_a_number': 'Not a number yet — nothing is saved until it is one.',
+  'edit.revert': 'Revert to saved value',
 
   'quarter.title': 'This quarter · {cycle}',
   'quarter.title_upcoming': 'Upcoming quarter · {cycle}',

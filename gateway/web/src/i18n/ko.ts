@@ -253,6 +253,8 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'edit.too_long': '{max}자 중 {n}자 — 줄여야 저장돼요.',
   'edit.not_saved': '저장 안 됨: {detail}',
   'edit.theirs_kept': '다른 사람이 같은 순간에 바꿔서 그 값이 유지됐어요.',
+  'edit.not_a_number': '아직 숫자가 아니에요. 숫자가 될 때까지 저장하지 않아요.',
+  'edit.revert': '저장된 값으로 되돌리기',
 
   'quarter.title': '이번 분기 · {cycle}',
   'quarter.title_upcoming': '다가오는 분기 · {cycle}',
