@@ -262,3 +262,33 @@ def test_1e309_is_never_sent_and_one_click_reverts_to_the_saved_value(new_page: 
     while time.monotonic() < deadline and api(base, "GET", f"/api/okr/key-results/{kr['id']}", cookies)["target"] == kr["target"]:
         time.sleep(0.2)
     assert api(base, "GET", f"/api/okr/key-results/{kr['id']}", cookies)["target"] == int(kr["target"]) + 1
+
+
+def test_a_silently_dropped_connection_shows_offline_within_3_seconds_and_syncs_after(new_page: Any, product: dict[str, Any]) -> None:
+    """The seen example: 14 s of "Saving…" before "Offline". Here the network stops carrying
+    anything (no close, no error: a dead Wi-Fi), the worst case."""
+    up = [True]
+    page = new_page(EMMA)
+
+    def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: server.send(m) if up[0] else None)
+        server.on_message(lambda m: ws.send(m) if up[0] else None)
+
+    page.context.route_web_socket(re.compile(r"/socket\.io/"), route)
+    base, cookies = product["base_url"], product["cookies"]
+    draft = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q2&team_id={product['id']}", cookies)[0]
+    page.goto(f"/cycles/2027-Q2/teams/{product['id']}/draft")
+    title = page.get_by_test_id(f"objective-title-{draft['id']}")
+    expect(title).to_be_editable()
+    page.wait_for_timeout(500)
+    up[0] = False
+    title.click()
+    title.press("End")
+    title.press_sequentially(" now", delay=20)
+    started = time.monotonic()
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=3_500)
+    assert time.monotonic() - started < 3.0 + 0.4  # the debounce (0.4 s) starts the clock
+    up[0] = True
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
+    assert api(base, "GET", f"/api/okr/objectives/{draft['id']}", cookies)["title"].endswith(" now")
