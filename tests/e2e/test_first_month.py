@@ -292,3 +292,29 @@ def test_a_silently_dropped_connection_shows_offline_within_3_seconds_and_syncs_
     up[0] = True
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
     assert api(base, "GET", f"/api/okr/objectives/{draft['id']}", cookies)["title"].endswith(" now")
+
+
+def test_a_reload_while_offline_opens_the_app_with_the_queued_edit(new_page: Any, product: dict[str, Any]) -> None:
+    """The seen example: a reload while offline showed Chrome's error page."""
+    base, cookies = product["base_url"], product["cookies"]
+    draft = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q2&team_id={product['id']}", cookies)[0]
+    page = new_page(EMMA)
+    path = f"/cycles/2027-Q2/teams/{product['id']}/draft"
+    page.goto(path)
+    title = page.get_by_test_id(f"objective-title-{draft['id']}")
+    expect(title).to_be_editable()
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller || true)")
+    page.reload()  # the worker now controls the page and has seen its data
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+    expect(title).to_be_editable()
+    page.context.set_offline(True)
+    title.click()
+    title.press("End")
+    title.press_sequentially(" offline", delay=20)
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=3_000)
+    page.reload()
+    expect(page.get_by_test_id(f"objective-title-{draft['id']}")).to_have_value(re.compile(" offline$"), timeout=10_000)
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "offline")
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
+    assert api(base, "GET", f"/api/okr/objectives/{draft['id']}", cookies)["title"].endswith(" offline")
