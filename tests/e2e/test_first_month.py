@@ -321,3 +321,34 @@ def test_a_reload_while_offline_opens_the_app_with_the_queued_edit(new_page: Any
     page.context.set_offline(False)
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
     assert api(base, "GET", f"/api/okr/objectives/{draft['id']}", cookies)["title"].endswith(" offline")
+
+
+def test_a_past_quarter_reads_as_history(new_page: Any, product: dict[str, Any]) -> None:
+    """The seen example: "No objectives for 2026-Q3 yet — start with one", "View 2026-Q3 draft"."""
+    base, cookies = product["base_url"], product["cookies"]
+    kr = [{"title": "Activation", "kind": "percent", "start": 20, "target": 40}]
+    done = api(base, "POST", "/api/okr/objectives", cookies, {"cycle": "2026-Q3", "team_id": product["id"],
+                                                               "title": "Faster onboarding", "key_results": kr})
+    open_one = api(base, "POST", "/api/okr/objectives", cookies, {"cycle": "2026-Q3", "team_id": product["id"],
+                                                                   "title": "Self-serve billing", "key_results": kr})
+    api(base, "POST", f"/api/okr/objectives/{done['id']}/close", cookies, {"score": 0.7, "note": "Most of it shipped"})
+    carried = api(base, "POST", f"/api/okr/objectives/{open_one['id']}/carry-over", cookies)
+    api(base, "POST", "/api/feedback/feedback", cookies, {"kind": "retro", "team_id": product["id"], "cycle": "2026-Q3",
+                                                         "went_well": "Pairing on onboarding", "to_improve": "Scope",
+                                                         "score": 0.6})
+    page = new_page(EMMA)
+    page.goto(f"/cycles/2026-Q3?team={product['id']}")
+    history = page.get_by_test_id("past-quarter")
+    expect(history).to_contain_text("Pairing on onboarding")
+    expect(page.get_by_test_id(f"objective-score-{done['id']}")).to_contain_text("0.7")
+    expect(page.get_by_test_id(f"objective-score-{done['id']}")).to_contain_text("Most of it shipped")
+    expect(history.get_by_test_id("carried-over")).to_contain_text(carried["title"])
+    body = page.locator("main").inner_text()
+    assert "start with one" not in body and "Draft objectives" not in body
+    page.goto(f"/teams/{product['id']}?cycle=2026-Q3")
+    expect(page.get_by_test_id("past-quarter")).to_be_visible()
+    expect(page.locator("main").get_by_role("link", name=re.compile("draft|Edit 2026-Q3", re.I))).to_have_count(0)
+    # A past quarter with nothing in it says so, without offering to draft it.
+    page.goto(f"/cycles/2025-Q4?team={product['id']}")
+    expect(page.get_by_text(re.compile("had no objectives in 2025-Q4|2025-Q4"))).not_to_have_count(0)
+    assert "start with one" not in page.locator("main").inner_text()

@@ -5,6 +5,7 @@ import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultI
 import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
 import { ExportButton } from '../features/export/ExportButton'
+import { isPast } from '../features/history/PastQuarter'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
 import { WhenVisible } from '../components/WhenVisible'
@@ -22,7 +23,7 @@ const HEALTH_KEY: Record<Health, MessageKey> = { on_track: 'health.on_track', at
 
 export default function Dashboard() {
   const { t } = useI18n()
-  const { cycleId, me, nextCycle, homeTeamId } = useApp()
+  const { cycleId, me, nextCycle, homeTeamId, currentCycle } = useApp()
   const cycle = useCycle(cycleId || undefined)
   const dash = useDashboard(cycleId || undefined)
   const mine = useMyKeyResults(cycleId || undefined)
@@ -53,7 +54,9 @@ export default function Dashboard() {
         )}
       </header>
 
-      {objectiveCount === 0 ? (
+      {objectiveCount === 0 && isPast(cycleId, currentCycle?.id) ? (
+        <EmptyState title={t('dash.empty_past', { cycle: cycleId })} body={t('dash.empty_past_body')} />
+      ) : objectiveCount === 0 ? (
         <EmptyState
           title={t('dash.empty_title', { cycle: cycleId })}
           body={t('dash.empty_body')}
