@@ -352,3 +352,34 @@ def test_a_past_quarter_reads_as_history(new_page: Any, product: dict[str, Any])
     page.goto(f"/cycles/2025-Q4?team={product['id']}")
     expect(page.get_by_text(re.compile("had no objectives in 2025-Q4|2025-Q4"))).not_to_have_count(0)
     assert "start with one" not in page.locator("main").inner_text()
+
+
+def test_a_tap_on_a_phone_opens_the_check_in_and_records_only_on_confirm(stack: Any, browser: Any, product: dict[str, Any]) -> None:
+    """The seen example: a stray tap while scrolling recorded a check-in. Desktop keeps one click."""
+    base, cookies = product["base_url"], product["cookies"]
+    objective = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q1&team_id={product['id']}", cookies)[0]
+    kr = next(k for k in objective["key_results"] if k["kind"] in ("number", "percent"))
+    before = len(api(base, "GET", f"/api/okr/key-results/{kr['id']}/check-ins", cookies))
+    context = browser.new_context(base_url=base, viewport={"width": 375, "height": 812}, has_touch=True, is_mobile=True,
+                                  locale="en-US")
+    context.add_cookies([{"name": k, "value": v, "url": base} for k, v in api_login(base, JIWOO).items()])
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(15_000)
+        phone.goto(f"/cycles/2027-Q1?team={product['id']}")
+        hit = phone.get_by_test_id(f"kr-checkin-{kr['id']}").locator(".checkin__hit")
+        hit.scroll_into_view_if_needed()
+        box = hit.bounding_box()
+        assert box is not None
+        hit.tap(position={"x": box["width"] * 0.6, "y": box["height"] / 2})
+        confirm = phone.get_by_test_id("checkin-confirm")
+        expect(confirm).to_be_visible()
+        phone.wait_for_timeout(800)
+        assert len(api(base, "GET", f"/api/okr/key-results/{kr['id']}/check-ins", cookies)) == before  # nothing yet
+        confirm.tap()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(api(base, "GET", f"/api/okr/key-results/{kr['id']}/check-ins", cookies)) == before:
+            time.sleep(0.2)
+        assert len(api(base, "GET", f"/api/okr/key-results/{kr['id']}/check-ins", cookies)) == before + 1
+    finally:
+        context.close()

@@ -121,6 +121,8 @@ export const en = {
   'checkin.click_label': 'Check in on {title} (now {value}): click where you are on the bar',
   'checkin.new_value': 'New value {unit}',
   'checkin.record': 'Record',
+  'checkin.record_value': 'Record {value}',
+  'checkin.hint': 'Tip: click (or tap) the bar where you are now to check in.',
   'checkin.recorded': 'Checked in: {value}',
   'checkin.recorded_title': 'Check-in recorded',
   'checkin.confidence': 'Confidence',

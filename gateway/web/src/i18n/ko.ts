@@ -123,6 +123,8 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'checkin.click_label': '{title} 체크인 (현재 {value}): 막대에서 지금 위치를 클릭하세요',
   'checkin.new_value': '새 값 {unit}',
   'checkin.record': '기록',
+  'checkin.record_value': '{value} 기록',
+  'checkin.hint': '팁: 막대에서 지금 위치를 클릭(또는 탭)하면 체크인돼요.',
   'checkin.recorded': '체크인 완료: {value}',
   'checkin.recorded_title': '체크인 기록됨',
   'checkin.confidence': '자신감',
