@@ -383,3 +383,64 @@ def test_a_tap_on_a_phone_opens_the_check_in_and_records_only_on_confirm(stack: 
         assert len(api(base, "GET", f"/api/okr/key-results/{kr['id']}/check-ins", cookies)) == before + 1
     finally:
         context.close()
+
+
+def test_chat_says_who_is_typing(new_page: Any, product: dict[str, Any]) -> None:
+    base, cookies = product["base_url"], product["cookies"]
+    oid = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q1&team_id={product['id']}", cookies)[0]["id"]
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(f"/objectives/{oid}#chat")
+    b.goto(f"/objectives/{oid}#chat")
+    b.get_by_test_id("chat-input").wait_for()
+    a.get_by_test_id("chat-input").press_sequentially("Looks good", delay=20)
+    expect(b.get_by_test_id("chat-typing")).to_contain_text("Emma Lee", timeout=5000)
+    a.get_by_test_id("chat-input").press("Enter")
+    expect(b.get_by_test_id("chat-typing")).to_have_count(0, timeout=5000)
+
+
+def test_a_remote_keystroke_marks_the_field_not_the_card_and_the_retro_shows_who_is_in_it(
+        new_page: Any, product: dict[str, Any]) -> None:
+    base, cookies = product["base_url"], product["cookies"]
+    draft = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q2&team_id={product['id']}", cookies)[0]
+    path = f"/cycles/2027-Q2/teams/{product['id']}/draft"
+    a, b = new_page(EMMA), new_page(JIWOO)
+    a.goto(path)
+    b.goto(path)
+    mine = a.get_by_test_id(f"objective-title-{draft['id']}")
+    theirs = b.get_by_test_id(f"objective-title-{draft['id']}")
+    theirs.wait_for()
+    mine.click()
+    mine.press("End")
+    mine.press_sequentially("!", delay=20)  # a first edit may send a submitted objective back to draft: the card's news
+    expect(theirs).to_have_value(re.compile("!$"))
+    b.wait_for_timeout(2000)  # that highlight is over
+    mine.press_sequentially("!", delay=20)  # now only the title changes
+    field = b.locator(".field", has=theirs)
+    expect(field).to_have_attribute("data-flash", "on", timeout=5000)
+    card = b.get_by_test_id(f"objective-{draft['id']}")
+    assert "is-flash" not in (card.get_attribute("class") or "")
+    # The retro shows who is in which field, like the draft page.
+    retro_path = f"/feedback?team={product['id']}&cycle=2026-Q2"
+    a.goto(retro_path)
+    b.goto(retro_path)
+    a.get_by_test_id("retro-to_improve").click()
+    expect(a.get_by_test_id("retro-to_improve")).to_be_editable()
+    a.get_by_test_id("retro-to_improve").click()
+    tag = b.locator(".field--others", has=b.get_by_test_id("retro-to_improve")).locator(".field__tag")
+    expect(tag).to_have_text("Emma Lee", timeout=5000)
+
+
+def test_start_and_target_stay_on_one_line_on_a_phone(new_page: Any, product: dict[str, Any]) -> None:
+    base, cookies = product["base_url"], product["cookies"]
+    draft = api(base, "GET", f"/api/okr/objectives?cycle=2027-Q2&team_id={product['id']}", cookies)[0]
+    kr = next(k for k in draft["key_results"] if k["kind"] in ("number", "percent"))
+    phone = new_page(EMMA, width=375, height=812)
+    phone.goto(f"/cycles/2027-Q2/teams/{product['id']}/draft")
+    row = phone.get_by_test_id(f"kr-{kr['id']}")
+    start = row.get_by_label(re.compile("^(Start|시작값)$"))
+    target = row.get_by_label(re.compile("^(Target|목표값)$"))
+    start.wait_for()
+    s, t = start.bounding_box(), target.bounding_box()
+    assert s and t and abs(s["y"] - t["y"]) < 4 and t["x"] > s["x"], (s, t)
+    arrow = row.locator(".kredit__arrow").bounding_box()
+    assert arrow and s["x"] < arrow["x"] < t["x"]

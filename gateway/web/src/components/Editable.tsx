@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type 
 import type { PresenceUser } from '../api/types'
 import { useI18n } from '../i18n'
 import type { Entity, Value } from '../live/editStore'
-import { useEditableField } from '../live/hooks'
+import { useEditableField, useFlash } from '../live/hooks'
 import { parseNumberInput } from '../live/numbers'
 import { mapCaret } from '../live/merge'
 import { colourFor } from '../live/presence'
@@ -16,11 +16,12 @@ export interface FieldPresence {
 
 const codePoints = (s: string) => [...s].length
 
-function PresenceFrame({ editors, children, className }: { editors: PresenceUser[]; children: ReactNode; className?: string }) {
+function PresenceFrame({ editors, children, className, flashKey }: { editors: PresenceUser[]; children: ReactNode; className?: string; flashKey?: string }) {
   const first = editors[0]
+  const flashing = useFlash(flashKey ?? '')
   const style: CSSProperties | undefined = first ? ({ '--presence': colourFor(first.id) } as CSSProperties) : undefined
   return (
-    <div className={`field${first ? ' field--others' : ''}${className ? ` ${className}` : ''}`} style={style}>
+    <div className={`field${first ? ' field--others' : ''}${flashing && flashKey ? ' is-flash' : ''}${className ? ` ${className}` : ''}`} style={style} data-flash={flashing && flashKey ? 'on' : undefined}>
       {children}
       {first && (
         <span className="field__tag" aria-hidden="true">
@@ -104,7 +105,7 @@ export function EditableText({
   const errorId = `${f.key}-err`
 
   return (
-    <PresenceFrame editors={editors} className={className}>
+    <PresenceFrame editors={editors} className={className} flashKey={f.key}>
       <textarea
         ref={ref}
         className={`edit${multiline ? ' edit--multi' : ''}`}
@@ -199,7 +200,7 @@ export function EditableNumber({
   const invalid = f.invalid && !!draft && draft.value === f.value
   void min
   return (
-    <PresenceFrame editors={editors} className={className}>
+    <PresenceFrame editors={editors} className={className} flashKey={f.key}>
       <input
         className="edit edit--num"
         type="text"
@@ -313,7 +314,7 @@ export function EditableSelect({
   const editors = presence?.editorsOf(f.key) ?? []
   const noteId = `${f.key}-note`
   return (
-    <PresenceFrame editors={editors} className={className}>
+    <PresenceFrame editors={editors} className={className} flashKey={f.key}>
       <select
         className="edit edit--select"
         aria-label={label}

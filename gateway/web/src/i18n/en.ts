@@ -145,6 +145,7 @@ export const en = {
   'chart.expected': 'Expected',
 
   'chat.title': 'Chat',
+  'chat.typing': '{names} is typing…',
   'chat.empty': 'No messages yet. Say hello — @ mentions reach people in Slack.',
   'chat.show_earlier': 'Show earlier messages',
   'chat.load_failed': 'Couldn’t load earlier messages.',

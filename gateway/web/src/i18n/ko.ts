@@ -146,6 +146,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'chart.expected': '기대치',
 
   'chat.title': '채팅',
+  'chat.typing': '{names} 님이 입력 중…',
   'chat.empty': '아직 메시지가 없어요. 인사를 남겨 보세요 — @멘션은 Slack으로 전달돼요.',
   'chat.show_earlier': '이전 메시지 보기',
   'chat.load_failed': '이전 메시지를 불러오지 못했어요.',

@@ -424,6 +424,8 @@ function KrEditRow({
         </label>
         {numeric && (
           <>
+            {/* Start → Target stay together on one line: on a phone the pair wraps as a whole. */}
+            <span className="kredit__range" data-testid={`kr-range-${kr.id}`}>
             <label className="meta-field meta-field--num">
               <span className="label">{t('draft.start')}</span>
               <EditableNumber entity="key_result" id={kr.id} field="start" serverValue={kr.start} version={kr.version} label={t('draft.start')} readOnly={!canEdit} presence={presence} onFocusField={onStructural} />
@@ -435,6 +437,7 @@ function KrEditRow({
               <span className="label">{t('draft.target')}</span>
               <EditableNumber entity="key_result" id={kr.id} field="target" serverValue={kr.target} version={kr.version} label={t('draft.target')} readOnly={!canEdit} presence={presence} onFocusField={onStructural} />
             </label>
+            </span>
             {kr.kind === 'number' && (
               <label className="meta-field meta-field--unit">
                 <span className="label">{t('draft.unit')}</span>
