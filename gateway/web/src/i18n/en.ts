@@ -323,6 +323,8 @@ export const en = {
   'objective.close': 'Close objective',
   'objective.close_title': 'Close this objective',
   'objective.closed': 'Objective closed.',
+  'objective.closed_meanwhile': 'Someone closed it while you were writing, with score {score}:',
+  'objective.your_note_kept': 'Your note is still here below: copy it into the objective’s chat or feedback.',
   'objective.score_label': 'Score (0.0–1.0)',
   'objective.score_hint': 'Suggested from progress: {s}. 0.6–0.7 is a healthy stretch.',
   'objective.closing_note': 'Closing note',

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation, useNavigate, useParams, useSearchParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import type { Close } from '../api/bodies'
+import { ApiError } from '../api/client'
 import { objectiveAction } from '../api/mutations'
 import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives } from '../api/queries'
 import type { HistoryEntry, Objective } from '../api/types'
@@ -242,6 +243,8 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
   const [score, setScore] = useState(suggested)
   const [note, setNote] = useState('')
   const [busy, setBusy] = useState(false)
+  // Someone closed it first: their score and note are shown beside mine, nothing is overwritten.
+  const [closedBy, setClosedBy] = useState<Objective | null>(null)
   useEffect(() => {
     if (open) setScore(suggested)
   }, [open, suggested])
@@ -252,7 +255,11 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
       toast({ text: t('objective.closed'), tone: 'success' })
       onClose()
     } catch (err) {
-      toastError(err, t('draft.action_failed'))
+      const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Objective }).current : undefined
+      if (current?.status === 'closed') {
+        setClosedBy(current)
+        void qc.invalidateQueries({ queryKey: ['objective', obj.id] })
+      } else toastError(err, t('draft.action_failed'))
     } finally {
       setBusy(false)
     }
@@ -273,6 +280,13 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
         </>
       }
     >
+      {closedBy && (
+        <div className="notice" role="alert" data-testid="closed-meanwhile">
+          <p>{t('objective.closed_meanwhile', { score: (closedBy.score ?? 0).toFixed(1) })}</p>
+          {closedBy.closing_note && <p className="muted">“{closedBy.closing_note}”</p>}
+          {note.trim() && <p className="small">{t('objective.your_note_kept')}</p>}
+        </div>
+      )}
       <label htmlFor="close-score">
         {t('objective.score_label')}: <output>{score.toFixed(1)}</output>
       </label>
