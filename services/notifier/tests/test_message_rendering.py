@@ -176,3 +176,16 @@ def test_the_pace_drops_on_a_429_and_climbs_back_without_passing_the_configured_
     pacer._stamp -= 30  # half a minute without a 429
     pacer._refill(pacer._stamp + 30)
     assert pacer.rate == 100
+
+
+def test_korean_particles_and_english_possessives_follow_the_words() -> None:
+    """Issue 21's seen examples: "칭찬을(를) 남겼습니다" and "Sales's OKRs"."""
+    from notifier_service.messages.i18n import t
+
+    assert t("ko", "feedback_received", author="하늘", kind_label="칭찬", body="b") == "*하늘* 님이 칭찬을 남겼습니다: b"
+    assert t("ko", "feedback_received", author="하늘", kind_label="질문", body="b") == "*하늘* 님이 질문을 남겼습니다: b"
+    assert "회고를" in t("ko", "feedback_received", author="하늘", kind_label="회고", body="b")
+    assert t("ko", "retro_open", cycle="2027-Q2", team="T").startswith("*2027-Q2*가 ")
+    assert "(을)" not in t("ko", "approve.done", title="매출") and t("ko", "approve.done", title="매출") == "*매출*을 승인했습니다."
+    assert t("en", "button.open_draft", team="Sales") == "Open Sales' draft"
+    assert "*Sales'* OKRs" in t("en", "approval_due.none", team="Sales", cycle="2027-Q2")
