@@ -344,7 +344,7 @@ function ImportCsv() {
       </h2>
       <p className="muted small">{t('admin.import_hint')}</p>
       <p className="muted small">{t('admin.import_example')}</p>
-      <pre className="mono small" data-testid="import-example">{IMPORT_EXAMPLE}</pre>
+      <pre className="mono small import-example" data-testid="import-example">{IMPORT_EXAMPLE}</pre>
       <div className="formrow">
         <label htmlFor={`${ids}-f`}>{t('admin.import_file')}</label>
         <input id={`${ids}-f`} type="file" accept=".csv,text/csv" className="input" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? '')} />
