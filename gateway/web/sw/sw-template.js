@@ -6,7 +6,8 @@
  * - the app's files (index.html, /assets/*): cached at install; assets cache-first (their names
  *   carry their hash), the page network-first so a new version is picked up at once;
  * - GET /api/okr|feedback|auth/me (what pages show): network-first, the last answer when offline;
- * - everything else (writes, the socket, Slack): the network only. Signing out clears the data. */
+ * - everything else (writes, the socket, Slack): the network only. Signing out (or in as someone
+ *   else) clears the data. */
 const VERSION = '__BOOST_VERSION__'
 const SHELL = `boost-shell-${VERSION}`
 const DATA = 'boost-data-v1'
@@ -30,7 +31,7 @@ self.addEventListener('fetch', (event) => {
   const request = event.request
   const url = new URL(request.url)
   if (url.origin !== self.location.origin) return
-  if (request.method === 'POST' && url.pathname === '/api/auth/logout') {
+  if (request.method === 'POST' && (url.pathname === '/api/auth/logout' || url.pathname === '/api/auth/dev-login')) {
     event.waitUntil(caches.delete(DATA))
     return
   }

@@ -14,12 +14,13 @@ export function feedbackTransport(isOnline: () => boolean): Transport {
     isConnected: isOnline,
     async send(op: EditOp): Promise<EditAck> {
       try {
-        const fb = await api.patch<Feedback>(`/api/feedback/feedback/${op.id}`, {
-          ...op.changes,
-          version: op.version,
-          base: op.base,
-          op_id: op.op_id,
-        })
+        // A network that silently drops everything would leave the request hanging: give up after
+        // 10 s like a socket edit, and the op stays pending (sent again with the same op_id).
+        const fb = await api.patch<Feedback>(
+          `/api/feedback/feedback/${op.id}`,
+          { ...op.changes, version: op.version, base: op.base, op_id: op.op_id },
+          { signal: AbortSignal.timeout(10_000) },
+        )
         return { ok: true, version: fb.version, value: fb as unknown as Record<string, unknown> }
       } catch (err) {
         if (err instanceof ApiError && err.status !== 0) {
