@@ -62,6 +62,12 @@ def test_every_page_fits_and_reads_as_sentences(stack: Any, browser: Any, pages:
         page.screenshot(path=str(OUT / f"{name}-{size}-{lang}.png"), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         text = page.locator("body").inner_text()
+        clipped = page.evaluate("""() => { const s = document.querySelector('.select--cycle'); if (!s) return false;
+            const c = document.createElement('canvas').getContext('2d'), st = getComputedStyle(s);
+            c.font = `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+            return c.measureText(s.selectedOptions[0].text).width + parseFloat(st.paddingLeft) + parseFloat(st.paddingRight) > s.clientWidth + 1 }""")
+        if clipped:
+            problems.append(f"{name}: the quarter switcher's text is cut off")
         if overflow > 1:
             problems.append(f"{name}: {overflow}px wider than the {size} screen")
         if re.search(r'\{"|"detail"|Unexpected Application Error|\(을\)|\(를\)|\(이\)|\(가\)', text):

@@ -471,6 +471,7 @@ export const en = {
   'conflict.mine': 'yours',
   'conflict.keep_mine': 'Save mine over theirs',
   'conflict.take_theirs': 'Keep theirs',
+  'conflict.refreshed': 'Someone else changed this a moment ago; their value is shown now. Change it again if yours should win.',
   'approval.waiting_for': 'Waiting for approval by {names}.',
   'approval.why_owner': 'You own it, so someone else approves it.',
   'approval.why_lead': 'You lead {team}; objectives of {team} are approved by a lead of {parent} (its parent team) or an admin.',

@@ -469,6 +469,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'conflict.mine': '내 값',
   'conflict.keep_mine': '내 값으로 저장',
   'conflict.take_theirs': '저장된 값 유지',
+  'conflict.refreshed': '방금 다른 사람이 이 값을 바꿔서 그 값을 보여 드려요. 내 값이 맞다면 다시 바꿔 주세요.',
   'approval.waiting_for': '{names} 님의 승인을 기다리고 있어요.',
   'approval.why_owner': '내가 담당한 목표라 다른 사람이 승인해요.',
   'approval.why_lead': '{team} 팀의 리드지만, {team} 팀의 목표는 상위 팀인 {parent}의 리드나 관리자가 승인해요.',

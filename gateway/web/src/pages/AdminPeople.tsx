@@ -9,7 +9,7 @@ import { Avatar, EmptyState, ErrorState, Loading } from '../components/ui'
 import { useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
-import { withSeen } from '../features/conflict/seen'
+import { isConflict, withSeen } from '../features/conflict/seen'
 
 export default function AdminPeople() {
   const { t } = useI18n()
@@ -47,7 +47,10 @@ function People() {
       await api.patch(`/api/okr/users/${u.id}`, withSeen(u as unknown as Record<string, unknown>, changes as Record<string, unknown>) as UserPatch)
       await qc.invalidateQueries({ queryKey: keys.users })
     } catch (err) {
-      toastError(err, t('admin.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await qc.invalidateQueries({ queryKey: keys.users })
+      } else toastError(err, t('admin.failed'))
     }
   }
   const list = (q.data ?? []).filter((u) => !filter || `${u.name} ${u.email}`.toLowerCase().includes(filter.toLowerCase()))
@@ -205,7 +208,10 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
       await api.put(`/api/okr/teams/${team.id}/members/${userId}`, { role: r, version: team.version, base_role: seenRole } satisfies MemberRole)
       await refresh()
     } catch (err) {
-      toastError(err, t('admin.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await refresh()
+      } else toastError(err, t('admin.failed'))
     }
   }
   const remove = async (userId: number) => {

@@ -7,7 +7,7 @@ import { toast, toastError } from '../components/Toasts'
 import { kindLabel, useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
-import { changedFields, withSeen } from '../features/conflict/seen'
+import { changedFields, isConflict, withSeen } from '../features/conflict/seen'
 
 export function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] }
@@ -45,7 +45,10 @@ export default function Settings() {
       await qc.invalidateQueries({ queryKey: ['me'] })
       toast({ text: t('settings.saved'), tone: 'success' })
     } catch (err) {
-      toastError(err, t('settings.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await qc.invalidateQueries({ queryKey: ['me'] })
+      } else toastError(err, t('settings.failed'))
     } finally {
       setBusy(false)
     }

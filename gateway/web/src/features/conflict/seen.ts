@@ -28,3 +28,8 @@ export function conflicting<T extends Record<string, unknown>>(current: T, mine:
     .filter((k) => !same(current[k], mine[k]))
     .map((k) => ({ field: k, theirs: current[k], mine: mine[k] }))
 }
+
+/** A 409: someone else's change came first (the page refreshes and says so). */
+export function isConflict(err: unknown): boolean {
+  return (err as { status?: number } | null)?.status === 409
+}
