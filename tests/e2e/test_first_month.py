@@ -134,6 +134,13 @@ def test_export_buttons_on_the_quarter_and_the_dashboard(new_page: Any) -> None:
         with page.expect_download() as download:
             link.click()
         assert download.value.suggested_filename.endswith(".csv")
+    # Offline, the button says so in a sentence instead of opening an error document.
+    page.context.set_offline(True)
+    here = page.url
+    page.get_by_test_id("export-csv").click()
+    expect(page.locator(".toast--error")).to_contain_text(re.compile("download|offline|내려받지|오프라인"))
+    assert page.url == here
+    page.context.set_offline(False)
 
 
 def test_two_admins_saving_org_settings_see_both_names(new_page: Any, product: dict[str, Any]) -> None:

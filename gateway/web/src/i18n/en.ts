@@ -466,6 +466,7 @@ export const en = {
   'admin.change.add_member': 'add {who} to {team}',
   'admin.change.change_team_role': 'change {who}’s role in {team}',
   'export.csv': 'Export CSV',
+  'export.failed': 'The export didn’t download.',
   'conflict.title': 'Someone else saved a change to this while you were editing. Nothing of yours was saved yet:',
   'conflict.theirs': 'saved now',
   'conflict.mine': 'yours',

@@ -464,6 +464,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'admin.change.add_member': '{who}님을 {team} 팀에 추가',
   'admin.change.change_team_role': '{team} 팀에서 {who}님의 역할 변경',
   'export.csv': 'CSV 내보내기',
+  'export.failed': 'CSV를 내려받지 못했어요.',
   'conflict.title': '편집하는 동안 다른 사람이 먼저 저장했어요. 내 변경은 아직 저장되지 않았어요:',
   'conflict.theirs': '지금 저장된 값',
   'conflict.mine': '내 값',
