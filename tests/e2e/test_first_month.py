@@ -451,3 +451,29 @@ def test_start_and_target_stay_on_one_line_on_a_phone(new_page: Any, product: di
     assert s and t and abs(s["y"] - t["y"]) < 4 and t["x"] > s["x"], (s, t)
     arrow = row.locator(".kredit__arrow").bounding_box()
     assert arrow and s["x"] < arrow["x"] < t["x"]
+
+
+def test_feedback_reworded_in_two_tabs_keeps_both_edits(new_page: Any, product: dict[str, Any]) -> None:
+    """A feedback body is written by its author only, but in two tabs it must not overwrite itself."""
+    cookies = api_login(product["base_url"], EMMA)
+    made = api(product["base_url"], "POST", "/api/feedback/feedback", cookies,
+               {"kind": "praise", "to_team_id": product["id"], "body": "Great demo."})
+    a, b = new_page(EMMA), new_page(EMMA)
+    for page in (a, b):
+        page.goto("/feedback")
+        page.get_by_role("tab", name=re.compile("Given by me|내가 남긴")).click()
+        card = page.locator("li.fbcard", has_text="Great demo.")
+        card.get_by_role("button", name=re.compile("^(Edit|수정)$")).click()
+    body_a, body_b = a.get_by_test_id(f"feedback-body-{made['id']}"), b.get_by_test_id(f"feedback-body-{made['id']}")
+    body_a.press("End")
+    body_a.press_sequentially(" Thanks!", delay=20)
+    body_b.press("Home")
+    body_b.press_sequentially("Wow. ", delay=20)
+    deadline = time.monotonic() + 10
+    saved = ""
+    while time.monotonic() < deadline:
+        saved = api(product["base_url"], "GET", f"/api/feedback/feedback/{made['id']}", cookies)["body"]
+        if "Thanks!" in saved and "Wow." in saved:
+            break
+        time.sleep(0.3)
+    assert saved == "Wow. Great demo. Thanks!", saved

@@ -359,6 +359,8 @@ export const en = {
   'fb.sent': 'Feedback sent.',
   'fb.failed': 'That didn’t work. Try again.',
   'fb.resolve': 'Resolve',
+  'fb.edit': 'Edit',
+  'fb.done_editing': 'Done',
   'fb.reopen': 'Reopen',
   'fb.resolved': 'Resolved',
   'fb.about_objective': 'Objective #{id}',

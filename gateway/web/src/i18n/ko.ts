@@ -358,6 +358,8 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'fb.sent': '피드백을 보냈어요.',
   'fb.failed': '처리하지 못했어요. 다시 시도해 주세요.',
   'fb.resolve': '해결',
+  'fb.edit': '수정',
+  'fb.done_editing': '완료',
   'fb.reopen': '다시 열기',
   'fb.resolved': '해결됨',
   'fb.about_objective': '목표 #{id}',
