@@ -1,21 +1,8 @@
-"""Three-way text merge with diff-match-patch (the web app runs the same algorithm).
-
-The client's change (base → mine) is turned into patches and applied to the text the
-server has now (theirs), so two people typing in one field both keep their text."""
+"""Three-way text merge: the one implementation every service shares (`boost_platform.textmerge`;
+the web app runs the same algorithm). Kept here so okr's imports stay as they were."""
 
 from __future__ import annotations
 
-from diff_match_patch import diff_match_patch
+from boost_platform.textmerge import merge_text
 
-
-def merge_text(base: str, mine: str, theirs: str) -> str:
-    if base == theirs:
-        return mine
-    if base == mine:
-        return theirs
-    dmp = diff_match_patch()
-    dmp.Match_Threshold = 0.5
-    dmp.Patch_DeleteThreshold = 0.5
-    patches = dmp.patch_make(base, mine)
-    merged, _applied = dmp.patch_apply(patches, theirs)
-    return str(merged)
+__all__ = ["merge_text"]
