@@ -420,11 +420,12 @@ def test_a_remote_keystroke_marks_the_field_not_the_card_and_the_retro_shows_who
     mine.press("End")
     mine.press_sequentially("!", delay=20)  # a first edit may send a submitted objective back to draft: the card's news
     expect(theirs).to_have_value(re.compile("!$"))
-    b.wait_for_timeout(2000)  # that highlight is over
-    mine.press_sequentially("!", delay=20)  # now only the title changes
-    field = b.locator(".field", has=theirs)
-    expect(field).to_have_attribute("data-flash", "on", timeout=5000)
     card = b.get_by_test_id(f"objective-{draft['id']}")
+    field = b.locator(".field", has=theirs)
+    expect(card).not_to_have_class(re.compile("is-flash"), timeout=5000)  # that highlight is over
+    expect(field).not_to_have_attribute("data-flash", "on", timeout=5000)
+    mine.press_sequentially("!", delay=20)  # now only the title changes
+    expect(field).to_have_attribute("data-flash", "on", timeout=5000)
     assert "is-flash" not in (card.get_attribute("class") or "")
     # The retro shows who is in which field, like the draft page.
     retro_path = f"/feedback?team={product['id']}&cycle=2026-Q2"
