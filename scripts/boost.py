@@ -230,8 +230,8 @@ def run(replicas: dict[str, int]) -> int:
         except TimeoutError as exc:
             print(f"\n!! Boost did not become ready: {exc}\n", flush=True)
             return
-        print(f"\n==> Boost is ready at {url} (started in {time.monotonic() - started:.1f}s). Ctrl-C stops it.\n",
-              flush=True)
+        print(f"\n==> Boost is ready at {url} (started in {time.monotonic() - started:.1f}s). Ctrl-C stops it.\n"
+              f"==> Links in Slack messages open {settings.public_url} (BOOST_PUBLIC_URL)\n", flush=True)
 
     threading.Thread(target=announce, daemon=True).start()
     manager.loop()

@@ -1,4 +1,5 @@
 /// <reference types="vitest/config" />
+import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -30,13 +31,30 @@ function precompress(): Plugin {
   }
 }
 
+// The service worker (sw/sw-template.js) learns this build's files, so an offline reload finds
+// every page's code, not only the ones visited before.
+function offlineShell(): Plugin {
+  return {
+    name: 'boost-offline-shell',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const files = Object.keys(bundle).filter((f) => f.startsWith('assets/')).map((f) => `/${f}`).sort()
+      const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12)
+      const source = readFileSync(new URL('./sw/sw-template.js', import.meta.url), 'utf8')
+        .replace('__BOOST_VERSION__', version)
+        .replace('__BOOST_FILES__', JSON.stringify(files))
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source })
+    },
+  }
+}
+
 // In development the API, the socket and the Slack endpoints live behind the
 // gateway (nginx on :8080, `make run`); the dev server forwards them there so the
 // app stays same-origin exactly as in production.
 const gateway = process.env.BOOST_GATEWAY ?? 'http://localhost:8080'
 
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), precompress(), offlineShell()],
   server: {
     port: 5173,
     proxy: {

@@ -612,7 +612,7 @@ MATRIX: list[tuple[str, str, tuple[str, ...], Action]] = [
     ("feedback", "POST /feedback (retro)", TEAM, rest("POST", p_feedback, b_retro)),
     ("feedback", "PATCH /feedback/{id} (resolved)", (A, D, A, D, D, D, D, D),  # whom it is addressed to
      rest("PATCH", p_feedback_to_team, fixed({"resolved": True}))),
-    ("feedback", "PATCH /feedback/{id} (body)", AUTHOR, rest("PATCH", p_feedback_written, fixed({"body": "Edited"}))),
+    ("feedback", "PATCH /feedback/{id} (body)", AUTHOR, rest("PATCH", p_feedback_written, fixed({"body": "Edited", "version": 1}))),
     ("feedback", "POST /threads/{subject}/messages", EVERYONE, rest("POST", p_thread, fixed({"body": "hi <@1>"}))),
     ("feedback", "PATCH /messages/{id}", AUTHOR, rest("PATCH", p_message, fixed({"body": "edited"}))),
     ("feedback", "DELETE /messages/{id}", SELF, rest("DELETE", p_message)),  # admins moderate

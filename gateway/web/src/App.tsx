@@ -1,5 +1,6 @@
 import { lazy, Suspense } from 'react'
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useParams } from 'react-router'
+import { RouteError } from './features/errors/RouteError'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { ApiError, setUnauthorizedHandler } from './api/client'
 import { useMe } from './api/queries'
@@ -59,6 +60,7 @@ function LegacyTeamDraft() {
 const router = createBrowserRouter([
   {
     path: '/signin',
+    errorElement: <RouteError />,
     element: (
       <Suspense fallback={<Loading />}>
         <SignIn />
@@ -68,6 +70,9 @@ const router = createBrowserRouter([
   {
     element: <Authed />,
     children: [
+      {
+        errorElement: <RouteError />,
+        children: [
       { index: true, element: <Dashboard /> },
       { path: 'cycles/:cycle', element: <Quarter /> },
       { path: 'cycles/:cycle/teams/:team/draft', element: <Draft /> },
@@ -82,6 +87,8 @@ const router = createBrowserRouter([
       { path: 'admin/sources', element: <SourcesAdmin /> },
       { path: 'admin/settings', element: <AdminSettings /> },
       { path: '*', element: <NotFound /> },
+        ],
+      },
     ],
   },
   { path: '*', element: <Outlet /> },

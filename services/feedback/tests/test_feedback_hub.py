@@ -70,7 +70,8 @@ async def test_kinds_and_the_resolve_flow(stack: Stack, world: dict[str, Any]) -
     assert (await stack.call("member", "PATCH", f"{FB}/{to_team['id']}", json={"resolved": True})).status_code == 200
     # Only the author rewords it.
     _problem(await stack.call("member", "PATCH", f"{FB}/{to_team['id']}", json={"body": "Pair less"}), 403)
-    r = await stack.call("ceo", "PATCH", f"{FB}/{to_team['id']}", json={"body": "Pair more, review less"})
+    r = await stack.call("ceo", "PATCH", f"{FB}/{to_team['id']}", json={"body": "Pair more, review less",
+                                                                         "version": to_team["version"] + 1})
     assert r.status_code == 200 and r.json()["body"] == "Pair more, review less"
     assert (await stack.call("other", "GET", f"{FB}/{to_team['id']}")).json()["body"] == "Pair more, review less"
 
@@ -183,10 +184,64 @@ async def test_one_retro_per_team_and_cycle_with_a_score_from_0_to_1(stack: Stac
     _problem(await stack.call("member", "PATCH", url, json={"score": 1.5}), 422)
     _problem(await stack.call("other", "PATCH", url, json={"score": 0.5}), 403)
     _problem(await stack.call("member", "PATCH", url, json={"resolved": True}), 422)
-    r = await stack.call("lead", "PATCH", url, json={"score": 1.0, "to_improve": "Estimates, again"})
+    r = await stack.call("lead", "PATCH", url, json={"score": 1.0, "to_improve": "Estimates, again",
+                                                     "version": created["version"]})
     assert r.status_code == 200 and (r.json()["score"], r.json()["to_improve"]) == (1.0, "Estimates, again")
     # Another cycle, or another team, has its own.
     await give(stack, "lead", **{**retro, "cycle": "2027-Q2"}, score=0.65)
     await give(stack, "admin", **{**retro, "team_id": stack.ids["engineering"]["id"]})
     retros = (await stack.call("ceo", "GET", FB, params={"kind": "retro", "team_id": product})).json()
     assert sorted(f["cycle"] for f in retros) == ["2027-Q1", "2027-Q2"]
+
+
+async def test_two_people_writing_the_retro_at_once_both_keep_their_text(stack: Stack, world: dict[str, Any]) -> None:
+    """The seen example: one typed into "What went well", the other saved the form he had
+    loaded before; her sentence must survive his save, and his must survive hers."""
+    product = stack.ids["product"]["id"]
+    made = await give(stack, "member", kind="retro", team_id=product, cycle="2026-Q4", went_well="Shipped v2.",
+                      to_improve="", score=0.6)
+    url, seen_version = f"{FB}/{made['id']}", made["version"]
+    # She adds a sentence (from the version both loaded).
+    r = await stack.call("member", "PATCH", url, json={
+        "went_well": "Shipped v2. Hired two people.", "base": {"went_well": "Shipped v2."}, "version": seen_version})
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] > seen_version
+    # He saves what he typed into the same field, from the same old version, with his base: merged.
+    async with stack.capture() as seen:
+        r = await stack.call("lead", "PATCH", url, json={
+            "went_well": "Shipped v2 on time.", "base": {"went_well": "Shipped v2."}, "version": seen_version})
+    assert r.status_code == 200, r.text
+    assert r.json()["went_well"] == "Shipped v2 on time. Hired two people."
+    assert seen[0]["data"]["went_well"] == r.json()["went_well"] and seen[0]["version"] == r.json()["version"]
+    # A form that sends a field without its base, over a newer value it never saw: refused, with the current text.
+    stale = await stack.call("lead", "PATCH", url, json={"went_well": "Only mine", "version": seen_version})
+    problem = _problem(stale, 409)
+    assert problem["current"]["went_well"] == "Shipped v2 on time. Hired two people."
+    # The grade has nothing to merge: a change from an old version loses to the newer one...
+    now = r.json()["version"]
+    assert (await stack.call("member", "PATCH", url, json={"score": 0.8, "version": now})).status_code == 200
+    _problem(await stack.call("lead", "PATCH", url, json={"score": 0.3, "version": now}), 409)
+    # ...but a field nobody else touched saves from an old version (per field, not per row).
+    r = await stack.call("lead", "PATCH", url, json={"to_improve": "Estimates", "version": seen_version,
+                                                     "base": {"to_improve": ""}})
+    assert r.status_code == 200 and r.json()["score"] == 0.8 and r.json()["to_improve"] == "Estimates"
+    # Without a version nothing someone wrote is overwritten.
+    _problem(await stack.call("lead", "PATCH", url, json={"to_improve": "Blind"}), 422)
+    # Replaying the same change (a lost answer, sent again) does not write it twice.
+    body = {"to_improve": "Estimates. Fewer meetings.", "base": {"to_improve": "Estimates"}, "version": now + 1}
+    first = (await stack.call("member", "PATCH", url, json=body)).json()
+    again = (await stack.call("member", "PATCH", url, json=body)).json()
+    assert first["to_improve"] == again["to_improve"] == "Estimates. Fewer meetings."
+
+
+async def test_a_feedback_body_is_reworded_only_from_the_version_its_author_saw(stack: Stack,
+                                                                                 world: dict[str, Any]) -> None:
+    made = await give(stack, "other", kind="praise", to_team_id=stack.ids["product"]["id"], body="Great demo")
+    url = f"{FB}/{made['id']}"
+    r = await stack.call("other", "PATCH", url, json={"body": "Great demo!", "version": made["version"]})
+    assert r.status_code == 200
+    # A second tab, still on the first version, without its base: refused, not overwritten.
+    assert _problem(await stack.call("other", "PATCH", url, json={"body": "Nice", "version": made["version"]}),
+                    409)["current"]["body"] == "Great demo!"
+    # Resolving needs no version: it changes nothing anyone wrote.
+    assert (await stack.call("lead", "PATCH", url, json={"resolved": True})).status_code == 200

@@ -202,3 +202,16 @@ def test_a_chat_mention_reaches_slack_as_the_persons_slack_mention_never_boosts_
         text = render("mentioned", locale, BASE, ctx).blocks[0]["text"]["text"]
         assert "<@U0LEAD>" in text and "@Nora &lt;No Slack&gt;" in text and "@someone" in text
         assert "<@3>" not in text and "&lt;@3&gt;" not in text and "&lt;@5&gt;" not in text
+
+
+def test_korean_particles_and_english_possessives_follow_the_words() -> None:
+    """Issue 21's seen examples: "칭찬을(를) 남겼습니다" and "Sales's OKRs"."""
+    from notifier_service.messages.i18n import t
+
+    assert t("ko", "feedback_received", author="하늘", kind_label="칭찬", body="b") == "*하늘* 님이 칭찬을 남겼습니다: b"
+    assert t("ko", "feedback_received", author="하늘", kind_label="질문", body="b") == "*하늘* 님이 질문을 남겼습니다: b"
+    assert "회고를" in t("ko", "feedback_received", author="하늘", kind_label="회고", body="b")
+    assert t("ko", "retro_open", cycle="2027-Q2", team="T").startswith("*2027-Q2*가 ")
+    assert "(을)" not in t("ko", "approve.done", title="매출") and t("ko", "approve.done", title="매출") == "*매출*을 승인했습니다."
+    assert t("en", "button.open_draft", team="Sales") == "Open Sales' draft"
+    assert "*Sales'* OKRs" in t("en", "approval_due.none", team="Sales", cycle="2027-Q2")

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from boost_contracts.cycles import parse_cycle
-from okr_service.domain.merge import merge_text
+from boost_platform.textmerge import merge_text
 from okr_service.domain.progress import Moment, health, kr_progress, mean, weighted_progress, worst_health
 
 

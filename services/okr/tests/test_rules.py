@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from boost_contracts.cycles import parse_cycle
 from boost_contracts.rules import cases
-from okr_service.domain.merge import merge_text
+from boost_platform.textmerge import merge_text
 from okr_service.domain.progress import Moment, health, kr_progress, weighted_progress, worst_health
 
 pytestmark = pytest.mark.unit

@@ -26,6 +26,7 @@ def test_other_rooms_are_refused(room: object) -> None:
 def test_presence_fields() -> None:
     assert is_field(None) and is_field("objective:12:title") and is_field("key_result:4:current")
     assert not is_field("title") and not is_field("team:1:name") and not is_field(3)
+    assert is_field("feedback:7:went_well") and is_field("typing") and not is_field("typing:1")
 
 
 def test_a_good_edit_parses_with_its_op_id() -> None:

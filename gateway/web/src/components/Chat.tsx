@@ -6,7 +6,8 @@ import { keys, useMessages } from '../api/queries'
 import type { Message, User } from '../api/types'
 import { useI18n } from '../i18n'
 import { encodeMentions, mentionQuery, splitMentions } from '../lib/mentions'
-import { useFlash, useRooms } from '../live/hooks'
+import { useFlash, usePresence, usePresenceBeacon, useRooms } from '../live/hooks'
+import { uniquePeople } from '../live/presence'
 import { useApp } from '../state/app'
 import { toastError } from './Toasts'
 import { Avatar, ErrorState, Loading } from './ui'
@@ -17,7 +18,12 @@ export function Chat({ subject, autoFocus = false, compact = false }: { subject:
   const { canWrite } = useApp()
   const qc = useQueryClient()
   const q = useMessages(subject)
-  useRooms([`thread:${subject}`])
+  const room = `thread:${subject}`
+  useRooms([room])
+  // "typing…": the thread's presence says who is writing (field "typing"), like the draft page's fields.
+  const setField = usePresenceBeacon(room)
+  const { me, userName } = useApp()
+  const typing = uniquePeople(usePresence(room)).filter((u) => u.field === 'typing' && u.id !== me.user.id)
   const listRef = useRef<HTMLOListElement>(null)
   const [olderDone, setOlderDone] = useState(false)
   const [loadingOlder, setLoadingOlder] = useState(false)
@@ -77,7 +83,12 @@ export function Chat({ subject, autoFocus = false, compact = false }: { subject:
           ))}
         </ol>
       )}
-      {canWrite && <Composer subject={subject} autoFocus={autoFocus} onSent={() => (stick.current = true)} />}
+      {typing.length > 0 && (
+        <p className="chat__typing muted small" data-testid="chat-typing" aria-live="polite">
+          {t('chat.typing', { names: typing.map((u) => u.name || userName(u.id)).join(', ') })}
+        </p>
+      )}
+      {canWrite && <Composer subject={subject} autoFocus={autoFocus} onSent={() => (stick.current = true)} onTyping={setField} />}
     </section>
   )
 }
@@ -188,7 +199,15 @@ function ChatMessage({ m, subject }: { m: Message; subject: string }) {
   )
 }
 
-function Composer({ subject, autoFocus, onSent }: { subject: string; autoFocus: boolean; onSent: () => void }) {
+const TYPING_IDLE_MS = 4000
+
+function Composer({ subject, autoFocus, onSent, onTyping }: { subject: string; autoFocus: boolean; onSent: () => void; onTyping: (field: string | null) => void }) {
+  const idle = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const typing = (on: boolean) => {
+    if (idle.current) clearTimeout(idle.current)
+    onTyping(on ? 'typing' : null)
+    if (on) idle.current = setTimeout(() => onTyping(null), TYPING_IDLE_MS)
+  }
   const { t } = useI18n()
   const { users, me } = useApp()
   const qc = useQueryClient()
@@ -244,6 +263,7 @@ function Composer({ subject, autoFocus, onSent }: { subject: string; autoFocus: 
       })
       setText('')
       picked.current.clear()
+      typing(false)
       onSent()
     } catch (err) {
       toastError(err, t('chat.send_failed'))
@@ -323,9 +343,13 @@ function Composer({ subject, autoFocus, onSent }: { subject: string; autoFocus: 
         onChange={(e) => {
           setText(e.target.value)
           updateQuery(e.target.value, e.target.selectionStart ?? e.target.value.length)
+          typing(e.target.value.trim() !== '')
         }}
         onKeyDown={onKeyDown}
-        onBlur={() => setTimeout(() => setQuery(null), 150)}
+        onBlur={() => {
+          typing(false)
+          setTimeout(() => setQuery(null), 150)
+        }}
       />
       <button type="button" className="btn btn--primary composer__send" onClick={() => void send()} disabled={!text.trim() || sending}>
         {t('chat.send')}

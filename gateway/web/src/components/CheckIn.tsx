@@ -9,6 +9,23 @@ import { ProgressBar } from './ui'
 import { toast, toastError } from './Toasts'
 
 const AUTO_CLOSE_MS = 8000
+const HINT_KEY = 'boost.checkin-hint-seen'
+// One hint on the page at a time: the first bar that mounts shows it, until a first check-in.
+let hintHolder: number | null = null
+function hintSeen(): boolean {
+  try {
+    return localStorage.getItem(HINT_KEY) === '1'
+  } catch {
+    return true
+  }
+}
+function markHintSeen(): void {
+  try {
+    localStorage.setItem(HINT_KEY, '1')
+  } catch {
+    /* private mode: the hint simply shows again next time */
+  }
+}
 
 /**
  * The one-click progress control (`kr-checkin-{id}`): click where you are on the
@@ -23,6 +40,19 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
   const [recorded, setRecorded] = useState<CheckIn | null>(null)
   const [askValue, setAskValue] = useState(false)
   const [hover, setHover] = useState<number | null>(null)
+  // On a touch screen a tap only opens the check-in, pre-set where it landed; a second tap
+  // records it (a stray tap while scrolling records nothing). A mouse click records at once.
+  const lastPointer = useRef<string>('mouse')
+  const [tapped, setTapped] = useState<number | null>(null)
+  const [showHint, setShowHint] = useState(false)
+  useEffect(() => {
+    if (!canCheckIn || hintSeen() || hintHolder !== null) return
+    hintHolder = kr.id
+    setShowHint(true)
+    return () => {
+      if (hintHolder === kr.id) hintHolder = null
+    }
+  }, [canCheckIn, kr.id])
   const progress = krProgress(kr)
   const checkinId = showIds ? `kr-checkin-${kr.id}` : undefined
   const progressId = showIds ? `kr-progress-${kr.id}` : undefined
@@ -32,9 +62,12 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
     if (busy) return
     setBusy(true)
     setAskValue(false)
+    setTapped(null)
     try {
       const ci = await recordCheckIn(qc, kr, typeof value === 'number' ? { value } : value)
       setRecorded(ci)
+      markHintSeen()
+      setShowHint(false)
     } catch (err) {
       toastError(err, t('checkin.failed'))
     } finally {
@@ -92,7 +125,9 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
       return
     }
     const rect = e.currentTarget.getBoundingClientRect()
-    void record(valueAtFraction(kr, fractionAt(e.clientX, rect.left, rect.width)))
+    const value = valueAtFraction(kr, fractionAt(e.clientX, rect.left, rect.width))
+    if (lastPointer.current === 'touch') setTapped(value)
+    else void record(value)
   }
   const hoverValue = hover === null ? null : valueAtFraction(kr, hover)
 
@@ -104,6 +139,9 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
         className="checkin__hit"
         aria-label={t('checkin.click_label', { title: kr.title, value: formatValue(kr.current, kr, locale) })}
         onClick={onClick}
+        onPointerDown={(e) => {
+          lastPointer.current = e.pointerType
+        }}
         onMouseMove={(e) => {
           const rect = e.currentTarget.getBoundingClientRect()
           setHover(fractionAt(e.clientX, rect.left, rect.width))
@@ -116,7 +154,13 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
           <span className="checkin__ghost-label">{formatValue(hoverValue, kr, locale)}</span>
         </span>
       )}
+      {showHint && (
+        <p className="checkin__hint muted small" data-testid="checkin-hint">
+          {t('checkin.hint')}
+        </p>
+      )}
       {askValue && <ValuePopover kr={kr} onSubmit={(v) => void record(v)} onClose={() => setAskValue(false)} />}
+      {tapped !== null && <ValuePopover kr={kr} initial={tapped} confirm onSubmit={(v) => void record(v)} onClose={() => setTapped(null)} />}
       {recorded && <CheckInPopover kr={kr} checkIn={recorded} onClose={() => setRecorded(null)} />}
     </div>
   )
@@ -148,11 +192,11 @@ function usePopoverDismiss(ref: React.RefObject<HTMLElement | null>, onClose: ()
   return setEngaged
 }
 
-function ValuePopover({ kr, onSubmit, onClose }: { kr: KeyResult; onSubmit: (v: number) => void; onClose: () => void }) {
-  const { t } = useI18n()
+function ValuePopover({ kr, onSubmit, onClose, initial, confirm = false }: { kr: KeyResult; onSubmit: (v: number) => void; onClose: () => void; initial?: number; confirm?: boolean }) {
+  const { t, locale } = useI18n()
   const ref = useRef<HTMLFormElement>(null)
   const id = useId()
-  const [value, setValue] = useState(String(kr.current))
+  const [value, setValue] = useState(String(initial ?? kr.current))
   usePopoverDismiss(ref, onClose)
   return (
     <form
@@ -166,10 +210,16 @@ function ValuePopover({ kr, onSubmit, onClose }: { kr: KeyResult; onSubmit: (v: 
     >
       <label htmlFor={id}>{t('checkin.new_value', { unit: kr.kind === 'percent' ? '%' : kr.unit || '' })}</label>
       <div className="row">
-        <input id={id} className="input" type="number" inputMode="decimal" step="any" value={value} onChange={(e) => setValue(e.target.value)} autoFocus />
-        <button type="submit" className="btn btn--primary">
-          {t('checkin.record')}
+        {/* On a phone the keyboard would cover the page: the tapped value is shown ready to confirm. */}
+        <input id={id} className="input" type="number" inputMode="decimal" step="any" value={value} onChange={(e) => setValue(e.target.value)} autoFocus={!confirm} />
+        <button type="submit" className="btn btn--primary" data-testid={confirm ? 'checkin-confirm' : undefined}>
+          {confirm && Number.isFinite(Number(value)) ? t('checkin.record_value', { value: formatValue(Number(value), kr, locale) }) : t('checkin.record')}
         </button>
+        {confirm && (
+          <button type="button" className="btn btn--ghost" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        )}
       </div>
     </form>
   )

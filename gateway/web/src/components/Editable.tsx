@@ -2,7 +2,8 @@ import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties, type 
 import type { PresenceUser } from '../api/types'
 import { useI18n } from '../i18n'
 import type { Entity, Value } from '../live/editStore'
-import { useEditableField } from '../live/hooks'
+import { useEditableField, useFlash } from '../live/hooks'
+import { parseNumberInput } from '../live/numbers'
 import { mapCaret } from '../live/merge'
 import { colourFor } from '../live/presence'
 
@@ -15,11 +16,12 @@ export interface FieldPresence {
 
 const codePoints = (s: string) => [...s].length
 
-function PresenceFrame({ editors, children, className }: { editors: PresenceUser[]; children: ReactNode; className?: string }) {
+function PresenceFrame({ editors, children, className, flashKey }: { editors: PresenceUser[]; children: ReactNode; className?: string; flashKey?: string }) {
   const first = editors[0]
+  const flashing = useFlash(flashKey ?? '')
   const style: CSSProperties | undefined = first ? ({ '--presence': colourFor(first.id) } as CSSProperties) : undefined
   return (
-    <div className={`field${first ? ' field--others' : ''}${className ? ` ${className}` : ''}`} style={style}>
+    <div className={`field${first ? ' field--others' : ''}${flashing && flashKey ? ' is-flash' : ''}${className ? ` ${className}` : ''}`} style={style} data-flash={flashing && flashKey ? 'on' : undefined}>
       {children}
       {first && (
         <span className="field__tag" aria-hidden="true">
@@ -103,7 +105,7 @@ export function EditableText({
   const errorId = `${f.key}-err`
 
   return (
-    <PresenceFrame editors={editors} className={className}>
+    <PresenceFrame editors={editors} className={className} flashKey={f.key}>
       <textarea
         ref={ref}
         className={`edit${multiline ? ' edit--multi' : ''}`}
@@ -150,7 +152,7 @@ export function EditableText({
           {t('edit.too_long', { n: count, max: maxChars ?? 0 })}
         </p>
       ) : (
-        <FieldNote id={errorId} error={f.error} conflict={false} />
+        <FieldNote id={errorId} error={f.error} conflict={false} onRevert={f.revert} />
       )}
       {!over && maxChars !== undefined && count > maxChars * 0.9 && (
         <p className="field__count muted small">
@@ -188,29 +190,33 @@ export function EditableNumber({
   className?: string
 }) {
   const f = useEditableField(entity, id, field, serverValue, version, false)
-  // What the person typed ("1.", "") and the value it stood for: shown as typed until the
+  // What the person typed ("1.", "1e309") and the value it stood for: shown as typed until the
   // field's value moves on without them (someone else's change arrived), then the new value.
+  // Text that is not a finished, finite number is never sent (parseNumberInput, the store's hold).
   const [draft, setDraft] = useState<{ text: string; value: Value } | null>(null)
   const shown = draft && draft.value === f.value ? draft.text : String(f.value ?? '')
   const editors = presence?.editorsOf(f.key) ?? []
   const noteId = `${f.key}-note`
+  const invalid = f.invalid && !!draft && draft.value === f.value
+  void min
   return (
-    <PresenceFrame editors={editors} className={className}>
+    <PresenceFrame editors={editors} className={className} flashKey={f.key}>
       <input
         className="edit edit--num"
-        type="number"
+        type="text"
         inputMode="decimal"
-        step="any"
-        min={min}
+        autoComplete="off"
         aria-label={label}
-        aria-invalid={!!f.error || undefined}
-        aria-describedby={f.error || f.conflict ? noteId : undefined}
+        aria-invalid={!!f.error || invalid || undefined}
+        aria-describedby={f.error || f.conflict || invalid ? noteId : undefined}
         value={shown}
         readOnly={readOnly}
         onChange={(e) => {
-          const n = e.target.value === '' ? NaN : Number(e.target.value)
-          if (Number.isFinite(n)) f.set(n)
-          setDraft({ text: e.target.value, value: Number.isFinite(n) ? n : f.value })
+          const text = e.target.value
+          const parsed = parseNumberInput(text)
+          if (parsed.ok) f.set(parsed.value)
+          else f.markInvalid()
+          setDraft({ text, value: parsed.ok ? parsed.value : f.current() })
         }}
         onFocus={() => {
           presence?.setField(f.key)
@@ -218,11 +224,20 @@ export function EditableNumber({
         }}
         onBlur={() => {
           presence?.setField(null)
-          setDraft(null)
+          if (!f.invalid) setDraft(null) // an invalid text stays, with its note, until fixed or reverted
           f.flush()
         }}
       />
-      <FieldNote id={noteId} error={f.error} conflict={f.conflict} />
+      <FieldNote
+        id={noteId}
+        error={f.error}
+        conflict={f.conflict}
+        invalid={invalid}
+        onRevert={() => {
+          f.revert()
+          setDraft(null)
+        }}
+      />
     </PresenceFrame>
   )
 }
@@ -231,7 +246,7 @@ const CONFLICT_NOTE_MS = 8000
 
 /** Why a field's value is not the one the person chose (any editable field): refused
  * (until fixed), or, for numbers and choices, someone else's came first (for a few seconds: by then it has been read or it no longer matters). */
-function FieldNote({ id, error, conflict }: { id: string; error: string | null; conflict: boolean }) {
+function FieldNote({ id, error, conflict, invalid = false, onRevert }: { id: string; error: string | null; conflict: boolean; invalid?: boolean; onRevert?: () => void }) {
   const { t } = useI18n()
   const [expired, setExpired] = useState(false)
   useEffect(() => {
@@ -240,10 +255,22 @@ function FieldNote({ id, error, conflict }: { id: string; error: string | null; 
     const timer = setTimeout(() => setExpired(true), CONFLICT_NOTE_MS)
     return () => clearTimeout(timer)
   }, [conflict])
+  const revert = onRevert && (
+    <button type="button" className="btn btn--link small" data-testid="revert" onClick={onRevert}>
+      {t('edit.revert')}
+    </button>
+  )
+  if (invalid) {
+    return (
+      <p className="field__error" id={id} role="alert">
+        {t('edit.not_a_number')} {revert}
+      </p>
+    )
+  }
   if (error) {
     return (
       <p className="field__error" id={id} role="alert">
-        {t('edit.not_saved', { detail: error })}
+        {t('edit.not_saved', { detail: error })} {revert}
       </p>
     )
   }
@@ -287,7 +314,7 @@ export function EditableSelect({
   const editors = presence?.editorsOf(f.key) ?? []
   const noteId = `${f.key}-note`
   return (
-    <PresenceFrame editors={editors} className={className}>
+    <PresenceFrame editors={editors} className={className} flashKey={f.key}>
       <select
         className="edit edit--select"
         aria-label={label}
@@ -311,7 +338,7 @@ export function EditableSelect({
           </option>
         ))}
       </select>
-      <FieldNote id={noteId} error={f.error} conflict={f.conflict} />
+      <FieldNote id={noteId} error={f.error} conflict={f.conflict} onRevert={f.revert} />
     </PresenceFrame>
   )
 }

@@ -7,6 +7,7 @@ import type { Feedback, FeedbackKind, Objective } from '../api/types'
 import { useI18n, type MessageKey } from '../i18n'
 import { useFlash } from '../live/hooks'
 import { useApp } from '../state/app'
+import { EditableText } from './Editable'
 import { toast, toastError } from './Toasts'
 import { Avatar } from './ui'
 
@@ -20,10 +21,13 @@ export const FEEDBACK_KIND_KEY: Record<FeedbackKind, MessageKey> = {
 
 export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; objectiveTitle?: string; canResolve: boolean }) {
   const { t, fmt } = useI18n()
-  const { users, teamsById } = useApp()
+  const { users, teamsById, me } = useApp()
   const qc = useQueryClient()
   const flashing = useFlash(`feedback:${f.id}`)
   const author = users.get(f.author_id)
+  // Its author rewords it in place, saved as typed (version + base, like the retro): two tabs never overwrite each other.
+  const mine = f.author_id === me.user.id
+  const [editing, setEditing] = useState(false)
   const [busy, setBusy] = useState(false)
   const toggle = async () => {
     setBusy(true)
@@ -68,6 +72,8 @@ export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; o
             </p>
           )}
         </div>
+      ) : editing ? (
+        <EditableText entity="feedback" id={f.id} field="body" serverValue={f.body} version={f.version} label={t('fb.body')} multiline maxChars={4000} testId={`feedback-body-${f.id}`} autoFocus />
       ) : (
         <p className="fbcard__body">{f.body}</p>
       )}
@@ -79,6 +85,11 @@ export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; o
         )}
         <span className="fbcard__actions">
           {f.resolved && <span className="chip chip--approved">{t('fb.resolved')}</span>}
+          {mine && f.kind !== 'retro' && (
+            <button type="button" className="btn btn--ghost btn--sm" aria-pressed={editing} onClick={() => setEditing((e) => !e)}>
+              {editing ? t('fb.done_editing') : t('fb.edit')}
+            </button>
+          )}
           {canResolve && f.kind !== 'retro' && (
             <button type="button" className="btn btn--ghost btn--sm" disabled={busy} onClick={() => void toggle()}>
               {f.resolved ? t('fb.reopen') : t('fb.resolve')}

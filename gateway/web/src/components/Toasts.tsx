@@ -1,5 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react'
-import { useI18n } from '../i18n'
+import type { Locale } from '../api/types'
+import { translate, useI18n, type MessageKey } from '../i18n'
 
 export interface Toast {
   id: number
@@ -28,8 +29,18 @@ export function dismiss(id: number): void {
 
 /** Show a problem's `detail` (or a generic line) as an error toast. */
 export function toastError(err: unknown, fallback: string): void {
-  const msg = err instanceof Error && err.message && !/^HTTP \d+$/.test(err.message) ? err.message : fallback
-  toast({ text: msg, tone: 'error' })
+  toast({ text: errorSentence(err, fallback), tone: 'error' })
+}
+
+/** What to tell a person about a failed request, in their language: the server's own sentence
+ * in English (it names what happened), otherwise the page's sentence for what failed and, when
+ * the status says more (offline, no access, gone), that too. Never a status code or JSON. */
+export function errorSentence(err: unknown, fallback: string, lang: string = typeof document === 'undefined' ? 'en' : document.documentElement.lang): string {
+  const status = (err as { status?: number })?.status
+  const locale: Locale = lang === 'ko' ? 'ko' : 'en'
+  const byStatus: MessageKey | null = status === 0 ? 'error.offline' : status === 403 ? 'error.forbidden' : status === 404 ? 'error.not_found' : null
+  if (locale === 'en' && err instanceof Error && err.message && !/^HTTP \d+$/.test(err.message) && status !== 0) return err.message
+  return byStatus ? `${fallback} ${translate(locale, byStatus)}` : fallback
 }
 
 const subscribe = (fn: () => void) => {

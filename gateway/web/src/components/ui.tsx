@@ -142,8 +142,9 @@ export function Loading({ label }: { label?: string }) {
 }
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  const { t } = useI18n()
-  const detail = error instanceof Error && error.message && !/^HTTP \d+$/.test(error.message) ? error.message : ''
+  const { t, locale } = useI18n()
+  // The server's own sentence is English: shown to people reading English, never raw JSON.
+  const detail = locale === 'en' && error instanceof Error && error.message && !/^HTTP \d+$/.test(error.message) && !error.message.trim().startsWith('{') ? error.message : ''
   const status = (error as { status?: number })?.status
   return (
     <div className="error-state" role="alert">

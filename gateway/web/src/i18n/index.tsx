@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
 import type { Locale } from '../api/types'
 import { serverNow } from '../lib/clock'
+import { josa, particle } from '../lib/grammar'
 import { en, type MessageKey } from './en'
 import { ko } from './ko'
 
@@ -27,9 +28,16 @@ export function labelOr(t: (key: MessageKey, vars?: Vars) => string, key: string
   return key in en ? t(key as MessageKey, vars) : fallback
 }
 
+/** `{name}` is the value; `{name:을/를}` the value and the particle that fits it; `{name#을/를}`
+ * only that particle (after a closing quote: `“{title}”{title#을/를}`). */
 export function interpolate(template: string, vars?: Vars): string {
   if (!vars) return template
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m))
+  return template.replace(/\{(\w+)(?:([:#])([^}]+))?\}/g, (m, name: string, mark?: string, pair?: string) => {
+    if (!(name in vars)) return m
+    const value = String(vars[name])
+    if (!mark || !pair) return value
+    return mark === ':' ? josa(value, pair) : particle(value, pair)
+  })
 }
 
 export function translate(locale: Locale, key: MessageKey, vars?: Vars): string {

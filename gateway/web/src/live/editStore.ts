@@ -12,7 +12,9 @@ import { merge3 } from './merge'
  * Plain TypeScript with injected transport, storage and timers, so it is unit tested.
  */
 
-export type Entity = 'objective' | 'key_result'
+/** What the store edits: okr's objectives and key results (over the socket), feedback's retros and bodies (REST). */
+export type Entity = 'objective' | 'key_result' | 'feedback'
+const ENTITIES: readonly string[] = ['objective', 'key_result', 'feedback']
 export type Value = string | number | boolean | null
 
 export interface EditOp {
@@ -56,6 +58,8 @@ interface FieldState {
   deferred: (() => void)[]
   error: string | null
   conflict: boolean
+  /** What the person is typing can't be saved yet (an unfinished or out-of-range number): nothing is sent. */
+  invalid: boolean
 }
 
 interface Persisted {
@@ -148,7 +152,7 @@ export class EditStore {
       this.fields.set(key, {
         key, entity, id, field, text,
         base: serverValue, baseVersion: serverVersion, local: serverValue,
-        inflight: null, sending: false, composing: false, buffered: null, deferred: [], error: null, conflict: false,
+        inflight: null, sending: false, composing: false, buffered: null, deferred: [], error: null, conflict: false, invalid: false,
       })
       return
     }
@@ -204,8 +208,45 @@ export class EditStore {
     f.local = value
     f.error = null
     f.conflict = false
+    f.invalid = false
     this.persist()
     this.schedule(key)
+    this.emit()
+  }
+
+  /**
+   * The field holds text that is not a value yet ("1e309", "1.2.", "-"): nothing is sent, not
+   * even a value typed on the way to it, and a note about an earlier value no longer applies.
+   */
+  invalidInput(key: string): void {
+    const f = this.fields.get(key)
+    if (!f) return
+    this.cancel(key)
+    f.invalid = true
+    f.error = null
+    f.conflict = false
+    if (!f.inflight) f.local = f.base
+    this.persist()
+    this.emit()
+  }
+
+  isInvalid(key: string): boolean {
+    return this.fields.get(key)?.invalid ?? false
+  }
+
+  /** "Revert to saved value": forget this field's unsaved or refused edit (and its note). */
+  revert(key: string): void {
+    const f = this.fields.get(key)
+    if (!f) return
+    this.cancel(key)
+    if (f.inflight) this.myOps.delete(f.inflight.op_id)
+    f.local = f.base
+    f.inflight = null
+    f.buffered = null
+    f.error = null
+    f.conflict = false
+    f.invalid = false
+    this.persist()
     this.emit()
   }
 
@@ -320,7 +361,7 @@ export class EditStore {
 
   private flush(key: string): void {
     const f = this.fields.get(key)
-    if (!f || f.composing || f.inflight || f.error) return
+    if (!f || f.composing || f.inflight || f.error || f.invalid) return
     if (same(f.local, f.base)) {
       this.persist()
       this.emit()
@@ -453,11 +494,11 @@ export class EditStore {
       return
     }
     for (const [key, p] of Object.entries(saved)) {
-      if (!p || typeof p !== 'object' || (p.entity !== 'objective' && p.entity !== 'key_result')) continue
+      if (!p || typeof p !== 'object' || !ENTITIES.includes(p.entity)) continue
       this.fields.set(key, {
         key, entity: p.entity, id: p.id, field: p.field, text: p.text,
         base: p.base, baseVersion: p.baseVersion, local: p.local, inflight: p.inflight,
-        sending: false, composing: false, buffered: null, deferred: [], error: null, conflict: false,
+        sending: false, composing: false, buffered: null, deferred: [], error: null, conflict: false, invalid: false,
       })
       if (p.inflight) this.myOps.add(p.inflight.op_id)
     }

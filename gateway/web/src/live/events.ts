@@ -82,7 +82,7 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
           void qc.invalidateQueries({ queryKey: keys.objectivesAll })
         }
         if (!mine) forwardToEditor(edits, 'objective', id, env)
-        if (byOther) flash(`objective:${id}`)
+        if (byOther) flashWhere(edits, 'objective', id, `objective:${id}`, env)
         void qc.invalidateQueries({ queryKey: keys.history(id) })
         refreshDashboardSoon(qc)
         break
@@ -94,7 +94,7 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
         putKeyResult(qc, { ...kr, id, objective_id: objId }, removed)
         if (action === 'created' || action === 'restored') void qc.invalidateQueries({ queryKey: ['my-krs'] })
         if (!mine) forwardToEditor(edits, 'key_result', id, env)
-        if (byOther) flash(`kr:${id}`)
+        if (byOther) flashWhere(edits, 'key_result', id, `kr:${id}`, env)
         refreshDashboardSoon(qc)
         break
       }
@@ -136,7 +136,9 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
     }
     case 'feedback': {
       void qc.invalidateQueries({ queryKey: ['feedback'] })
-      const id = (env.data as { id?: number }).id
+      const id = (env.data as { id?: number }).id ?? Number(env.subject_id)
+      // A retro being written by several people: their text merges into the fields here.
+      if (!mine && id) forwardToEditor(edits, 'feedback', id, env)
       if (byOther && id) flash(`feedback:${id}`)
       break
     }
@@ -144,6 +146,18 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
       void qc.invalidateQueries({ queryKey: ['deliveries'] })
       break
   }
+}
+
+/**
+ * Someone else's change is marked where it happened: on the page that edits those fields, the
+ * fields themselves (a keystroke in a title marks the title, not the whole card); elsewhere,
+ * or when something else changed (status, a new key result), the card.
+ */
+export function flashWhere(edits: EditStore, entity: Entity, id: number, cardKey: string, env: Envelope): void {
+  const fields = env.changes ?? []
+  const keys = fields.map((f) => fieldKey(entity, id, f))
+  if (keys.length && keys.every((k) => edits.has(k))) for (const k of keys) flash(k)
+  else flash(cardKey)
 }
 
 /** Text and field changes by others reach the fields being edited (three-way merge there). */

@@ -95,5 +95,9 @@ export function useEditableField(entity: Entity, id: number, field: string, serv
     compositionEnd: (v: Value) => editStore.compositionEnd(key, v),
     isComposing: () => editStore.isComposing(key),
     flush: () => editStore.flushNow(key),
+    invalid: editStore.isInvalid(key),
+    markInvalid: () => editStore.invalidInput(key),
+    revert: () => editStore.revert(key),
+    current: () => editStore.value(key) ?? serverValue,
   }
 }

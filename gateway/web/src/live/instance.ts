@@ -1,6 +1,10 @@
+import { feedbackTransport } from '../features/retro/transport'
 import { EditStore } from './editStore'
+import { routeByEntity } from './routes'
 import { live } from './socket'
 
-/** The tab's edit store, sending through the tab's socket. */
-export const editStore = new EditStore({ transport: live })
+/** The tab's edit store: objectives and key results through the tab's socket, feedback over REST. */
+export const editStore = new EditStore({
+  transport: routeByEntity(live, { feedback: feedbackTransport(() => live.isConnected()) }),
+})
 export { live }

@@ -8,6 +8,12 @@ type EventHandler = (env: Envelope, channel: 'okr.event' | 'feedback.event') => 
 type PresenceHandler = (msg: { room: string; users: PresenceUser[] }) => void
 
 const EDIT_TIMEOUT_MS = 10_000
+// Offline within 3 s: an edit unanswered for PROBE_AFTER_MS makes the tab ask the server
+// something tiny; no answer within PROBE_TIMEOUT_MS and the connection is taken as lost (the
+// engine's own ping would take 15 s). The browser's own 'offline' event is taken at once.
+const PROBE_AFTER_MS = 800
+const PROBE_TIMEOUT_MS = 1200
+const WATCH_EVERY_MS = 400
 
 /**
  * One Socket.IO connection for the tab (same origin, the session cookie,
@@ -23,6 +29,9 @@ export class Live implements Transport {
   private reconnectHandlers = new Set<(again: boolean) => void>()
   private resyncHandlers = new Set<() => void>()
   private everConnected = false
+  private sending = new Map<string, number>() // op_id → when it was sent
+  private probing = false
+  private watchdog: ReturnType<typeof setInterval> | null = null
   status: ConnectionStatus = 'idle'
 
   connect(): void {
@@ -39,7 +48,10 @@ export class Live implements Transport {
       for (const room of this.rooms.keys()) socket.emit('subscribe', { room })
       for (const fn of this.reconnectHandlers) fn(again)
     })
-    socket.on('disconnect', () => this.setStatus('disconnected'))
+    socket.on('disconnect', () => {
+      this.sending.clear() // their acks will not come on this connection; the store replays them
+      this.setStatus('disconnected')
+    })
     socket.on('connect_error', () => this.setStatus('disconnected'))
     socket.on('okr.event', (env: Envelope) => this.dispatch(env, 'okr.event'))
     socket.on('feedback.event', (env: Envelope) => this.dispatch(env, 'feedback.event'))
@@ -49,6 +61,29 @@ export class Live implements Transport {
     })
     socket.on('presence', (msg: { room: string; users: PresenceUser[] }) => {
       for (const fn of this.presenceHandlers) fn(msg)
+    })
+    if (typeof window !== 'undefined') window.addEventListener('offline', () => this.lost())
+    this.watchdog ??= setInterval(() => this.watch(), WATCH_EVERY_MS)
+  }
+
+  /** The connection is gone (the browser says so, or a probe went unanswered): say Offline now and reconnect. */
+  private lost(): void {
+    const socket = this.socket
+    if (!socket) return
+    this.setStatus('disconnected')
+    if (socket.connected) socket.io.engine?.close() // Socket.IO then reconnects with its back-off
+  }
+
+  private watch(): void {
+    const socket = this.socket
+    if (!socket?.connected || this.probing || !this.sending.size) return
+    const oldest = Math.min(...this.sending.values())
+    if (Date.now() - oldest < PROBE_AFTER_MS) return
+    this.probing = true
+    const room = this.rooms.keys().next().value ?? 'probe'
+    socket.timeout(PROBE_TIMEOUT_MS).emit('subscribe', { room }, (err: Error | null) => {
+      this.probing = false
+      if (err && this.socket === socket) this.lost()
     })
   }
 
@@ -146,7 +181,9 @@ export class Live implements Transport {
         reject(new Error('offline'))
         return
       }
+      this.sending.set(op.op_id, Date.now())
       socket.timeout(EDIT_TIMEOUT_MS).emit('edit', op, (err: Error | null, ack: EditAck) => {
+        this.sending.delete(op.op_id)
         if (err) reject(err)
         else resolve(ack ?? { ok: false, error: 'no answer' })
       })

@@ -10,6 +10,7 @@ import { Avatar, EmptyState, ErrorState, Loading } from '../components/ui'
 import { useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
+import { isConflict, withSeen } from '../features/conflict/seen'
 
 export default function AdminPeople() {
   const { t } = useI18n()
@@ -44,10 +45,14 @@ function People() {
   const ids = useId()
   const update = async (u: User, changes: Partial<User>) => {
     try {
-      await api.patch(`/api/okr/users/${u.id}`, changes satisfies UserPatch)
+      // With what this page loaded: a change someone made meanwhile is refused (409), not overwritten.
+      await api.patch(`/api/okr/users/${u.id}`, withSeen(u as unknown as Record<string, unknown>, changes as Record<string, unknown>) as UserPatch)
       await qc.invalidateQueries({ queryKey: keys.users })
     } catch (err) {
-      toastError(err, t('admin.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await qc.invalidateQueries({ queryKey: keys.users })
+      } else toastError(err, t('admin.failed'))
     }
   }
   const list = (q.data ?? []).filter((u) => !filter || `${u.name} ${u.email}`.toLowerCase().includes(filter.toLowerCase()))
@@ -202,10 +207,14 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
   const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: keys.teams }), qc.invalidateQueries({ queryKey: keys.me })])
   const put = async (userId: number, r: TeamRole) => {
     try {
-      await api.put(`/api/okr/teams/${team.id}/members/${userId}`, { role: r } satisfies MemberRole)
+      const seenRole = team.members.find((m) => m.user_id === userId)?.role ?? null
+      await api.put(`/api/okr/teams/${team.id}/members/${userId}`, { role: r, version: team.version, base_role: seenRole } satisfies MemberRole)
       await refresh()
     } catch (err) {
-      toastError(err, t('admin.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await refresh()
+      } else toastError(err, t('admin.failed'))
     }
   }
   const remove = async (userId: number) => {
@@ -219,7 +228,7 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
   const saveChannel = async (value: string = channel) => {
     if ((team.slack_channel_id ?? '') === value) return
     try {
-      await api.patch(`/api/okr/teams/${team.id}`, { slack_channel_id: value || null } satisfies TeamPatch)
+      await api.patch(`/api/okr/teams/${team.id}`, { slack_channel_id: value || null, version: team.version, base: { slack_channel_id: team.slack_channel_id ?? null } } satisfies TeamPatch)
       await refresh()
     } catch (err) {
       toastError(err, t('admin.failed'))
@@ -346,41 +355,62 @@ function SlackChannelField({ id, channel, setChannel, save }: {
   )
 }
 
+/** The form's example: it imports as shown (the okr test pastes the same text, IMPORT_EXAMPLE). */
+export const IMPORT_EXAMPLE = 'email,name,team,team_role,role\nminji@example.com,Kim Minji,Growth,lead,member\n'
+
+interface ImportChange {
+  row: number | null
+  action: 'create_user' | 'update_user' | 'create_team' | 'add_member' | 'change_team_role'
+  email?: string | null
+  team?: string | null
+  detail: string
+}
+
 function ImportCsv() {
   const { t } = useI18n()
   const qc = useQueryClient()
   const [text, setText] = useState('')
   const [errors, setErrors] = useState<Problem['errors']>([])
+  const [preview, setPreview] = useState<{ text: string; changes: ImportChange[] } | null>(null)
   const [busy, setBusy] = useState(false)
   const ids = useId()
-  const run = async () => {
+  const run = async (dryRun: boolean) => {
     setBusy(true)
     setErrors([])
     try {
-      await api.post('/api/okr/import', undefined, { rawBody: text, headers: { 'Content-Type': 'text/csv' } })
+      const out = await api.post<{ changes?: ImportChange[] }>(`/api/okr/import${dryRun ? '?dry_run=true' : ''}`, undefined, { rawBody: text, headers: { 'Content-Type': 'text/csv' } })
+      if (dryRun) {
+        setPreview({ text, changes: out.changes ?? [] })
+        return
+      }
       toast({ text: t('admin.imported'), tone: 'success' })
       setText('')
+      setPreview(null)
       await Promise.all([qc.invalidateQueries({ queryKey: keys.users }), qc.invalidateQueries({ queryKey: keys.teams })])
     } catch (err) {
+      setPreview(null)
       if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
       toastError(err, t('admin.failed'))
     } finally {
       setBusy(false)
     }
   }
+  const previewed = preview !== null && preview.text === text
   return (
     <section className="card" aria-labelledby="h-import">
       <h2 id="h-import" className="card__title">
         {t('admin.import')}
       </h2>
       <p className="muted small">{t('admin.import_hint')}</p>
+      <p className="muted small">{t('admin.import_example')}</p>
+      <pre className="mono small import-example" data-testid="import-example">{IMPORT_EXAMPLE}</pre>
       <div className="formrow">
         <label htmlFor={`${ids}-f`}>{t('admin.import_file')}</label>
         <input id={`${ids}-f`} type="file" accept=".csv,text/csv" className="input" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? '')} />
       </div>
       <div className="formrow">
         <label htmlFor={`${ids}-t`}>{t('admin.import_text')}</label>
-        <textarea id={`${ids}-t`} className="input mono" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="email,name,team,role&#10;minji@example.com,Kim Minji,Growth,lead" />
+        <textarea id={`${ids}-t`} className="input mono" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder={IMPORT_EXAMPLE} />
       </div>
       {errors && errors.length > 0 && (
         <ul className="errors" role="alert">
@@ -393,9 +423,27 @@ function ImportCsv() {
           ))}
         </ul>
       )}
-      <button type="button" className="btn btn--primary" disabled={!text.trim() || busy} onClick={() => void run()}>
-        {t('admin.import_run')}
-      </button>
+      {previewed && (
+        <div role="status" data-testid="import-preview">
+          <p className="label">{preview.changes.length ? t('admin.import_preview_title') : t('admin.import_nothing')}</p>
+          <ul className="small">
+            {preview.changes.map((c, i) => (
+              <li key={i}>
+                {c.row != null ? t('admin.row', { n: c.row }) + ': ' : ''}
+                {t(`admin.change.${c.action}` as const, { who: c.email ?? '', team: c.team ?? '' })} — {c.detail}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div className="page__actions">
+        <button type="button" className="btn" disabled={!text.trim() || busy} onClick={() => void run(true)}>
+          {t('admin.import_preview')}
+        </button>
+        <button type="button" className="btn btn--primary" disabled={!text.trim() || busy || !previewed} onClick={() => void run(false)}>
+          {t('admin.import_run')}
+        </button>
+      </div>
     </section>
   )
 }

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import type { OrgPatch } from '../api/bodies'
-import { api } from '../api/client'
+import { ApiError, api } from '../api/client'
 import { keys, useOrg, useReminderCalendar } from '../api/queries'
 import { REMINDER_KINDS, type Org, type ReminderKind, type ReminderOverride } from '../api/types'
 import { toast, toastError } from '../components/Toasts'
@@ -9,6 +9,8 @@ import { EmptyState, ErrorState, Loading } from '../components/ui'
 import { kindLabel, useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
+import { ConflictNotice } from '../features/conflict/ConflictNotice'
+import { changedFields, conflicting, withSeen } from '../features/conflict/seen'
 import { timeZones } from './Settings'
 
 const WEEKLY: ReminderKind[] = ['weekly_check_in', 'team_digest']
@@ -59,13 +61,24 @@ function OrgForm({ org }: { org: Org }) {
   const [reminders, setReminders] = useState<Partial<Record<ReminderKind, ReminderOverride>>>(org.reminders ?? {})
   const [cap, setCap] = useState(org.max_nudges_per_week ?? 3)
   const [busy, setBusy] = useState(false)
+  // The org as this form last loaded it: what its changes are measured from and sent as `base`.
+  const [loaded, setLoaded] = useState<Org>(org)
+  const [clash, setClash] = useState<{ current: Org; mine: Partial<Org> } | null>(null)
+  const form = (): Partial<Org> => ({ name, timezone: tz, fiscal_year_start_month: month, holidays: [...holidays].sort(), reminders, max_nudges_per_week: cap })
   useEffect(() => {
-    setName(org.name)
-    setTz(org.timezone)
-    setMonth(org.fiscal_year_start_month)
-    setHolidays(org.holidays ?? [])
-    setReminders(org.reminders ?? {})
-    setCap(org.max_nudges_per_week ?? 3)
+    // Someone else saved: take their values into the fields this person has not touched; the
+    // fields they did change keep their text (and are checked against the new values on save).
+    setLoaded((was) => {
+      if (was.version === org.version) return was
+      if (name === was.name) setName(org.name)
+      if (tz === was.timezone) setTz(org.timezone)
+      if (month === was.fiscal_year_start_month) setMonth(org.fiscal_year_start_month)
+      if (JSON.stringify([...holidays].sort()) === JSON.stringify(was.holidays ?? [])) setHolidays(org.holidays ?? [])
+      if (JSON.stringify(reminders) === JSON.stringify(was.reminders ?? {})) setReminders(org.reminders ?? {})
+      if (cap === (was.max_nudges_per_week ?? 3)) setCap(org.max_nudges_per_week ?? 3)
+      return org
+    })
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [org])
   const zones = useMemo(timeZones, [])
   const calendar = useReminderCalendar()
@@ -89,16 +102,28 @@ function OrgForm({ org }: { org: Org }) {
   const monthName = (m: number) => new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-US', { month: 'long' }).format(new Date(2024, m - 1, 1))
   const weekday = (d: number) => new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-US', { weekday: 'long' }).format(new Date(2024, 0, 1 + d)) // 2024-01-01 is a Monday
 
-  const save = async () => {
+  const takeTheirs = (current: Org) => {
+    setName(current.name)
+    setTz(current.timezone)
+    setMonth(current.fiscal_year_start_month)
+    setHolidays(current.holidays ?? [])
+    setReminders(current.reminders ?? {})
+    setLoaded(current)
+    setClash(null)
+  }
+  const save = async (from: Org = loaded) => {
     setBusy(true)
+    const mine = changedFields(from as unknown as Record<string, unknown>, form() as Record<string, unknown>) as Partial<Org>
     try {
-      const body: OrgPatch = { name, timezone: tz, holidays: [...holidays].sort(), reminders, max_nudges_per_week: cap }
-      if (month !== org.fiscal_year_start_month) body.fiscal_year_start_month = month
-      await api.patch('/api/okr/org', body)
+      const saved = await api.patch<Org>('/api/okr/org', withSeen(from as unknown as Record<string, unknown>, mine) as OrgPatch)
+      setLoaded(saved)
+      setClash(null)
       await Promise.all([qc.invalidateQueries({ queryKey: keys.org }), qc.invalidateQueries({ queryKey: keys.reminders }), qc.invalidateQueries({ queryKey: ['cycle'] }), qc.invalidateQueries({ queryKey: keys.cycles })])
       toast({ text: t('settings.saved'), tone: 'success' })
     } catch (err) {
-      toastError(err, t('settings.failed'))
+      const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Org }).current : undefined
+      if (current && current.version !== undefined && current.version !== from.version) setClash({ current, mine })
+      else toastError(err, t('settings.failed'))
     } finally {
       setBusy(false)
     }
@@ -251,6 +276,14 @@ function OrgForm({ org }: { org: Org }) {
           </button>
         </div>
       </section>
+      {clash && (
+        <ConflictNotice
+          fields={conflicting(clash.current as unknown as Record<string, unknown>, clash.mine as Record<string, unknown>)}
+          labels={{ name: t('org.name'), timezone: t('org.timezone'), fiscal_year_start_month: t('org.fiscal_month'), holidays: t('org.holidays') }}
+          onTakeTheirs={() => takeTheirs(clash.current)}
+          onKeepMine={() => void save(clash.current)}
+        />
+      )}
       <div className="sticky-save">
         <button type="submit" className="btn btn--primary" disabled={busy}>
           {t('common.save')}

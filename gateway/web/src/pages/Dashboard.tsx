@@ -6,6 +6,8 @@ import { ProgressChart } from '../charts'
 import { CheckInControl } from '../components/CheckIn'
 import { LikelyToMiss } from '../features/forecast'
 import { SourceBadge } from '../features/connectors/SourceBadge'
+import { ExportButton } from '../features/export/ExportButton'
+import { isPast } from '../features/history/PastQuarter'
 import { Icon } from '../components/icons'
 import { PhaseBadge } from '../components/TopBar'
 import { WhenVisible } from '../components/WhenVisible'
@@ -23,7 +25,7 @@ const HEALTH_KEY: Record<Health, MessageKey> = { on_track: 'health.on_track', at
 
 export default function Dashboard() {
   const { t } = useI18n()
-  const { cycleId, me, nextCycle, homeTeamId } = useApp()
+  const { cycleId, me, nextCycle, homeTeamId, currentCycle } = useApp()
   const cycle = useCycle(cycleId || undefined)
   const dash = useDashboard(cycleId || undefined)
   const mine = useMyKeyResults(cycleId || undefined)
@@ -47,9 +49,16 @@ export default function Dashboard() {
             {cycleId} {cycle.data && <PhaseBadge cycle={cycle.data} timezone={me.user.timezone} />}
           </p>
         </div>
+        {cycleId && (
+          <div className="page__actions">
+            <ExportButton cycle={cycleId} />
+          </div>
+        )}
       </header>
 
-      {objectiveCount === 0 ? (
+      {objectiveCount === 0 && isPast(cycleId, currentCycle?.id) ? (
+        <EmptyState title={t('dash.empty_past', { cycle: cycleId })} body={t('dash.empty_past_body')} />
+      ) : objectiveCount === 0 ? (
         <EmptyState
           title={t('dash.empty_title', { cycle: cycleId })}
           body={t('dash.empty_body')}

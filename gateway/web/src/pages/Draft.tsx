@@ -21,6 +21,7 @@ import { ObjectiveHints } from '../features/hints'
 import { useFlash, usePresence, usePresenceBeacon, useRooms } from '../live/hooks'
 import { editorsOf, uniquePeople } from '../live/presence'
 import { useApp, usePageCycle } from '../state/app'
+import { ApprovalNote, useCanApprove } from '../features/approval/ApprovalNote'
 import { usePageTitle } from './common'
 
 const KINDS: KrKind[] = ['number', 'percent', 'boolean', 'milestone']
@@ -159,7 +160,7 @@ function ObjectiveCard({
   const [busy, setBusy] = useState(false)
   const needsReapproval = (obj.status === 'submitted' || obj.status === 'approved') && !started
   const onStructural = needsReapproval ? () => setStructural(true) : undefined
-  const canApprove = obj.status === 'submitted' && app.canApprove(obj)
+  const canApprove = useCanApprove(obj) // the server's rule: it names who approves
   const krs = obj.key_results.filter((k) => !k.deleted)
   const teamName = (id: number) => app.teamsById.get(id)?.name ?? ''
 
@@ -319,7 +320,7 @@ function ObjectiveCard({
             </button>
           </>
         )}
-        {obj.status === 'submitted' && !canApprove && <span className="muted small">{t('draft.waiting_approval')}</span>}
+        {obj.status === 'submitted' && !canApprove && <ApprovalNote obj={obj} />}
       </footer>
       <RequestChangesDialog open={asking} objective={obj} onClose={() => setAsking(false)} />
     </article>
@@ -425,6 +426,8 @@ function KrEditRow({
         </label>
         {numeric && (
           <>
+            {/* Start → Target stay together on one line: on a phone the pair wraps as a whole. */}
+            <span className="kredit__range" data-testid={`kr-range-${kr.id}`}>
             <label className="meta-field meta-field--num">
               <span className="label">{t('draft.start')}</span>
               <EditableNumber entity="key_result" id={kr.id} field="start" serverValue={kr.start} version={kr.version} label={t('draft.start')} readOnly={!canEdit} presence={presence} onFocusField={onStructural} />
@@ -436,6 +439,7 @@ function KrEditRow({
               <span className="label">{t('draft.target')}</span>
               <EditableNumber entity="key_result" id={kr.id} field="target" serverValue={kr.target} version={kr.version} label={t('draft.target')} readOnly={!canEdit} presence={presence} onFocusField={onStructural} />
             </label>
+            </span>
             {kr.kind === 'number' && (
               <label className="meta-field meta-field--unit">
                 <span className="label">{t('draft.unit')}</span>

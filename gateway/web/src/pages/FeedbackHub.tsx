@@ -1,13 +1,10 @@
-import { useEffect, useId, useMemo, useState } from 'react'
-import { Link, useSearchParams } from 'react-router'
-import { useQueryClient } from '@tanstack/react-query'
-import type { FeedbackCreate, FeedbackPatch } from '../api/bodies'
-import { api } from '../api/client'
+import { useMemo, useState } from 'react'
+import { useSearchParams } from 'react-router'
 import { useCycle, useFeedback, useObjectives } from '../api/queries'
 import type { Feedback, FeedbackKind } from '../api/types'
 import { FEEDBACK_KIND_KEY, FeedbackCard, GiveFeedback } from '../components/Feedback'
-import { toast, toastError } from '../components/Toasts'
-import { EmptyState, ErrorState, Loading, StatusChip } from '../components/ui'
+import { EmptyState, ErrorState, Loading } from '../components/ui'
+import { Retrospective } from '../features/retro/Retrospective'
 import { useI18n, type MessageKey } from '../i18n'
 import { phaseOn, todayIn } from '../lib/cycle'
 import { useRooms } from '../live/hooks'
@@ -122,121 +119,5 @@ export default function FeedbackHub() {
       </div>
       {teamId && !retroFirst && <Retrospective teamId={teamId} cycle={cycle} open={false} onTeam={(id) => setParams({ team: String(id), cycle })} />}
     </div>
-  )
-}
-
-function Retrospective({ teamId, cycle, open: initiallyOpen, onTeam }: { teamId: number; cycle: string; open: boolean; onTeam: (id: number) => void }) {
-  const { t } = useI18n()
-  const [open, setOpen] = useState(initiallyOpen)
-  const app = useApp()
-  const qc = useQueryClient()
-  const q = useFeedback({ kind: 'retro', team_id: teamId, cycle })
-  const objectives = useObjectives(cycle, teamId)
-  const existing = (q.data ?? []).find((f) => f.kind === 'retro' && (f.team_id === teamId || f.to_team_id === teamId || f.team_id === undefined))
-  const [wentWell, setWentWell] = useState('')
-  const [toImprove, setToImprove] = useState('')
-  const [score, setScore] = useState(0.7)
-  const [busy, setBusy] = useState(false)
-  const ids = useId()
-  useEffect(() => {
-    setWentWell(existing?.went_well ?? '')
-    setToImprove(existing?.to_improve ?? '')
-    setScore(existing?.score ?? 0.7)
-  }, [existing?.id, existing?.went_well, existing?.to_improve, existing?.score])
-  const canEdit = app.canEditTeam(teamId)
-  const team = app.teamsById.get(teamId)
-  const myTeams = app.me.teams
-
-  const save = async () => {
-    setBusy(true)
-    try {
-      const body = { went_well: wentWell, to_improve: toImprove, score } satisfies FeedbackPatch
-      if (existing) await api.patch(`/api/feedback/feedback/${existing.id}`, body)
-      else await api.post('/api/feedback/feedback', { kind: 'retro', team_id: teamId, cycle, ...body } satisfies FeedbackCreate)
-      await qc.invalidateQueries({ queryKey: ['feedback'] })
-      toast({ text: t('retro.saved'), tone: 'success' })
-    } catch (err) {
-      toastError(err, t('fb.failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
-
-  const objs = (objectives.data ?? []).filter((o) => !o.deleted)
-  return (
-    <section className="card retro" aria-labelledby="h-retro">
-      <div className="card__head">
-        <h2 id="h-retro" className="card__title">
-          {t('retro.title', { team: team?.name ?? '', cycle })}
-        </h2>
-        {!open && (
-          <button type="button" className="btn btn--ghost" aria-expanded={false} onClick={() => setOpen(true)}>
-            {existing ? t('retro.show') : t('retro.write')}
-          </button>
-        )}
-        {open && myTeams.length > 1 && (
-          <label className="inline-field">
-            <span className="label">{t('retro.team')}</span>
-            <select className="select" value={teamId} onChange={(e) => onTeam(Number(e.target.value))}>
-              {myTeams.map((tm) => (
-                <option key={tm.id} value={tm.id}>
-                  {tm.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-      </div>
-      {!open ? null : q.isPending ? (
-        <Loading />
-      ) : canEdit ? (
-        <form
-          className="retro__form"
-          onSubmit={(e) => {
-            e.preventDefault()
-            void save()
-          }}
-        >
-          <div className="formrow">
-            <label htmlFor={`${ids}-w`}>{t('retro.went_well')}</label>
-            <textarea id={`${ids}-w`} className="input" rows={3} value={wentWell} onChange={(e) => setWentWell(e.target.value)} />
-          </div>
-          <div className="formrow">
-            <label htmlFor={`${ids}-i`}>{t('retro.to_improve')}</label>
-            <textarea id={`${ids}-i`} className="input" rows={3} value={toImprove} onChange={(e) => setToImprove(e.target.value)} />
-          </div>
-          <div className="formrow">
-            <label htmlFor={`${ids}-s`}>
-              {t('retro.grade')}: <output>{score.toFixed(1)}</output>
-            </label>
-            <input id={`${ids}-s`} className="range" type="range" min={0} max={1} step={0.1} value={score} onChange={(e) => setScore(Number(e.target.value))} />
-            <p className="muted small">{t('retro.grade_hint')}</p>
-          </div>
-          <button type="submit" className="btn btn--primary" disabled={busy}>
-            {existing ? t('retro.update') : t('retro.save')}
-          </button>
-        </form>
-      ) : existing ? (
-        <ul className="fblist">
-          <FeedbackCard f={existing} canResolve={false} />
-        </ul>
-      ) : (
-        <p className="muted">{t('retro.none')}</p>
-      )}
-      {open && <h3 className="label retro__scores-title">{t('retro.closing_scores')}</h3>}
-      {!open ? null : objs.length === 0 ? (
-        <p className="muted small">{t('quarter.empty', { cycle })}</p>
-      ) : (
-        <ul className="scores">
-          {objs.map((o) => (
-            <li key={o.id}>
-              <StatusChip status={o.status} id={o.id} testId={false} />
-              <Link to={`/objectives/${o.id}`}>{o.title}</Link>
-              <span className="scores__val">{o.status === 'closed' && o.score !== null ? o.score.toFixed(1) : t('retro.not_closed')}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
   )
 }

@@ -3,6 +3,7 @@ import { Link, useLocation, useParams, useSearchParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import type { Close } from '../api/bodies'
 import { CarryOverButton } from '../features/carryover'
+import { ApiError } from '../api/client'
 import { objectiveAction } from '../api/mutations'
 import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives } from '../api/queries'
 import type { HistoryEntry, Objective } from '../api/types'
@@ -18,6 +19,7 @@ import { expectedProgress, phaseOn, todayIn } from '../lib/cycle'
 import { historyLines, keyResultTitles, type HistoryLine } from '../lib/history'
 import { useFlash, useRooms } from '../live/hooks'
 import { useApp, usePageCycle } from '../state/app'
+import { ApprovalNote, useCanApprove } from '../features/approval/ApprovalNote'
 import { RequestChangesDialog } from './Draft'
 import { usePageTitle } from './common'
 
@@ -172,7 +174,9 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
   const [asking, setAsking] = useState(false)
   const [closing, setClosing] = useState(false)
   const [busy, setBusy] = useState(false)
-  const canApprove = obj.status === 'submitted' && app.canApprove(obj)
+  const canApprove = useCanApprove(obj) // the server's rule: it names who approves
+  // Closing: its owner, a lead of its team, or an admin (okr's Actor.can_close).
+  const canClose = app.isAdmin || obj.owner_id === app.me.user.id || !!app.teamsById.get(obj.team_id)?.members?.some((m) => m.user_id === app.me.user.id && m.role === 'lead')
   const endOfCycle = phase === 'retro' || phase === 'ended' || obj.needs_closing
   // Before its quarter starts a plan is changed or deleted, not closed with a score.
   const started = phase !== null && !['upcoming', 'drafting', 'approval_due'].includes(phase)
@@ -205,7 +209,7 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
         {t('draft.request_changes')}
       </button>,
     )
-  if (canEdit && started && obj.status !== 'closed')
+  if (canClose && started && obj.status !== 'closed')
     buttons.push(
       <button key="c" type="button" className={`btn${endOfCycle ? ' btn--primary' : ''}`} disabled={busy} onClick={() => setClosing(true)}>
         {t('objective.close')}
@@ -213,11 +217,12 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
     )
   // An open objective is carried over from its close dialog, with the score chosen there.
   if (canEdit && obj.status === 'closed' && obj.progress < 1) buttons.push(<CarryOverButton key="co" obj={obj} disabled={busy} />)
-  if (!buttons.length) return null
+  if (!buttons.length) return obj.status === 'submitted' ? <ApprovalNote obj={obj} /> : null
   return (
     <div className="actions">
       {endOfCycle && obj.status !== 'closed' && canEdit && <p className="notice notice--quiet">{t('objective.needs_closing')}</p>}
       <div className="row">{buttons}</div>
+      {!canApprove && <ApprovalNote obj={obj} />}
       <RequestChangesDialog open={asking} objective={obj} onClose={() => setAsking(false)} />
       <CloseDialog open={closing} obj={obj} onClose={() => setClosing(false)} />
     </div>
@@ -231,6 +236,8 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
   const [score, setScore] = useState(suggested)
   const [note, setNote] = useState('')
   const [busy, setBusy] = useState(false)
+  // Someone closed it first: their score and note are shown beside mine, nothing is overwritten.
+  const [closedBy, setClosedBy] = useState<Objective | null>(null)
   useEffect(() => {
     if (open) setScore(suggested)
   }, [open, suggested])
@@ -241,7 +248,11 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
       toast({ text: t('objective.closed'), tone: 'success' })
       onClose()
     } catch (err) {
-      toastError(err, t('draft.action_failed'))
+      const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Objective }).current : undefined
+      if (current?.status === 'closed') {
+        setClosedBy(current)
+        void qc.invalidateQueries({ queryKey: ['objective', obj.id] })
+      } else toastError(err, t('draft.action_failed'))
     } finally {
       setBusy(false)
     }
@@ -266,6 +277,13 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
         </>
       }
     >
+      {closedBy && (
+        <div className="notice" role="alert" data-testid="closed-meanwhile">
+          <p>{t('objective.closed_meanwhile', { score: (closedBy.score ?? 0).toFixed(1) })}</p>
+          {closedBy.closing_note && <p className="muted">“{closedBy.closing_note}”</p>}
+          {note.trim() && <p className="small">{t('objective.your_note_kept')}</p>}
+        </div>
+      )}
       <label htmlFor="close-score">
         {t('objective.score_label')}: <output>{score.toFixed(1)}</output>
       </label>

@@ -3,6 +3,8 @@ import { Link, useParams, useSearchParams } from 'react-router'
 import { useCycle, useKeyResult, useMyKeyResults, useObjective, useObjectives } from '../api/queries'
 import type { Objective } from '../api/types'
 import { KrRow } from '../components/KrRow'
+import { ExportButton } from '../features/export/ExportButton'
+import { ClosingLine, PastQuarter } from '../features/history/PastQuarter'
 import { PhaseBadge } from '../components/TopBar'
 import { EmptyState, ErrorState, HealthBadge, Loading, ProgressBar, StatusChip } from '../components/ui'
 import { useI18n } from '../i18n'
@@ -56,6 +58,9 @@ export default function Quarter() {
           <h1>{title}</h1>
           <p className="muted">{cycleQ.data && <PhaseBadge cycle={cycleQ.data} timezone={me.user.timezone} />}</p>
         </div>
+        <div className="page__actions">
+          <ExportButton cycle={cycle} />
+        </div>
       </header>
 
       {teamTabs.length > 1 && (
@@ -99,6 +104,7 @@ export default function Quarter() {
           }
         />
       ))}
+      {past && teamId && objectives.length > 0 && <PastQuarter teamId={teamId} cycle={cycle} objectives={objectives} />}
       <div className="objectives">
         {objectives.map((o) => (
           <ObjectiveProgress key={o.id} obj={o} expected={expected} targetKr={targetKr} />
@@ -137,6 +143,7 @@ export function ObjectiveProgress({ obj, expected, targetKr, showIds = true }: {
       <h2 className="ocard__heading" data-testid={showIds ? `objective-title-${obj.id}` : undefined}>
         <Link to={`/objectives/${obj.id}`}>{obj.title}</Link>
       </h2>
+      <ClosingLine obj={obj} />
       <ProgressBar value={obj.progress} expected={expected} label={t('objective.progress_of', { title: obj.title })} size="lg" health={obj.health} />
       <p className="muted small">{t('objective.progress_line', { pct: Math.round(obj.progress * 100), expected: Math.round((expected ?? 0) * 100) })}</p>
       {krs.length === 0 ? (

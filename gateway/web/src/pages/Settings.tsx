@@ -8,6 +8,7 @@ import { kindLabel, useI18n } from '../i18n'
 import { useApp } from '../state/app'
 import { usePageTitle } from './common'
 import { CalibrationPanel } from '../features/forecast'
+import { changedFields, isConflict, withSeen } from '../features/conflict/seen'
 
 export function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] }
@@ -39,12 +40,16 @@ export default function Settings() {
   const save = async () => {
     setBusy(true)
     try {
-      await api.patch(`/api/okr/users/${me.user.id}`, { locale: lang, timezone: tz || null, muted_reminders: [...muted] } satisfies UserPatch)
+      const mine = changedFields(me.user as unknown as Record<string, unknown>, { locale: lang, timezone: tz || null, muted_reminders: [...muted].sort() })
+      await api.patch(`/api/okr/users/${me.user.id}`, withSeen(me.user as unknown as Record<string, unknown>, mine) as UserPatch)
       setLocale(lang)
       await qc.invalidateQueries({ queryKey: ['me'] })
       toast({ text: t('settings.saved'), tone: 'success' })
     } catch (err) {
-      toastError(err, t('settings.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await qc.invalidateQueries({ queryKey: ['me'] })
+      } else toastError(err, t('settings.failed'))
     } finally {
       setBusy(false)
     }

@@ -4,8 +4,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { DevLogin } from '../api/bodies'
 import { api, ApiError, qs } from '../api/client'
 import type { Me, User } from '../api/types'
+
+type DevUser = User & { teams: { id: number; name: string; role: 'member' | 'lead' }[] }
 import { Avatar } from '../components/ui'
-import { useI18n } from '../i18n'
+import { useI18n, type MessageKey } from '../i18n'
 
 /** Only paths inside Boost are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {
@@ -25,7 +27,13 @@ export default function SignIn() {
   const me = useQuery({ queryKey: ['me', 'signin'], queryFn: () => api.get<Me>('/api/auth/me', { allowAnonymous: true }), retry: false })
   const devUsers = useQuery({
     queryKey: ['dev-users'],
-    queryFn: () => api.get<User[]>('/api/auth/dev-users', { allowAnonymous: true }),
+    queryFn: () => api.get<DevUser[]>('/api/auth/dev-users', { allowAnonymous: true }),
+    retry: false,
+  })
+  // Sign in with Slack is offered only where it is set up.
+  const methods = useQuery({
+    queryKey: ['sign-in-methods'],
+    queryFn: () => api.get<{ slack: boolean; dev: boolean }>('/api/auth/methods', { allowAnonymous: true }),
     retry: false,
   })
 
@@ -54,6 +62,11 @@ export default function SignIn() {
   const showDev = devUsers.isSuccess && Array.isArray(devUsers.data) && devUsers.data.length > 0
   const params2 = new URLSearchParams(window.location.search)
   const slackError = params2.get('error')
+  const SLACK_ERRORS: Record<string, MessageKey> = {
+    slack_unconfigured: 'signin.slack_unconfigured',
+    slack_stale: 'signin.slack_stale',
+    slack_refused: 'signin.slack_refused',
+  }
 
   return (
     <main className="signin" id="main">
@@ -67,9 +80,10 @@ export default function SignIn() {
         <p className="signin__tagline">{t('signin.tagline')}</p>
         {(error || slackError) && (
           <p className="notice notice--error" role="alert">
-            {error ?? t('signin.slack_failed')}
+            {error ?? t(SLACK_ERRORS[slackError ?? ''] ?? 'signin.slack_failed')}
           </p>
         )}
+        {methods.data?.slack && (
         <a className="btn btn--slack btn--block" href={slackHref}>
           <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
             <path fill="#E01E5A" d="M5 15a2 2 0 1 1-2-2h2zm1 0a2 2 0 1 1 4 0v5a2 2 0 1 1-4 0z" />
@@ -79,6 +93,7 @@ export default function SignIn() {
           </svg>
           {t('signin.slack')}
         </a>
+        )}
         {showDev && (
           <section className="signin__dev" aria-labelledby="dev-title">
             <h2 id="dev-title">{t('signin.dev_title')}</h2>
@@ -91,9 +106,12 @@ export default function SignIn() {
                     <span className="devuser__text">
                       <strong>{u.name}</strong>
                       <span className="muted small">
-                        {u.email}
-                        {u.role === 'admin' ? ` · ${t('role.admin')}` : ''}
+                        {u.role === 'admin' ? `${t('role.admin')} · ` : ''}
+                        {u.teams.length
+                          ? u.teams.map((tm) => `${tm.name}${tm.role === 'lead' ? ` (${t('role.lead')})` : ''}`).join(', ')
+                          : t('signin.no_teams')}
                       </span>
+                      <span className="muted small">{u.email}</span>
                     </span>
                     {busy === u.email && <span className="muted small">{t('common.loading')}</span>}
                   </button>

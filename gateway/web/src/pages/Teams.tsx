@@ -7,6 +7,7 @@ import { useI18n } from '../i18n'
 import { expectedProgress, todayIn } from '../lib/cycle'
 import { useRooms } from '../live/hooks'
 import { useApp, usePageCycle } from '../state/app'
+import { isPast, PastQuarter } from '../features/history/PastQuarter'
 import { ObjectiveProgress } from './Quarter'
 import { usePageTitle } from './common'
 
@@ -78,6 +79,7 @@ function TeamDetail({ team, cycle }: { team: Team; cycle: string }) {
   const objectives = (q.data ?? []).filter((o) => !o.deleted)
   const progress = objectives.length ? objectives.reduce((s, o) => s + o.progress, 0) / objectives.length : 0
   const canEdit = app.canEditTeam(team.id)
+  const past = isPast(cycle, app.currentCycle?.id)
   const leads = team.members.filter((m) => m.role === 'lead')
   return (
     <>
@@ -90,9 +92,11 @@ function TeamDetail({ team, cycle }: { team: Team; cycle: string }) {
               {leads.length > 0 && ` · ${t('teams.leads')}: ${leads.map((l) => app.userName(l.user_id)).join(', ')}`}
             </p>
           </div>
-          <Link className={`btn${canEdit ? ' btn--primary' : ''}`} to={`/cycles/${cycle}/teams/${team.id}/draft`}>
-            {canEdit ? t('teams.edit_okrs', { cycle }) : t('teams.view_draft', { cycle })}
-          </Link>
+          {!past && (
+            <Link className={`btn${canEdit ? ' btn--primary' : ''}`} to={`/cycles/${cycle}/teams/${team.id}/draft`}>
+              {canEdit ? t('teams.edit_okrs', { cycle }) : t('teams.view_draft', { cycle })}
+            </Link>
+          )}
         </div>
         <ul className="members">
           {team.members.map((m) => {
@@ -111,7 +115,10 @@ function TeamDetail({ team, cycle }: { team: Team; cycle: string }) {
       </section>
       {q.isPending && <Loading />}
       {q.isError && <ErrorState error={q.error} onRetry={() => void q.refetch()} />}
-      {q.data && objectives.length === 0 && <EmptyState title={t('quarter.empty', { cycle })} body={canEdit ? t('quarter.empty_body') : undefined} />}
+      {q.data && objectives.length === 0 && (past
+        ? <EmptyState title={t('quarter.empty_past', { cycle })} body={t('quarter.empty_past_body')} />
+        : <EmptyState title={t('quarter.empty', { cycle })} body={canEdit ? t('quarter.empty_body') : undefined} />)}
+      {past && objectives.length > 0 && <PastQuarter teamId={team.id} cycle={cycle} objectives={objectives} />}
       <div className="objectives">
         {objectives.map((o) => (
           <ObjectiveProgress key={o.id} obj={o} expected={expected} />

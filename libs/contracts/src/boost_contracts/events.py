@@ -239,6 +239,7 @@ class FeedbackData(_Data):
     went_well: str | None = None
     to_improve: str | None = None
     score: float | None = None
+    version: int = 1  # bumped by every change; a PATCH carries the one its writer saw
 
 
 class MentionData(_Data):

@@ -32,7 +32,8 @@ class BoostSettings(BaseSettings):
     signing_key: str | None = None
     admin_emails: str = "admin@boost.example"
     demo: bool = True
-    public_url: str = "http://localhost:8080"
+    # Unset (or empty): the gateway's own address, http://localhost:{port} (see _public_url).
+    public_url: str = ""
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_client_id: str | None = None
@@ -75,6 +76,14 @@ class BoostSettings(BaseSettings):
     @classmethod
     def _ns(cls, v: str) -> str:
         return validate_namespace(v)
+
+    @model_validator(mode="after")
+    def _public_url(self) -> BoostSettings:
+        # Deep links (Slack buttons, webhook URLs) and the socket's allowed origin default to
+        # where the gateway really listens: BOOST_PORT=8090 links to :8090, not :8080.
+        if not self.public_url.strip():
+            self.public_url = f"http://localhost:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _fail_fast(self) -> BoostSettings:

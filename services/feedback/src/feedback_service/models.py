@@ -71,6 +71,11 @@ class Feedback(Base):
     to_improve: Mapped[str | None] = mapped_column(sa.Text)
     score: Mapped[float | None] = mapped_column(sa.Float)
     retro_key: Mapped[str | None] = mapped_column(_binary(40), unique=True)
+    # Several people write a retro: each field remembers the version at which it last changed,
+    # so a write is refused (or, for text with its base, merged) only when a field it changes
+    # moved after the version its writer saw (hub.service.update).
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"), default=1)
+    field_versions: Mapped[dict[str, int] | None] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -59,6 +59,12 @@ class FeedbackCreate(_In):
 
 
 class FeedbackPatch(_In):
+    """`version`: the entry's version its writer saw (required to change what someone wrote);
+    `base`: for text fields, the text its writer started from, so concurrent edits merge."""
+
+    version: int | None = Field(default=None, ge=0, le=MAX_ID)
+    base: dict[Literal["body", "went_well", "to_improve"], Text] | None = None
+    op_id: str | None = Field(default=None, max_length=64, description="the writer's edit id, echoed in the event")
     resolved: bool | None = None
     body: Text | None = None
     went_well: Text | None = None

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from boost_contracts import events
 from boost_contracts.events import Health, KrKind, ObjectiveStatus, Role, TeamRole
 from boost_platform.responses import RESPONSE_CONFIG, ResponseModel
+from pydantic import Field
 
 Phase = Literal["drafting", "approval_due", "in_progress", "review", "retro"]
 
@@ -44,11 +45,31 @@ class Me(ResponseModel):
     now: datetime  # the server's clock (BOOST_NOW in demos and tests): relative times count from it
 
 
+class Approvers(ResponseModel):
+    """Who may approve an objective: leads of its team's parent (and admins), or admins for the
+    company's own; nobody their own while another approver exists."""
+
+    objective_id: int
+    approvers: list[int]
+    parent_team_id: int | None
+    by: Literal["parent_leads", "admins"]
+
+
+class ImportChange(ResponseModel):
+    row: int | None  # the CSV line (2 is the first after the header); null for a team made for a parent_team
+    action: Literal["create_user", "update_user", "create_team", "add_member", "change_team_role"]
+    email: str | None = None
+    team: str | None = None
+    detail: str  # e.g. "role: member → admin", "lead"
+
+
 class ImportResult(ResponseModel):
     created_users: int
     updated_users: int
     created_teams: int
     rows: int
+    dry_run: bool = False  # true: nothing was written; `changes` is what an import would do
+    changes: list[ImportChange] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- org and cycles
@@ -281,6 +302,23 @@ class SearchResults(ResponseModel):
 
 
 # --------------------------------------------------------------------------- sign-in
+
+
+class DevUserTeam(ResponseModel):
+    id: int
+    name: str
+    role: TeamRole
+
+
+class DevUser(User):
+    """A person on the dev sign-in picker, with their teams and role in each."""
+
+    teams: list[DevUserTeam]
+
+
+class SignInMethods(ResponseModel):
+    slack: bool  # Sign in with Slack is configured (client id and secret)
+    dev: bool  # the dev picker is on
 
 
 class DevSignIn(ResponseModel):

@@ -17,6 +17,10 @@ class _In(BaseModel):
 
 
 class OrgPatch(_In):
+    # The row's version its writer loaded, and the value it loaded for each field it changes
+    # (directory.seen: refused with 409 only when a field it changes moved meanwhile).
+    version: int | None = Field(default=None, ge=0)
+    base: dict[str, Any] | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
     fiscal_year_start_month: int | None = Field(default=None, ge=1, le=12)
@@ -36,6 +40,10 @@ class UserCreate(_In):
 
 
 class UserPatch(_In):
+    # The row's version its writer loaded, and the value it loaded for each field it changes
+    # (directory.seen: refused with 409 only when a field it changes moved meanwhile).
+    version: int | None = Field(default=None, ge=0)
+    base: dict[str, Any] | None = None
     email: str | None = Field(default=None, min_length=3, max_length=254)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Literal["admin", "member", "guest"] | None = None
@@ -60,6 +68,10 @@ class TeamCreate(_In):
 
 
 class TeamPatch(_In):
+    # The row's version its writer loaded, and the value it loaded for each field it changes
+    # (directory.seen: refused with 409 only when a field it changes moved meanwhile).
+    version: int | None = Field(default=None, ge=0)
+    base: dict[str, Any] | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
     parent_id: BodyId | None = None
     slack_channel_id: str | None = Field(default=None, max_length=32)
@@ -67,6 +79,9 @@ class TeamPatch(_In):
 
 class MemberRole(_In):
     role: Literal["member", "lead"] = "member"
+    # The team's version its writer loaded, and the role it saw the person have (null: not a member).
+    version: int | None = Field(default=None, ge=0)
+    base_role: Literal["member", "lead"] | None = None
 
 
 class ItemIn(_In):

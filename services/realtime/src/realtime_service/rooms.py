@@ -10,7 +10,8 @@ _ID = r"[1-9][0-9]{0,17}"
 _ROOM = re.compile(
     rf"(?:cycle:{_CYCLE}|team:{_ID}:{_CYCLE}|objective:{_ID}|thread:[A-Za-z0-9][A-Za-z0-9:_.\-]{{0,199}})"
 )
-_FIELD = re.compile(rf"(?:objective|key_result):{_ID}:[a-z_]{{1,40}}")
+# feedback:{id}:{field}: a retrospective's fields (issue 21); "typing": writing in a thread's chat.
+_FIELD = re.compile(rf"(?:(?:objective|key_result|feedback):{_ID}:[a-z_]{{1,40}}|typing)")
 
 
 def is_room(value: object) -> bool:
@@ -18,5 +19,5 @@ def is_room(value: object) -> bool:
 
 
 def is_field(value: object) -> bool:
-    """A presence field is `"{entity}:{id}:{field}"` or null."""
+    """A presence field is `"{entity}:{id}:{field}"`, `"typing"` (in a chat) or null."""
     return value is None or (isinstance(value, str) and bool(_FIELD.fullmatch(value)))

@@ -209,6 +209,11 @@ export interface components {
             to_improve: string | null;
             /** Score */
             score: number | null;
+            /**
+             * Version
+             * @default 1
+             */
+            version: number;
         };
         /**
          * FeedbackCreate
@@ -245,8 +250,23 @@ export interface components {
             /** Score */
             score?: number | null;
         };
-        /** FeedbackPatch */
+        /**
+         * FeedbackPatch
+         * @description `version`: the entry's version its writer saw (required to change what someone wrote);
+         *     `base`: for text fields, the text its writer started from, so concurrent edits merge.
+         */
         FeedbackPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Op Id
+             * @description the writer's edit id, echoed in the event
+             */
+            op_id?: string | null;
             /** Resolved */
             resolved?: boolean | null;
             /** Body */

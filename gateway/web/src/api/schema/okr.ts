@@ -75,7 +75,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Dev mode: the people to pick from */
+        /** Dev mode: the people to pick from, with their teams */
         get: operations["dev_users_api_auth_dev_users_get"];
         put?: never;
         post?: never;
@@ -147,6 +147,23 @@ export interface paths {
         put?: never;
         /** End the session (the token is revoked everywhere) */
         post: operations["logout_api_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which ways of signing in this deployment offers */
+        get: operations["sign_in_methods_api_auth_methods_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -374,6 +391,23 @@ export interface paths {
         put?: never;
         /** CSV of people and teams: all or nothing, with per-row errors */
         post: operations["import_csv_api_okr_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/okr/objectives/{objective_id}/approvers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who can approve this objective (the rule of okr.access.approvers_for), for the page to name them */
+        get: operations["objective_approvers_api_okr_objectives__objective_id__approvers_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -749,6 +783,24 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Approvers
+         * @description Who may approve an objective: leads of its team's parent (and admins), or admins for the
+         *     company's own; nobody their own while another approver exists.
+         */
+        Approvers: {
+            /** Objective Id */
+            objective_id: number;
+            /** Approvers */
+            approvers: number[];
+            /** Parent Team Id */
+            parent_team_id: number | null;
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "parent_leads" | "admins";
+        };
+        /**
          * AttentionKeyResult
          * @description A key result in the dashboard's at-risk, behind and stale lists.
          */
@@ -1080,6 +1132,61 @@ export interface components {
             token: string;
             user: components["schemas"]["User"];
         };
+        /**
+         * DevUser
+         * @description A person on the dev sign-in picker, with their teams and role in each.
+         */
+        DevUser: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Avatar Url */
+            avatar_url: string | null;
+            /** Slack User Id */
+            slack_user_id: string | null;
+            /**
+             * Role
+             * @default member
+             * @enum {string}
+             */
+            role: "admin" | "member" | "guest";
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Locale */
+            locale: ("ko" | "en") | null;
+            /** Timezone */
+            timezone: string | null;
+            /**
+             * Muted Reminders
+             * @default []
+             */
+            muted_reminders: string[];
+            /**
+             * Version
+             * @default 1
+             */
+            version: number;
+            /** Teams */
+            teams: components["schemas"]["DevUserTeam"][];
+        };
+        /** DevUserTeam */
+        DevUserTeam: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "member" | "lead";
+        };
         /** FoundKeyResult */
         FoundKeyResult: {
             /** Id */
@@ -1196,6 +1303,22 @@ export interface components {
             /** Expected */
             expected: number;
         };
+        /** ImportChange */
+        ImportChange: {
+            /** Row */
+            row: number | null;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create_user" | "update_user" | "create_team" | "add_member" | "change_team_role";
+            /** Email */
+            email: string | null;
+            /** Team */
+            team: string | null;
+            /** Detail */
+            detail: string;
+        };
         /** ImportResult */
         ImportResult: {
             /** Created Users */
@@ -1206,6 +1329,13 @@ export interface components {
             created_teams: number;
             /** Rows */
             rows: number;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+            /** Changes */
+            changes: components["schemas"]["ImportChange"][];
         };
         /** ItemIn */
         ItemIn: {
@@ -1602,6 +1732,10 @@ export interface components {
              * @enum {string}
              */
             role?: "member" | "lead";
+            /** Version */
+            version?: number | null;
+            /** Base Role */
+            base_role?: ("member" | "lead") | null;
         };
         /** Membership */
         Membership: {
@@ -1870,6 +2004,12 @@ export interface components {
         };
         /** OrgPatch */
         OrgPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: unknown;
+            } | null;
             /** Name */
             name?: string | null;
             /** Timezone */
@@ -1945,6 +2085,13 @@ export interface components {
             /** Teams */
             teams: components["schemas"]["FoundTeam"][];
         };
+        /** SignInMethods */
+        SignInMethods: {
+            /** Slack */
+            slack: boolean;
+            /** Dev */
+            dev: boolean;
+        };
         /** Team */
         Team: {
             /** Id */
@@ -1976,6 +2123,12 @@ export interface components {
         };
         /** TeamPatch */
         TeamPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: unknown;
+            } | null;
             /** Name */
             name?: string | null;
             /** Parent Id */
@@ -2067,6 +2220,12 @@ export interface components {
         };
         /** UserPatch */
         UserPatch: {
+            /** Version */
+            version?: number | null;
+            /** Base */
+            base?: {
+                [key: string]: unknown;
+            } | null;
             /** Email */
             email?: string | null;
             /** Name */
@@ -2256,7 +2415,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"][];
+                    "application/json": components["schemas"]["DevUser"][];
                 };
             };
         };
@@ -2350,6 +2509,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ok"];
+                };
+            };
+        };
+    };
+    sign_in_methods_api_auth_methods_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInMethods"];
                 };
             };
         };
@@ -2878,7 +3057,10 @@ export interface operations {
     };
     import_csv_api_okr_import_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description show what would change; write nothing */
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2896,6 +3078,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    objective_approvers_api_okr_objectives__objective_id__approvers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                objective_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approvers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from boost_bus import Tx
 from boost_contracts.events import FeedbackData, make_event
 from boost_platform.problems import Problem, invalid, not_found
+from boost_platform.textmerge import merge_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,9 @@ from ..schemas import FeedbackCreate
 
 KINDS = ("praise", "suggestion", "question", "retro")
 RETRO_FIELDS = ("went_well", "to_improve", "score")
+TEXT_FIELDS = ("body", "went_well", "to_improve")
+# What people write, and so what nobody may overwrite without having seen it.
+CONTENT_FIELDS = ("body", *RETRO_FIELDS)
 TARGET_FIELDS = ("objective_id", "key_result_id", "to_user_id", "to_team_id")
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -31,7 +35,7 @@ def feedback_data(fb: Feedback) -> FeedbackData:
         "id": fb.id, "cycle": fb.cycle, "objective_id": fb.objective_id, "key_result_id": fb.key_result_id,
         "to_user_id": fb.to_user_id, "to_team_id": fb.to_team_id, "team_id": fb.team_id, "kind": fb.kind,
         "body": fb.body, "author_id": fb.author_id, "resolved": fb.resolved, "created_at": fb.created_at,
-        "went_well": fb.went_well, "to_improve": fb.to_improve, "score": fb.score,
+        "went_well": fb.went_well, "to_improve": fb.to_improve, "score": fb.score, "version": fb.version,
     })
 
 
@@ -39,10 +43,10 @@ def feedback_json(fb: Feedback) -> dict[str, Any]:
     return feedback_data(fb).model_dump(mode="json")
 
 
-def _emit(tx: Tx, fb: Feedback, action: str, actor: Actor, changes: list[str]) -> None:
+def _emit(tx: Tx, fb: Feedback, action: str, actor: Actor, changes: list[str], op_id: str | None = None) -> None:
     scope = {"cycle": fb.cycle, "team_id": fb.team_id, "objective_id": fb.objective_id}
     tx.emit(make_event("feedback", f"feedback.{action}", feedback_data(fb), actor_id=actor.user_id,
-                       changes=changes, scope=scope))
+                       changes=changes, scope=scope, op_id=op_id))
 
 
 async def get_feedback(session: AsyncSession, feedback_id: int, *, lock: bool = False) -> Feedback:
@@ -65,6 +69,7 @@ async def create(tx: Tx, actor: Actor, now: datetime, body: FeedbackCreate, defa
     else:
         fb = await _feedback(tx.session, actor, now, body, default_timezone)
     fb.author_id, fb.created_at, fb.updated_at, fb.resolved = actor.user_id, now, now, False
+    fb.version, fb.field_versions = 1, {}
     tx.session.add(fb)
     try:
         await tx.session.flush()
@@ -147,8 +152,14 @@ async def can_resolve(session: AsyncSession, actor: Actor, fb: Feedback) -> bool
     return False
 
 
-async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes: dict[str, Any]) -> Feedback:
-    """`resolved` by whom it concerns, `body` by its author; a retro's fields by its team."""
+async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes: dict[str, Any],
+                 version: int | None = None, base: dict[str, str] | None = None, op_id: str | None = None) -> Feedback:
+    """`resolved` by whom it concerns, `body` by its author; a retro's fields by its team.
+
+    What people write (`body`, a retro's fields) is never overwritten by someone who did not
+    see it: the write carries the `version` it saw, and a field it changes that moved after
+    that version is merged when it is text sent with its `base` (the text its writer started
+    from), and otherwise refused with 409 and the current entry."""
     actor.require_writer()
     fb = await get_feedback(tx.session, feedback_id, lock=True)
     is_retro = fb.kind == "retro"
@@ -175,8 +186,9 @@ async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes:
         for name in ("went_well", "to_improve"):
             if name in changes and changes[name] is None:
                 raise invalid(f"{name} is text", name)
+    values = _reconcile(fb, changes, version, base or {})
     changed = []
-    for name, value in changes.items():
+    for name, value in values.items():
         if getattr(fb, name) != value:
             setattr(fb, name, value)
             changed.append(name)
@@ -184,9 +196,34 @@ async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes:
         fb.resolved_by, fb.resolved_at = (actor.user_id, now) if fb.resolved else (None, None)
     if changed:
         fb.updated_at = now
+        fb.version += 1
+        fb.field_versions = {**(fb.field_versions or {}), **dict.fromkeys(changed, fb.version)}
         await tx.session.flush()
-        _emit(tx, fb, "updated", actor, changed)
+        _emit(tx, fb, "updated", actor, changed, op_id)
     return fb
+
+
+def _reconcile(fb: Feedback, changes: dict[str, Any], version: int | None,
+               base: dict[str, str]) -> dict[str, Any]:
+    """Per-field optimistic concurrency (the rule of okr's objectives, `apply_fields`):
+    the values to write, texts merged."""
+    content = [name for name in changes if name in CONTENT_FIELDS]
+    if content and version is None:
+        raise invalid("say which version you saw (version), so nobody's newer text is overwritten", "version")
+    values, conflicts = dict(changes), []
+    for name in content:
+        assert version is not None
+        if (fb.field_versions or {}).get(name, 0) <= version:
+            continue  # unchanged since its writer saw it
+        value = changes[name]
+        if name in TEXT_FIELDS and name in base and isinstance(value, str):
+            values[name] = merge_text(base[name], value, getattr(fb, name) or "")
+        elif getattr(fb, name) != value:
+            conflicts.append(name)
+    if conflicts:
+        raise Problem(409, f"Someone changed {', '.join(sorted(conflicts))} after you loaded it.",
+                      title="Edit conflict", current=feedback_json(fb))
+    return values
 
 
 # ---------------------------------------------------------------------------- read

@@ -61,5 +61,8 @@ async def patch_feedback(feedback_id: Annotated[int, Path(ge=1, le=MAX_ID)], bod
                          principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        fb = await service.update(tx, actor, c.runtime.clock.now(), feedback_id, body.model_dump(exclude_unset=True))
-        return service.feedback_json(fb)
+        changes = body.model_dump(exclude_unset=True, exclude={"version", "base", "op_id"})
+        base = {str(k): v for k, v in body.base.items()} if body.base is not None else None
+        fb = await service.update(tx, actor, c.runtime.clock.now(), feedback_id, changes, body.version, base,
+                                  op_id=body.op_id)
+        return service.feedback_json(fb)  # the committed (perhaps merged) text, and the new version

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from boost_platform.grammar import fill
+
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
-        "drafting_open": "Drafting for *{cycle}* is open. Write *{team}*'s OKRs together — it takes a few minutes.",
-        "approval_due": "*{team}*'s OKRs for *{cycle}* are due for approval in 2 days; {count} not submitted yet.",
-        "approval_due.none": "*{team}*'s OKRs for *{cycle}* are due for approval in 2 days.",
+        "drafting_open": "Drafting for *{cycle}* is open. Write *{team:'s}* OKRs together — it takes a few minutes.",
+        "approval_due": "*{team:'s}* OKRs for *{cycle}* are due for approval in 2 days; {count} not submitted yet.",
+        "approval_due.none": "*{team:'s}* OKRs for *{cycle}* are due for approval in 2 days.",
         "weekly_check_in": "Time for your weekly check-in: {count} of your key results in *{cycle}* had no update this week.",
         "review_mid_quarter": "It's mid-quarter. *{team}* is at {progress} with {expected} expected by now — a good moment to review.",
         "retro_open": "*{cycle}* is wrapping up. Share what went well and what to improve for *{team}*.",
@@ -26,7 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "team_digest.at_risk": "*At risk*",
         "kind.praise": "praise", "kind.suggestion": "a suggestion", "kind.question": "a question", "kind.retro": "a retro note",
         "button.open": "Open in Boost", "button.check_in": "Check in", "button.snooze": "Remind me tomorrow",
-        "button.approve": "Approve", "button.request_changes": "Request changes", "button.open_draft": "Open {team}'s draft",
+        "button.approve": "Approve", "button.request_changes": "Request changes", "button.open_draft": "Open {team:'s} draft",
         "health.on_track": "On track", "health.at_risk": "At risk", "health.off_track": "Off track",
         "health.unknown": "No check-in yet",
         "snoozed": "Okay — I'll remind you tomorrow.",
@@ -71,14 +73,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "approval_due.none": "*{team}* 팀의 *{cycle}* OKR 승인 마감이 2일 남았습니다.",
         "weekly_check_in": "주간 체크인 시간입니다. *{cycle}* 핵심 결과 {count}개가 이번 주에 업데이트되지 않았습니다.",
         "review_mid_quarter": "분기의 절반이 지났습니다. *{team}* 팀 진행률은 {progress}, 지금까지 기대치는 {expected}입니다. 중간 점검을 해 보세요.",
-        "retro_open": "*{cycle}*이(가) 마무리되고 있습니다. *{team}* 팀의 잘한 점과 개선할 점을 나눠 주세요.",
+        "retro_open": "*{cycle}*{cycle:^이/가} 마무리되고 있습니다. *{team}* 팀의 잘한 점과 개선할 점을 나눠 주세요.",
         "approval_requested": "*{owner}* 님이 *{title}* ({cycle}) 승인을 요청했습니다.",
-        "approval_decided.approved": "*{title}*이(가) *{by}* 님에 의해 승인되었습니다. 🎉",
+        "approval_decided.approved": "*{title}*{title:^이/가} *{by}* 님에 의해 승인되었습니다. 🎉",
         "approval_decided.changes_requested": "*{by}* 님이 *{title}*에 수정을 요청했습니다: {comment}",
         "outcome.approved": "✅ {by} 님이 승인함",
         "outcome.changes_requested": "✏️ {by} 님이 수정 요청함: {comment}",
-        "feedback_received": "*{author}* 님이 {kind_label}을(를) 남겼습니다: {body}",
-        "feedback_received.on": "*{author}* 님이 *{title}*에 {kind_label}을(를) 남겼습니다: {body}",
+        "feedback_received": "*{author}* 님이 {kind_label:을/를} 남겼습니다: {body}",
+        "feedback_received.on": "*{author}* 님이 *{title}*에 {kind_label:을/를} 남겼습니다: {body}",
         "mentioned": "*{author}* 님이 회원님을 언급했습니다: {body}",
         "source_failing": "데이터 소스 *{source}*에서 *{title}* 값을 가져오지 못하고 있습니다: {error}. 다시 동작할 때까지 아무것도 기록되지 않습니다.",
         "team_digest": "*{team}* 팀의 이번 주: 체크인 {check_ins}건, 주의 필요 핵심 결과 {at_risk}개, 새 피드백 {feedback}건. 진행률 {progress} (기대치 {expected}).",
@@ -112,7 +114,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "snooze.failed": "이 알림을 미루지 못했습니다 (회원님의 알림이 아니거나 이미 없어졌습니다).",
         "digest.failing": ("*{team}* 팀의 금요일 요약을 <#{channel}> 채널에 올리지 못했습니다: {error}. "
                            "채널에 Boost를 초대하거나(`/invite @Boost`) Boost에서 다른 채널을 골라 주세요: {url}"),
-        "approve.done": "*{title}*을(를) 승인했습니다.",
+        "approve.done": "*{title}*{title:^을/를} 승인했습니다.",
         "changes.done": "*{title}*에 수정을 요청했습니다.",
         "home.krs": "*내 핵심 결과* ({cycle})", "home.krs.empty": "이번 분기 내 핵심 결과가 없습니다.",
         "home.approvals": "*승인 대기 중*", "home.approvals.empty": "기다리는 항목이 없습니다.",
@@ -129,7 +131,7 @@ def t(locale: str | None, key: str, **values: Any) -> str:
     table = TEXTS.get(locale or "en", TEXTS["en"])
     template = table.get(key) or TEXTS["en"].get(key) or key
     try:
-        return template.format(**values)
+        return fill(template, **values)  # Korean particles and English possessives by the words filled in
     except (KeyError, IndexError, ValueError):
         return template
 

@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field
 from ..deps import ContainerDep, PrincipalDep, SessionDep, get_container
 from ..directory.service import match_or_create_slack_user
 from ..models import Membership, RevokedSession, Team, User
-from ..responses import DevSignIn, Jwks, Me, Ok, Token
-from ..responses import User as UserOut
+from ..responses import DevSignIn, DevUser, Jwks, Me, Ok, SignInMethods, Token
 from ..serialize import user_json
 from .tokens import RENEW_WHEN_LEFT, SESSION_SECONDS
 
@@ -58,12 +57,17 @@ async def jwks(c: ContainerDep) -> dict[str, Any]:
     return c.signer.jwks()
 
 
-@router.get("/dev-users", response_model=list[UserOut], summary="Dev mode: the people to pick from")
+@router.get("/dev-users", response_model=list[DevUser], summary="Dev mode: the people to pick from, with their teams")
 async def dev_users(c: ContainerDep, session: SessionDep) -> list[dict[str, Any]]:
     if c.settings.auth_mode != "dev":
         raise Problem(404, "Dev sign-in is off.")
     users = (await session.execute(sa.select(User).where(User.active).order_by(User.role, User.name))).scalars()
-    return [user_json(u) for u in users]
+    rows = await session.execute(sa.select(Membership.user_id, Team.id, Team.name, Membership.role)
+                                 .join(Team, Team.id == Membership.team_id).order_by(Team.name))
+    teams: dict[int, list[dict[str, Any]]] = {}
+    for user_id, team_id, name, role in rows:
+        teams.setdefault(user_id, []).append({"id": team_id, "name": name, "role": role})
+    return [{**user_json(u), "teams": teams.get(u.id, [])} for u in users]
 
 
 @router.post("/dev-login", response_model=DevSignIn, summary="Dev mode: sign in as anyone by email")
@@ -150,8 +154,34 @@ def _redirect_uri(c: Any) -> str:
     return c.settings.public_url.rstrip("/") + "/api/auth/slack/callback"
 
 
+# Sign in with Slack is a browser's trip: a refusal there is a sentence on the sign-in page in
+# the person's language (SignIn.tsx maps these codes), not a JSON document. API clients
+# (anything that does not ask for HTML) still get the problem+json.
+SIGNIN_ERROR_CODES = {404: "slack_unconfigured", 400: "slack_stale", 403: "slack_refused", 502: "slack_failed"}
+
+
+def _to_signin(request: Request, problem: Problem) -> RedirectResponse:
+    if "text/html" not in request.headers.get("accept", ""):
+        raise problem
+    code = SIGNIN_ERROR_CODES.get(problem.status, "slack_failed")
+    return RedirectResponse(f"/signin?error={code}", status_code=302)
+
+
+@router.get("/methods", response_model=SignInMethods, summary="Which ways of signing in this deployment offers")
+async def sign_in_methods(c: ContainerDep) -> dict[str, Any]:
+    return {"slack": bool(c.settings.slack_client_id and c.settings.slack_client_secret),
+            "dev": c.settings.auth_mode == "dev"}
+
+
 @router.get("/slack/login", summary="Start Sign in with Slack", response_class=RedirectResponse, status_code=302)
 async def slack_login(request: Request, c: ContainerDep, next: Annotated[str | None, Query(max_length=2000)] = None) -> RedirectResponse:
+    try:
+        return await _slack_login(request, c, next)
+    except Problem as problem:
+        return _to_signin(request, problem)
+
+
+async def _slack_login(request: Request, c: Any, next: str | None) -> RedirectResponse:
     from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
 
     if not (c.settings.slack_client_id and c.settings.slack_client_secret):
@@ -178,6 +208,14 @@ async def slack_callback(
     state: Annotated[str | None, Query(max_length=2000)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RedirectResponse:
+    try:
+        return await _slack_callback(request, c, code, state, error)
+    except Problem as problem:
+        return _to_signin(request, problem)
+
+
+async def _slack_callback(request: Request, c: Any, code: str | None, state: str | None,
+                          error: str | None) -> RedirectResponse:
     if not (c.settings.slack_client_id and c.settings.slack_client_secret):
         raise Problem(404, "Sign in with Slack is not configured.")
     if error:

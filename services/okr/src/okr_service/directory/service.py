@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..access import GUEST, Actor
 from ..models import Membership, Team, User
 from ..org.service import check_timezone, stamp
-from ..serialize import team_data, user_data
+from ..serialize import team_data, team_json, user_data, user_json
+from .seen import check_seen
 
 USER_ADMIN_FIELDS = {"name", "email", "avatar_url", "slack_user_id", "role", "active"}
 USER_SELF_FIELDS = {"locale", "timezone", "muted_reminders"}
@@ -58,15 +59,15 @@ def normalise_email(email: str) -> str:
     return email
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
+async def get_user(session: AsyncSession, user_id: int, *, lock: bool = False) -> User:
+    user = await session.get(User, user_id, with_for_update=lock or None)
     if user is None:
         raise not_found(f"Person {user_id}")
     return user
 
 
-async def get_team(session: AsyncSession, team_id: int) -> Team:
-    team = await session.get(Team, team_id)
+async def get_team(session: AsyncSession, team_id: int, *, lock: bool = False) -> Team:
+    team = await session.get(Team, team_id, with_for_update=lock or None)
     if team is None:
         raise not_found(f"Team {team_id}")
     return team
@@ -97,8 +98,9 @@ async def create_user(tx: Tx, actor: Actor, body: dict[str, Any]) -> User:
 NOT_NULL_USER_FIELDS = {"email", "name", "role", "active", "muted_reminders"}
 
 
-async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
-    user = await get_user(tx.session, user_id)
+async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any], *,
+                      version: int | None = None, base: dict[str, Any] | None = None) -> User:
+    user = await get_user(tx.session, user_id, lock=version is not None)
     changes = {k: v for k, v in changes.items() if v is not None or k not in NOT_NULL_USER_FIELDS}
     fields = set(changes)
     if not actor.is_admin:
@@ -106,6 +108,9 @@ async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any
             raise Problem(403, "Only admins can change other people.")
         if fields - USER_SELF_FIELDS:
             raise Problem(403, "You can change your language, timezone and muted reminders; admins change the rest.")
+    now = user_json(user)
+    check_seen(what=user.name, now_version=user.version, seen_version=version, current=now, changes=changes,
+               base=base, current_json=now)
     changed = []
     for field, value in changes.items():
         if field == "email":
@@ -177,11 +182,15 @@ async def create_team(tx: Tx, actor: Actor, body: dict[str, Any]) -> Team:
     return team
 
 
-async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any]) -> Team:
+async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any], *,
+                      version: int | None = None, base: dict[str, Any] | None = None) -> Team:
     actor.require_admin()
-    team = await get_team(tx.session, team_id)
+    team = await get_team(tx.session, team_id, lock=version is not None)
     if changes.get("name", "") is None:
         del changes["name"]
+    now = team_json(team)
+    check_seen(what=team.name, now_version=team.version, seen_version=version, current=now, changes=changes,
+               base=base, current_json=now)
     changed: list[str] = []
     if "parent_id" in changes:
         if team.parent_id is None:
@@ -198,11 +207,18 @@ async def update_team(tx: Tx, actor: Actor, team_id: int, changes: dict[str, Any
     return team
 
 
-async def put_member(tx: Tx, actor: Actor, team_id: int, user_id: int, role: str) -> Team:
+async def put_member(tx: Tx, actor: Actor, team_id: int, user_id: int, role: str, *,
+                     version: int | None = None, base_role: str | None = None) -> Team:
+    """Add a member or change their role. With the team's `version` its writer loaded and the
+    role it saw (`base_role`, null: not a member), a role someone else changed meanwhile is
+    not overwritten (409 with the team)."""
     actor.require_admin()
-    team = await get_team(tx.session, team_id)
+    team = await get_team(tx.session, team_id, lock=version is not None)
     await get_user(tx.session, user_id)
     membership = await tx.session.get(Membership, (team_id, user_id))
+    role_now = membership.role if membership is not None else None
+    check_seen(what=team.name, now_version=team.version, seen_version=version, current={"role": role_now},
+               changes={"role": role}, base={"role": base_role}, current_json=team_json(team))
     if membership is None:
         tx.session.add(Membership(team_id=team_id, user_id=user_id, role=role))
     elif membership.role == role:
@@ -229,20 +245,39 @@ async def remove_member(tx: Tx, actor: Actor, team_id: int, user_id: int) -> Tea
 # ------------------------------------------------------------------ CSV import
 
 IMPORT_COLUMNS = ("email", "name", "team", "team_role", "parent_team", "role", "slack_user_id")
+# Other names people give the same columns (the org role is `role`; the role in the team is `team_role`).
+IMPORT_ALIASES = {"org_role": "role", "team role": "team_role", "org role": "role", "parent": "parent_team"}
+# The example the import form shows: it must import as shown (tests/e2e/test_first_month.py pastes it).
+IMPORT_EXAMPLE = "email,name,team,team_role,role\nminji@example.com,Kim Minji,Growth,lead,member\n"
 
 
-async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
+class DryRun(Exception):
+    """Raised at the end of a dry run, so its transaction rolls back and nothing is written or announced."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+async def import_csv(tx: Tx, actor: Actor, raw: bytes, *, dry_run: bool = False) -> dict[str, Any]:
     """All-or-nothing import of people and teams. Columns: email,name,team,team_role,parent_team,role,slack_user_id
-    (only email and name are required). Any bad row: nothing is applied, every bad row is reported."""
+    (only email and name are required; `role` is the org role, member or admin; `team_role` the
+    role in the team, member or lead). Any bad row: nothing is applied, every bad row is reported.
+    The result lists each change; a dry run computes the same and raises DryRun with it."""
     actor.require_admin()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise invalid("the file is not UTF-8 text", "file") from exc
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"email", "name"} <= {f.strip().lower() for f in reader.fieldnames}:
+
+    def column(name: str | None) -> str:
+        key = (name or "").strip().lower()
+        return IMPORT_ALIASES.get(key, key)
+
+    if not reader.fieldnames or not {"email", "name"} <= {column(f) for f in reader.fieldnames}:
         raise invalid("the first line must name the columns, with at least email and name", "file")
-    rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+    rows = [{column(k): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
     if len(rows) > 10_000:
         raise invalid("at most 10,000 rows per import", "file")
     errors: list[dict[str, Any]] = []
@@ -260,7 +295,10 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
             errors.append({"row": n, "field": "name", "msg": "a name of 1–200 characters is required"})
         if row.get("team_role") and row["team_role"] not in ("member", "lead"):
             errors.append({"row": n, "field": "team_role", "msg": "member or lead"})
-        if row.get("role") and row["role"] not in ("member", "admin"):
+        if row.get("role") == "lead":
+            errors.append({"row": n, "field": "role", "msg": "role is the org role (member or admin); "
+                                                              "put lead in the team_role column"})
+        elif row.get("role") and row["role"] not in ("member", "admin"):
             errors.append({"row": n, "field": "role", "msg": "member or admin"})
         if row.get("team_role") and not row.get("team"):
             errors.append({"row": n, "field": "team", "msg": "team_role needs a team"})
@@ -271,8 +309,9 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
                       errors=errors)
     root = await root_team(tx.session)
     teams = {t.name: t for t in (await tx.session.execute(sa.select(Team))).scalars()}
+    changes: list[dict[str, Any]] = []
     created_users = updated_users = created_teams = 0
-    for row in rows:
+    for n, row in enumerate(rows, start=2):
         for name, parent in ((row.get("parent_team"), None), (row.get("team"), row.get("parent_team"))):
             if name and name not in teams:
                 parent_team = teams.get(parent) if parent else root
@@ -281,8 +320,10 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
                 await tx.session.flush()
                 teams[name] = team
                 created_teams += 1
+                changes.append({"row": n, "action": "create_team", "team": name,
+                                "detail": f"inside {(parent_team or root).name}"})
                 await emit_team(tx, team, "created", actor.user_id)
-    for row in rows:
+    for n, row in enumerate(rows, start=2):
         email = normalise_email(row["email"])
         user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
         if user is None:
@@ -292,16 +333,19 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
             await tx.session.flush()
             await emit_user(tx, user, "created", actor.user_id)
             created_users += 1
+            changes.append({"row": n, "action": "create_user", "email": email,
+                            "detail": f"{user.name} ({user.role})"})
         else:
-            changed = [f for f, v in (("name", row["name"]), ("role", row.get("role") or user.role),
-                                      ("slack_user_id", row.get("slack_user_id") or user.slack_user_id))
-                       if getattr(user, f) != v]
+            wanted = {"name": row["name"], "role": row.get("role") or user.role,
+                      "slack_user_id": row.get("slack_user_id") or user.slack_user_id}
+            changed = [f for f, v in wanted.items() if getattr(user, f) != v]
+            detail = "; ".join(f"{f}: {getattr(user, f) or '—'} → {wanted[f] or '—'}" for f in changed)
             for f in changed:
-                setattr(user, f, {"name": row["name"], "role": row.get("role") or user.role,
-                                  "slack_user_id": row.get("slack_user_id") or user.slack_user_id}[f])
+                setattr(user, f, wanted[f])
             if changed:
                 await emit_user(tx, user, "updated", actor.user_id, changed)
                 updated_users += 1
+                changes.append({"row": n, "action": "update_user", "email": email, "detail": detail})
         if row.get("team"):
             team = teams[row["team"]]
             membership = await tx.session.get(Membership, (team.id, user.id))
@@ -310,11 +354,17 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes) -> dict[str, Any]:
                 tx.session.add(Membership(team_id=team.id, user_id=user.id, role=role))
                 await tx.session.flush()
                 await emit_team(tx, team, "updated", actor.user_id, ["members"])
+                changes.append({"row": n, "action": "add_member", "email": email, "team": team.name, "detail": role})
             elif membership.role != role:
+                changes.append({"row": n, "action": "change_team_role", "email": email, "team": team.name,
+                                "detail": f"{membership.role} → {role}"})
                 membership.role = role
                 await emit_team(tx, team, "updated", actor.user_id, ["members"])
-    return {"created_users": created_users, "updated_users": updated_users, "created_teams": created_teams,
-            "rows": len(rows)}
+    result = {"created_users": created_users, "updated_users": updated_users, "created_teams": created_teams,
+              "rows": len(rows), "dry_run": dry_run, "changes": changes}
+    if dry_run:
+        raise DryRun(result)
+    return result
 
 
 # ------------------------------------------------------------------ Slack directory

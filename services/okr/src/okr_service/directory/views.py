@@ -9,11 +9,11 @@ from boost_platform.ids import PathId
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Query, Request
 
-from ..access import load_actor
+from ..access import approvers_for, load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..models import Team, User
 from ..org.service import calendar, get_org, org_json, update_org
-from ..responses import Cycle, CycleInList, ImportResult, Org
+from ..responses import Approvers, Cycle, CycleInList, ImportResult, Org
 from ..responses import Team as TeamOut
 from ..responses import User as UserOut
 from ..schemas import MemberRole, OrgPatch, TeamCreate, TeamPatch, UserCreate, UserPatch
@@ -32,7 +32,8 @@ async def get_org_settings(actor: ActorDep, session: SessionDep) -> dict[str, An
 async def patch_org(body: OrgPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        org = await update_org(tx, actor, body.model_dump(exclude_unset=True, mode="json"))
+        org = await update_org(tx, actor, body.model_dump(exclude_unset=True, mode="json", exclude={"version", "base"}),
+                               version=body.version, base=body.base)
         return org_json(org)
 
 
@@ -96,7 +97,8 @@ async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> dic
 async def patch_user(user_id: PathId, body: UserPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        return user_json(await service.update_user(tx, actor, user_id, body.model_dump(exclude_unset=True)))
+        changes = body.model_dump(exclude_unset=True, exclude={"version", "base"})
+        return user_json(await service.update_user(tx, actor, user_id, changes, version=body.version, base=body.base))
 
 
 @router.get("/teams", response_model=list[TeamOut], summary="Teams, the company first")
@@ -121,14 +123,16 @@ async def get_team(team_id: PathId, actor: ActorDep, session: SessionDep) -> dic
 async def patch_team(team_id: PathId, body: TeamPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.update_team(tx, actor, team_id, body.model_dump(exclude_unset=True)))
+        changes = body.model_dump(exclude_unset=True, exclude={"version", "base"})
+        return team_json(await service.update_team(tx, actor, team_id, changes, version=body.version, base=body.base))
 
 
 @router.put("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Add a member or change their role (admins)")
 async def put_member(team_id: PathId, user_id: PathId, body: MemberRole, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     async with c.runtime.outbox.transaction() as tx:
         actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.put_member(tx, actor, team_id, user_id, body.role))
+        return team_json(await service.put_member(tx, actor, team_id, user_id, body.role, version=body.version,
+                                                  base_role=body.base_role))
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Remove a member (admins)")
@@ -140,7 +144,9 @@ async def delete_member(team_id: PathId, user_id: PathId, principal: PrincipalDe
 
 @router.post("/import", response_model=ImportResult, summary="CSV of people and teams: all or nothing, with per-row errors",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}})
-async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep,
+                     dry_run: Annotated[bool, Query(description="show what would change; write nothing")] = False,
+                     ) -> dict[str, Any]:
     raw = await request.body()
     if not raw:
         raise Problem(422, "Send the CSV as the request body (text/csv).")
@@ -150,6 +156,21 @@ async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep)
         if upload is None:
             raise Problem(422, "Attach the CSV file.")
         raw = await upload.read()  # type: ignore[union-attr]
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        return await service.import_csv(tx, actor, raw)
+    try:
+        async with c.runtime.outbox.transaction() as tx:
+            actor = await load_actor(tx.session, principal.user_id)
+            return await service.import_csv(tx, actor, raw, dry_run=dry_run)
+    except service.DryRun as preview:  # rolled back: nothing written, no event sent
+        return preview.result
+
+
+@router.get("/objectives/{objective_id}/approvers", response_model=Approvers,
+            summary="Who can approve this objective (the rule of okr.access.approvers_for), for the page to name them")
+async def objective_approvers(objective_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
+    from ..objectives.service import get_objective
+
+    obj = await get_objective(session, objective_id)
+    team = await session.get(Team, obj.team_id)
+    parent_id = team.parent_id if team is not None else None
+    return {"objective_id": obj.id, "approvers": await approvers_for(session, obj), "parent_team_id": parent_id,
+            "by": "parent_leads" if parent_id is not None else "admins"}

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from boost_platform.problems import Problem, invalid
+from boost_platform.textmerge import merge_text
 
 from ..access import Actor
 from ..calendar import Calendar
-from ..domain.merge import merge_text
 
 OBJECTIVE_FIELDS = frozenset({"title", "description", "owner_id", "parent_id"})
 OBJECTIVE_TEXT = frozenset({"title", "description"})

@@ -78,9 +78,15 @@ def check_timezone(tz: str) -> str:
     return tz
 
 
-async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any]) -> Org:
+async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any], *, version: int | None = None,
+                     base: dict[str, Any] | None = None) -> Org:
+    from ..directory.seen import check_seen
+
     actor.require_admin()
     org = await get_org(tx.session, lock=True)  # two admins saving at once: one after the other
+    now = org_json(org)
+    check_seen(what="the org", now_version=org.version, seen_version=version, current=now,
+               changes={k: v for k, v in changes.items() if v is not None}, base=base, current_json=now)
     changed: list[str] = []
     if "name" in changes and changes["name"] is not None and changes["name"] != org.name:
         org.name = changes["name"]
