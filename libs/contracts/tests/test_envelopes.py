@@ -31,6 +31,9 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                                 "cycle": "2027-Q1", "date": date(2027, 1, 4), "local_time": "10:00"},
     ("notifier", "delivery"): {"id": 8, "key": "k", "kind": "mentioned", "user_id": 2, "status": "sent"},
     ("notifier", "directory"): {"created": 1, "updated": 2, "deactivated": 3},
+    ("connectors", "binding"): {"id": 9, "key_result_id": 4, "source_id": 2, "kind": "sql", "every_minutes": 60,
+                                "state": "failing", "last_value": 41.5, "last_run_at": NOW, "failing_since": NOW,
+                                "error": "Sales DB: timed out", "owner_id": 1, "source_name": "Sales DB", "version": 3},
 }
 
 
