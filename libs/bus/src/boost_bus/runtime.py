@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from boost_platform import db
@@ -108,3 +109,46 @@ async def follow_sessions(bus: Bus, verifier: TokenVerifier) -> None:
                 delay = min(delay * 2, 2)
 
     bus._spawn(_load())
+
+
+class Served(Protocol):
+    """A service's container: its runtime, and how it closes (the runtime last)."""
+
+    runtime: Runtime
+
+    async def close(self) -> None: ...
+
+
+ReadyCheck = Callable[[], Awaitable[Any]]
+
+
+@contextlib.asynccontextmanager
+async def serving(state: Any, container: Served, *, checks: dict[str, ReadyCheck] | None = None,
+                  required: set[str]) -> AsyncIterator[Runtime]:
+    """The life every service with a database lives, in one place: the container on the app's
+    state, its readiness checks (the database and NATS, plus `checks`; `required` are those
+    without which it answers not-ready), the outbox relay and the bus started; the container
+    closed at the end whatever happened. The service starts its own parts inside the block."""
+    runtime = container.runtime
+    state.container = container
+    state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready, **(checks or {})}
+    state.required_checks = required
+    try:
+        runtime.outbox.start()
+        await runtime.bus.start()
+        yield runtime
+    finally:
+        await container.close()
+
+
+def start_once(task: asyncio.Task[None] | None, start: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    """A background task started at most once (a demo loader, a catch-up)."""
+    return task if task is not None else asyncio.ensure_future(start())
+
+
+async def cancel_quietly(task: asyncio.Task[None] | None) -> None:
+    """Stop a background task at shutdown; whatever it was doing is abandoned, not reported."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

@@ -4,11 +4,10 @@ guarded HTTP client and the schedule. Tests reach the parts through `app.state.c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from boost_bus.runtime import Runtime, follow_sessions, open_runtime
+from boost_bus.runtime import Runtime, cancel_quietly, follow_sessions, open_runtime, start_once
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
@@ -48,14 +47,11 @@ class Container:
         """BOOST_DEMO=1: two data-fed key results in the demo company, once okr's demo is there."""
         from .demo import load_when_ready
 
-        if self.settings.demo and self.demo is None:
-            self.demo = asyncio.ensure_future(load_when_ready(self))
+        if self.settings.demo:
+            self.demo = start_once(self.demo, lambda: load_when_ready(self))
 
     async def close(self) -> None:
-        if self.demo is not None:
-            self.demo.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.demo
+        await cancel_quietly(self.demo)
         if self.scheduler is not None:
             await self.scheduler.close()
         sql = self.kinds.get("sql")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from boost_bus.runtime import serving
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
@@ -23,22 +24,14 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap(settings, clock)
-        runtime = container.runtime
-        app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
-                                  "signing_keys": runtime.keys_ready}
-        app.state.required_checks = {"database", "signing_keys"}
-        if container.vault.rotating:
-            await container.reseal()
-        runtime.outbox.start()
-        await runtime.bus.start()
-        if container.scheduler is not None:
-            container.scheduler.start()
-        container.start_demo()
-        try:
+        async with serving(app.state, container, required={"database", "signing_keys"},
+                           checks={"signing_keys": container.runtime.keys_ready}):
+            if container.vault.rotating:
+                await container.reseal()
+            if container.scheduler is not None:
+                container.scheduler.start()
+            container.start_demo()
             yield
-        finally:
-            await container.close()
 
     app = create_service_app("connectors", lifespan=lifespan, title="Boost Connectors")
     for module in (source_views, binding_views):

@@ -4,11 +4,10 @@ Tests reach the parts through `app.state.container`."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from boost_bus.runtime import Runtime, follow_sessions, open_runtime
+from boost_bus.runtime import Runtime, cancel_quietly, follow_sessions, open_runtime, start_once
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
@@ -32,14 +31,11 @@ class Container:
         """BOOST_DEMO=1: the demo company's feedback and chat, once okr's demo has reached us."""
         from .demo import load_when_ready
 
-        if self.settings.demo and self.demo is None:
-            self.demo = asyncio.ensure_future(load_when_ready(self))
+        if self.settings.demo:
+            self.demo = start_once(self.demo, lambda: load_when_ready(self))
 
     async def close(self) -> None:
-        if self.demo is not None:
-            self.demo.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.demo
+        await cancel_quietly(self.demo)
         await self.read_model.close()
         await self.runtime.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from boost_bus.runtime import serving
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
@@ -23,20 +24,13 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap(settings, clock)
-        runtime = container.runtime
-        app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
-                                  "signing_keys": runtime.keys_ready,
-                                  "read_model": container.read_model.ready}
         # Writes survive a NATS outage through the outbox; the read model catches up after.
-        app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
-        runtime.outbox.start()
-        await runtime.bus.start()
-        container.start_demo()
-        try:
+        # Without okr's keys every caller is a 401.
+        async with serving(app.state, container, required={"database", "signing_keys"},
+                           checks={"signing_keys": container.runtime.keys_ready,
+                                   "read_model": container.read_model.ready}):
+            container.start_demo()
             yield
-        finally:
-            await container.close()
 
     app = create_service_app("feedback", lifespan=lifespan, title="Boost Feedback")
     for module in (hub_views, thread_views):

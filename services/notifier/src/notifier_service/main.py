@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from boost_bus.runtime import serving
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
@@ -27,20 +28,12 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap(settings, clock, knobs)
-        runtime = container.runtime
-        app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
-                                  "signing_keys": runtime.keys_ready, "slack": container.workspace.ready}
         # Without okr's keys every caller is a 401; with a bot token of another workspace every
         # message would go to the wrong company (`slack` says what is wrong).
-        app.state.required_checks = {"database", "signing_keys", "slack"}
-        runtime.outbox.start()
-        await runtime.bus.start()
-        await container.start()
-        try:
+        async with serving(app.state, container, required={"database", "signing_keys", "slack"},
+                           checks={"signing_keys": container.runtime.keys_ready, "slack": container.workspace.ready}):
+            await container.start()
             yield
-        finally:
-            await container.close()
 
     app = create_service_app("notifier", lifespan=lifespan, title="Boost Notifier")
     for module in (delivery_views, directory_views, slack_views, slack_channels):

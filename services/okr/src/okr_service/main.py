@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from boost_bus.runtime import serving
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
@@ -30,16 +31,9 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap(settings, clock)
-        runtime = container.runtime
-        app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready}
-        app.state.required_checks = {"database"}  # writes survive a NATS outage through the outbox
-        runtime.outbox.start()
-        await runtime.bus.start()
-        try:
+        # writes survive a NATS outage through the outbox: ready needs only the database
+        async with serving(app.state, container, required={"database"}):
             yield
-        finally:
-            await container.close()
 
     app = create_service_app("okr", lifespan=lifespan, title="Boost OKR")
 

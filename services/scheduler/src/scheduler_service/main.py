@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from boost_bus.runtime import serving
 from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
@@ -24,18 +25,11 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap(settings, clock, knobs)
-        runtime = container.runtime
-        app.state.container = container
-        app.state.ready_checks = {"database": runtime.db_ready, "nats": runtime.bus_ready,
-                                  "signing_keys": runtime.keys_ready}
-        app.state.required_checks = {"database", "signing_keys"}  # without okr's keys every caller is a 401
-        runtime.outbox.start()
-        await runtime.bus.start()
-        container.leader.start()
-        try:
+        # without okr's keys every caller is a 401
+        async with serving(app.state, container, required={"database", "signing_keys"},
+                           checks={"signing_keys": container.runtime.keys_ready}):
+            container.leader.start()
             yield
-        finally:
-            await container.close()
 
     app = create_service_app("scheduler", lifespan=lifespan, title="Boost Scheduler")
     app.include_router(reminder_views.router)
