@@ -7,6 +7,7 @@ of a payload reaches the DOM, while its text is shown as written."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -76,6 +77,11 @@ def planted(slack_stack: Any) -> dict[str, Any]:
         ok(as_writer, "POST", f"/api/okr/key-results/{first['key_results'][0]['id']}/check-ins",
            json={"value": 3, "confidence": 2, "note": CORPUS[1]})
         ok(as_writer, "POST", f"/api/okr/objectives/{first['id']}/submit")  # Slack messages quote the title
+        # feedback learns objectives from okr's events: its chat opens once the objective reached it
+        deadline = time.monotonic() + 15
+        while http.get(f"/api/feedback/threads/objective:{first['id']}/messages", headers=as_writer).status_code == 404:
+            assert time.monotonic() < deadline, "feedback never learned the objective"
+            time.sleep(0.1)
         for payload in CORPUS:
             body = f"{payload} <@{writer['id']}> <@{people[3]['id']}>"
             ok(as_writer, "POST", f"/api/feedback/threads/objective:{first['id']}/messages", json={"body": body[:4000]})

@@ -558,6 +558,8 @@ export const en = {
   'calibration.reached': 'Reached',
   'admin.checkins_import': 'Import check-ins (CSV)',
   'admin.checkins_import_hint': "History kept in a spreadsheet, so forecasts have something to stand on: key_result_id, created_at (a date, or a date-time with its offset), value, and optionally confidence and note. Each must fall inside its key result's quarter and not in the future; nothing is imported if a row is wrong.",
+  'admin.checkins_import_text': 'Or paste the check-ins CSV',
+  'admin.checkins_import_run': 'Import check-ins',
   'admin.checkins_imported': '{n} check-ins imported into {k} key results.',
 } as const
 

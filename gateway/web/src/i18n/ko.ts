@@ -556,5 +556,7 @@ export const ko: Record<Singular, string> & Partial<Record<MessageKey, string>> 
   'calibration.reached': '도달',
   'admin.checkins_import': '체크인 가져오기 (CSV)',
   'admin.checkins_import_hint': '스프레드시트에 기록해 온 이력을 가져와 예측의 근거로 삼아요. key_result_id, created_at(날짜, 또는 오프셋이 있는 날짜·시각), value 열과 선택 열 confidence, note. 각 행은 그 핵심 결과의 분기 안, 오늘 이전이어야 하고, 한 행이라도 틀리면 아무것도 가져오지 않아요.',
+  'admin.checkins_import_text': '또는 체크인 CSV 붙여넣기',
+  'admin.checkins_import_run': '체크인 가져오기',
   'admin.checkins_imported': '체크인 {n}건을 핵심 결과 {k}개에 가져왔어요.',
 }

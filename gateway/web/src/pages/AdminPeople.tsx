@@ -1,4 +1,4 @@
-import { useId, useState } from 'react'
+import { useId, useRef, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import type { MemberRole, TeamCreate, TeamPatch, UserCreate, UserPatch } from '../api/bodies'
 import { api, ApiError } from '../api/client'
@@ -225,13 +225,21 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
       toastError(err, t('admin.failed'))
     }
   }
+  // What this page last knew of the team: the list's copy, or the answer to our own save (a
+  // second pick made before the list refetched must not look like someone else's change).
+  const known = useRef(team)
+  if (team.version > known.current.version) known.current = team
   const saveChannel = async (value: string = channel) => {
-    if ((team.slack_channel_id ?? '') === value) return
+    const seen = known.current
+    if ((seen.slack_channel_id ?? '') === value) return
     try {
-      await api.patch(`/api/okr/teams/${team.id}`, { slack_channel_id: value || null, version: team.version, base: { slack_channel_id: team.slack_channel_id ?? null } } satisfies TeamPatch)
+      known.current = await api.patch<Team>(`/api/okr/teams/${team.id}`, { slack_channel_id: value || null, version: seen.version, base: { slack_channel_id: seen.slack_channel_id ?? null } } satisfies TeamPatch)
       await refresh()
     } catch (err) {
-      toastError(err, t('admin.failed'))
+      if (isConflict(err)) {
+        toast({ text: t('conflict.refreshed'), tone: 'error' })
+        await refresh()
+      } else toastError(err, t('admin.failed'))
     }
   }
   const name = (id: number) => users.find((u) => u.id === id)?.name ?? `#${id}`

@@ -43,7 +43,7 @@ export function ImportCheckIns() {
         <input id={`${ids}-f`} type="file" accept=".csv,text/csv" className="input" onChange={async (e) => setText((await e.target.files?.[0]?.text()) ?? '')} />
       </div>
       <div className="formrow">
-        <label htmlFor={`${ids}-t`}>{t('admin.import_text')}</label>
+        <label htmlFor={`${ids}-t`}>{t('admin.checkins_import_text')}</label>
         <textarea id={`${ids}-t`} className="input mono" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="key_result_id,created_at,value,confidence,note&#10;42,2027-01-05,120,7,from the sheet" />
       </div>
       {errors && errors.length > 0 && (
@@ -58,7 +58,7 @@ export function ImportCheckIns() {
         </ul>
       )}
       <button type="button" className="btn btn--primary" disabled={!text.trim() || busy} onClick={() => void run()}>
-        {t('admin.import_run')}
+        {t('admin.checkins_import_run')}
       </button>
     </section>
   )
