@@ -478,3 +478,17 @@ def test_feedback_reworded_in_two_tabs_keeps_both_edits(new_page: Any, product: 
             break
         time.sleep(0.3)
     assert saved == "Wow. Great demo. Thanks!", saved
+
+
+def test_the_first_use_hint_sits_under_the_bar_and_leaves_it_whole(new_page: Any) -> None:
+    """The hint once sat beside the bar in its flex row and squeezed it to a sliver on the
+    dashboard's key result cards."""
+    page = new_page(EMMA, width=1366, height=900)
+    page.goto("/")
+    hint = page.get_by_test_id("checkin-hint").first
+    expect(hint).to_be_visible(timeout=10_000)
+    bar = hint.locator("xpath=preceding-sibling::div[contains(@class, 'checkin--bar')][1]")
+    bar_box, hint_box = bar.bounding_box(), hint.bounding_box()
+    assert bar_box is not None and hint_box is not None
+    assert bar_box["width"] >= 0.8 * hint_box["width"], (bar_box, hint_box)
+    assert hint_box["y"] >= bar_box["y"] + bar_box["height"] - 1  # below the bar, outside its click area

@@ -132,6 +132,7 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
   const hoverValue = hover === null ? null : valueAtFraction(kr, hover)
 
   return (
+    <>
     <div className={`checkin checkin--bar${busy ? ' is-busy' : ''}`} data-testid={checkinId}>
       {bar}
       <button
@@ -154,15 +155,17 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
           <span className="checkin__ghost-label">{formatValue(hoverValue, kr, locale)}</span>
         </span>
       )}
-      {showHint && (
-        <p className="checkin__hint muted small" data-testid="checkin-hint">
-          {t('checkin.hint')}
-        </p>
-      )}
       {askValue && <ValuePopover kr={kr} onSubmit={(v) => void record(v)} onClose={() => setAskValue(false)} />}
       {tapped !== null && <ValuePopover kr={kr} initial={tapped} confirm onSubmit={(v) => void record(v)} onClose={() => setTapped(null)} />}
       {recorded && <CheckInPopover kr={kr} checkIn={recorded} onClose={() => setRecorded(null)} />}
     </div>
+    {/* Below the bar, not beside it (it squeezed the bar to nothing) nor inside its hit area. */}
+    {showHint && (
+      <p className="checkin__hint muted small" data-testid="checkin-hint">
+        {t('checkin.hint')}
+      </p>
+    )}
+    </>
   )
 }
 
