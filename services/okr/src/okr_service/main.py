@@ -12,6 +12,7 @@ from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
 from fastapi import FastAPI, Request, Response
 
+from .approvals import views as approval_views
 from .auth import views as auth_views
 from .bootstrap import bootstrap
 from .check_ins import views as check_in_views
@@ -21,6 +22,7 @@ from .forecast import views as forecast_views
 from .hints import views as hint_views
 from .key_results import views as key_result_views
 from .objectives import views as objective_views
+from .org import views as org_views
 from .reports import views as report_views
 
 
@@ -43,7 +45,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         auth_views.renew_if_needed(request, response)
         return response
 
-    for module in (auth_views, directory_views, objective_views, key_result_views, check_in_views, dashboard_views,
-                   report_views, hint_views, forecast_views):
+    for module in (auth_views, org_views, directory_views, approval_views, objective_views, key_result_views,
+                   check_in_views, dashboard_views, report_views, hint_views, forecast_views):
         app.include_router(module.router)
     return app

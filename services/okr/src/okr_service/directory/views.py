@@ -1,4 +1,4 @@
-"""REST for org settings, cycles, people, teams and the CSV import."""
+"""REST for people, teams and the CSV import."""
 
 from __future__ import annotations
 
@@ -9,64 +9,17 @@ from boost_platform.ids import PathId
 from boost_platform.problems import Problem
 from fastapi import APIRouter, Query, Request
 
-from ..access import approvers_for, load_actor
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from ..models import Team, User
-from ..org.service import calendar, get_org, org_json, update_org
-from ..responses import Approvers, Cycle, CycleInList, ImportResult, Org
+from ..responses import ImportResult
 from ..responses import Team as TeamOut
 from ..responses import User as UserOut
-from ..schemas import MemberRole, OrgPatch, TeamCreate, TeamPatch, UserCreate, UserPatch
+from ..schemas import MemberRole, TeamCreate, TeamPatch, UserCreate, UserPatch
 from ..serialize import team_json, user_json
+from ..uow import work
 from . import service
 
 router = APIRouter(prefix="/api/okr", tags=["directory"])
-
-
-@router.get("/org", response_model=Org, summary="Org settings")
-async def get_org_settings(actor: ActorDep, session: SessionDep) -> dict[str, Any]:
-    return org_json(await get_org(session))
-
-
-@router.patch("/org", response_model=Org, summary="Change org settings (admins)")
-async def patch_org(body: OrgPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        org = await update_org(tx, actor, body.model_dump(exclude_unset=True, mode="json", exclude={"version", "base"}),
-                               version=body.version, base=body.base)
-        return org_json(org)
-
-
-@router.get("/cycles", response_model=list[CycleInList], summary="Cycles around today: four back, current, two ahead")
-async def cycles(actor: ActorDep, c: ContainerDep, session: SessionDep) -> list[dict[str, Any]]:
-    cal = await calendar(session, c.runtime.clock)
-    cur = cal.current()
-    items = [cur]
-    for _ in range(4):
-        items.insert(0, items[0].previous())
-    items += [cur.next(), cur.next().next()]
-    return [{**cy.as_json(), "phase": cy.phase_on(cal.today), "current": cy.id == cur.id} for cy in items]
-
-
-@router.get("/cycles/current", response_model=Cycle, summary="This quarter (org timezone)")
-async def cycle_current(actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
-    cal = await calendar(session, c.runtime.clock)
-    cy = cal.current()
-    return {**cy.as_json(), "phase": cy.phase_on(cal.today), "today": cal.today.isoformat()}
-
-
-@router.get("/cycles/next", response_model=Cycle, summary="Next quarter")
-async def cycle_next(actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
-    cal = await calendar(session, c.runtime.clock)
-    cy = cal.next()
-    return {**cy.as_json(), "phase": cy.phase_on(cal.today), "today": cal.today.isoformat()}
-
-
-@router.get("/cycles/{cycle_id}", response_model=Cycle, summary="One cycle with its phases")
-async def cycle(cycle_id: str, actor: ActorDep, c: ContainerDep, session: SessionDep) -> dict[str, Any]:
-    cal = await calendar(session, c.runtime.clock)
-    cy = cal.resolve(cycle_id)
-    return {**cy.as_json(), "phase": cy.phase_on(cal.today), "today": cal.today.isoformat()}
 
 
 @router.get("/users", response_model=list[UserOut], summary="People")
@@ -83,9 +36,8 @@ async def list_users(actor: ActorDep, session: SessionDep, active: bool | None =
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Add a person (admins)")
 async def create_user(body: UserCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        return user_json(await service.create_user(tx, actor, body.model_dump()))
+    async with work(c, principal.user_id) as w:
+        return user_json(await service.create_user(w.tx, w.actor, body.model_dump()))
 
 
 @router.get("/users/{user_id}", response_model=UserOut, summary="One person")
@@ -95,10 +47,9 @@ async def get_user(user_id: PathId, actor: ActorDep, session: SessionDep) -> dic
 
 @router.patch("/users/{user_id}", response_model=UserOut, summary="Change a person (admins; people their own language, timezone, muted reminders)")
 async def patch_user(user_id: PathId, body: UserPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
+    async with work(c, principal.user_id) as w:
         changes = body.model_dump(exclude_unset=True, exclude={"version", "base"})
-        return user_json(await service.update_user(tx, actor, user_id, changes, version=body.version, base=body.base))
+        return user_json(await service.update_user(w.tx, w.actor, user_id, changes, version=body.version, base=body.base))
 
 
 @router.get("/teams", response_model=list[TeamOut], summary="Teams, the company first")
@@ -109,9 +60,8 @@ async def list_teams(actor: ActorDep, session: SessionDep) -> list[dict[str, Any
 
 @router.post("/teams", response_model=TeamOut, status_code=201, summary="Add a team (admins)")
 async def create_team(body: TeamCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.create_team(tx, actor, body.model_dump()))
+    async with work(c, principal.user_id) as w:
+        return team_json(await service.create_team(w.tx, w.actor, body.model_dump()))
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, summary="One team with its members")
@@ -121,25 +71,22 @@ async def get_team(team_id: PathId, actor: ActorDep, session: SessionDep) -> dic
 
 @router.patch("/teams/{team_id}", response_model=TeamOut, summary="Change a team (admins)")
 async def patch_team(team_id: PathId, body: TeamPatch, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
+    async with work(c, principal.user_id) as w:
         changes = body.model_dump(exclude_unset=True, exclude={"version", "base"})
-        return team_json(await service.update_team(tx, actor, team_id, changes, version=body.version, base=body.base))
+        return team_json(await service.update_team(w.tx, w.actor, team_id, changes, version=body.version, base=body.base))
 
 
 @router.put("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Add a member or change their role (admins)")
 async def put_member(team_id: PathId, user_id: PathId, body: MemberRole, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.put_member(tx, actor, team_id, user_id, body.role, version=body.version,
+    async with work(c, principal.user_id) as w:
+        return team_json(await service.put_member(w.tx, w.actor, team_id, user_id, body.role, version=body.version,
                                                   base_role=body.base_role))
 
 
 @router.delete("/teams/{team_id}/members/{user_id}", response_model=TeamOut, summary="Remove a member (admins)")
 async def delete_member(team_id: PathId, user_id: PathId, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        return team_json(await service.remove_member(tx, actor, team_id, user_id))
+    async with work(c, principal.user_id) as w:
+        return team_json(await service.remove_member(w.tx, w.actor, team_id, user_id))
 
 
 @router.post("/import", response_model=ImportResult, summary="CSV of people and teams: all or nothing, with per-row errors",
@@ -157,20 +104,7 @@ async def import_csv(request: Request, principal: PrincipalDep, c: ContainerDep,
             raise Problem(422, "Attach the CSV file.")
         raw = await upload.read()  # type: ignore[union-attr]
     try:
-        async with c.runtime.outbox.transaction() as tx:
-            actor = await load_actor(tx.session, principal.user_id)
-            return await service.import_csv(tx, actor, raw, dry_run=dry_run)
+        async with work(c, principal.user_id) as w:
+            return await service.import_csv(w.tx, w.actor, raw, dry_run=dry_run)
     except service.DryRun as preview:  # rolled back: nothing written, no event sent
         return preview.result
-
-
-@router.get("/objectives/{objective_id}/approvers", response_model=Approvers,
-            summary="Who can approve this objective (the rule of okr.access.approvers_for), for the page to name them")
-async def objective_approvers(objective_id: PathId, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
-    from ..objectives.service import get_objective
-
-    obj = await get_objective(session, objective_id)
-    team = await session.get(Team, obj.team_id)
-    parent_id = team.parent_id if team is not None else None
-    return {"objective_id": obj.id, "approvers": await approvers_for(session, obj), "parent_team_id": parent_id,
-            "by": "parent_leads" if parent_id is not None else "admins"}
