@@ -69,6 +69,6 @@ export async function objectiveAction(qc: QueryClient, id: number, action: Objec
   if (obj && typeof obj === 'object' && 'id' in obj && action !== 'carry-over') putObjective(qc, obj)
   void qc.invalidateQueries({ queryKey: keys.objectivesAll })
   void qc.invalidateQueries({ queryKey: keys.objective(id) })
-  void qc.invalidateQueries({ queryKey: ['dashboard'] })
+  void qc.invalidateQueries({ queryKey: keys.dashboardAll })
   return obj
 }

@@ -44,6 +44,23 @@ export const keys = {
   org: ['org'] as const,
   reminders: ['reminders'] as const,
   search: (q: string) => ['search', q] as const,
+  // Prefixes: invalidating one refreshes every query under it.
+  dashboardAll: ['dashboard'] as const,
+  feedbackAll: ['feedback'] as const,
+  deliveriesAll: ['deliveries'] as const,
+  myKrsAll: ['my-krs'] as const,
+  cycleAll: ['cycle'] as const,
+  checkinsAll: ['checkins'] as const,
+  connectorsAll: ['connectors'] as const,
+  connectorSources: ['connectors', 'sources'] as const,
+  connectorSource: (id: number) => ['connectors', 'source', id] as const,
+  connectorBinding: (krId: number) => ['connectors', 'binding', krId] as const,
+  approvers: (id: number, status: string) => ['approvers', id, status] as const,
+  calibration: (userId: number) => ['calibration', userId] as const,
+  hints: (id: number, signature: string) => ['hints', id, signature] as const,
+  devUsers: ['dev-users'] as const,
+  meForSignIn: ['me', 'signin'] as const,
+  signInMethods: ['sign-in-methods'] as const,
 }
 
 type Opts<T> = Omit<UseQueryOptions<T, Error, T, readonly unknown[]>, 'queryKey' | 'queryFn'>

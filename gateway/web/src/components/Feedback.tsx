@@ -1,3 +1,4 @@
+import { keys } from '../api/queries'
 import { useId, useState } from 'react'
 import { Link } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
@@ -33,7 +34,7 @@ export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; o
     setBusy(true)
     try {
       await api.patch(`/api/feedback/feedback/${f.id}`, { resolved: !f.resolved } satisfies FeedbackPatch)
-      await qc.invalidateQueries({ queryKey: ['feedback'] })
+      await qc.invalidateQueries({ queryKey: keys.feedbackAll })
     } catch (err) {
       toastError(err, t('fb.failed'))
     } finally {
@@ -123,7 +124,7 @@ export function GiveFeedback({ objectives, fixedObjective, cycle, onDone }: { ob
       } satisfies FeedbackCreate)
       setBody('')
       toast({ text: t('fb.sent'), tone: 'success' })
-      await qc.invalidateQueries({ queryKey: ['feedback'] })
+      await qc.invalidateQueries({ queryKey: keys.feedbackAll })
       onDone?.()
     } catch (err) {
       toastError(err, t('fb.failed'))

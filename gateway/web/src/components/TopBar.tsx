@@ -1,3 +1,4 @@
+import { keys } from '../api/queries'
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { Link, useLocation, useNavigate } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
@@ -238,7 +239,7 @@ function LanguageToggle() {
         setLocale(other)
         // Slack messages follow the profile's language too; a failure here changes nothing on screen.
         api.patch(`/api/okr/users/${me.user.id}`, { locale: other }).then(
-          () => void qc.invalidateQueries({ queryKey: ['me'] }),
+          () => void qc.invalidateQueries({ queryKey: keys.me }),
           () => undefined,
         )
       }}

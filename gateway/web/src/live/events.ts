@@ -33,7 +33,7 @@ export function putKeyResult(qc: QueryClient, kr: KeyResult, removed = false): v
     o.id === objId ? rollUp({ ...o, key_results: upsertKr(o.key_results, kr, removed) }) : o
   qc.setQueriesData<Objective[]>({ queryKey: keys.objectivesAll }, (list) => list?.map(touch))
   if (objId) qc.setQueryData<Objective>(keys.objective(objId), (o) => (o ? touch(o) : o))
-  qc.setQueriesData<KeyResult[]>({ queryKey: ['my-krs'] }, (list) =>
+  qc.setQueriesData<KeyResult[]>({ queryKey: keys.myKrsAll }, (list) =>
     removed ? list?.filter((k) => k.id !== kr.id) : list?.map((k) => (k.id === kr.id ? { ...k, ...kr } : k)),
   )
   qc.setQueryData<KeyResult>(keys.kr(kr.id), (k) => (k ? { ...k, ...kr } : k))
@@ -60,7 +60,7 @@ function refreshDashboardSoon(qc: QueryClient): void {
   if (dashTimer) return
   dashTimer = setTimeout(() => {
     dashTimer = null
-    void qc.invalidateQueries({ queryKey: ['dashboard'] })
+    void qc.invalidateQueries({ queryKey: keys.dashboardAll })
   }, 500)
 }
 
@@ -92,7 +92,7 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
         const id = kr.id ?? Number(env.subject_id)
         const objId = kr.objective_id ?? env.scope.objective_id ?? 0
         putKeyResult(qc, { ...kr, id, objective_id: objId }, removed)
-        if (action === 'created' || action === 'restored') void qc.invalidateQueries({ queryKey: ['my-krs'] })
+        if (action === 'created' || action === 'restored') void qc.invalidateQueries({ queryKey: keys.myKrsAll })
         if (!mine) forwardToEditor(edits, 'key_result', id, env)
         if (byOther) flashWhere(edits, 'key_result', id, `kr:${id}`, env)
         refreshDashboardSoon(qc)
@@ -135,7 +135,7 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
       break
     }
     case 'feedback': {
-      void qc.invalidateQueries({ queryKey: ['feedback'] })
+      void qc.invalidateQueries({ queryKey: keys.feedbackAll })
       const id = (env.data as { id?: number }).id ?? Number(env.subject_id)
       // A retro being written by several people: their text merges into the fields here.
       if (!mine && id) forwardToEditor(edits, 'feedback', id, env)
@@ -143,7 +143,7 @@ export function applyEvent(env: Envelope, ctx: EventContext): void {
       break
     }
     case 'mention':
-      void qc.invalidateQueries({ queryKey: ['deliveries'] })
+      void qc.invalidateQueries({ queryKey: keys.deliveriesAll })
       break
   }
 }

@@ -91,7 +91,7 @@ function OrgForm({ org }: { org: Org }) {
     try {
       await api.post(`/api/scheduler/reminders/${kind}/run`)
       toast({ text: t('org.ran', { kind: kindLabel(t, kind) }), tone: 'success' })
-      void qc.invalidateQueries({ queryKey: ['deliveries'] })
+      void qc.invalidateQueries({ queryKey: keys.deliveriesAll })
       void qc.invalidateQueries({ queryKey: keys.reminders })
     } catch (err) {
       toastError(err, t('admin.failed'))
@@ -118,7 +118,7 @@ function OrgForm({ org }: { org: Org }) {
       const saved = await api.patch<Org>('/api/okr/org', withSeen(from as unknown as Record<string, unknown>, mine) as OrgPatch)
       setLoaded(saved)
       setClash(null)
-      await Promise.all([qc.invalidateQueries({ queryKey: keys.org }), qc.invalidateQueries({ queryKey: keys.reminders }), qc.invalidateQueries({ queryKey: ['cycle'] }), qc.invalidateQueries({ queryKey: keys.cycles })])
+      await Promise.all([qc.invalidateQueries({ queryKey: keys.org }), qc.invalidateQueries({ queryKey: keys.reminders }), qc.invalidateQueries({ queryKey: keys.cycleAll }), qc.invalidateQueries({ queryKey: keys.cycles })])
       toast({ text: t('settings.saved'), tone: 'success' })
     } catch (err) {
       const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Org }).current : undefined

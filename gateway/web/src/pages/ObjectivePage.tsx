@@ -1,3 +1,4 @@
+import { keys } from '../api/queries'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useLocation, useParams, useSearchParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
@@ -251,7 +252,7 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
       const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Objective }).current : undefined
       if (current?.status === 'closed') {
         setClosedBy(current)
-        void qc.invalidateQueries({ queryKey: ['objective', obj.id] })
+        void qc.invalidateQueries({ queryKey: keys.objective(obj.id) })
       } else toastError(err, t('draft.action_failed'))
     } finally {
       setBusy(false)

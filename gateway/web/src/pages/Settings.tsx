@@ -1,3 +1,4 @@
+import { keys } from '../api/queries'
 import { useEffect, useId, useMemo, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import type { UserPatch } from '../api/bodies'
@@ -43,12 +44,12 @@ export default function Settings() {
       const mine = changedFields(me.user as unknown as Record<string, unknown>, { locale: lang, timezone: tz || null, muted_reminders: [...muted].sort() })
       await api.patch(`/api/okr/users/${me.user.id}`, withSeen(me.user as unknown as Record<string, unknown>, mine) as UserPatch)
       setLocale(lang)
-      await qc.invalidateQueries({ queryKey: ['me'] })
+      await qc.invalidateQueries({ queryKey: keys.me })
       toast({ text: t('settings.saved'), tone: 'success' })
     } catch (err) {
       if (isConflict(err)) {
         toast({ text: t('conflict.refreshed'), tone: 'error' })
-        await qc.invalidateQueries({ queryKey: ['me'] })
+        await qc.invalidateQueries({ queryKey: keys.me })
       } else toastError(err, t('settings.failed'))
     } finally {
       setBusy(false)

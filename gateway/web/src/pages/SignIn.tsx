@@ -1,3 +1,4 @@
+import { keys } from '../api/queries'
 import { useEffect, useState } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
@@ -24,15 +25,15 @@ export default function SignIn() {
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
 
-  const me = useQuery({ queryKey: ['me', 'signin'], queryFn: () => api.get<Me>('/api/auth/me', { allowAnonymous: true }), retry: false })
+  const me = useQuery({ queryKey: keys.meForSignIn, queryFn: () => api.get<Me>('/api/auth/me', { allowAnonymous: true }), retry: false })
   const devUsers = useQuery({
-    queryKey: ['dev-users'],
+    queryKey: keys.devUsers,
     queryFn: () => api.get<DevUser[]>('/api/auth/dev-users', { allowAnonymous: true }),
     retry: false,
   })
   // Sign in with Slack is offered only where it is set up.
   const methods = useQuery({
-    queryKey: ['sign-in-methods'],
+    queryKey: keys.signInMethods,
     queryFn: () => api.get<{ slack: boolean; dev: boolean }>('/api/auth/methods', { allowAnonymous: true }),
     retry: false,
   })

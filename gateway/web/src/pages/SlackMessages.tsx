@@ -1,3 +1,4 @@
+import { keys } from '../api/queries'
 import { useMemo, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import { api, ApiError } from '../api/client'
@@ -123,7 +124,7 @@ function Resend({ delivery }: { delivery: Delivery }) {
     try {
       await api.post(`/api/notifier/deliveries/${delivery.id}/resend`)
       toast({ text: t('slack.resent'), tone: 'success' })
-      await qc.invalidateQueries({ queryKey: ['deliveries'] })
+      await qc.invalidateQueries({ queryKey: keys.deliveriesAll })
     } catch (err) {
       toastError(err, t('admin.failed'))
     } finally {

@@ -1,3 +1,4 @@
+import { keys } from '../../api/queries'
 import { useQuery } from '@tanstack/react-query'
 import { api } from '../../api/client'
 import type { Objective } from '../../api/types'
@@ -15,7 +16,7 @@ export interface Approvers {
 /** Who may approve a submitted objective, as the server rules it (okr `approvers_for`). */
 export function useApprovers(obj: Pick<Objective, 'id' | 'status'>) {
   return useQuery({
-    queryKey: ['approvers', obj.id, obj.status],
+    queryKey: keys.approvers(obj.id, obj.status),
     queryFn: () => api.get<Approvers>(`/api/okr/objectives/${obj.id}/approvers`),
     enabled: obj.status === 'submitted',
     staleTime: 30_000,

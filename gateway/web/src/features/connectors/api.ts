@@ -1,5 +1,5 @@
 // Live-data key results (contract §9): connectors' REST API, typed from its OpenAPI
-// document (schema/connectors.ts), with its own query keys. Server state only through
+// document (schema/connectors.ts); its query keys are in the one key factory (api/queries). Server state only through
 // TanStack Query; components never fetch.
 import { useQuery, type QueryClient } from '@tanstack/react-query'
 import { ApiError, api } from '../../api/client'
@@ -20,21 +20,15 @@ export const SOURCE_KINDS: SourceKind[] = ['sql', 'prometheus', 'http_json', 'gi
 
 const BASE = '/api/connectors'
 
-export const connectorKeys = {
-  sources: ['connectors', 'sources'] as const,
-  source: (id: number) => ['connectors', 'source', id] as const,
-  binding: (krId: number) => ['connectors', 'binding', krId] as const,
-}
-
-export const useSources = () => useQuery({ queryKey: connectorKeys.sources, queryFn: () => api.get<Source[]>(`${BASE}/sources`) })
+export const useSources = () => useQuery({ queryKey: keys.connectorSources, queryFn: () => api.get<Source[]>(`${BASE}/sources`) })
 
 export const useSource = (id: number | null) =>
-  useQuery({ queryKey: connectorKeys.source(id ?? 0), queryFn: () => api.get<Source>(`${BASE}/sources/${id}`), enabled: !!id })
+  useQuery({ queryKey: keys.connectorSource(id ?? 0), queryFn: () => api.get<Source>(`${BASE}/sources/${id}`), enabled: !!id })
 
 /** The key result's binding, or null when it has none (404). */
 export const useBinding = (krId: number, enabled = true) =>
   useQuery({
-    queryKey: connectorKeys.binding(krId),
+    queryKey: keys.connectorBinding(krId),
     enabled,
     queryFn: async () => {
       try {
@@ -48,19 +42,19 @@ export const useBinding = (krId: number, enabled = true) =>
 
 export async function createSource(qc: QueryClient, body: SourceIn): Promise<Source> {
   const made = await api.post<Source>(`${BASE}/sources`, body)
-  await qc.invalidateQueries({ queryKey: connectorKeys.sources })
+  await qc.invalidateQueries({ queryKey: keys.connectorSources })
   return made
 }
 
 export async function updateSource(qc: QueryClient, id: number, body: SourcePatch): Promise<Source> {
   const changed = await api.patch<Source>(`${BASE}/sources/${id}`, body)
-  await qc.invalidateQueries({ queryKey: ['connectors'] })
+  await qc.invalidateQueries({ queryKey: keys.connectorsAll })
   return changed
 }
 
 export async function deleteSource(qc: QueryClient, id: number): Promise<void> {
   await api.del(`${BASE}/sources/${id}`)
-  await qc.invalidateQueries({ queryKey: connectorKeys.sources })
+  await qc.invalidateQueries({ queryKey: keys.connectorSources })
 }
 
 export const testSource = (id: number, query: string | null, keyResultId?: number) =>
@@ -68,7 +62,7 @@ export const testSource = (id: number, query: string | null, keyResultId?: numbe
 
 async function refreshKr(qc: QueryClient, krId: number, objectiveId: number) {
   await Promise.all([
-    qc.invalidateQueries({ queryKey: connectorKeys.binding(krId) }),
+    qc.invalidateQueries({ queryKey: keys.connectorBinding(krId) }),
     qc.invalidateQueries({ queryKey: keys.kr(krId) }),
     qc.invalidateQueries({ queryKey: keys.checkins(krId) }),
     qc.invalidateQueries({ queryKey: keys.objective(objectiveId) }),
@@ -78,14 +72,14 @@ async function refreshKr(qc: QueryClient, krId: number, objectiveId: number) {
 
 export async function saveBinding(qc: QueryClient, krId: number, objectiveId: number, body: BindingIn): Promise<Binding> {
   const saved = await api.put<Binding>(`${BASE}/key-results/${krId}/binding`, body)
-  qc.setQueryData(connectorKeys.binding(krId), saved)
+  qc.setQueryData(keys.connectorBinding(krId), saved)
   await refreshKr(qc, krId, objectiveId)
   return saved
 }
 
 export async function removeBinding(qc: QueryClient, krId: number, objectiveId: number): Promise<void> {
   await api.del(`${BASE}/key-results/${krId}/binding`)
-  qc.setQueryData(connectorKeys.binding(krId), null)
+  qc.setQueryData(keys.connectorBinding(krId), null)
   await refreshKr(qc, krId, objectiveId)
 }
 

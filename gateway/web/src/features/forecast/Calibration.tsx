@@ -1,3 +1,4 @@
+import { keys } from '../../api/queries'
 import { useQuery } from '@tanstack/react-query'
 import { api } from '../../api/client'
 import type { CalibrationCycle } from '../../api/types'
@@ -5,7 +6,7 @@ import { useI18n } from '../../i18n'
 
 export const useCalibration = (userId: number) =>
   useQuery({
-    queryKey: ['calibration', userId],
+    queryKey: keys.calibration(userId),
     queryFn: () => api.get<CalibrationCycle[]>(`/api/okr/people/${userId}/calibration`),
     staleTime: 5 * 60_000,
   })

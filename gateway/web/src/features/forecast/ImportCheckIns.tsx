@@ -1,3 +1,4 @@
+import { keys } from '../../api/queries'
 import { useId, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import { api, ApiError } from '../../api/client'
@@ -24,7 +25,7 @@ export function ImportCheckIns() {
       })
       toast({ text: t('admin.checkins_imported', { n: out.rows, k: out.key_results }), tone: 'success' })
       setText('')
-      await Promise.all([qc.invalidateQueries({ queryKey: ['objectives'] }), qc.invalidateQueries({ queryKey: ['checkins'] }), qc.invalidateQueries({ queryKey: ['dashboard'] })])
+      await Promise.all([qc.invalidateQueries({ queryKey: keys.objectivesAll }), qc.invalidateQueries({ queryKey: keys.checkinsAll }), qc.invalidateQueries({ queryKey: keys.dashboardAll })])
     } catch (err) {
       if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
       toastError(err, t('admin.failed'))

@@ -1,3 +1,4 @@
+import { keys } from '../../api/queries'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { api } from '../../api/client'
 import type { Hint, Objective } from '../../api/types'
@@ -14,7 +15,7 @@ export function hintSignature(obj: Objective): string {
 
 export const useHints = (obj: Objective) =>
   useQuery({
-    queryKey: ['hints', obj.id, hintSignature(obj)],
+    queryKey: keys.hints(obj.id, hintSignature(obj)),
     queryFn: ({ signal }) => api.get<Hint[]>(`/api/okr/objectives/${obj.id}/hints`, { signal }),
     placeholderData: keepPreviousData,
     staleTime: 30_000,

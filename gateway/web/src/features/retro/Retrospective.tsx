@@ -1,3 +1,4 @@
+import { keys } from '../../api/queries'
 import { useMemo, useState } from 'react'
 import { Link } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
@@ -117,7 +118,7 @@ function RetroFields({ teamId, cycle, retro, presence }: { teamId: number; cycle
     if (made) {
       const created = made
       qc.setQueryData<Feedback[]>(['feedback', { kind: 'retro', team_id: teamId, cycle }], (list) => [created, ...(list ?? []).filter((f) => f.id !== created.id)])
-      void qc.invalidateQueries({ queryKey: ['feedback'] })
+      void qc.invalidateQueries({ queryKey: keys.feedbackAll })
       setFocus(field)
     }
     setStarting(null)
