@@ -215,3 +215,17 @@ def test_korean_particles_and_english_possessives_follow_the_words() -> None:
     assert "(을)" not in t("ko", "approve.done", title="매출") and t("ko", "approve.done", title="매출") == "*매출*을 승인했습니다."
     assert t("en", "button.open_draft", team="Sales") == "Open Sales' draft"
     assert "*Sales'* OKRs" in t("en", "approval_due.none", team="Sales", cycle="2027-Q2")
+
+
+def test_slack_writes_a_key_results_numbers_by_its_scale_without_stray_decimals() -> None:
+    """Seen in the Slack messages page: "28.87 / 60 %", "61.98 / 120 teams", "134.24 / 45 s"."""
+    from notifier_service.messages.render import kr_line
+
+    def line(kind: str, start: float, target: float, current: float, unit: str) -> str:
+        return kr_line({"title": "T", "kind": kind, "start": start, "target": target, "current": current,
+                        "unit": unit, "progress": 0.5, "health": "at_risk"}, "en")
+
+    assert "62 / 120 teams" in line("number", 0, 120, 61.98, "teams")
+    assert "134 / 45 s" in line("number", 300, 45, 134.24, "s")
+    assert "29 / 60 %" in line("number", 20, 60.0, 28.87, "%")
+    assert "4.2 / 5" in line("number", 3, 5, 4.2, "")

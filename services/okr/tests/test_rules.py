@@ -55,3 +55,10 @@ def test_behind(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", CASES["merge"], ids=lambda c: c["base"][:12])
 def test_merge(case: dict[str, Any]) -> None:
     assert merge_text(case["base"], case["mine"], case["theirs"]) == case["merged"]
+
+
+@pytest.mark.parametrize("case", CASES["decimals"], ids=lambda c: f"{c['kind']}-{c['start']}-{c['target']}")
+def test_decimals_by_scale(case: dict[str, Any]) -> None:
+    from boost_contracts.rules import decimals_for
+
+    assert decimals_for(case["kind"], case["start"], case["target"]) == case["decimals"]

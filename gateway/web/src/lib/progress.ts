@@ -25,13 +25,13 @@ export function krProgress(kr: Pick<KeyResult, 'kind' | 'start' | 'target' | 'cu
 /** 0..1 → an integer percentage for aria-valuenow and labels. */
 export const toPercent = (p: number | null | undefined): number => Math.round(clamp01(p ?? 0) * 100)
 
-/** How many decimals a value on this KR's scale deserves. */
+/** How many decimals a value on this KR's scale deserves (okr's rules `decimals_for`, from rules.json). */
 export function decimalsFor(kr: Pick<KeyResult, 'kind' | 'start' | 'target'>): number {
   if (kr.kind === 'boolean' || kr.kind === 'milestone') return 0
   const range = Math.abs(kr.target - kr.start)
   const given = Math.max(decimalsOf(kr.start), decimalsOf(kr.target))
-  if (range >= 20) return Math.min(given, 0)
-  if (range >= 2) return Math.max(given, 1)
+  if (range >= RULES.wholeNumbersFromRange) return 0
+  if (range >= RULES.tenthsFromRange) return Math.max(given, 1)
   return Math.max(given, 2)
 }
 
@@ -39,7 +39,7 @@ function decimalsOf(n: number): number {
   if (!Number.isFinite(n) || Number.isInteger(n)) return 0
   const s = String(n)
   const i = s.indexOf('.')
-  return i < 0 ? 0 : Math.min(s.length - i - 1, 4)
+  return i < 0 ? 0 : Math.min(s.length - i - 1, RULES.maxDecimals)
 }
 
 export function roundTo(n: number, decimals: number): number {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import cases from '../../../../libs/contracts/src/boost_contracts/rules/cases.json'
 import type { Health, KrKind } from '../api/types'
 import { merge3 } from '../live/merge'
-import { healthFromConfidence, isBehind, krProgress, objectiveRollUp } from './progress'
+import { decimalsFor, healthFromConfidence, isBehind, krProgress, objectiveRollUp } from './progress'
 
 // The server's answers for hand-made inputs (okr's half: services/okr/tests/test_rules.py).
 describe('the web app computes what okr computes', () => {
@@ -23,6 +23,10 @@ describe('the web app computes what okr computes', () => {
 
   it.each(cases.behind)('behind: a $kind key result at $progress', (c) => {
     expect(isBehind(c.kind as KrKind, c.progress, c.expected, c.started)).toBe(c.behind)
+  })
+
+  it.each(cases.decimals)('decimals of a $kind key result from $start to $target', (c) => {
+    expect(decimalsFor({ kind: c.kind as KrKind, start: c.start, target: c.target })).toBe(c.decimals)
   })
 
   it.each(cases.merge)('merges "$mine" into "$theirs"', (c) => {

@@ -17,6 +17,9 @@ export const RULES = {
   behindMargin: raw.flags.behind_margin,
   behindKinds: raw.flags.behind_kinds as string[],
   staleDays: raw.flags.stale_days,
+  wholeNumbersFromRange: raw.display.whole_numbers_from_range,
+  tenthsFromRange: raw.display.tenths_from_range,
+  maxDecimals: raw.display.max_decimals,
   merge: {
     matchThreshold: raw.merge.match_threshold,
     patchDeleteThreshold: raw.merge.patch_delete_threshold,

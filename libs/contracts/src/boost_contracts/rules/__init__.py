@@ -22,6 +22,9 @@ class Rules:
     merge_match_threshold: float
     merge_patch_delete_threshold: float
     merge_diff_timeout_seconds: float
+    whole_numbers_from_range: float
+    tenths_from_range: float
+    max_decimals: int
 
 
 def _read(name: str) -> Any:
@@ -41,7 +44,32 @@ def load() -> Rules:
         merge_match_threshold=float(raw["merge"]["match_threshold"]),
         merge_patch_delete_threshold=float(raw["merge"]["patch_delete_threshold"]),
         merge_diff_timeout_seconds=float(raw["merge"]["diff_timeout_seconds"]),
+        whole_numbers_from_range=float(raw["display"]["whole_numbers_from_range"]),
+        tenths_from_range=float(raw["display"]["tenths_from_range"]),
+        max_decimals=int(raw["display"]["max_decimals"]),
     )
+
+
+def decimals_for(kind: str, start: float, target: float) -> int:
+    """How many decimals a key result's values are written with, by its scale: none for
+    yes/no and milestones or a range of 20 and more, at least one from 2, two below (more if
+    its start or target has them). The web app's `decimalsFor` is the same rule."""
+    if kind in ("boolean", "milestone"):
+        return 0
+    span = abs(target - start)
+    given = max(_decimals_of(start), _decimals_of(target))
+    if span >= RULES.whole_numbers_from_range:
+        return 0
+    if span >= RULES.tenths_from_range:
+        return max(given, 1)
+    return max(given, 2)
+
+
+def _decimals_of(n: float) -> int:
+    text = repr(float(n))
+    if "e" in text or float(n).is_integer():
+        return 0
+    return min(len(text.split(".")[1]), RULES.max_decimals)
 
 
 def cases() -> dict[str, Any]:

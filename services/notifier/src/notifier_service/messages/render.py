@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from boost_contracts.rules import decimals_for
+
 from . import links
 from .i18n import percent, t
 
@@ -64,10 +66,23 @@ def number(value: Any) -> str:
     return str(value)
 
 
+def kr_value(value: Any, kr: dict[str, Any]) -> str:
+    """A key result's number as people write it: as many decimals as its scale deserves
+    (`boost_contracts.rules.decimals_for`, the web app's rule too), no trailing zeros."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return number(value)
+    try:
+        places = decimals_for(str(kr.get("kind") or "number"), float(kr.get("start") or 0), float(kr.get("target") or 0))
+    except (TypeError, ValueError):
+        return number(value)
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def kr_line(kr: dict[str, Any], locale: str) -> str:
     health = t(locale, f"health.{kr.get('health') or 'unknown'}")
     unit = kr.get("unit") or ""
-    value = f"{number(kr.get('current'))} / {number(kr.get('target'))}{(' ' + plain(unit, 20)) if unit else ''}"
+    value = f"{kr_value(kr.get('current'), kr)} / {kr_value(kr.get('target'), kr)}{(' ' + plain(unit, 20)) if unit else ''}"
     return f"*{plain(kr.get('title', ''), 120)}*\n{bar(kr.get('progress'))} {percent(kr.get('progress'))} · {value} · {health}"
 
 
