@@ -229,7 +229,11 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
   // second pick made before the list refetched must not look like someone else's change).
   const known = useRef(team)
   if (team.version > known.current.version) known.current = team
-  const saveChannel = async (value: string = channel) => {
+  // Picks are saved one after another: a second pick waits for the first one's answer.
+  const saving = useRef<Promise<void>>(Promise.resolve())
+  const saveChannel = (value: string = channel): Promise<void> =>
+    (saving.current = saving.current.then(() => saveChannelNow(value)))
+  const saveChannelNow = async (value: string) => {
     const seen = known.current
     if ((seen.slack_channel_id ?? '') === value) return
     try {
