@@ -12,6 +12,7 @@ from itertools import zip_longest
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import api, api_login, start_stack
@@ -375,8 +376,18 @@ def test_a_tap_on_a_phone_opens_the_check_in_and_records_only_on_confirm(stack: 
         phone.set_default_timeout(15_000)
         phone.goto(f"/cycles/2027-Q1?team={product['id']}")
         hit = phone.get_by_test_id(f"kr-checkin-{kr['id']}").locator(".checkin__hit")
-        hit.scroll_into_view_if_needed()
-        box = hit.bounding_box()
+        # The page may re-render the card once its live data lands (the bar is replaced, not
+        # moved): measure the bar that stays, not one React is about to drop.
+        expect(hit).to_be_visible()
+        phone.wait_for_load_state("networkidle")
+        box = None
+        for _ in range(5):
+            try:
+                hit.scroll_into_view_if_needed()
+                box = hit.bounding_box()
+                break
+            except PlaywrightError:
+                phone.wait_for_timeout(200)
         assert box is not None
         hit.tap(position={"x": box["width"] * 0.6, "y": box["height"] / 2})
         confirm = phone.get_by_test_id("checkin-confirm")
