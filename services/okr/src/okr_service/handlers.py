@@ -17,11 +17,12 @@ from boost_contracts.messages import (
     RequestChangesCommand,
     UpsertUsersCommand,
 )
+from boost_platform.people import GUEST
 from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
 from . import connected
-from .access import GUEST, Actor, actor_from_bus, approvers_for
+from .access import Actor, actor_from_bus, approvers_for
 from .approvals import service as approvals
 from .check_ins import service as check_ins
 from .directory.service import upsert_users
