@@ -7,18 +7,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from boost_platform import db
 from boost_platform.auth import TokenVerifier
 from boost_platform.clock import Clock, make_clock
-from boost_platform.logging import get_logger
+from boost_platform.logging import configure_logging, get_logger
 from boost_platform.migrations import upgrade
 from boost_platform.settings import BoostSettings
+from boost_platform.web import create_service_app
+from fastapi import APIRouter, FastAPI
 from nats.aio.msg import Msg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -152,3 +154,40 @@ async def cancel_quietly(task: asyncio.Task[None] | None) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+S = TypeVar("S", bound=Served)
+
+
+def service_app(
+    service: str,
+    settings: BoostSettings | None,
+    build: Callable[[BoostSettings], Awaitable[S]],
+    *,
+    title: str,
+    required: set[str],
+    checks: Callable[[S], dict[str, ReadyCheck]] | None = None,
+    start: Callable[[S], Awaitable[None]] | None = None,
+    routers: Iterable[APIRouter] = (),
+) -> FastAPI:
+    """The ASGI app of a service with a database, in one place: its settings (the
+    environment's unless given), its logging, the shared HTTP shell (`create_service_app`)
+    with its routers, and a lifespan that builds the container, serves it (`serving`:
+    `required` and `checks` are its readiness) and then `start`s the service's own parts.
+    Nothing is built before the lifespan runs."""
+    settings = settings or BoostSettings()
+    configure_logging(service, settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await build(settings)
+        async with serving(app.state, container, required=required,
+                           checks=checks(container) if checks is not None else None):
+            if start is not None:
+                await start(container)
+            yield
+
+    app = create_service_app(service, lifespan=lifespan, title=title)
+    for router in routers:
+        app.include_router(router)
+    return app
