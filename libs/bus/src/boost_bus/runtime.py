@@ -18,6 +18,7 @@ from boost_platform.auth import TokenVerifier
 from boost_platform.clock import Clock, make_clock
 from boost_platform.logging import configure_logging, get_logger
 from boost_platform.migrations import upgrade
+from boost_platform.retry import until_done
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
 from fastapi import APIRouter, FastAPI
@@ -97,20 +98,12 @@ async def follow_sessions(bus: Bus, verifier: TokenVerifier) -> None:
     await bus.subscribe(names.event("okr", "session.revoked"), _revoked)
 
     async def _load() -> None:
-        delay = 0.2
-        while True:
-            try:
-                reply = await bus.request(names.query("okr", "jwks"), {}, timeout=2)
-                verifier.load_jwks(reply["jwks"])
-                for item in reply.get("revoked", []):
-                    verifier.revoke(item["jti"], int(item["exp"]))
-                return
-            except Exception as exc:
-                log.info("waiting for okr's signing keys", error=repr(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2)
+        reply = await bus.request(names.query("okr", "jwks"), {}, timeout=2)
+        verifier.load_jwks(reply["jwks"])
+        for item in reply.get("revoked", []):
+            verifier.revoke(item["jti"], int(item["exp"]))
 
-    bus._spawn(_load())
+    bus._spawn(until_done(_load, log, "waiting for okr's signing keys", most=2))
 
 
 class Served(Protocol):
