@@ -106,6 +106,17 @@ async def follow_sessions(bus: Bus, verifier: TokenVerifier) -> None:
     bus._spawn(until_done(_load, log, "waiting for okr's signing keys", most=2))
 
 
+class ServiceContainer:
+    """What every service's container (a dataclass with a `runtime` field) inherits: its
+    settings, which are its runtime's."""
+
+    runtime: Runtime
+
+    @property
+    def settings(self) -> BoostSettings:
+        return self.runtime.settings
+
+
 class Served(Protocol):
     """A service's container: its runtime, and how it closes (the runtime last)."""
 
