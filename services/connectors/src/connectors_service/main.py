@@ -33,7 +33,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
             container.start_demo()
             yield
 
-    app = create_service_app("connectors", lifespan=lifespan, title="Boost Connectors")
+    app = create_service_app("connectors", lifespan=lifespan, title="Boost Connectors", settings=settings)
     for module in (source_views, binding_views):
         app.include_router(module.router)
     return app

@@ -32,7 +32,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
             container.start_demo()
             yield
 
-    app = create_service_app("feedback", lifespan=lifespan, title="Boost Feedback")
+    app = create_service_app("feedback", lifespan=lifespan, title="Boost Feedback", settings=settings)
     for module in (hub_views, thread_views):
         app.include_router(module.router)
     return app

@@ -35,7 +35,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
             await container.start()
             yield
 
-    app = create_service_app("notifier", lifespan=lifespan, title="Boost Notifier")
+    app = create_service_app("notifier", lifespan=lifespan, title="Boost Notifier", settings=settings)
     for module in (delivery_views, directory_views, slack_views, slack_channels):
         app.include_router(module.router)
     return app

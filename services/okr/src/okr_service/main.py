@@ -37,7 +37,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
         async with serving(app.state, container, required={"database"}):
             yield
 
-    app = create_service_app("okr", lifespan=lifespan, title="Boost OKR")
+    app = create_service_app("okr", lifespan=lifespan, title="Boost OKR", settings=settings)
 
     @app.middleware("http")
     async def _renew_session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

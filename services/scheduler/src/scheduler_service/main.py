@@ -31,6 +31,6 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
             container.leader.start()
             yield
 
-    app = create_service_app("scheduler", lifespan=lifespan, title="Boost Scheduler")
+    app = create_service_app("scheduler", lifespan=lifespan, title="Boost Scheduler", settings=settings)
     app.include_router(reminder_views.router)
     return app
