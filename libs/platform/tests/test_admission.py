@@ -118,3 +118,4 @@ async def test_a_limit_of_zero_turns_admission_off() -> None:
     async with _client(app) as client:
         answers = await asyncio.gather(*(client.post(f"/api/admtest/work/{n}") for n in range(50)))
     assert {r.status_code for r in answers} == {200}
+    assert len(ran) == 50
