@@ -95,6 +95,8 @@ async def test_a_request_that_waits_too_long_is_refused_after_the_wait() -> None
     assert 0.15 < waited < 1.0
     assert ran == [1, 3]
     assert _shed("waited_too_long") == before + 1
+    assert REGISTRY.get_sample_value("boost_http_admission_wait_seconds_count",
+                                     {"service": "admtest", "admitted": "no"}) == 1
 
 
 async def test_health_readiness_and_metrics_answer_when_saturated() -> None:

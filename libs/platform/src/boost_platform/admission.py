@@ -15,9 +15,10 @@ not take a busy process for a dead one."""
 from __future__ import annotations
 
 import json
+import time
 
 import anyio
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .problems import PROBLEM_JSON
@@ -26,6 +27,9 @@ SHED = Counter("boost_http_shed_total", "Requests refused with 503 because the s
                ["service", "reason"])
 IN_FLIGHT = Gauge("boost_http_in_flight", "Requests being served (admitted) right now", ["service"])
 QUEUED = Gauge("boost_http_queued", "Requests waiting for admission right now", ["service"])
+WAITED = Histogram("boost_http_admission_wait_seconds",
+                   "How long a request that found every slot taken waited for one (admitted or not)",
+                   ["service", "admitted"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 
 # Always let through: whether the process lives and can work, and what it measures.
 BYPASS = ("/healthz", "/readyz", "/metrics")
@@ -43,6 +47,7 @@ class Admission:
         self.limiter = anyio.CapacityLimiter(limit)
         self._shed_full = SHED.labels(service, "queue_full")
         self._shed_waited = SHED.labels(service, "waited_too_long")
+        self._waited_in, self._waited_out = WAITED.labels(service, "yes"), WAITED.labels(service, "no")
         IN_FLIGHT.labels(service).set_function(lambda: self.limiter.borrowed_tokens)
         QUEUED.labels(service).set_function(lambda: self.limiter.statistics().tasks_waiting)
         self._refusal = _refusal(retry_after)
@@ -60,12 +65,15 @@ class Admission:
                 self._shed_full.inc()
                 await self._refuse(send)
                 return
+            started = time.perf_counter()
             with anyio.move_on_after(self.wait):
                 await limiter.acquire_on_behalf_of(token)
             if token not in limiter.statistics().borrowers:
+                self._waited_out.observe(time.perf_counter() - started)
                 self._shed_waited.inc()
                 await self._refuse(send)
                 return
+            self._waited_in.observe(time.perf_counter() - started)
         try:
             await self.app(scope, receive, send)
         finally:
