@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import free_port, write_results
+from bench.common import Watch, free_port, mariadb_pids, write_results
 from bench.load_bench import (
     CYCLE,
     DB,
@@ -38,10 +38,8 @@ from bench.load_bench import (
     NOW,
     QUICK,
     LoadGenerator,
-    Watch,
     drop_namespace,
     login,
-    mariadb_pids,
     restart_afresh,
     seed,
     wait_for_chat,
@@ -88,10 +86,6 @@ def group(pids: dict[str, list[int]]) -> dict[str, list[int]]:
     return out
 
 
-def cpu_seconds(share: dict[str, float], wall: float) -> dict[str, float]:
-    return {k: v / 100 * wall for k, v in share.items()}
-
-
 async def measure(probe: Probe, pids: dict[str, list[int]], ops: list[str], rate: float, seconds: float,
                   idle_seconds: float) -> dict[str, Any]:
     results: dict[str, Any] = {}
@@ -99,19 +93,16 @@ async def measure(probe: Probe, pids: dict[str, list[int]], ops: list[str], rate
         op_rate = min(rate, RATE_OF.get(op, rate))
         watch = Watch(pids)
         watch.start()
-        t0 = time.perf_counter()
         await asyncio.sleep(idle_seconds)
-        idle = cpu_seconds(watch.stop()["percent_of_one_core"], time.perf_counter() - t0)
-        idle_rate = {k: v / (time.perf_counter() - t0) for k, v in idle.items()}
+        quiet = watch.stop()
+        idle_rate = {k: v / quiet["wall_seconds"] for k, v in quiet["cpu_seconds"].items()}
         probe.record = type(probe.record)()
         watch = Watch(pids)
         watch.start()
-        t0 = time.perf_counter()
         sent = await probe.paced(op, op_rate, seconds)
         await asyncio.sleep(2.0)  # the events it caused reach their consumers and sockets
         stop = watch.stop()
-        wall = time.perf_counter() - t0
-        used = cpu_seconds(stop["percent_of_one_core"], wall)
+        wall, used = stop["wall_seconds"], stop["cpu_seconds"]
         failures = sum(probe.record.errors.values())
         done = sent - failures
         per_request = {k: max(0.0, (used[k] - idle_rate.get(k, 0.0) * wall)) * 1000 / max(done, 1) for k in used}
