@@ -29,9 +29,15 @@ STEP_RULES: list[tuple[str, tuple[str, ...]]] = [
                                            "JSONResponse.render (", "_prepare_response_content (")),
     ("request: parsing + validation", ("request_body_to_args (", "Request.json (", "Request.body (",
                                        "_validate_value_with_model_field (")),
-    ("SQL: driver (asyncmy) send/parse", ("/asyncmy/", "/pymysql/")),
-    ("SQL: ORM unit of work / loading", ("/sqlalchemy/orm/",)),
-    ("SQL: SQLAlchemy Core (compile, execute, rows)", ("/sqlalchemy/", "boost_platform/db.py")),
+    # asyncmy is compiled: its time shows in SQLAlchemy's adapter that calls it.
+    ("SQL: driver (asyncmy send, receive, parse rows)", ("/asyncmy/", "/pymysql/", "sqlalchemy/connectors/asyncio.py",
+                                                         "sqlalchemy/dialects/mysql/asyncmy.py")),
+    ("SQL: statement cache keys + compile", ("_generate_cache_key (", "_compile_w_cache (",
+                                             "sqlalchemy/sql/compiler.py", "sqlalchemy/sql/cache_key.py")),
+    ("SQL: ORM flush (unit of work)", ("Session.flush (", "Session._flush (", "sqlalchemy/orm/unitofwork.py",
+                                       "sqlalchemy/orm/persistence.py")),
+    ("SQL: ORM loading + session (rows to objects, identity map)", ("/sqlalchemy/orm/",)),
+    ("SQL: SQLAlchemy Core execute + rows, db.execute_batch", ("/sqlalchemy/", "boost_platform/db.py")),
 ]
 # What is left is named by its innermost frame's library.
 LEAF_RULES: list[tuple[str, tuple[str, ...]]] = [
@@ -44,7 +50,7 @@ LEAF_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("HTTP server (uvicorn, h11/httptools)", ("/uvicorn/", "/h11/", "/httptools/")),
     ("framework (starlette, fastapi, anyio: routing, deps, middleware)",
      ("/starlette/", "/fastapi/", "/anyio/", "boost_platform/web.py")),
-    ("asyncio event loop", ("/asyncio/", "uvloop", "selectors.py")),
+    ("event loop (uvloop: sockets, callbacks, task switches)", ("/asyncio/", "uvloop", "selectors.py")),
     ("greenlet (SQLAlchemy's async bridge)", ("greenlet",)),
     ("our own code (handler logic)", ("boost_", "_service/")),
 ]
@@ -52,10 +58,13 @@ LEAF_RULES: list[tuple[str, tuple[str, ...]]] = [
 ENTRY_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("consumer: per event", ("Bus._handle (", "_consume_loop (")),
     ("bus request/reply", ("Bus._answer (", "_dispatch (")),
-    ("outbox relay", ("Outbox._run (", "Outbox._drain_fresh (", "Outbox._send (")),
     ("Socket.IO", ("/socketio/", "/engineio/")),
     ("HTTP request", ("run_asgi (", "/starlette/", "/fastapi/")),
+    ("outbox relay (publish, mark, sweep)", ("boost_bus/outbox.py",)),
 ]
+# SQLAlchemy runs sync code in a greenlet: py-spy sees that greenlet's frames only, so a sample
+# starting in SQLAlchemy lost its caller (the request or the consumer that asked).
+GREENLET_ROOT = "/sqlalchemy/"
 OWN = ("/libs/", "/services/")
 # py-spy's idle detection misses threads parked on a lock (the thread pool's workers, the stall
 # watchdog's timer): a sample whose innermost frame waits is not CPU and is dropped.
@@ -89,7 +98,9 @@ def entry(frames: list[str]) -> str:
     for name, patterns in ENTRY_RULES:
         if any(p in f for f in frames for p in patterns):
             return name
-    return "background / other"
+    if frames and GREENLET_ROOT in frames[0]:
+        return "SQL in SQLAlchemy's greenlet (caller not visible)"
+    return "event loop, timers, other"
 
 
 def own_frame(frames: list[str]) -> str:
@@ -103,7 +114,9 @@ def own_frame(frames: list[str]) -> str:
                     path = o.strip("/") + "/" + path.split(o, 1)[1]
                     break
             return f"{path}:{func}"
-    return "(no frame of ours)"
+    if frames and GREENLET_ROOT in frames[0]:
+        return "(SQL in SQLAlchemy's greenlet: the caller is cut off)"
+    return "(no frame of ours: the event loop, uvicorn, nats-py)"
 
 
 def analyse(root: Path) -> dict[str, dict[str, object]]:
@@ -113,6 +126,7 @@ def analyse(root: Path) -> dict[str, dict[str, object]]:
         ms_of: dict[str, float] = result["ms_cpu_per_request"]
         steps: Counter[str] = Counter()
         entries: dict[str, Counter[str]] = defaultdict(Counter)
+        by_service: dict[str, Counter[str]] = defaultdict(Counter)
         own: Counter[str] = Counter()
         samples_of: dict[str, int] = {}
         for stacks in sorted((root / op).glob("*.txt")):
@@ -127,6 +141,7 @@ def analyse(root: Path) -> dict[str, dict[str, object]]:
                 ms = n * ms_per_sample
                 steps[classify(frames)] += ms
                 entries[service][entry(frames)] += ms
+                by_service[service][classify(frames)] += ms
                 own[own_frame(frames)] += ms
         for service in ("gateway", "nats", "mariadb (shared)"):
             label = {"gateway": "nginx (the gateway, whole)", "nats": "NATS server (whole)",
@@ -134,6 +149,7 @@ def analyse(root: Path) -> dict[str, dict[str, object]]:
             steps[label] += ms_of.get(service, 0.0)
         report[op] = {"sent": result["sent"], "failed": result["failed"], "rate": result["rate"],
                       "ms_cpu_per_request": ms_of, "steps": dict(steps), "entries": {k: dict(v) for k, v in entries.items()},
+                      "by_service": {k: dict(v) for k, v in by_service.items()},
                       "own": dict(own), "samples": samples_of}
     return report
 
@@ -156,6 +172,12 @@ def markdown(report: dict[str, dict[str, object]]) -> str:
             for name, ms in sorted(per.items(), key=lambda kv: -kv[1]):
                 if ms >= 0.005:
                     out.append(f"| {service}: {name} | {ms:.2f} | {samples[service]} in all |")
+        out.append("\n| service: its biggest steps (ms CPU / request) |\n|---|")
+        by_service: dict[str, dict[str, float]] = r["by_service"]  # type: ignore[assignment]
+        for service, per in by_service.items():
+            if sum(per.values()) >= 0.3:
+                top = sorted(per.items(), key=lambda kv: -kv[1])[:6]
+                out.append(f"| **{service}** {sum(per.values()):.2f}: " + "; ".join(f"{k} {v:.2f}" for k, v in top) + " |")
         out.append("\n| our function that asked for the CPU (innermost frame of ours) | ms CPU / request |\n|---|---|")
         own: dict[str, float] = r["own"]  # type: ignore[assignment]
         for name, ms in sorted(own.items(), key=lambda kv: -kv[1])[:12]:
