@@ -50,14 +50,15 @@ LEAF_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("HTTP server (uvicorn, h11/httptools)", ("/uvicorn/", "/h11/", "/httptools/")),
     ("framework (starlette, fastapi, anyio: routing, deps, middleware)",
      ("/starlette/", "/fastapi/", "/anyio/", "boost_platform/web.py")),
-    ("event loop (uvloop: sockets, callbacks, task switches)", ("/asyncio/", "uvloop", "selectors.py")),
     ("greenlet (SQLAlchemy's async bridge)", ("greenlet",)),
     ("our own code (handler logic)", ("boost_", "_service/")),
 ]
+EVENT_LOOP = ("event loop (uvloop: sockets, callbacks, task switches)",
+              ("/asyncio/", "uvloop", "selectors.py", "boost_platform/serve.py"))
 # What a sample serves: the outermost entry point found.
 ENTRY_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("consumer: per event", ("Bus._handle (", "_consume_loop (")),
-    ("bus request/reply", ("Bus._answer (", "_dispatch (")),
+    ("bus request/reply", ("._answer (", "._dispatch (", "Bus.serve")),
     ("Socket.IO", ("/socketio/", "/engineio/")),
     ("HTTP request", ("run_asgi (", "/starlette/", "/fastapi/")),
     ("outbox relay (publish, mark, sweep)", ("boost_bus/outbox.py",)),
@@ -87,10 +88,15 @@ def classify(frames: list[str]) -> str:
     for name, patterns in STEP_RULES:
         if any(p in f for f in frames for p in patterns):
             return name
-    for f in reversed(frames):
+    # asyncio's own frames (a transport's write, a stream's read) count for the library above them,
+    # up to the event loop's run (above it: uvicorn's start-up frames, the same in every sample).
+    roots = [i for i, f in enumerate(frames) if "asyncio/runners.py" in f]
+    for f in reversed(frames[roots[-1] + 1:] if roots else frames):
         for name, patterns in LEAF_RULES:
             if any(p in f for p in patterns):
                 return name
+    if any(p in f for f in frames for p in EVENT_LOOP[1]):
+        return EVENT_LOOP[0]
     return "other: " + (frames[-1].rsplit("/", 1)[-1].rstrip(")") if frames else "?")
 
 
