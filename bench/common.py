@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
 import platform
 import socket
@@ -194,18 +193,17 @@ class Hog:
 
     def __init__(self, duty: float = 0.5, slice_ms: float = 10.0) -> None:
         self.duty, self.slice_ms = duty, slice_ms
-        self.proc: Any = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> int:
-        self.proc = multiprocessing.get_context("spawn").Process(
-            target=hog_main, args=(self.duty, self.slice_ms / 1000), daemon=True, name="bench-hog")
-        self.proc.start()
-        return int(self.proc.pid or 0)
+        code = f"from bench.common import hog_main; hog_main({self.duty!r}, {self.slice_ms / 1000!r})"
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+        return self.proc.pid
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.is_alive():
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.join(5)
+            self.proc.wait(5)
 
     def describe(self) -> dict[str, Any]:
         return {"duty": self.duty, "slice_ms": self.slice_ms, "percent_of_one_core_asked": round(100 * self.duty)}

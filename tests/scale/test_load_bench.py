@@ -43,8 +43,9 @@ def test_quick_load_run_measures_every_operation_and_leaves_nothing_behind(maria
     cpu = first["cpu"]["percent_of_one_core"]
     assert {"okr", "feedback", "realtime", "gateway", "nats", "load generator"} <= set(cpu)
     assert cpu["okr"] > 0 and cpu["load generator"] > 0
-    # The hog took about half a core (less when the two cores are crowded, never most of one).
-    assert 25 <= cpu["hog"] <= 60, cpu
+    # The hog ran the whole step: half a core when it gets it, its fair share when the two cores are
+    # crowded (with a load average of 10, about a fifth), never more than it asked for.
+    assert 5 <= cpu["hog"] <= 60, cpu
     # CPU per request: each process, Boost as a whole (not the generator, not the hog) and the machine.
     per_request = first["ms_cpu_per_request"]
     assert {"okr", "gateway", "nats", "mariadb (shared)", "load generator", "Boost total", "whole machine"} <= set(per_request)
