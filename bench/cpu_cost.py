@@ -23,8 +23,8 @@ process for every sample, which costs latency and a little CPU.
     .venv/bin/python -m bench.cpu_cost --profile /tmp/profile --seconds 20
 
 CPU time depends less than latency on what else runs on the machine, but contention (caches,
-frequency, context switches) inflates it: okr's check-in measured 8 ms at a load average of 5–8
-and 18 ms at 10–13. The load average is recorded with each row; compare runs made side by side."""
+frequency, context switches) still inflates it: the load average is recorded with each row;
+compare runs made side by side."""
 
 from __future__ import annotations
 
