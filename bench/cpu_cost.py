@@ -12,8 +12,19 @@ the services that handle them; the step waits for them to settle.
     .venv/bin/python -m bench.cpu_cost                     # one of each service, bundled NATS
     .venv/bin/python -m bench.cpu_cost --cluster 3 --replicas okr=2   # the NATS cluster, two okr
 
-CPU time, unlike latency, hardly depends on what else runs on the machine, but contention
-(caches, frequency) still inflates it somewhat: the load average is recorded with it."""
+With --profile DIR, py-spy samples every Python service (100 Hz; only the thread holding the GIL,
+so a thread waiting on a lock or uvloop waiting in epoll is not counted and the samples are where
+the CPU went) while each operation runs: DIR/<operation>/<service>.txt in py-spy's raw
+(collapsed stacks) format, which https://www.speedscope.app opens as it is, and
+DIR/cpu_cost.json. `python -m bench.profile_report DIR` turns them into the cost of every
+step per operation (docs/performance.md). Profile in a run of its own: py-spy pauses each
+process for every sample, which costs latency and a little CPU.
+
+    .venv/bin/python -m bench.cpu_cost --profile /tmp/profile --seconds 20
+
+CPU time depends less than latency on what else runs on the machine, but contention (caches,
+frequency, context switches) still inflates it: the load average is recorded with each row;
+compare runs made side by side."""
 
 from __future__ import annotations
 
@@ -22,6 +33,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import asdict
@@ -30,7 +42,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import free_port, write_results
+from bench.common import ROOT, Watch, free_port, mariadb_pids, write_results
 from bench.load_bench import (
     CYCLE,
     DB,
@@ -38,10 +50,8 @@ from bench.load_bench import (
     NOW,
     QUICK,
     LoadGenerator,
-    Watch,
     drop_namespace,
     login,
-    mariadb_pids,
     restart_afresh,
     seed,
     wait_for_chat,
@@ -88,34 +98,48 @@ def group(pids: dict[str, list[int]]) -> dict[str, list[int]]:
     return out
 
 
-def cpu_seconds(share: dict[str, float], wall: float) -> dict[str, float]:
-    return {k: v / 100 * wall for k, v in share.items()}
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+NOT_PYTHON = ("nats", "gateway", "mariadb (shared)")
+
+
+def start_profilers(pids: dict[str, list[int]], into: Path, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every Python service for `seconds`: collapsed stacks (speedscope.app opens them too)."""
+    into.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for name, plist in pids.items():
+        if name in NOT_PYTHON:
+            continue
+        procs.append(subprocess.Popen(
+            [str(PY_SPY), "record", "--pid", str(plist[0]), "--rate", "100", "--duration", str(int(seconds)),
+             "--format", "raw", "--output", str(into / f"{name}.txt"), "--full-filenames", "--gil"],
+            stdout=subprocess.DEVNULL, stderr=(into / f"{name}.log").open("wb")))
+    return procs
 
 
 async def measure(probe: Probe, pids: dict[str, list[int]], ops: list[str], rate: float, seconds: float,
-                  idle_seconds: float) -> dict[str, Any]:
+                  idle_seconds: float, profile: Path | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for op in ops:
         op_rate = min(rate, RATE_OF.get(op, rate))
         watch = Watch(pids)
         watch.start()
-        t0 = time.perf_counter()
         await asyncio.sleep(idle_seconds)
-        idle = cpu_seconds(watch.stop()["percent_of_one_core"], time.perf_counter() - t0)
-        idle_rate = {k: v / (time.perf_counter() - t0) for k, v in idle.items()}
+        quiet = watch.stop()
+        idle_rate = {k: v / quiet["wall_seconds"] for k, v in quiet["cpu_seconds"].items()}
         probe.record = type(probe.record)()
         watch = Watch(pids)
         watch.start()
-        t0 = time.perf_counter()
+        profilers = start_profilers(pids, profile / op, seconds + 2) if profile else []
         sent = await probe.paced(op, op_rate, seconds)
         await asyncio.sleep(2.0)  # the events it caused reach their consumers and sockets
         stop = watch.stop()
-        wall = time.perf_counter() - t0
-        used = cpu_seconds(stop["percent_of_one_core"], wall)
+        for spy in profilers:
+            await asyncio.to_thread(spy.wait, 60)
+        wall, used = stop["wall_seconds"], stop["cpu_seconds"]
         failures = sum(probe.record.errors.values())
         done = sent - failures
         per_request = {k: max(0.0, (used[k] - idle_rate.get(k, 0.0) * wall)) * 1000 / max(done, 1) for k in used}
-        results[op] = {"rate": op_rate, "sent": sent, "failed": failures, "ms_cpu_per_request": {k: round(v, 2) for k, v in per_request.items()},
+        results[op] = {"rate": op_rate, "sent": sent, "failed": failures, "failed_examples": probe.record.examples[:3], "ms_cpu_per_request": {k: round(v, 2) for k, v in per_request.items()},
                        "total_ms": round(sum(v for k, v in per_request.items() if k != "mariadb (shared)"), 2),
                        "load_average": stop["load_average"], "machine_busy_percent": stop["machine_busy_percent"]}
         print(op, results[op], flush=True)
@@ -133,6 +157,8 @@ def main() -> None:
     parser.add_argument("--ops", default=",".join(OPS), help="which operations (default: all)")
     parser.add_argument("--replicas", default="", help="e.g. okr=2")
     parser.add_argument("--cluster", type=int, default=0, help="BOOST_NATS_CLUSTER: a local JetStream cluster")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="py-spy every Python service while each operation runs; stacks and results go to DIR")
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
     replicas = parse_replicas(args.replicas)
@@ -171,7 +197,8 @@ def main() -> None:
                 await probe.warm_up()
                 for op in ("search", "export"):
                     await getattr(probe, op)()
-                return await measure(probe, pids, args.ops.split(","), args.rate, args.seconds, args.idle_seconds)
+                return await measure(probe, pids, args.ops.split(","), args.rate, args.seconds, args.idle_seconds,
+                                     args.profile)
             finally:
                 await probe.close()
 
@@ -186,6 +213,8 @@ def main() -> None:
         result = {"setup": {"scale": asdict(scale), "rate": args.rate, "seconds": args.seconds,
                             "replicas": replicas or "one of each", "nats_cluster": args.cluster or "bundled, one server"},
                   "ops": ops}
+        if args.profile:  # the CPU figures of a profiled run stay beside its stacks, not over the real ones
+            os.environ["BENCH_RESULTS_DIR"] = str(args.profile)
         print(write_results(name, result, table))
     finally:
         stack.stop()

@@ -24,8 +24,15 @@ The machine may be shared: each step also reports the machine's CPU use and pres
 SQL and static-file floors beside the load; a step that fails while other jobs took more than half a
 core is run again once (--retry-busy), and --quiet-wait waits for a calmer moment before each step.
 
+--hog runs a CPU hog beside the load for the whole run (a process busy for half of every 10 ms: half a
+core taken, the shared machine made reproducible); the results say so and go to load_hog.json/.md.
+
+Each step also gives the CPU per request: the CPU seconds of each process (from /proc, before and after
+the step) divided by the requests completed in it, for each service, nginx, NATS, MariaDB, the load
+generator, all of Boost together, and the whole machine (/proc/stat, neighbours and hog included).
+
 Knobs: --rates 5,10,20,… --step-seconds 25 --max-p99-ms 100 --stop-after 2 --retry-busy 1 --quiet-wait 0
---replicas okr=2,realtime=2 --nats nats://… (default: the bundled server, so its CPU is ours alone)."""
+--hog --replicas okr=2,realtime=2 --nats nats://… (default: the bundled server, so its CPU is ours alone)."""
 
 from __future__ import annotations
 
@@ -51,10 +58,21 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import psutil
 import sqlalchemy as sa
 
-from bench.common import ROOT, free_port, results_dir, summary_ms, write_results
+from bench.common import (
+    NOT_BOOST,
+    ROOT,
+    Hog,
+    Watch,
+    free_port,
+    mariadb_pids,
+    ms_cpu_per_request,
+    results_dir,
+    summary_ms,
+    wait_for_quiet,
+    write_results,
+)
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -565,74 +583,6 @@ def generator_main(conn: Connection, world: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------------- the conductor
 
-class Watch:
-    """CPU seconds of each process of the system, and of the machine, between two readings."""
-
-    def __init__(self, pids: dict[str, list[int]]) -> None:
-        self.procs: dict[str, list[psutil.Process]] = {}
-        for name, plist in pids.items():
-            found = []
-            for pid in plist:
-                with contextlib.suppress(psutil.Error):
-                    p = psutil.Process(pid)
-                    found += [p, *p.children(recursive=True)]  # nginx's workers
-            self.procs[name] = found
-
-    def _read(self) -> tuple[float, dict[str, float], float, float]:
-        out = {}
-        for name, procs in self.procs.items():
-            total = 0.0
-            for p in procs:
-                with contextlib.suppress(psutil.Error):
-                    t = p.cpu_times()
-                    total += t.user + t.system
-            out[name] = total
-        m = psutil.cpu_times()
-        busy = m.user + m.nice + m.system + getattr(m, "irq", 0.0) + getattr(m, "softirq", 0.0)
-        return time.perf_counter(), out, busy, cpu_pressure_seconds()
-
-    def start(self) -> None:
-        self.t0 = self._read()
-
-    def stop(self) -> dict[str, Any]:
-        (w0, c0, b0, p0), (w1, c1, b1, p1) = self.t0, self._read()
-        wall = w1 - w0
-        share = {name: round(100 * (c1[name] - c0[name]) / wall, 1) for name in c0}
-        machine = round(100 * (b1 - b0) / wall, 1)
-        return {"percent_of_one_core": share, "machine_busy_percent": machine,
-                "others_percent": round(machine - sum(share.values()), 1),
-                # Linux PSI: the share of the time some runnable task waited for a core.
-                "cpu_pressure_percent": round(100 * (p1 - p0) / wall, 1),
-                "load_average": [round(x, 2) for x in os.getloadavg()]}
-
-
-def cpu_pressure_seconds() -> float:
-    try:
-        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
-        return int(some.rsplit("total=", 1)[1]) / 1e6
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
-def wait_for_quiet(limit_s: float, pressure_percent: float = 25.0) -> dict[str, float]:
-    """On a shared machine, start a step when the others' jobs leave the cores mostly free (Linux PSI
-    avg10 under `pressure_percent`), waiting at most `limit_s`; says how long it waited and how busy it was."""
-    started = time.monotonic()
-    while True:
-        try:
-            avg10 = float(Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1])
-        except (OSError, IndexError, ValueError):
-            return {"waited_s": 0.0, "pressure_avg10": float("nan")}
-        waited = time.monotonic() - started
-        if avg10 < pressure_percent or waited >= limit_s:
-            return {"waited_s": round(waited, 1), "pressure_avg10": avg10}
-        time.sleep(2)
-
-
-def mariadb_pids() -> list[int]:
-    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in ("mariadbd", "mysqld")]
-
-
 def login(okr_url: str, email: str) -> str:
     request = urllib.request.Request(f"{okr_url}/api/auth/dev-login", data=json.dumps({"email": email}).encode(),
                                      headers={"content-type": "application/json"}, method="POST")
@@ -768,10 +718,14 @@ def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
                      f"{s['cpu']['machine_busy_percent']:.0f}%", f"{s['cpu']['cpu_pressure_percent']:.0f}%",
                      f"{s['cpu']['load_average'][0]:.2f}",
                      "yes" if s["held"] else f"no: {s['verdict']}" + (f" (retried: {s['retried']})" if s.get("retried") else "")])
+    per_request = list(steps[0]["ms_cpu_per_request"])
+    cost = [["target req/s", "completed", *[f"{k} ms" for k in per_request]]]
+    cost += [[f"{s['target_rate']:g}" + ("" if s["held"] else " (did not hold)"), str(s["completed"]),
+              *[f"{s['ms_cpu_per_request'][k]:.2f}" for k in per_request]] for s in steps]
     floor_rows = [["floor (same run, same client process)", "n", "p50", "p99"]]
     floor_rows += [[FLOOR_LABEL[k], str(v["n"]), f"{v['p50_ms']:.2f} ms", f"{v['p99_ms']:.2f} ms"]
                    for k, v in floors.items()]
-    extra = "\n\n".join(_md(t) for t in (ramp, floor_rows))
+    extra = "\n\n".join(_md(t) for t in (ramp, cost, floor_rows))
     return ops, extra
 
 
@@ -798,6 +752,9 @@ def main() -> None:
                              f"{BUSY_OTHERS_PERCENT}%% of a core during it; every attempt is reported (default 1)")
     parser.add_argument("--stop-after", type=int, default=2, metavar="N",
                         help="stop when N rates in a row did not hold (default 2)")
+    parser.add_argument("--hog", action="store_true",
+                        help="run a CPU hog taking half a core (busy 5 ms of every 10 ms) beside the load for the whole "
+                             "run; results go to load_hog.json/.md")
     parser.add_argument("--replicas", default="", help="e.g. okr=2,realtime=2 (default: one of each, as make run)")
     parser.add_argument("--nats", default=os.environ.get("BENCH_NATS_URL"), help="a NATS to use instead of the bundled one")
     parser.add_argument("--cluster", type=int, default=0,
@@ -826,6 +783,7 @@ def main() -> None:
         os.environ.pop("BOOST_NATS_URL", None)
     stack = Stack(env, replicas, log_dir=data_dir)
     generator = None
+    hog = Hog() if args.hog else None
     started = time.monotonic()
     try:
         print(f"starting Boost (namespace {ns}, logs in {data_dir})…", flush=True)
@@ -866,6 +824,9 @@ def main() -> None:
         pids = {name: [child.pid] for name, child in stack.children.items()}
         pids["mariadb (shared)"] = mariadb_pids()
         pids["load generator"] = [generator.pid or 0]
+        if hog is not None:
+            pids["hog"] = [hog.start()]
+            print(f"the hog runs beside the load: {hog.describe()}", flush=True)
         logs_at = log_sizes(data_dir)
         steps: list[dict[str, Any]] = []  # every attempt
         final: list[dict[str, Any]] = []  # the attempt that counts, one per rate
@@ -876,12 +837,14 @@ def main() -> None:
                 watch.start()
                 step = ask("step", rate, seconds)
                 step["cpu"] = watch.stop()
+                step["ms_cpu_per_request"] = ms_cpu_per_request(step["cpu"], step["completed"])
                 step["quiet_wait"] = quiet
                 step["held"], step["verdict"] = held(step, args.max_p99_ms)
                 steps.append(step)
                 print(f"{rate:g} req/s → offered {step['offered_rate']}/s, achieved {step['achieved_rate']}/s; "
                       f"{step['verdict']}; errors {step['errors']}; lost {step['lost']}; "
-                      f"CPU {step['cpu']['percent_of_one_core']}; machine {step['cpu']['machine_busy_percent']}%, "
+                      f"CPU {step['cpu']['percent_of_one_core']}; CPU ms/request: Boost "
+                      f"{step['ms_cpu_per_request']['Boost total']}, machine {step['ms_cpu_per_request']['whole machine']}; machine {step['cpu']['machine_busy_percent']}%, "
                       f"others {step['cpu']['others_percent']}%, load {step['cpu']['load_average']}", flush=True)
                 busy = step["cpu"]["others_percent"] > BUSY_OTHERS_PERCENT
                 if step["held"] or not busy or attempt == args.retry_busy:
@@ -892,6 +855,8 @@ def main() -> None:
                 break
         conductor_end.send(("stop",))
         generator.join(30)
+        if hog is not None:
+            hog.stop()
 
         # The highest rate that held. On a shared machine a step can fail because of the neighbours
         # and the next one hold: the ramp goes on until `stop_after` rates in a row did not hold.
@@ -904,28 +869,36 @@ def main() -> None:
                             "max_p99_ms": args.max_p99_ms, "replicas": replicas or "one of each",
                             "nats": "machine's" if args.nats else (f"local cluster of {args.cluster}" if args.cluster
                                                                    else "bundled (make run's)"), "quick": args.quick,
-                            "namespace": ns},
+                            "namespace": ns,
+                            "hog": {**hog.describe(), "ran": True} if hog is not None else {"ran": False}},
                   "sustained_rate": sustained, "sustained_step": sustained_step, "floors": floors,
                   "steps": steps, "logged_under_load": logged}
         ops, extra = tables(result)
-        md = write_results("load", result, ops)
+        name = "load_hog" if hog is not None else "load"
+        md = write_results(name, result, ops)
         lead = (f"Sustained rate: **{sustained:g} req/s** (the highest step whose every operation kept p99 ≤ "
                 f"{args.max_p99_ms:g} ms with no error, loss or duplicate; the ramp stops after "
                 f"{args.stop_after} rates in a row that did not), {scale.people} people, "
                 f"{scale.objectives} objectives, {scale.objectives * scale.krs_per_objective} key results, "
                 f"{scale.check_ins} check-ins; steps of {seconds:g} s; mix {', '.join(f'{k} {v:.0%}' for k, v in MIX.items())}.")
+        if hog is not None:
+            lead += (f"\n\n**With the hog**: a process busy {hog.duty:.0%} of every {hog.slice_ms:g} ms ran beside the "
+                     "load for the whole run (half a core taken); its measured share is the `CPU hog` column.")
         note = ("The machine is shared: the five services, nginx, NATS, MariaDB and the load generator run on its "
                 "2 cores while other jobs (other test runs) use it too. `machine busy` is all of it, `CPU pressure` "
                 "the share of the time some task waited for a core (Linux PSI), `load avg` the 1-minute load "
                 "average at the end of the step. MariaDB's CPU includes the other jobs' queries. A step that did "
                 f"not hold while other jobs took more than {BUSY_OTHERS_PERCENT}% of a core was run again "
-                f"(up to {args.retry_busy} time(s)); every attempt is listed.")
+                f"(up to {args.retry_busy} time(s)); every attempt is listed. CPU per request: each process's CPU "
+                "seconds in the step (/proc/<pid>/stat, user + system, nginx with its workers) over the requests "
+                f"completed; `Boost total` leaves out {' and '.join(NOT_BOOST)}; `whole machine` is /proc/stat's busy "
+                "time over the same requests, so it includes the neighbours (and the hog).")
         if beyond is not None:
             moments = sorted(x["at_s"] for x in beyond["slowest"])
             note += (f"\n\nThe step above the sustained rate ({beyond['target_rate']:g} req/s): {beyond['verdict']}; "
                      f"its 10 slowest requests ({', '.join(sorted({x['op'] for x in beyond['slowest']}))}) were "
                      f"sent between {moments[0]:.1f} s and {moments[-1]:.1f} s into the step.")
-        path = results_dir() / "load.md"
+        path = results_dir() / f"{name}.md"
         path.write_text(f"{lead}\n\n{md}\n\n{extra}\n\n{note}\n")
         print(path.read_text())
         for name, lines in logged.items():
@@ -934,6 +907,8 @@ def main() -> None:
     finally:
         if generator is not None and generator.is_alive():
             generator.terminate()
+        if hog is not None:
+            hog.stop()
         stack.stop()
         drop_namespace(ns, args.nats)
         shutil.rmtree(data_dir, ignore_errors=True)
