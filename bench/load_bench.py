@@ -217,6 +217,7 @@ class Editor:
 class Record:
     samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
+    shed: Counter[str] = field(default_factory=Counter)  # 503 + Retry-After answers, retried as the web app does
     examples: list[str] = field(default_factory=list)
     edits: list[tuple[str, int, float]] = field(default_factory=list)  # op_id, objective, sent at
     messages: list[tuple[int, int, float]] = field(default_factory=list)  # message id, objective, sent at
@@ -371,13 +372,26 @@ class LoadGenerator:
         team_id = self.rng.choice(self.world["team_ids"])
         await self._get("dashboard_team", "/api/okr/dashboard", {"cycle": CYCLE, "team_id": str(team_id)})
 
+    async def _send(self, op: str, method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
+        """One request the way the web app sends it: a 503 with Retry-After (a saturated service
+        that did nothing) is sent again after the wait, up to three tries; the latency the
+        caller records runs from the first try, so a shed request's wait counts."""
+        for attempt in range(3):
+            async with self.http.request(method, path, **kwargs) as r:
+                body = await r.read()
+                retry_after = r.headers.get("Retry-After")
+            if r.status != 503 or retry_after is None or attempt == 2:
+                return r.status, body
+            self.record.shed[op] += 1
+            await asyncio.sleep(min(float(retry_after), 5.0) * (0.8 + 0.4 * self.rng.random()))
+        raise AssertionError("unreachable")
+
     async def _get(self, op: str, path: str, params: dict[str, str]) -> None:
         actor = self.rng.choice(self.actors)
         started = time.perf_counter()
-        async with self.http.get(path, params=params, headers=actor["auth"]) as r:
-            body = await r.read()
-        if r.status != 200:
-            self.record.fail(op, f"{r.status} {body[:200]!r}")
+        status, body = await self._send(op, "GET", path, params=params, headers=actor["auth"])
+        if status != 200:
+            self.record.fail(op, f"{status} {body[:200]!r}")
         else:
             self.record.took(op, started)
 
@@ -386,10 +400,10 @@ class LoadGenerator:
         kr_id = self.rng.choice(actor["kr_ids"])
         payload = {"value": round(self.rng.random() * 100, 2), "confidence": self.rng.randint(3, 10)}
         started = time.perf_counter()
-        async with self.http.post(f"/api/okr/key-results/{kr_id}/check-ins", json=payload, headers=actor["auth"]) as r:
-            body = await r.read()
-        if r.status != 201:
-            self.record.fail("check_in", f"{r.status} {body[:200]!r}")
+        status, body = await self._send("check_in", "POST", f"/api/okr/key-results/{kr_id}/check-ins", json=payload,
+                                        headers=actor["auth"])
+        if status != 201:
+            self.record.fail("check_in", f"{status} {body[:200]!r}")
         else:
             self.record.took("check_in", started)
 
@@ -398,11 +412,10 @@ class LoadGenerator:
         objective_id = self.rng.choice(self.actors)["objective_id"]
         text = " ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(4, 20)))
         started = time.perf_counter()
-        async with self.http.post(f"/api/feedback/threads/objective:{objective_id}/messages", json={"body": text},
-                                  headers=actor["auth"]) as r:
-            body = await r.read()
-        if r.status != 201:
-            self.record.fail("chat", f"{r.status} {body[:200]!r}")
+        status, body = await self._send("chat", "POST", f"/api/feedback/threads/objective:{objective_id}/messages",
+                                        json={"body": text}, headers=actor["auth"])
+        if status != 201:
+            self.record.fail("chat", f"{status} {body[:200]!r}")
             return
         self.record.took("chat", started)
         self.record.messages.append((int(json.loads(body)["id"]), objective_id, started))
@@ -498,7 +511,7 @@ class LoadGenerator:
         return {"target_rate": rate, "seconds": seconds, "sent": sent, "completed": done,
                 "offered_rate": round(sent / seconds, 1), "achieved_rate": round(done / seconds, 1),
                 "window_seconds": round(window, 2),
-                "ops": ops, "errors": dict(rec.errors), "error_examples": rec.examples, "lost": lost,
+                "ops": ops, "errors": dict(rec.errors), "shed": dict(rec.shed), "error_examples": rec.examples, "lost": lost,
                 "duplicated": sum(r.repeats for r in self._receivers()),
                 "schedule_lag": summary_ms(lag),
                 "per_second": per_second(rec.timeline, seconds),
@@ -705,7 +718,7 @@ def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
                     f"{floor:.2f} ms ({' + '.join(parts)})", f"{s['p50_ms'] / floor:.1f}×"])
     services = list(steps[0]["cpu"]["percent_of_one_core"])
     ramp = [["target req/s", "offered / achieved", "worst p99", "floors beside the load, p99: SQL commit / static file",
-             "errors", "lost", *[f"CPU {s}" for s in services],
+             "errors", "shed (503, retried)", "lost", *[f"CPU {s}" for s in services],
              "machine busy (of 200%)", "CPU pressure", "load avg", "held"]]
     for s in steps:
         worst = max(s["ops"].items(), key=lambda kv: kv[1]["p99_ms"] if kv[1]["n"] else 0)
@@ -713,7 +726,8 @@ def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
         ramp.append([f"{s['target_rate']:g}", f"{s['offered_rate']:g} / {s['achieved_rate']:g}",
                      f"{worst[1]['p99_ms']:.0f} ms ({worst[0]})",
                      f"{beside['sql_commit']['p99_ms']:.1f} ms / {beside['nginx_static']['p99_ms']:.1f} ms",
-                     str(sum(s["errors"].values())), str(sum(s["lost"].values())),
+                     str(sum(s["errors"].values())), str(sum(s.get("shed", {}).values())),
+                     str(sum(s["lost"].values())),
                      *[f"{s['cpu']['percent_of_one_core'][k]:.0f}%" for k in services],
                      f"{s['cpu']['machine_busy_percent']:.0f}%", f"{s['cpu']['cpu_pressure_percent']:.0f}%",
                      f"{s['cpu']['load_average'][0]:.2f}",
