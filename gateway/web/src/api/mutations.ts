@@ -5,7 +5,7 @@ import { keys } from './queries'
 import type { CheckIn, CheckInRecorded, KeyResult, Objective } from './types'
 import { serverNow } from '../lib/clock'
 import { krProgress } from '../lib/progress'
-import { putKeyResult, putObjective } from '../live/events'
+import { putKeyResult, putObjective } from './cache'
 
 export interface CheckInBody {
   value?: number
