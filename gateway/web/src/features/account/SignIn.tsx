@@ -1,14 +1,14 @@
-import { keys } from '../api/queries'
+import { keys } from '../../api/queries'
 import { useEffect, useState } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import type { DevLogin } from '../api/bodies'
-import { api, ApiError, qs } from '../api/client'
-import type { Me, User } from '../api/types'
+import type { DevLogin } from '../../api/bodies'
+import { api, ApiError, qs } from '../../api/client'
+import type { Me, User } from '../../api/types'
 
 type DevUser = User & { teams: { id: number; name: string; role: 'member' | 'lead' }[] }
-import { Avatar } from '../components/ui'
-import { useI18n, type MessageKey } from '../i18n'
+import { Avatar } from '../../components/ui'
+import { useI18n, type MessageKey } from '../../i18n'
 
 /** Only paths inside Boost are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {

@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
-import { EmptyState } from '../components/ui'
-import { useI18n } from '../i18n'
-import { usePageTitle } from './common'
+import { EmptyState } from '../../components/ui'
+import { useI18n } from '../../i18n'
+import { usePageTitle } from '../../lib/pageTitle'
 
 export default function NotFound() {
   const { t } = useI18n()

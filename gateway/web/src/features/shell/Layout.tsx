@@ -1,15 +1,15 @@
 import { Suspense, useEffect } from 'react'
 import { NavLink, Outlet, useLocation } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
-import { useI18n, useProfileLocale, type MessageKey } from '../i18n'
-import { applyEvent } from '../live/events'
-import { editStore, live } from '../live/instance'
-import { setPresence } from '../live/presence'
-import { useApp } from '../state/app'
-import { Icon, type IconName } from './icons'
-import { Toaster } from './Toasts'
+import { useI18n, useProfileLocale, type MessageKey } from '../../i18n'
+import { applyEvent } from '../../live/events'
+import { editStore, live } from '../../live/instance'
+import { setPresence } from '../../live/presence'
+import { useApp } from '../../state/app'
+import { Icon, type IconName } from '../../components/icons'
+import { Toaster } from '../../components/Toasts'
 import { TopBar } from './TopBar'
-import { Loading } from './ui'
+import { Loading } from '../../components/ui'
 
 interface NavItem {
   to: string
