@@ -1,7 +1,6 @@
 import { useEffect, useId, useRef, useState, type MouseEvent } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
 import type { CheckIn, KeyResult } from '../../api/types'
-import { deleteCheckIn, recordCheckIn, updateCheckIn, type CheckInBody } from '../../api/mutations'
+import { useDeleteCheckIn, useRecordCheckIn, useUpdateCheckIn, type CheckInBody } from './mutations'
 import { useI18n } from '../../i18n'
 import { formatValue, fractionAt, krProgress, valueAtFraction } from '../../lib/progress'
 import { ForecastMarker } from '../forecast'
@@ -35,8 +34,8 @@ function markHintSeen(): void {
  */
 export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { kr: KeyResult; expected?: number | null; canCheckIn: boolean; showIds?: boolean }) {
   const { t, locale } = useI18n()
-  const qc = useQueryClient()
-  const [busy, setBusy] = useState(false)
+  const recordCheckIn = useRecordCheckIn()
+  const busy = recordCheckIn.isPending
   const [recorded, setRecorded] = useState<CheckIn | null>(null)
   const [askValue, setAskValue] = useState(false)
   const [hover, setHover] = useState<number | null>(null)
@@ -58,21 +57,21 @@ export function CheckInControl({ kr, expected, canCheckIn, showIds = true }: { k
   const progressId = showIds ? `kr-progress-${kr.id}` : undefined
   const barLabel = t('kr.progress_of', { title: kr.title })
 
-  async function record(value: number | CheckInBody) {
+  function record(value: number | CheckInBody) {
     if (busy) return
-    setBusy(true)
     setAskValue(false)
     setTapped(null)
-    try {
-      const ci = await recordCheckIn(qc, kr, typeof value === 'number' ? { value } : value)
-      setRecorded(ci)
-      markHintSeen()
-      setShowHint(false)
-    } catch (err) {
-      toastError(err, t('checkin.failed'))
-    } finally {
-      setBusy(false)
-    }
+    recordCheckIn.mutate(
+      { kr, body: typeof value === 'number' ? { value } : value },
+      {
+        onSuccess: (ci) => {
+          setRecorded(ci)
+          markHintSeen()
+          setShowHint(false)
+        },
+        onError: (err) => toastError(err, t('checkin.failed')),
+      },
+    )
   }
 
   const bar = <ProgressBar value={progress} expected={expected} label={barLabel} testId={progressId} health={kr.health} marker={<ForecastMarker kr={kr} showIds={showIds} />} />
@@ -230,36 +229,30 @@ function ValuePopover({ kr, onSubmit, onClose, initial, confirm = false }: { kr:
 
 function CheckInPopover({ kr, checkIn, onClose }: { kr: KeyResult; checkIn: CheckIn; onClose: () => void }) {
   const { t, locale } = useI18n()
-  const qc = useQueryClient()
   const ref = useRef<HTMLDivElement>(null)
   const confId = useId()
   const noteId = useId()
   const [confidence, setConfidence] = useState<number>(kr.confidence ?? 7)
   const [touched, setTouched] = useState(false)
   const [note, setNote] = useState('')
-  const [saving, setSaving] = useState(false)
+  const update = useUpdateCheckIn()
+  const remove = useDeleteCheckIn()
+  const saving = update.isPending
   const setEngaged = usePopoverDismiss(ref, onClose, AUTO_CLOSE_MS)
 
-  const save = async () => {
-    setSaving(true)
-    try {
-      await updateCheckIn(qc, checkIn, { confidence, ...(note.trim() ? { note: note.trim() } : {}) })
-      onClose()
-    } catch (err) {
-      toastError(err, t('checkin.failed'))
-    } finally {
-      setSaving(false)
-    }
-  }
-  const undo = async () => {
-    try {
-      await deleteCheckIn(qc, checkIn)
-      toast({ text: t('checkin.undone') })
-      onClose()
-    } catch (err) {
-      toastError(err, t('checkin.failed'))
-    }
-  }
+  const save = () =>
+    update.mutate(
+      { checkIn, changes: { confidence, ...(note.trim() ? { note: note.trim() } : {}) } },
+      { onSuccess: onClose, onError: (err) => toastError(err, t('checkin.failed')) },
+    )
+  const undo = () =>
+    remove.mutate(checkIn, {
+      onSuccess: () => {
+        toast({ text: t('checkin.undone') })
+        onClose()
+      },
+      onError: (err) => toastError(err, t('checkin.failed')),
+    })
 
   return (
     <div

@@ -1,8 +1,7 @@
 import { Suspense, useEffect, useRef, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
 import type { CheckIn, KeyResult } from '../../api/types'
 import { useCheckIns } from '../../api/queries'
-import { deleteCheckIn, updateCheckIn } from '../../api/mutations'
+import { useDeleteCheckIn, useUpdateCheckIn } from './mutations'
 import { KrChart } from '../../charts'
 import { useI18n } from '../../i18n'
 import { serverNow } from '../../lib/clock'
@@ -96,7 +95,6 @@ export function KrRow({
 export function KrDetails({ kr }: { kr: KeyResult }) {
   const { t, fmt, locale } = useI18n()
   const { me, isAdmin, canWrite, userName } = useApp()
-  const qc = useQueryClient()
   const q = useCheckIns(kr.id)
   const [editing, setEditing] = useState<number | null>(null)
   const [all, setAll] = useState(false)
@@ -104,14 +102,12 @@ export function KrDetails({ kr }: { kr: KeyResult }) {
   const list = all ? sorted : sorted.slice(0, 5)
   const canChange = (c: CheckIn) => canWrite && (isAdmin || (c.author_id === me.user.id && serverNow() - Date.parse(c.created_at) < DAY_MS))
 
-  const remove = async (c: CheckIn) => {
-    try {
-      await deleteCheckIn(qc, c)
-      toast({ text: t('checkin.deleted') })
-    } catch (err) {
-      toastError(err, t('checkin.failed'))
-    }
-  }
+  const deleteCheckIn = useDeleteCheckIn()
+  const remove = (c: CheckIn) =>
+    deleteCheckIn.mutate(c, {
+      onSuccess: () => toast({ text: t('checkin.deleted') }),
+      onError: (err) => toastError(err, t('checkin.failed')),
+    })
 
   return (
     <div className="kr__details">
@@ -165,7 +161,7 @@ export function KrDetails({ kr }: { kr: KeyResult }) {
 
 function CheckInEditor({ checkIn, kr, onDone }: { checkIn: CheckIn; kr: KeyResult; onDone: () => void }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
+  const update = useUpdateCheckIn()
   const [value, setValue] = useState(String(checkIn.value))
   const [confidence, setConfidence] = useState(checkIn.confidence === null ? '' : String(checkIn.confidence))
   const [note, setNote] = useState(checkIn.note ?? '')
@@ -173,18 +169,12 @@ function CheckInEditor({ checkIn, kr, onDone }: { checkIn: CheckIn; kr: KeyResul
   return (
     <form
       className="form-inline"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault()
-        try {
-          await updateCheckIn(qc, checkIn, {
-            value: Number(value),
-            confidence: confidence === '' ? null : Number(confidence),
-            note,
-          })
-          onDone()
-        } catch (err) {
-          toastError(err, t('checkin.failed'))
-        }
+        update.mutate(
+          { checkIn, changes: { value: Number(value), confidence: confidence === '' ? null : Number(confidence), note } },
+          { onSuccess: onDone, onError: (err) => toastError(err, t('checkin.failed')) },
+        )
       }}
     >
       <label htmlFor={`${base}-v`} className="small">

@@ -5,7 +5,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import type { Close } from '../../api/bodies'
 import { CarryOverButton } from '../carryover'
 import { ApiError } from '../../api/client'
-import { objectiveAction } from '../../api/mutations'
+import { useObjectiveAction } from '../../api/mutations'
 import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives } from '../../api/queries'
 import type { HistoryEntry, Objective } from '../../api/types'
 import { Chat } from '../chat/Chat'
@@ -21,7 +21,7 @@ import { historyLines, keyResultTitles, type HistoryLine } from '../../lib/histo
 import { useFlash, useRooms } from '../../live/hooks'
 import { useApp, usePageCycle } from '../../state/app'
 import { ApprovalNote, useCanApprove } from '../approval/ApprovalNote'
-import { RequestChangesDialog } from '../drafting/Draft'
+import { RequestChangesDialog } from '../drafting/RequestChangesDialog'
 import { usePageTitle } from '../../lib/pageTitle'
 
 export default function ObjectivePage() {
@@ -171,10 +171,10 @@ function ObjectiveHeader({ obj, expected }: { obj: Objective; ownerName?: string
 function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; phase: string | null }) {
   const { t } = useI18n()
   const app = useApp()
-  const qc = useQueryClient()
   const [asking, setAsking] = useState(false)
   const [closing, setClosing] = useState(false)
-  const [busy, setBusy] = useState(false)
+  const objectiveAction = useObjectiveAction()
+  const busy = objectiveAction.isPending
   const canApprove = useCanApprove(obj) // the server's rule: it names who approves
   // Closing: its owner, a lead of its team, or an admin (okr's Actor.can_close).
   const canClose = app.isAdmin || obj.owner_id === app.me.user.id || !!app.teamsById.get(obj.team_id)?.members?.some((m) => m.user_id === app.me.user.id && m.role === 'lead')
@@ -182,17 +182,14 @@ function Actions({ obj, canEdit, phase }: { obj: Objective; canEdit: boolean; ph
   // Before its quarter starts a plan is changed or deleted, not closed with a score.
   const started = phase !== null && !['upcoming', 'drafting', 'approval_due'].includes(phase)
 
-  const run = async (action: 'submit' | 'approve') => {
-    setBusy(true)
-    try {
-      await objectiveAction(qc, obj.id, action)
-      toast({ text: action === 'submit' ? t('draft.submitted_one') : t('draft.approved_one'), tone: 'success' })
-    } catch (err) {
-      toastError(err, t('draft.action_failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const run = (action: 'submit' | 'approve') =>
+    objectiveAction.mutate(
+      { id: obj.id, action },
+      {
+        onSuccess: () => toast({ text: action === 'submit' ? t('draft.submitted_one') : t('draft.approved_one'), tone: 'success' }),
+        onError: (err) => toastError(err, t('draft.action_failed')),
+      },
+    )
 
   const buttons = []
   if (canEdit && (obj.status === 'draft' || obj.status === 'changes_requested'))
@@ -236,30 +233,33 @@ function CloseDialog({ open, obj, onClose }: { open: boolean; obj: Objective; on
   const suggested = Math.round(obj.progress * 10) / 10
   const [score, setScore] = useState(suggested)
   const [note, setNote] = useState('')
-  const [busy, setBusy] = useState(false)
+  const closing = useObjectiveAction()
+  const closingFirst = useObjectiveAction()
+  const busy = closing.isPending
   // Someone closed it first: their score and note are shown beside mine, nothing is overwritten.
   const [closedBy, setClosedBy] = useState<Objective | null>(null)
   useEffect(() => {
     if (open) setScore(suggested)
   }, [open, suggested])
-  const close = async () => {
-    setBusy(true)
-    try {
-      await objectiveAction(qc, obj.id, 'close', { score, note } satisfies Close)
-      toast({ text: t('objective.closed'), tone: 'success' })
-      onClose()
-    } catch (err) {
-      const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Objective }).current : undefined
-      if (current?.status === 'closed') {
-        setClosedBy(current)
-        void qc.invalidateQueries({ queryKey: keys.objective(obj.id) })
-      } else toastError(err, t('draft.action_failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const close = () =>
+    closing.mutate(
+      { id: obj.id, action: 'close', body: { score, note } satisfies Close },
+      {
+        onSuccess: () => {
+          toast({ text: t('objective.closed'), tone: 'success' })
+          onClose()
+        },
+        onError: (err) => {
+          const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Objective }).current : undefined
+          if (current?.status === 'closed') {
+            setClosedBy(current)
+            void qc.invalidateQueries({ queryKey: keys.objective(obj.id) })
+          } else toastError(err, t('draft.action_failed'))
+        },
+      },
+    )
   const closeFirst = async () => {
-    await objectiveAction(qc, obj.id, 'close', { score, note } satisfies Close)
+    await closingFirst.mutateAsync({ id: obj.id, action: 'close', body: { score, note } satisfies Close })
   }
   return (
     <Dialog
