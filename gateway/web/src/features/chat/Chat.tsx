@@ -1,6 +1,5 @@
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
-import type { MessageIn } from '../../api/bodies'
 import { api, qs } from '../../api/client'
 import { keys, useMessages } from '../../api/queries'
 import type { Message, User } from '../../api/types'
@@ -10,6 +9,7 @@ import { useFlash, usePresence, usePresenceBeacon, useRooms } from '../../live/h
 import { uniquePeople } from '../../live/presence'
 import { useApp } from '../../state/app'
 import { toastError } from '../../components/Toasts'
+import { useDeleteMessage, useEditMessage, useSendMessage } from './mutations'
 import { Avatar, ErrorState, Loading } from '../../components/ui'
 
 /** A thread's messages, live; bodies are always rendered as text. */
@@ -113,34 +113,18 @@ export function MessageBody({ body }: { body: string }) {
 function ChatMessage({ m, subject }: { m: Message; subject: string }) {
   const { t, fmt } = useI18n()
   const { users, me, isAdmin, canWrite } = useApp()
-  const qc = useQueryClient()
   const flashing = useFlash(`message:${m.id}`)
+  const edit = useEditMessage(subject)
+  const del = useDeleteMessage(subject)
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(m.body)
   const author = users.get(m.author_id)
   const mine = m.author_id === me.user.id
   const editId = useId()
 
-  const put = (msg: Message) =>
-    qc.setQueryData<Message[]>(keys.messages(subject), (list) => list?.map((x) => (x.id === msg.id ? { ...x, ...msg } : x)))
-
-  const save = async () => {
-    try {
-      const msg = await api.patch<Message>(`/api/feedback/messages/${m.id}`, { body: draft } satisfies MessageIn)
-      if (msg?.id) put(msg)
-      setEditing(false)
-    } catch (err) {
-      toastError(err, t('chat.save_failed'))
-    }
-  }
-  const remove = async () => {
-    try {
-      const msg = await api.del<Message | undefined>(`/api/feedback/messages/${m.id}`)
-      put(msg?.id ? msg : { ...m, deleted: true, body: '' })
-    } catch (err) {
-      toastError(err, t('chat.save_failed'))
-    }
-  }
+  const save = () =>
+    edit.mutate({ id: m.id, body: draft }, { onSuccess: () => setEditing(false), onError: (err) => toastError(err, t('chat.save_failed')) })
+  const remove = () => del.mutate(m, { onError: (err) => toastError(err, t('chat.save_failed')) })
 
   return (
     <li className={`msg${flashing ? ' is-flash' : ''}${mine ? ' msg--mine' : ''}`} data-testid={`chat-message-${m.id}`}>
@@ -210,10 +194,10 @@ function Composer({ subject, autoFocus, onSent, onTyping }: { subject: string; a
   }
   const { t } = useI18n()
   const { users, me } = useApp()
-  const qc = useQueryClient()
   const ref = useRef<HTMLTextAreaElement>(null)
   const [text, setText] = useState('')
-  const [sending, setSending] = useState(false)
+  const sendMessage = useSendMessage(subject)
+  const sending = sendMessage.isPending
   const [query, setQuery] = useState<string | null>(null)
   const [active, setActive] = useState(0)
   const picked = useRef(new Map<string, number>())
@@ -251,25 +235,18 @@ function Composer({ subject, autoFocus, onSent, onTyping }: { subject: string; a
     })
   }
 
-  const send = async () => {
+  const send = () => {
     const body = encodeMentions(text.trim(), picked.current)
     if (!body || sending) return
-    setSending(true)
-    try {
-      const msg = await api.post<Message>(`/api/feedback/threads/${encodeURIComponent(subject)}/messages`, { body } satisfies MessageIn)
-      qc.setQueryData<Message[]>(keys.messages(subject), (list) => {
-        const l = list ?? []
-        return l.some((m) => m.id === msg.id) ? l : [...l, msg]
-      })
-      setText('')
-      picked.current.clear()
-      typing(false)
-      onSent()
-    } catch (err) {
-      toastError(err, t('chat.send_failed'))
-    } finally {
-      setSending(false)
-    }
+    sendMessage.mutate(body, {
+      onSuccess: () => {
+        setText('')
+        picked.current.clear()
+        typing(false)
+        onSent()
+      },
+      onError: (err) => toastError(err, t('chat.send_failed')),
+    })
   }
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {

@@ -1,9 +1,5 @@
-import { keys } from '../../api/queries'
 import { useId, useState } from 'react'
 import { Link } from 'react-router'
-import { useQueryClient } from '@tanstack/react-query'
-import type { FeedbackCreate, FeedbackPatch } from '../../api/bodies'
-import { api } from '../../api/client'
 import type { Feedback, FeedbackKind, Objective } from '../../api/types'
 import { useI18n, type MessageKey } from '../../i18n'
 import { useFlash } from '../../live/hooks'
@@ -11,6 +7,7 @@ import { useApp } from '../../state/app'
 import { EditableText } from '../../components/Editable'
 import { toast, toastError } from '../../components/Toasts'
 import { Avatar } from '../../components/ui'
+import { useGiveFeedback, useResolveFeedback } from './mutations'
 
 export const FEEDBACK_KINDS: Exclude<FeedbackKind, 'retro'>[] = ['praise', 'suggestion', 'question']
 export const FEEDBACK_KIND_KEY: Record<FeedbackKind, MessageKey> = {
@@ -23,24 +20,14 @@ export const FEEDBACK_KIND_KEY: Record<FeedbackKind, MessageKey> = {
 export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; objectiveTitle?: string; canResolve: boolean }) {
   const { t, fmt } = useI18n()
   const { users, teamsById, me } = useApp()
-  const qc = useQueryClient()
   const flashing = useFlash(`feedback:${f.id}`)
   const author = users.get(f.author_id)
   // Its author rewords it in place, saved as typed (version + base, like the retro): two tabs never overwrite each other.
   const mine = f.author_id === me.user.id
   const [editing, setEditing] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const toggle = async () => {
-    setBusy(true)
-    try {
-      await api.patch(`/api/feedback/feedback/${f.id}`, { resolved: !f.resolved } satisfies FeedbackPatch)
-      await qc.invalidateQueries({ queryKey: keys.feedbackAll })
-    } catch (err) {
-      toastError(err, t('fb.failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const resolve = useResolveFeedback()
+  const busy = resolve.isPending
+  const toggle = () => resolve.mutate({ id: f.id, resolved: !f.resolved }, { onError: (err) => toastError(err, t('fb.failed')) })
   const to = f.to_user_id ? users.get(f.to_user_id)?.name : f.to_team_id ? teamsById.get(f.to_team_id)?.name : null
   return (
     <li className={`fbcard fbcard--${f.kind}${f.resolved ? ' is-resolved' : ''}${flashing ? ' is-flash' : ''}`}>
@@ -104,33 +91,26 @@ export function FeedbackCard({ f, objectiveTitle, canResolve }: { f: Feedback; o
 
 export function GiveFeedback({ objectives, fixedObjective, cycle, onDone }: { objectives?: Objective[]; fixedObjective?: Objective; cycle: string; onDone?: () => void }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
   const [objectiveId, setObjectiveId] = useState<string>(fixedObjective ? String(fixedObjective.id) : '')
   const [kind, setKind] = useState<Exclude<FeedbackKind, 'retro'>>('praise')
   const [body, setBody] = useState('')
-  const [busy, setBusy] = useState(false)
+  const give = useGiveFeedback()
+  const busy = give.isPending
   const ids = useId()
-  const send = async () => {
+  const send = () => {
     if (!body.trim() || !objectiveId) return
-    setBusy(true)
     const obj = fixedObjective ?? objectives?.find((o) => String(o.id) === objectiveId)
-    try {
-      await api.post('/api/feedback/feedback', {
-        cycle: obj?.cycle ?? cycle,
-        objective_id: Number(objectiveId),
-        to_user_id: obj?.owner_id ?? null,
-        kind,
-        body: body.trim(),
-      } satisfies FeedbackCreate)
-      setBody('')
-      toast({ text: t('fb.sent'), tone: 'success' })
-      await qc.invalidateQueries({ queryKey: keys.feedbackAll })
-      onDone?.()
-    } catch (err) {
-      toastError(err, t('fb.failed'))
-    } finally {
-      setBusy(false)
-    }
+    give.mutate(
+      { cycle: obj?.cycle ?? cycle, objective_id: Number(objectiveId), to_user_id: obj?.owner_id ?? null, kind, body: body.trim() },
+      {
+        onSuccess: () => {
+          setBody('')
+          toast({ text: t('fb.sent'), tone: 'success' })
+          onDone?.()
+        },
+        onError: (err) => toastError(err, t('fb.failed')),
+      },
+    )
   }
   return (
     <form
