@@ -1,15 +1,13 @@
-import { useQueryClient } from '@tanstack/react-query'
-import { api } from '../../api/client'
-import { keys } from '../../api/queries'
 import type { Locale } from '../../api/types'
 import { Icon } from '../../components/icons'
 import { useI18n } from '../../i18n'
 import { useApp } from '../../state/app'
+import { useUpdateUser } from './mutations'
 
 export function LanguageToggle() {
   const { locale, setLocale, t } = useI18n()
   const { me } = useApp()
-  const qc = useQueryClient()
+  const updateUser = useUpdateUser()
   const other: Locale = locale === 'ko' ? 'en' : 'ko'
   return (
     <button
@@ -20,10 +18,7 @@ export function LanguageToggle() {
       onClick={() => {
         setLocale(other)
         // Slack messages follow the profile's language too; a failure here changes nothing on screen.
-        api.patch(`/api/okr/users/${me.user.id}`, { locale: other }).then(
-          () => void qc.invalidateQueries({ queryKey: keys.me }),
-          () => undefined,
-        )
+        updateUser.mutate({ id: me.user.id, body: { locale: other } })
       }}
     >
       <Icon name="globe" size={18} />

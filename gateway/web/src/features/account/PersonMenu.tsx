@@ -1,12 +1,11 @@
 import { useId, useRef, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
-import { useQueryClient } from '@tanstack/react-query'
-import { api } from '../../api/client'
 import { Avatar } from '../../components/ui'
 import { useI18n } from '../../i18n'
 import { useDismiss } from '../../lib/useDismiss'
 import { editStore } from '../../live/instance'
 import { useApp } from '../../state/app'
+import { useSignOut } from './mutations'
 
 export function PersonMenu() {
   const { t } = useI18n()
@@ -14,17 +13,13 @@ export function PersonMenu() {
   const [open, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
   const navigate = useNavigate()
-  const qc = useQueryClient()
+  const signOutNow = useSignOut()
   const popId = useId()
   useDismiss(open, ref, () => setOpen(false))
   const signOut = async () => {
     if (editStore.hasPending() && !window.confirm(t('top.signout_pending'))) return
-    try {
-      await api.post('/api/auth/logout')
-    } catch {
-      /* signed out either way */
-    }
-    qc.clear()
+    // Signed out either way: a failed request still clears this tab and goes to sign-in.
+    await signOutNow.mutateAsync().catch(() => undefined)
     navigate('/signin')
   }
   return (

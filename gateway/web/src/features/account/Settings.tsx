@@ -1,8 +1,5 @@
-import { keys } from '../../api/queries'
 import { useEffect, useId, useMemo, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
 import type { UserPatch } from '../../api/bodies'
-import { api } from '../../api/client'
 import { REMINDER_KINDS, type Locale } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
 import { kindLabel, useI18n } from '../../i18n'
@@ -10,6 +7,7 @@ import { useApp } from '../../state/app'
 import { usePageTitle } from '../../lib/pageTitle'
 import { CalibrationPanel } from '../forecast'
 import { changedFields, isConflict, withSeen } from '../conflict/seen'
+import { useUpdateUser } from './mutations'
 
 export function timeZones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] }
@@ -25,35 +23,31 @@ export function timeZones(): string[] {
 export default function Settings() {
   const { t, locale, setLocale } = useI18n()
   const { me } = useApp()
-  const qc = useQueryClient()
   usePageTitle(t('settings.title'))
   const ids = useId()
   const [lang, setLang] = useState<Locale>((me.user.locale as Locale) ?? locale)
   const [tz, setTz] = useState(me.user.timezone ?? '')
   const [muted, setMuted] = useState<Set<string>>(new Set(me.user.muted_reminders ?? []))
-  const [busy, setBusy] = useState(false)
+  const updateUser = useUpdateUser()
+  const busy = updateUser.isPending
   useEffect(() => {
     setTz(me.user.timezone ?? '')
     setMuted(new Set(me.user.muted_reminders ?? []))
   }, [me.user.timezone, me.user.muted_reminders])
   const zones = useMemo(timeZones, [])
 
-  const save = async () => {
-    setBusy(true)
-    try {
-      const mine = changedFields(me.user as unknown as Record<string, unknown>, { locale: lang, timezone: tz || null, muted_reminders: [...muted].sort() })
-      await api.patch(`/api/okr/users/${me.user.id}`, withSeen(me.user as unknown as Record<string, unknown>, mine) as UserPatch)
-      setLocale(lang)
-      await qc.invalidateQueries({ queryKey: keys.me })
-      toast({ text: t('settings.saved'), tone: 'success' })
-    } catch (err) {
-      if (isConflict(err)) {
-        toast({ text: t('conflict.refreshed'), tone: 'error' })
-        await qc.invalidateQueries({ queryKey: keys.me })
-      } else toastError(err, t('settings.failed'))
-    } finally {
-      setBusy(false)
-    }
+  const save = () => {
+    const mine = changedFields(me.user as unknown as Record<string, unknown>, { locale: lang, timezone: tz || null, muted_reminders: [...muted].sort() })
+    updateUser.mutate(
+      { id: me.user.id, body: withSeen(me.user as unknown as Record<string, unknown>, mine) as UserPatch },
+      {
+        onSuccess: () => {
+          setLocale(lang)
+          toast({ text: t('settings.saved'), tone: 'success' })
+        },
+        onError: (err) => (isConflict(err) ? toast({ text: t('conflict.refreshed'), tone: 'error' }) : toastError(err, t('settings.failed'))),
+      },
+    )
   }
 
   return (

@@ -1,14 +1,14 @@
 import { keys } from '../../api/queries'
 import { useEffect, useState } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
-import { useQuery, useQueryClient } from '@tanstack/react-query'
-import type { DevLogin } from '../../api/bodies'
+import { useQuery } from '@tanstack/react-query'
 import { api, ApiError, qs } from '../../api/client'
 import type { Me, User } from '../../api/types'
 
 type DevUser = User & { teams: { id: number; name: string; role: 'member' | 'lead' }[] }
 import { Avatar } from '../../components/ui'
 import { useI18n, type MessageKey } from '../../i18n'
+import { useDevLogin } from './mutations'
 
 /** Only paths inside Boost are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {
@@ -21,8 +21,9 @@ export default function SignIn() {
   const [params] = useSearchParams()
   const next = safeNext(params.get('next'))
   const navigate = useNavigate()
-  const qc = useQueryClient()
-  const [busy, setBusy] = useState<string | null>(null)
+  const login = useDevLogin()
+  // Whose button is busy: from the click until the page leaves for where it was going.
+  const busy = login.isPending || login.isSuccess ? (login.variables ?? null) : null
   const [error, setError] = useState<string | null>(null)
 
   const me = useQuery({ queryKey: keys.meForSignIn, queryFn: () => api.get<Me>('/api/auth/me', { allowAnonymous: true }), retry: false })
@@ -47,16 +48,11 @@ export default function SignIn() {
   }, [t])
 
   const devLogin = async (u: User) => {
-    setBusy(u.email)
     setError(null)
-    try {
-      await api.post('/api/auth/dev-login', { email: u.email } satisfies DevLogin, { allowAnonymous: true })
-      await qc.invalidateQueries()
-      navigate(next, { replace: true })
-    } catch (err) {
-      setError(err instanceof ApiError && err.problem.detail ? err.problem.detail : t('signin.failed'))
-      setBusy(null)
-    }
+    login.mutate(u.email, {
+      onSuccess: () => navigate(next, { replace: true }),
+      onError: (err) => setError(err instanceof ApiError && err.problem.detail ? err.problem.detail : t('signin.failed')),
+    })
   }
 
   const slackHref = `/api/auth/slack/login${qs({ next })}`

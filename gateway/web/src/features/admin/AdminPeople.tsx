@@ -1,8 +1,7 @@
 import { useId, useRef, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
-import type { MemberRole, TeamCreate, TeamPatch, UserCreate, UserPatch } from '../../api/bodies'
-import { api, ApiError } from '../../api/client'
-import { keys, useSlackChannels, useUsers } from '../../api/queries'
+import type { UserPatch } from '../../api/bodies'
+import { ApiError } from '../../api/client'
+import { useSlackChannels, useUsers } from '../../api/queries'
 import type { Problem, Role, Team, TeamRole, User } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
 import { ImportCheckIns } from '../forecast'
@@ -11,6 +10,8 @@ import { useI18n } from '../../i18n'
 import { useApp } from '../../state/app'
 import { usePageTitle } from '../../lib/pageTitle'
 import { isConflict, withSeen } from '../conflict/seen'
+import { useUpdateUser } from '../account/mutations'
+import { useAddPerson, useAddTeam, useDirectorySync, useImportPeople, useRemoveMember, useSetMemberRole, useUpdateTeam, type ImportChange } from './mutations'
 
 export default function AdminPeople() {
   const { t } = useI18n()
@@ -39,22 +40,16 @@ export default function AdminPeople() {
 function People() {
   const { t } = useI18n()
   const q = useUsers()
-  const qc = useQueryClient()
   const { me } = useApp()
   const [filter, setFilter] = useState('')
   const ids = useId()
-  const update = async (u: User, changes: Partial<User>) => {
-    try {
-      // With what this page loaded: a change someone made meanwhile is refused (409), not overwritten.
-      await api.patch(`/api/okr/users/${u.id}`, withSeen(u as unknown as Record<string, unknown>, changes as Record<string, unknown>) as UserPatch)
-      await qc.invalidateQueries({ queryKey: keys.users })
-    } catch (err) {
-      if (isConflict(err)) {
-        toast({ text: t('conflict.refreshed'), tone: 'error' })
-        await qc.invalidateQueries({ queryKey: keys.users })
-      } else toastError(err, t('admin.failed'))
-    }
-  }
+  const updateUser = useUpdateUser()
+  // With what this page loaded: a change someone made meanwhile is refused (409), not overwritten.
+  const update = (u: User, changes: Partial<User>) =>
+    updateUser.mutate(
+      { id: u.id, body: withSeen(u as unknown as Record<string, unknown>, changes as Record<string, unknown>) as UserPatch },
+      { onError: (err) => (isConflict(err) ? toast({ text: t('conflict.refreshed'), tone: 'error' }) : toastError(err, t('admin.failed'))) },
+    )
   const list = (q.data ?? []).filter((u) => !filter || `${u.name} ${u.email}`.toLowerCase().includes(filter.toLowerCase()))
   return (
     <section className="card admin-people" aria-labelledby="h-people">
@@ -102,20 +97,21 @@ function People() {
 
 function AddPerson({ idBase }: { idBase: string }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
   const [email, setEmail] = useState('')
   const [name, setName] = useState('')
-  const add = async () => {
-    try {
-      await api.post('/api/okr/users', { email, name, role: 'member' } satisfies UserCreate)
-      setEmail('')
-      setName('')
-      await qc.invalidateQueries({ queryKey: keys.users })
-      toast({ text: t('admin.person_added'), tone: 'success' })
-    } catch (err) {
-      toastError(err, t('admin.failed'))
-    }
-  }
+  const addPerson = useAddPerson()
+  const add = () =>
+    addPerson.mutate(
+      { email, name, role: 'member' },
+      {
+        onSuccess: () => {
+          setEmail('')
+          setName('')
+          toast({ text: t('admin.person_added'), tone: 'success' })
+        },
+        onError: (err) => toastError(err, t('admin.failed')),
+      },
+    )
   return (
     <form
       className="addform addform--wrap"
@@ -142,20 +138,16 @@ function AddPerson({ idBase }: { idBase: string }) {
 function TeamsAdmin() {
   const { t } = useI18n()
   const { teams, users, teamsById } = useApp()
-  const qc = useQueryClient()
   const [name, setName] = useState('')
   const [parent, setParent] = useState('')
   const ids = useId()
   const root = teams.find((tm) => tm.parent_id === null)
-  const create = async () => {
-    try {
-      await api.post('/api/okr/teams', { name, parent_id: parent ? Number(parent) : (root?.id ?? null) } satisfies TeamCreate)
-      setName('')
-      await qc.invalidateQueries({ queryKey: keys.teams })
-    } catch (err) {
-      toastError(err, t('admin.failed'))
-    }
-  }
+  const addTeam = useAddTeam()
+  const create = () =>
+    addTeam.mutate(
+      { name, parent_id: parent ? Number(parent) : (root?.id ?? null) },
+      { onSuccess: () => setName(''), onError: (err) => toastError(err, t('admin.failed')) },
+    )
   return (
     <section className="card" aria-labelledby="h-teams-admin">
       <h2 id="h-teams-admin" className="card__title">
@@ -198,33 +190,23 @@ function TeamsAdmin() {
 
 function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; parentName?: string }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
   const [open, setOpen] = useState(false)
   const [who, setWho] = useState('')
   const [role, setRole] = useState<TeamRole>('member')
   const [channel, setChannel] = useState(team.slack_channel_id ?? '')
   const ids = useId()
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: keys.teams }), qc.invalidateQueries({ queryKey: keys.me })])
-  const put = async (userId: number, r: TeamRole) => {
-    try {
-      const seenRole = team.members.find((m) => m.user_id === userId)?.role ?? null
-      await api.put(`/api/okr/teams/${team.id}/members/${userId}`, { role: r, version: team.version, base_role: seenRole } satisfies MemberRole)
-      await refresh()
-    } catch (err) {
-      if (isConflict(err)) {
-        toast({ text: t('conflict.refreshed'), tone: 'error' })
-        await refresh()
-      } else toastError(err, t('admin.failed'))
-    }
+  const setMemberRole = useSetMemberRole()
+  const removeMember = useRemoveMember()
+  const updateTeam = useUpdateTeam()
+  const put = (userId: number, r: TeamRole) => {
+    const seenRole = team.members.find((m) => m.user_id === userId)?.role ?? null
+    setMemberRole.mutate(
+      { teamId: team.id, userId, body: { role: r, version: team.version, base_role: seenRole } },
+      { onError: (err) => (isConflict(err) ? toast({ text: t('conflict.refreshed'), tone: 'error' }) : toastError(err, t('admin.failed'))) },
+    )
   }
-  const remove = async (userId: number) => {
-    try {
-      await api.del(`/api/okr/teams/${team.id}/members/${userId}`)
-      await refresh()
-    } catch (err) {
-      toastError(err, t('admin.failed'))
-    }
-  }
+  const remove = (userId: number) =>
+    removeMember.mutate({ teamId: team.id, userId }, { onError: (err) => toastError(err, t('admin.failed')) })
   // What this page last knew of the team: the list's copy, or the answer to our own save (a
   // second pick made before the list refetched must not look like someone else's change).
   const known = useRef(team)
@@ -237,13 +219,12 @@ function TeamAdminRow({ team, users, parentName }: { team: Team; users: User[]; 
     const seen = known.current
     if ((seen.slack_channel_id ?? '') === value) return
     try {
-      known.current = await api.patch<Team>(`/api/okr/teams/${team.id}`, { slack_channel_id: value || null, version: seen.version, base: { slack_channel_id: seen.slack_channel_id ?? null } } satisfies TeamPatch)
-      await refresh()
+      known.current = await updateTeam.mutateAsync({
+        id: team.id,
+        body: { slack_channel_id: value || null, version: seen.version, base: { slack_channel_id: seen.slack_channel_id ?? null } },
+      })
     } catch (err) {
-      if (isConflict(err)) {
-        toast({ text: t('conflict.refreshed'), tone: 'error' })
-        await refresh()
-      } else toastError(err, t('admin.failed'))
+      (isConflict(err) ? toast({ text: t('conflict.refreshed'), tone: 'error' }) : toastError(err, t('admin.failed')))
     }
   }
   const name = (id: number) => users.find((u) => u.id === id)?.name ?? `#${id}`
@@ -370,42 +351,32 @@ function SlackChannelField({ id, channel, setChannel, save }: {
 /** The form's example: it imports as shown (the okr test pastes the same text, IMPORT_EXAMPLE). */
 export const IMPORT_EXAMPLE = 'email,name,team,team_role,role\nminji@example.com,Kim Minji,Growth,lead,member\n'
 
-interface ImportChange {
-  row: number | null
-  action: 'create_user' | 'update_user' | 'create_team' | 'add_member' | 'change_team_role'
-  email?: string | null
-  team?: string | null
-  detail: string
-}
-
 function ImportCsv() {
   const { t } = useI18n()
-  const qc = useQueryClient()
   const [text, setText] = useState('')
   const [errors, setErrors] = useState<Problem['errors']>([])
   const [preview, setPreview] = useState<{ text: string; changes: ImportChange[] } | null>(null)
-  const [busy, setBusy] = useState(false)
+  const importPeople = useImportPeople()
+  const busy = importPeople.isPending
   const ids = useId()
-  const run = async (dryRun: boolean) => {
-    setBusy(true)
+  const run = (dryRun: boolean) => {
     setErrors([])
-    try {
-      const out = await api.post<{ changes?: ImportChange[] }>(`/api/okr/import${dryRun ? '?dry_run=true' : ''}`, undefined, { rawBody: text, headers: { 'Content-Type': 'text/csv' } })
-      if (dryRun) {
-        setPreview({ text, changes: out.changes ?? [] })
-        return
-      }
-      toast({ text: t('admin.imported'), tone: 'success' })
-      setText('')
-      setPreview(null)
-      await Promise.all([qc.invalidateQueries({ queryKey: keys.users }), qc.invalidateQueries({ queryKey: keys.teams })])
-    } catch (err) {
-      setPreview(null)
-      if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
-      toastError(err, t('admin.failed'))
-    } finally {
-      setBusy(false)
-    }
+    importPeople.mutate(
+      { text, dryRun },
+      {
+        onSuccess: (out) => {
+          if (dryRun) return setPreview({ text, changes: out.changes ?? [] })
+          toast({ text: t('admin.imported'), tone: 'success' })
+          setText('')
+          setPreview(null)
+        },
+        onError: (err) => {
+          setPreview(null)
+          if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
+          toastError(err, t('admin.failed'))
+        },
+      },
+    )
   }
   const previewed = preview !== null && preview.text === text
   return (
@@ -462,21 +433,15 @@ function ImportCsv() {
 
 function DirectorySync() {
   const { t } = useI18n()
-  const qc = useQueryClient()
-  const [busy, setBusy] = useState(false)
+  const sync = useDirectorySync()
+  const busy = sync.isPending
   const [result, setResult] = useState<string | null>(null)
-  const run = async () => {
-    setBusy(true)
-    try {
-      const out = await api.post<Record<string, unknown>>('/api/notifier/directory/sync')
-      setResult(out && typeof out === 'object' ? Object.entries(out).map(([k, v]) => `${k}: ${String(v)}`).join(' · ') : t('admin.sync_done'))
-      await qc.invalidateQueries({ queryKey: keys.users })
-    } catch (err) {
-      toastError(err, t('admin.failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const run = () =>
+    sync.mutate(undefined, {
+      onSuccess: (out) =>
+        setResult(out && typeof out === 'object' ? Object.entries(out).map(([k, v]) => `${k}: ${String(v)}`).join(' · ') : t('admin.sync_done')),
+      onError: (err) => toastError(err, t('admin.failed')),
+    })
   return (
     <section className="card" aria-labelledby="h-sync">
       <h2 id="h-sync" className="card__title">

@@ -1,8 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
 import type { OrgPatch } from '../../api/bodies'
-import { ApiError, api } from '../../api/client'
-import { keys, useOrg, useReminderCalendar } from '../../api/queries'
+import { ApiError } from '../../api/client'
+import { useOrg, useReminderCalendar } from '../../api/queries'
 import { REMINDER_KINDS, type Org, type ReminderKind, type ReminderOverride } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
 import { EmptyState, ErrorState, Loading } from '../../components/ui'
@@ -12,6 +11,7 @@ import { usePageTitle } from '../../lib/pageTitle'
 import { ConflictNotice } from '../conflict/ConflictNotice'
 import { changedFields, conflicting, withSeen } from '../conflict/seen'
 import { timeZones } from '../account/Settings'
+import { useRunReminder, useSaveOrg } from './mutations'
 
 const WEEKLY: ReminderKind[] = ['weekly_check_in', 'team_digest']
 const DEFAULT_TIME: Record<ReminderKind, string> = {
@@ -51,7 +51,6 @@ export default function AdminSettings() {
 
 function OrgForm({ org }: { org: Org }) {
   const { t, locale, fmt } = useI18n()
-  const qc = useQueryClient()
   const ids = useId()
   const [name, setName] = useState(org.name)
   const [tz, setTz] = useState(org.timezone)
@@ -60,10 +59,14 @@ function OrgForm({ org }: { org: Org }) {
   const [newHoliday, setNewHoliday] = useState('')
   const [reminders, setReminders] = useState<Partial<Record<ReminderKind, ReminderOverride>>>(org.reminders ?? {})
   const [cap, setCap] = useState(org.max_nudges_per_week ?? 3)
-  const [busy, setBusy] = useState(false)
   // The org as this form last loaded it: what its changes are measured from and sent as `base`.
   const [loaded, setLoaded] = useState<Org>(org)
   const [clash, setClash] = useState<{ current: Org; mine: Partial<Org> } | null>(null)
+  const saveOrg = useSaveOrg((saved) => {
+    setLoaded(saved)
+    setClash(null)
+  })
+  const busy = saveOrg.isPending
   const form = (): Partial<Org> => ({ name, timezone: tz, fiscal_year_start_month: month, holidays: [...holidays].sort(), reminders, max_nudges_per_week: cap })
   useEffect(() => {
     // Someone else saved: take their values into the fields this person has not touched; the
@@ -85,20 +88,13 @@ function OrgForm({ org }: { org: Org }) {
   const scheduled = useMemo(() => {
     return new Map((calendar.data?.kinds ?? []).map((r) => [r.kind as string, r]))
   }, [calendar.data])
-  const [running, setRunning] = useState<string | null>(null)
-  const runNow = async (kind: string) => {
-    setRunning(kind)
-    try {
-      await api.post(`/api/scheduler/reminders/${kind}/run`)
-      toast({ text: t('org.ran', { kind: kindLabel(t, kind) }), tone: 'success' })
-      void qc.invalidateQueries({ queryKey: keys.deliveriesAll })
-      void qc.invalidateQueries({ queryKey: keys.reminders })
-    } catch (err) {
-      toastError(err, t('admin.failed'))
-    } finally {
-      setRunning(null)
-    }
-  }
+  const runReminder = useRunReminder()
+  const running = runReminder.isPending ? runReminder.variables : null
+  const runNow = (kind: string) =>
+    runReminder.mutate(kind, {
+      onSuccess: () => toast({ text: t('org.ran', { kind: kindLabel(t, kind) }), tone: 'success' }),
+      onError: (err) => toastError(err, t('admin.failed')),
+    })
   const monthName = (m: number) => new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-US', { month: 'long' }).format(new Date(2024, m - 1, 1))
   const weekday = (d: number) => new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-US', { weekday: 'long' }).format(new Date(2024, 0, 1 + d)) // 2024-01-01 is a Monday
 
@@ -111,22 +107,16 @@ function OrgForm({ org }: { org: Org }) {
     setLoaded(current)
     setClash(null)
   }
-  const save = async (from: Org = loaded) => {
-    setBusy(true)
+  const save = (from: Org = loaded) => {
     const mine = changedFields(from as unknown as Record<string, unknown>, form() as Record<string, unknown>) as Partial<Org>
-    try {
-      const saved = await api.patch<Org>('/api/okr/org', withSeen(from as unknown as Record<string, unknown>, mine) as OrgPatch)
-      setLoaded(saved)
-      setClash(null)
-      await Promise.all([qc.invalidateQueries({ queryKey: keys.org }), qc.invalidateQueries({ queryKey: keys.reminders }), qc.invalidateQueries({ queryKey: keys.cycleAll }), qc.invalidateQueries({ queryKey: keys.cycles })])
-      toast({ text: t('settings.saved'), tone: 'success' })
-    } catch (err) {
-      const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Org }).current : undefined
-      if (current && current.version !== undefined && current.version !== from.version) setClash({ current, mine })
-      else toastError(err, t('settings.failed'))
-    } finally {
-      setBusy(false)
-    }
+    saveOrg.mutate(withSeen(from as unknown as Record<string, unknown>, mine) as OrgPatch, {
+      onSuccess: () => toast({ text: t('settings.saved'), tone: 'success' }),
+      onError: (err) => {
+        const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Org }).current : undefined
+        if (current && current.version !== undefined && current.version !== from.version) setClash({ current, mine })
+        else toastError(err, t('settings.failed'))
+      },
+    })
   }
   const setOverride = (k: ReminderKind, change: Partial<ReminderOverride>) =>
     setReminders((r) => ({ ...r, [k]: { enabled: r[k]?.enabled ?? true, weekday: r[k]?.weekday ?? null, time: r[k]?.time ?? null, ...change } }))

@@ -1,7 +1,5 @@
-import { keys } from '../../api/queries'
 import { useMemo, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
-import { api, ApiError } from '../../api/client'
+import { ApiError } from '../../api/client'
 import { useDeliveries } from '../../api/queries'
 import { REMINDER_KINDS, type Delivery, type DeliveryStatus } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
@@ -10,6 +8,7 @@ import { Avatar, EmptyState, ErrorState, Loading } from '../../components/ui'
 import { kindLabel, skipReasonLabel, useI18n, type MessageKey } from '../../i18n'
 import { useApp } from '../../state/app'
 import { usePageTitle } from '../../lib/pageTitle'
+import { useResend } from './mutations'
 
 const STATUSES: DeliveryStatus[] = ['recorded', 'scheduled', 'sending', 'sent', 'failed', 'unknown', 'skipped']
 const STATUS_KEY: Record<DeliveryStatus, MessageKey> = {
@@ -116,20 +115,14 @@ export default function SlackMessages() {
 /** Admins send an `unknown` or `failed` message again, deliberately: a new delivery (contract §6). */
 function Resend({ delivery }: { delivery: Delivery }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
-  const [busy, setBusy] = useState(false)
-  const resend = async () => {
+  const send = useResend()
+  const busy = send.isPending
+  const resend = () => {
     if (delivery.status === 'unknown' && !window.confirm(t('slack.resend_confirm'))) return
-    setBusy(true)
-    try {
-      await api.post(`/api/notifier/deliveries/${delivery.id}/resend`)
-      toast({ text: t('slack.resent'), tone: 'success' })
-      await qc.invalidateQueries({ queryKey: keys.deliveriesAll })
-    } catch (err) {
-      toastError(err, t('admin.failed'))
-    } finally {
-      setBusy(false)
-    }
+    send.mutate(delivery.id, {
+      onSuccess: () => toast({ text: t('slack.resent'), tone: 'success' }),
+      onError: (err) => toastError(err, t('admin.failed')),
+    })
   }
   return (
     <button type="button" className="btn btn--sm" disabled={busy} onClick={() => void resend()} data-testid="delivery-resend">
