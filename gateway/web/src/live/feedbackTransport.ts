@@ -1,6 +1,6 @@
-import { ApiError, api } from '../../api/client'
-import type { EditAck, Feedback } from '../../api/types'
-import type { EditOp, Transport } from '../../live/editStore'
+import { ApiError, api } from '../api/client'
+import type { EditAck, Feedback } from '../api/types'
+import type { EditOp, Transport } from './editStore'
 
 /**
  * Feedback edits (a retro's fields, a feedback body) through `PATCH /api/feedback/feedback/{id}`
