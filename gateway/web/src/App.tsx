@@ -4,24 +4,24 @@ import { RouteError } from './features/errors/RouteError'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { ApiError, setUnauthorizedHandler } from './api/client'
 import { useMe } from './api/queries'
-import { Layout } from './components/Layout'
+import { Layout } from './features/shell/Layout'
 import { ErrorState, Loading } from './components/ui'
 import { I18nProvider } from './i18n'
 import { AppProvider } from './state/app'
 
-const Dashboard = lazy(() => import('./pages/Dashboard'))
-const Draft = lazy(() => import('./pages/Draft'))
-const Quarter = lazy(() => import('./pages/Quarter'))
-const ObjectivePage = lazy(() => import('./pages/ObjectivePage'))
-const FeedbackHub = lazy(() => import('./pages/FeedbackHub'))
-const Teams = lazy(() => import('./pages/Teams'))
-const SlackMessages = lazy(() => import('./pages/SlackMessages'))
-const Settings = lazy(() => import('./pages/Settings'))
-const AdminPeople = lazy(() => import('./pages/AdminPeople'))
+const Dashboard = lazy(() => import('./features/dashboard/Dashboard'))
+const Draft = lazy(() => import('./features/drafting/Draft'))
+const Quarter = lazy(() => import('./features/objectives/Quarter'))
+const ObjectivePage = lazy(() => import('./features/objectives/ObjectivePage'))
+const FeedbackHub = lazy(() => import('./features/feedback/FeedbackHub'))
+const Teams = lazy(() => import('./features/teams/Teams'))
+const SlackMessages = lazy(() => import('./features/notifications/SlackMessages'))
+const Settings = lazy(() => import('./features/account/Settings'))
+const AdminPeople = lazy(() => import('./features/admin/AdminPeople'))
 const SourcesAdmin = lazy(() => import('./features/connectors/SourcesAdmin'))
-const AdminSettings = lazy(() => import('./pages/AdminSettings'))
-const SignIn = lazy(() => import('./pages/SignIn'))
-const NotFound = lazy(() => import('./pages/NotFound'))
+const AdminSettings = lazy(() => import('./features/admin/AdminSettings'))
+const SignIn = lazy(() => import('./features/account/SignIn'))
+const NotFound = lazy(() => import('./features/errors/NotFound'))
 
 export const queryClient = new QueryClient({
   defaultOptions: {

@@ -43,6 +43,41 @@ export interface RequestOptions {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/**
+ * Back-pressure: a saturated service answers 503 with `Retry-After` (seconds) before doing any
+ * work, so any request, a write too, may be sent again. The client waits (capped, with a little
+ * jitter so a crowd of tabs does not come back at the same instant) and tries again quietly; only
+ * when every try is refused does the caller see the error. A 503 without `Retry-After` (the
+ * gateway's own "starting or restarting") is not retried: the request may have got through.
+ */
+export const BUSY = { tries: 3, maxWaitMs: 5_000, jitterMs: 250 }
+
+/** Milliseconds to wait before trying again, or null when this answer is final. */
+export function busyWait(res: Pick<Response, 'status' | 'headers'>, attempt: number, random: () => number = Math.random): number | null {
+  if (res.status !== 503 || attempt >= BUSY.tries) return null
+  const header = res.headers.get('retry-after')
+  if (header === null || header.trim() === '') return null
+  const seconds = Number(header)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now()
+  if (!Number.isFinite(ms)) return null
+  return Math.min(Math.max(ms, 0), BUSY.maxWaitMs) + random() * BUSY.jitterMs
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new DOMException('Aborted', 'AbortError'))
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
 export async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...opts.headers }
   if (!SAFE.has(method)) {
@@ -55,11 +90,16 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     payload = JSON.stringify(body)
   }
   let res: Response
-  try {
-    res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', signal: opts.signal })
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err
-    throw new ApiError({ status: 0, title: 'offline', detail: '' })
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', signal: opts.signal })
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err
+      throw new ApiError({ status: 0, title: 'offline', detail: '' })
+    }
+    const wait = busyWait(res, attempt)
+    if (wait === null) break
+    await sleep(wait, opts.signal)
   }
   if (res.status === 204) return undefined as T
   const type = res.headers.get('content-type') ?? ''

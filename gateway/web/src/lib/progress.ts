@@ -1,4 +1,4 @@
-import type { Health, KeyResult, KrKind } from '../api/types'
+import type { Health, KeyResult } from '../api/types'
 import { RULES } from './rules'
 
 export const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0)
@@ -82,11 +82,6 @@ export function objectiveRollUp(krs: readonly Pick<KeyResult, 'progress' | 'weig
     weights += k.weight
   }
   return { progress: weights > 0 ? Math.round((sum / weights) * 10000) / 10000 : 0, health: worstHealth(krs.map((k) => k.health)) }
-}
-
-/** Whether a key result is behind where the quarter expects it (okr's Moment.behind); yes/no ones never are. */
-export function isBehind(kind: KrKind, progress: number, expected: number, started: boolean): boolean {
-  return started && RULES.behindKinds.includes(kind) && progress < expected - RULES.behindMargin
 }
 
 export function formatNumber(n: number, locale: string, decimals?: number): string {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import cases from '../../../../libs/contracts/src/boost_contracts/rules/cases.json'
 import type { Health, KrKind } from '../api/types'
 import { merge3 } from '../live/merge'
-import { decimalsFor, healthFromConfidence, isBehind, krProgress, objectiveRollUp } from './progress'
+import { decimalsFor, healthFromConfidence, krProgress, objectiveRollUp } from './progress'
 
 // The server's answers for hand-made inputs (okr's half: services/okr/tests/test_rules.py).
 describe('the web app computes what okr computes', () => {
@@ -19,10 +19,6 @@ describe('the web app computes what okr computes', () => {
   it.each(cases.objectives)('an objective rolled up from its key results (%#)', (c) => {
     const krs = c.key_results.map((k) => ({ progress: k.progress, weight: k.weight, health: k.health as Health }))
     expect(objectiveRollUp(krs)).toEqual({ progress: c.progress, health: c.health })
-  })
-
-  it.each(cases.behind)('behind: a $kind key result at $progress', (c) => {
-    expect(isBehind(c.kind as KrKind, c.progress, c.expected, c.started)).toBe(c.behind)
   })
 
   it.each(cases.decimals)('decimals of a $kind key result from $start to $target', (c) => {

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest'
 import { keys } from '../api/queries'
 import type { Envelope, KeyResult, Message, Objective } from '../api/types'
 import { EditStore, fieldKey } from './editStore'
-import { applyEvent, rollUp } from './events'
+import { rollUp } from '../api/cache'
+import { applyEvent } from './events'
 
 const kr = (id: number, progress: number, extra: Partial<KeyResult> = {}): KeyResult => ({
   id, objective_id: 1, title: `KR ${id}`, owner_id: 1, kind: 'number', start: 0, target: 10, current: progress * 10, unit: '', weight: 1,

@@ -1,4 +1,4 @@
-import { feedbackTransport } from '../features/retro/transport'
+import { feedbackTransport } from './feedbackTransport'
 import { EditStore } from './editStore'
 import { routeByEntity } from './routes'
 import { live } from './socket'

@@ -1,7 +1,6 @@
-import { useQueryClient } from '@tanstack/react-query'
 import { useNavigate } from 'react-router'
 import type { Objective } from '../../api/types'
-import { objectiveAction } from '../../api/mutations'
+import { useObjectiveAction } from '../../api/mutations'
 import { toast, toastError } from '../../components/Toasts'
 import { useI18n } from '../../i18n'
 import { nextCycleId } from '../../lib/cycle'
@@ -24,13 +23,13 @@ export function CarryOverButton({
   onDone?: () => void
 }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
+  const carryOver = useObjectiveAction()
   const navigate = useNavigate()
   const next = nextCycleId(obj.cycle)
   const run = async () => {
     try {
       if (before) await before()
-      const out = await objectiveAction(qc, obj.id, 'carry-over')
+      const out = await carryOver.mutateAsync({ id: obj.id, action: 'carry-over' })
       toast({ text: t('objective.carried_to', { cycle: next }), tone: 'success' })
       onDone?.()
       if (out?.id) navigate(`/objectives/${out.id}`)

@@ -1,12 +1,11 @@
 import { useId, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
 import type { KeyResult } from '../../api/types'
 import { Dialog } from '../../components/Dialog'
 import { toast, toastError } from '../../components/Toasts'
 import { Loading } from '../../components/ui'
 import { useI18n } from '../../i18n'
 import { formatValue } from '../../lib/progress'
-import { removeBinding, runBinding, saveBinding, testSource, useBinding, useSources, type Binding, type Source } from './api'
+import { useBinding, useRemoveBinding, useRunBinding, useSaveBinding, useSources, useTestSource, type Binding, type Source } from './api'
 import { useConnectorText } from './i18n'
 
 const EVERY = [5, 15, 30, 60, 180, 360, 1440]
@@ -38,7 +37,6 @@ function ConnectForm({ kr, onDone }: { kr: KeyResult; onDone: () => void }) {
 function BindingEditor({ kr, binding, sources, onDone }: { kr: KeyResult; binding: Binding | null; sources: Source[]; onDone: () => void }) {
   const tc = useConnectorText()
   const { locale } = useI18n()
-  const qc = useQueryClient()
   const ids = useId()
   const [sourceId, setSourceId] = useState<number | null>(binding?.source_id ?? null)
   const [query, setQuery] = useState(binding?.query ?? '')
@@ -46,7 +44,12 @@ function BindingEditor({ kr, binding, sources, onDone }: { kr: KeyResult; bindin
   const [scale, setScale] = useState(binding?.scale !== null && binding?.scale !== undefined ? String(binding.scale) : '')
   const [active, setActive] = useState(binding?.active ?? true)
   const [tested, setTested] = useState<{ key: string; value: number | null; error: string | null } | null>(null)
-  const [busy, setBusy] = useState(false)
+  const testing = useTestSource()
+  const saving = useSaveBinding()
+  const running = useRunBinding()
+  const removing = useRemoveBinding()
+  const busy = testing.isPending || saving.isPending || running.isPending || removing.isPending
+  const at = { krId: kr.id, objectiveId: kr.objective_id }
   const source = sources.find((s) => s.id === sourceId)
   const isHook = source?.kind === 'webhook'
   const key = `${sourceId}|${query}`
@@ -55,61 +58,46 @@ function BindingEditor({ kr, binding, sources, onDone }: { kr: KeyResult; bindin
   const canSave = !!source && (isHook || unchanged || (tested?.key === key && tested.value !== null))
   const show = (v: number) => formatValue(v, kr, locale)
 
-  const test = async () => {
+  const failed = (err: unknown) => toastError(err, tc('failed'))
+  const test = () => {
     if (!source) return
-    setBusy(true)
-    try {
-      const out = await testSource(source.id, query || null, kr.id)
-      setTested({ key, value: out.ok ? (out.value ?? null) : null, error: out.ok ? null : (out.error ?? tc('failed')) })
-    } catch (err) {
-      toastError(err, tc('failed'))
-    } finally {
-      setBusy(false)
-    }
+    testing.mutate(
+      { id: source.id, query: query || null, keyResultId: kr.id },
+      {
+        onSuccess: (out) => setTested({ key, value: out.ok ? (out.value ?? null) : null, error: out.ok ? null : (out.error ?? tc('failed')) }),
+        onError: failed,
+      },
+    )
   }
-  const save = async () => {
+  const save = () => {
     if (!source) return
-    setBusy(true)
-    try {
-      await saveBinding(qc, kr.id, kr.objective_id, {
-        source_id: source.id,
-        query: isHook ? null : query,
-        every_minutes: every,
-        scale: scale.trim() === '' ? null : Number(scale),
-        active,
-      })
-      toast({ text: tc('saved'), tone: 'success' })
-      if (!isHook) onDone()
-    } catch (err) {
-      toastError(err, tc('failed'))
-    } finally {
-      setBusy(false)
-    }
+    saving.mutate(
+      { ...at, body: { source_id: source.id, query: isHook ? null : query, every_minutes: every, scale: scale.trim() === '' ? null : Number(scale), active } },
+      {
+        onSuccess: () => {
+          toast({ text: tc('saved'), tone: 'success' })
+          if (!isHook) onDone()
+        },
+        onError: failed,
+      },
+    )
   }
-  const run = async () => {
-    setBusy(true)
-    try {
-      const out = await runBinding(qc, kr.id, kr.objective_id)
-      if (out.error) toast({ text: out.error, tone: 'error' })
-      else if (out.value !== null) toast({ text: tc(out.checked_in ? 'run.checked_in' : 'run.same', { value: show(out.value) }), tone: 'success' })
-    } catch (err) {
-      toastError(err, tc('failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
-  const disconnect = async () => {
-    setBusy(true)
-    try {
-      await removeBinding(qc, kr.id, kr.objective_id)
-      toast({ text: tc('disconnect.done') })
-      onDone()
-    } catch (err) {
-      toastError(err, tc('failed'))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const run = () =>
+    running.mutate(at, {
+      onSuccess: (out) => {
+        if (out.error) toast({ text: out.error, tone: 'error' })
+        else if (out.value !== null) toast({ text: tc(out.checked_in ? 'run.checked_in' : 'run.same', { value: show(out.value) }), tone: 'success' })
+      },
+      onError: failed,
+    })
+  const disconnect = () =>
+    removing.mutate(at, {
+      onSuccess: () => {
+        toast({ text: tc('disconnect.done') })
+        onDone()
+      },
+      onError: failed,
+    })
 
   return (
     <form

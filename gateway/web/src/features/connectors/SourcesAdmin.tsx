@@ -1,11 +1,10 @@
 import { useId, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
 import { toast, toastError } from '../../components/Toasts'
 import { EmptyState, ErrorState, Loading } from '../../components/ui'
 import { useI18n } from '../../i18n'
-import { usePageTitle } from '../../pages/common'
+import { usePageTitle } from '../../lib/pageTitle'
 import { useApp } from '../../state/app'
-import { createSource, deleteSource, SOURCE_KINDS, testSource, updateSource, useSources, type Source, type SourceKind } from './api'
+import { SOURCE_KINDS, useDeleteSource, useSaveSource, useSources, useTestSource, type Source, type SourceKind } from './api'
 import { useConnectorText } from './i18n'
 
 /** /admin/sources: the data sources key results can be connected to (admins). The secret
@@ -47,15 +46,10 @@ export default function SourcesAdmin() {
 function SourceLine({ source, onEdit }: { source: Source; onEdit: () => void }) {
   const tc = useConnectorText()
   const { t } = useI18n()
-  const qc = useQueryClient()
-  const remove = async () => {
+  const deleteSource = useDeleteSource()
+  const remove = () => {
     if (!window.confirm(tc('admin.delete_confirm', { name: source.name }))) return
-    try {
-      await deleteSource(qc, source.id)
-      toast({ text: tc('admin.deleted') })
-    } catch (err) {
-      toastError(err, tc('failed'))
-    }
+    deleteSource.mutate(source.id, { onSuccess: () => toast({ text: tc('admin.deleted') }), onError: (err) => toastError(err, tc('failed')) })
   }
   return (
     <div className="source-row__line">
@@ -79,7 +73,6 @@ function SourceLine({ source, onEdit }: { source: Source; onEdit: () => void }) 
 function SourceForm({ source, onDone }: { source?: Source; onDone: () => void }) {
   const tc = useConnectorText()
   const { t } = useI18n()
-  const qc = useQueryClient()
   const ids = useId()
   const config = (source?.config ?? {}) as Record<string, unknown>
   const [name, setName] = useState(source?.name ?? '')
@@ -91,7 +84,9 @@ function SourceForm({ source, onDone }: { source?: Source; onDone: () => void })
   const [clearSecret, setClearSecret] = useState(false)
   const [query, setQuery] = useState('')
   const [result, setResult] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
+  const saving = useSaveSource()
+  const testing = useTestSource()
+  const busy = saving.isPending || testing.isPending
 
   const configOf = (): Record<string, unknown> => {
     if (kind === 'webhook') return {}
@@ -101,42 +96,38 @@ function SourceForm({ source, onDone }: { source?: Source; onDone: () => void })
     if (kind === 'jira' && email) out.email = email
     return out
   }
-  const save = async (): Promise<Source | null> => {
-    setBusy(true)
-    try {
-      const saved = source
-        ? await updateSource(qc, source.id, { name, config: configOf(), secret: clearSecret ? '' : secret || null })
-        : await createSource(qc, { name, kind, config: configOf(), secret: secret || null })
-      setSecret('')
-      toast({ text: tc('admin.saved'), tone: 'success' })
-      return saved
-    } catch (err) {
-      toastError(err, tc('failed'))
-      return null
-    } finally {
-      setBusy(false)
-    }
-  }
-  const test = async () => {
+  const save = (then?: () => void) =>
+    saving.mutate(
+      source
+        ? { id: source.id, body: { name, config: configOf(), secret: clearSecret ? '' : secret || null } }
+        : { id: null, body: { name, kind, config: configOf(), secret: secret || null } },
+      {
+        onSuccess: () => {
+          setSecret('')
+          toast({ text: tc('admin.saved'), tone: 'success' })
+          then?.()
+        },
+        onError: (err) => toastError(err, tc('failed')),
+      },
+    )
+  const test = () => {
     if (!source) return
-    setBusy(true)
-    try {
-      const out = await testSource(source.id, query || null)
-      setResult(out.ok ? tc('test.value', { value: String(out.value) }) : (out.error ?? tc('failed')))
-    } catch (err) {
-      toastError(err, tc('failed'))
-    } finally {
-      setBusy(false)
-    }
+    testing.mutate(
+      { id: source.id, query: query || null },
+      {
+        onSuccess: (out) => setResult(out.ok ? tc('test.value', { value: String(out.value) }) : (out.error ?? tc('failed'))),
+        onError: (err) => toastError(err, tc('failed')),
+      },
+    )
   }
 
   return (
     <form
       className="form source-form"
       data-testid={source ? `source-form-${source.id}` : 'source-form-new'}
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault()
-        if (await save()) onDone()
+        save(onDone)
       }}
     >
       <div className="formrow">

@@ -1,7 +1,7 @@
 // Live-data key results (contract §9): connectors' REST API, typed from its OpenAPI
 // document (schema/connectors.ts); its query keys are in the one key factory (api/queries). Server state only through
 // TanStack Query; components never fetch.
-import { useQuery, type QueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { ApiError, api } from '../../api/client'
 import { keys } from '../../api/queries'
 import type { components } from '../../api/schema/connectors'
@@ -40,28 +40,33 @@ export const useBinding = (krId: number, enabled = true) =>
     },
   })
 
-export async function createSource(qc: QueryClient, body: SourceIn): Promise<Source> {
-  const made = await api.post<Source>(`${BASE}/sources`, body)
-  await qc.invalidateQueries({ queryKey: keys.connectorSources })
-  return made
+/** Connectors' writes, through useMutation: each refreshes what it changed (the one key factory). */
+export function useSaveSource() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: ({ id, body }: { id: number | null; body: SourceIn | SourcePatch }) =>
+      id === null ? api.post<Source>(`${BASE}/sources`, body) : api.patch<Source>(`${BASE}/sources/${id}`, body),
+    onSuccess: (_out, { id }) => qc.invalidateQueries({ queryKey: id === null ? keys.connectorSources : keys.connectorsAll }),
+  })
 }
 
-export async function updateSource(qc: QueryClient, id: number, body: SourcePatch): Promise<Source> {
-  const changed = await api.patch<Source>(`${BASE}/sources/${id}`, body)
-  await qc.invalidateQueries({ queryKey: keys.connectorsAll })
-  return changed
+export function useDeleteSource() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: (id: number) => api.del<void>(`${BASE}/sources/${id}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.connectorSources }),
+  })
 }
 
-export async function deleteSource(qc: QueryClient, id: number): Promise<void> {
-  await api.del(`${BASE}/sources/${id}`)
-  await qc.invalidateQueries({ queryKey: keys.connectorSources })
-}
+/** Try a source's query (changes nothing): the value it reads now, or why it cannot. */
+export const useTestSource = () =>
+  useMutation({
+    mutationFn: ({ id, query, keyResultId }: { id: number; query: string | null; keyResultId?: number }) =>
+      api.post<TestResult>(`${BASE}/sources/${id}/test`, { query, key_result_id: keyResultId ?? null }),
+  })
 
-export const testSource = (id: number, query: string | null, keyResultId?: number) =>
-  api.post<TestResult>(`${BASE}/sources/${id}/test`, { query, key_result_id: keyResultId ?? null })
-
-async function refreshKr(qc: QueryClient, krId: number, objectiveId: number) {
-  await Promise.all([
+function refreshKr(qc: QueryClient, krId: number, objectiveId: number) {
+  return Promise.all([
     qc.invalidateQueries({ queryKey: keys.connectorBinding(krId) }),
     qc.invalidateQueries({ queryKey: keys.kr(krId) }),
     qc.invalidateQueries({ queryKey: keys.checkins(krId) }),
@@ -70,21 +75,34 @@ async function refreshKr(qc: QueryClient, krId: number, objectiveId: number) {
   ])
 }
 
-export async function saveBinding(qc: QueryClient, krId: number, objectiveId: number, body: BindingIn): Promise<Binding> {
-  const saved = await api.put<Binding>(`${BASE}/key-results/${krId}/binding`, body)
-  qc.setQueryData(keys.connectorBinding(krId), saved)
-  await refreshKr(qc, krId, objectiveId)
-  return saved
+type KrRef = { krId: number; objectiveId: number }
+
+export function useSaveBinding() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: ({ krId, body }: KrRef & { body: BindingIn }) => api.put<Binding>(`${BASE}/key-results/${krId}/binding`, body),
+    onSuccess: (saved, { krId, objectiveId }) => {
+      qc.setQueryData(keys.connectorBinding(krId), saved)
+      return refreshKr(qc, krId, objectiveId)
+    },
+  })
 }
 
-export async function removeBinding(qc: QueryClient, krId: number, objectiveId: number): Promise<void> {
-  await api.del(`${BASE}/key-results/${krId}/binding`)
-  qc.setQueryData(keys.connectorBinding(krId), null)
-  await refreshKr(qc, krId, objectiveId)
+export function useRemoveBinding() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: ({ krId }: KrRef) => api.del<void>(`${BASE}/key-results/${krId}/binding`),
+    onSuccess: (_out, { krId, objectiveId }) => {
+      qc.setQueryData(keys.connectorBinding(krId), null)
+      return refreshKr(qc, krId, objectiveId)
+    },
+  })
 }
 
-export async function runBinding(qc: QueryClient, krId: number, objectiveId: number): Promise<RunResult> {
-  const out = await api.post<RunResult>(`${BASE}/key-results/${krId}/binding/run`)
-  await refreshKr(qc, krId, objectiveId)
-  return out
+export function useRunBinding() {
+  const qc = useQueryClient()
+  return useMutation({
+    mutationFn: ({ krId }: KrRef) => api.post<RunResult>(`${BASE}/key-results/${krId}/binding/run`),
+    onSuccess: (_out, { krId, objectiveId }) => refreshKr(qc, krId, objectiveId),
+  })
 }

@@ -1,37 +1,31 @@
-import { keys } from '../../api/queries'
 import { useId, useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
-import { api, ApiError } from '../../api/client'
+import { ApiError } from '../../api/client'
 import type { Problem } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
 import { useI18n } from '../../i18n'
+import { useImportCheckIns } from '../admin/mutations'
 
 /** Back-fill check-ins from a spreadsheet (§9, admins): all or nothing, with per-row errors,
  * so a forecast has history to stand on from day one. */
 export function ImportCheckIns() {
   const { t } = useI18n()
-  const qc = useQueryClient()
   const [text, setText] = useState('')
   const [errors, setErrors] = useState<Problem['errors']>([])
-  const [busy, setBusy] = useState(false)
+  const importCheckIns = useImportCheckIns()
+  const busy = importCheckIns.isPending
   const ids = useId()
-  const run = async () => {
-    setBusy(true)
+  const run = () => {
     setErrors([])
-    try {
-      const out = await api.post<{ rows: number; key_results: number }>('/api/okr/check-ins/import', undefined, {
-        rawBody: text,
-        headers: { 'Content-Type': 'text/csv' },
-      })
-      toast({ text: t('admin.checkins_imported', { n: out.rows, k: out.key_results }), tone: 'success' })
-      setText('')
-      await Promise.all([qc.invalidateQueries({ queryKey: keys.objectivesAll }), qc.invalidateQueries({ queryKey: keys.checkinsAll }), qc.invalidateQueries({ queryKey: keys.dashboardAll })])
-    } catch (err) {
-      if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
-      toastError(err, t('admin.failed'))
-    } finally {
-      setBusy(false)
-    }
+    importCheckIns.mutate(text, {
+      onSuccess: (out) => {
+        toast({ text: t('admin.checkins_imported', { n: out.rows, k: out.key_results }), tone: 'success' })
+        setText('')
+      },
+      onError: (err) => {
+        if (err instanceof ApiError && err.problem.errors?.length) setErrors(err.problem.errors)
+        toastError(err, t('admin.failed'))
+      },
+    })
   }
   return (
     <section className="card" aria-labelledby="h-import-checkins" data-testid="import-check-ins">

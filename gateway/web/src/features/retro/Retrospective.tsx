@@ -1,19 +1,16 @@
-import { keys } from '../../api/queries'
 import { useMemo, useState } from 'react'
 import { Link } from 'react-router'
-import { useQueryClient } from '@tanstack/react-query'
-import type { FeedbackCreate } from '../../api/bodies'
-import { ApiError, api } from '../../api/client'
 import { useFeedback, useObjectives } from '../../api/queries'
 import type { Feedback } from '../../api/types'
 import { EditableText, type FieldPresence } from '../../components/Editable'
-import { FeedbackCard } from '../../components/Feedback'
+import { FeedbackCard } from '../feedback/Feedback'
 import { toastError } from '../../components/Toasts'
 import { Loading, StatusChip } from '../../components/ui'
 import { useI18n } from '../../i18n'
 import { useEditableField, usePresence, usePresenceBeacon, useRooms } from '../../live/hooks'
 import { editorsOf } from '../../live/presence'
 import { useApp } from '../../state/app'
+import { useStartRetro } from '../feedback/mutations'
 
 type TextField = 'went_well' | 'to_improve'
 
@@ -98,30 +95,22 @@ export function Retrospective({ teamId, cycle, open: initiallyOpen, onTeam }: { 
 
 function RetroFields({ teamId, cycle, retro, presence }: { teamId: number; cycle: string; retro: Feedback | undefined; presence: FieldPresence }) {
   const { t } = useI18n()
-  const qc = useQueryClient()
+  const startRetro = useStartRetro()
   const [starting, setStarting] = useState<TextField | null>(null)
   const [focus, setFocus] = useState<TextField | null>(null)
 
-  // The first person to put the cursor in an unwritten retro creates it, empty; someone who
-  // did so at the same moment gets the one that won (409 with it), and both write into it.
-  const start = async (field: TextField) => {
+  // The first person to put the cursor in an unwritten retro creates it, empty (useStartRetro).
+  const start = (field: TextField) => {
     if (starting) return
     setStarting(field)
-    let made: Feedback | undefined
-    try {
-      made = await api.post<Feedback>('/api/feedback/feedback', { kind: 'retro', team_id: teamId, cycle, went_well: '', to_improve: '' } satisfies FeedbackCreate)
-    } catch (err) {
-      const current = err instanceof ApiError && err.status === 409 ? (err.problem as { current?: Feedback }).current : undefined
-      if (current) made = current
-      else toastError(err, t('fb.failed'))
-    }
-    if (made) {
-      const created = made
-      qc.setQueryData<Feedback[]>(['feedback', { kind: 'retro', team_id: teamId, cycle }], (list) => [created, ...(list ?? []).filter((f) => f.id !== created.id)])
-      void qc.invalidateQueries({ queryKey: keys.feedbackAll })
-      setFocus(field)
-    }
-    setStarting(null)
+    startRetro.mutate(
+      { teamId, cycle },
+      {
+        onSuccess: () => setFocus(field),
+        onError: (err) => toastError(err, t('fb.failed')),
+        onSettled: () => setStarting(null),
+      },
+    )
   }
 
   const label = { went_well: t('retro.went_well'), to_improve: t('retro.to_improve') }
