@@ -442,11 +442,13 @@ def test_a_remote_keystroke_marks_the_field_not_the_card_and_the_retro_shows_who
     retro_path = f"/feedback?team={product['id']}&cycle=2026-Q2"
     a.goto(retro_path)
     b.goto(retro_path)
+    expect(b.get_by_test_id("retro-to_improve")).to_be_visible()  # the watcher has the retro open first
     a.get_by_test_id("retro-to_improve").click()
     expect(a.get_by_test_id("retro-to_improve")).to_be_editable()
     a.get_by_test_id("retro-to_improve").click()
     tag = b.locator(".field--others", has=b.get_by_test_id("retro-to_improve")).locator(".field__tag")
-    expect(tag).to_have_text("Emma Lee", timeout=5000)
+    # A saturated realtime replica coalesces presence into its next sweep (up to 2 s late).
+    expect(tag).to_have_text("Emma Lee", timeout=10_000)
 
 
 def test_start_and_target_stay_on_one_line_on_a_phone(new_page: Any, product: dict[str, Any]) -> None:
