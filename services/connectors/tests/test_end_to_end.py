@@ -39,6 +39,7 @@ class Counting:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.in_flight: set[int] = set()  # the client ports of fetches being answered now
         self.lock = threading.Lock()
         state = self
 
@@ -50,7 +51,12 @@ class Counting:
                 with state.lock:
                     state.hits[self.path] += 1
                     n = state.hits[self.path]
-                time.sleep(SLOW if self.path.startswith("/count/") else 0)
+                    state.in_flight.add(self.client_address[1])
+                try:
+                    time.sleep(SLOW if self.path.startswith("/count/") else 0)
+                finally:
+                    with state.lock:
+                        state.in_flight.discard(self.client_address[1])
                 body = json.dumps({"n": n}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -131,6 +137,30 @@ def wait(check: Any, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def local_ports_of(group: int) -> set[int]:
+    """The local TCP ports of the sockets the processes of a process group hold (Linux /proc)."""
+    inodes: set[str] = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2]) != group:
+                continue
+            for fd in (proc / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except (OSError, ValueError, IndexError):
+            continue
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def test_two_replicas_and_a_kill_mid_run_record_every_due_run_once(system: Any, counting: Counting) -> None:
     base = system.base_url
     admin = api_login(base, "admin@boost.example")
@@ -143,7 +173,13 @@ def test_two_replicas_and_a_kill_mid_run_record_every_due_run_once(system: Any, 
             {"source_id": source["id"], "query": "n", "every_minutes": 5})
     # Both replicas take runs at once; kill the first while its fetches are in flight.
     wait(lambda: sum(counting.hits.values()) >= BINDINGS // 2, 30, "runs started")
-    time.sleep(0.5)
+    first = system.children["connectors"].pid  # its own process group (the stack starts each so)
+
+    def first_has_runs_in_flight() -> bool:
+        with counting.lock:
+            in_flight = set(counting.in_flight)
+        return bool(in_flight & local_ports_of(first))
+    wait(first_has_runs_in_flight, 30, "the first replica has fetches in flight")
     system.kill("connectors")
 
     def all_recorded() -> bool:
