@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from boost_bus import Tx
+from boost_bus import BatchTx, Tx
 from boost_contracts.cycles import local_today
 from boost_contracts.events import CheckInData, make_event
 from boost_contracts.rules import RULES
@@ -122,8 +122,19 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
     bump(kr, ["current", "confidence", "last_check_in_at"])
     await forecasts.refit(tx.session, cal, kr, obj.cycle)
     tx.emit(make_event("okr", "check_in.created", _ci_data(ci), actor_id=actor.user_id, scope=scope_of(obj)))
-    await emit_kr(tx, cal, kr, obj, "updated", actor, ["current", "confidence", "last_check_in_at"])
+    tx.state[_kr_key(kr.id)] = await emit_kr(tx, cal, kr, obj, "updated", actor,
+                                             ["current", "confidence", "last_check_in_at"])
     return ci
+
+
+def _kr_key(kr_id: int) -> str:
+    return f"check_in.key_result:{kr_id}"
+
+
+def recorded(tx: BatchTx, ci: CheckIn) -> dict[str, Any]:
+    """The answer to a check-in: it, with its key result as it now stands — the view its
+    event carries, made once in `check_in` rather than read back again."""
+    return {**check_in_json(ci), "key_result": tx.state[_kr_key(ci.key_result_id)].model_dump(mode="json")}
 
 
 def _ci_data(ci: CheckIn) -> CheckInData:

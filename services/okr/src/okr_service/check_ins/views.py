@@ -8,7 +8,6 @@ from boost_platform.ids import PathId
 from fastapi import APIRouter, Query, Response
 
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
-from ..objectives import store
 from ..responses import (
     CheckIn,
     CheckInRecorded,
@@ -30,8 +29,7 @@ async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: Princip
     async with work(c, principal.user_id) as w:
         ci = await service.check_in(w.tx, w.actor, w.cal, kr_id, value=body.value, confidence=body.confidence,
                                     note=body.note, item_id=body.item_id, done=body.done, created_at=body.created_at)
-        kr = await store.get_kr(w.tx.session, kr_id)
-        return {**check_in_json(ci), "key_result": (await store.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")}
+        return service.recorded(w.tx, ci)
 
 
 @router.get("/key-results/{kr_id}/check-ins", response_model=list[CheckIn], summary="A key result's history, oldest first")
