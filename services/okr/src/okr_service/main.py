@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from boost_bus.runtime import serving
@@ -10,7 +10,7 @@ from boost_platform.clock import Clock
 from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
 from boost_platform.web import create_service_app
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from .approvals import views as approval_views
 from .auth import views as auth_views
@@ -39,12 +39,7 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
 
     app = create_service_app("okr", lifespan=lifespan, title="Boost OKR")
 
-    @app.middleware("http")
-    async def _renew_session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        auth_views.renew_if_needed(request, response)
-        return response
-
+    app.add_middleware(auth_views.RenewSessions)
     for module in (auth_views, org_views, directory_views, approval_views, objective_views, key_result_views,
                    check_in_views, dashboard_views, report_views, hint_views, forecast_views):
         app.include_router(module.router)
