@@ -18,7 +18,7 @@ from scheduler_service.main import create_app as create_scheduler
 from scheduler_service.settings import SchedulerSettings
 
 from conftest import running_app
-from services.notifier.tests.notifier_support import SLACK_IDS, Stack, notifier_stack
+from tests.support.notifier import SLACK_IDS, Stack, notifier_stack
 from tests.support.waiting import until
 
 # Drafting for 2027-Q2 opens on Thursday 18 March 2027 (daylight saving time in Los Angeles).

@@ -17,7 +17,7 @@ from scheduler_service.main import create_app as create_scheduler
 from scheduler_service.settings import SchedulerSettings
 
 from conftest import running_app
-from services.notifier.tests.notifier_support import SLACK_IDS, notifier_stack
+from tests.support.notifier import SLACK_IDS, notifier_stack
 from tests.support.waiting import until
 
 OCCURRENCE = "reminder:weekly_check_in:2027-Q1:2027-01-11"

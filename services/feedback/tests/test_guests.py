@@ -12,7 +12,7 @@ import pytest
 from .conftest import Stack
 
 GUEST = "gus@partner.example"
-SENTENCE = "Guests can read Boost but not write in it"
+SENTENCE = "Guests can read Boost but not change it"
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,26 @@
-"""FastAPI dependencies every service with a Runtime shares: the caller (session token,
-CSRF-checked) and a read session. Each service's own deps.py adds its container and
-actor types on top."""
+"""FastAPI dependencies every service with a Runtime shares: its container, the caller
+(session token, CSRF-checked), a read session and the acting person loaded from them.
+Each service's own deps.py names them with its own types:
+`ContainerDep = Annotated[Container, Depends(get_container)]`,
+`ActorDep = Annotated[Actor, Depends(acting(load_actor))]`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from boost_platform.auth import Principal, authenticate
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .runtime import Runtime
+
+A = TypeVar("A")
+
+
+def get_container(request: Request) -> Any:
+    """The service's container (its composition root put it on the app's state)."""
+    return request.app.state.container
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -32,3 +41,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def acting(load: Callable[[AsyncSession, int], Awaitable[A]]) -> Callable[..., Awaitable[A]]:
+    """A dependency that loads the signed-in caller as the service's acting person."""
+
+    async def get_actor(principal: PrincipalDep, session: SessionDep) -> A:
+        return await load(session, principal.user_id)
+
+    return get_actor

@@ -7,18 +7,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from boost_platform import db
 from boost_platform.auth import TokenVerifier
 from boost_platform.clock import Clock, make_clock
-from boost_platform.logging import get_logger
+from boost_platform.logging import configure_logging, get_logger
 from boost_platform.migrations import upgrade
+from boost_platform.retry import until_done
 from boost_platform.settings import BoostSettings
+from boost_platform.web import create_service_app
+from fastapi import APIRouter, FastAPI
 from nats.aio.msg import Msg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -95,20 +98,23 @@ async def follow_sessions(bus: Bus, verifier: TokenVerifier) -> None:
     await bus.subscribe(names.event("okr", "session.revoked"), _revoked)
 
     async def _load() -> None:
-        delay = 0.2
-        while True:
-            try:
-                reply = await bus.request(names.query("okr", "jwks"), {}, timeout=2)
-                verifier.load_jwks(reply["jwks"])
-                for item in reply.get("revoked", []):
-                    verifier.revoke(item["jti"], int(item["exp"]))
-                return
-            except Exception as exc:
-                log.info("waiting for okr's signing keys", error=repr(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2)
+        reply = await bus.request(names.query("okr", "jwks"), {}, timeout=2)
+        verifier.load_jwks(reply["jwks"])
+        for item in reply.get("revoked", []):
+            verifier.revoke(item["jti"], int(item["exp"]))
 
-    bus._spawn(_load())
+    bus._spawn(until_done(_load, log, "waiting for okr's signing keys", most=2))
+
+
+class ServiceContainer:
+    """What every service's container (a dataclass with a `runtime` field) inherits: its
+    settings, which are its runtime's."""
+
+    runtime: Runtime
+
+    @property
+    def settings(self) -> BoostSettings:
+        return self.runtime.settings
 
 
 class Served(Protocol):
@@ -152,3 +158,40 @@ async def cancel_quietly(task: asyncio.Task[None] | None) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+S = TypeVar("S", bound=Served)
+
+
+def service_app(
+    service: str,
+    settings: BoostSettings | None,
+    build: Callable[[BoostSettings], Awaitable[S]],
+    *,
+    title: str,
+    required: set[str],
+    checks: Callable[[S], dict[str, ReadyCheck]] | None = None,
+    start: Callable[[S], Awaitable[None]] | None = None,
+    routers: Iterable[APIRouter] = (),
+) -> FastAPI:
+    """The ASGI app of a service with a database, in one place: its settings (the
+    environment's unless given), its logging, the shared HTTP shell (`create_service_app`)
+    with its routers, and a lifespan that builds the container, serves it (`serving`:
+    `required` and `checks` are its readiness) and then `start`s the service's own parts.
+    Nothing is built before the lifespan runs."""
+    settings = settings or BoostSettings()
+    configure_logging(service, settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await build(settings)
+        async with serving(app.state, container, required=required,
+                           checks=checks(container) if checks is not None else None):
+            if start is not None:
+                await start(container)
+            yield
+
+    app = create_service_app(service, lifespan=lifespan, title=title)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -7,7 +7,14 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from boost_bus.runtime import Runtime, cancel_quietly, follow_sessions, open_runtime, start_once
+from boost_bus.runtime import (
+    Runtime,
+    ServiceContainer,
+    cancel_quietly,
+    follow_sessions,
+    open_runtime,
+    start_once,
+)
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
@@ -23,7 +30,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass
-class Container:
+class Container(ServiceContainer):
     runtime: Runtime
     vault: Vault
     kinds: dict[str, Kind]
@@ -31,10 +38,6 @@ class Container:
     directory: Directory
     scheduler: Scheduler | None = None
     demo: asyncio.Task[None] | None = None
-
-    @property
-    def settings(self) -> BoostSettings:
-        return self.runtime.settings
 
     async def reseal(self) -> int:
         """BOOST_SECRETS_KEY lists an old key after the new one: re-seal everything stored."""

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from boost_bus.deps import PrincipalDep, SessionDep
-from fastapi import Depends, Request
+from boost_bus.deps import PrincipalDep, SessionDep, get_container
+from fastapi import Depends
 
 from .bootstrap import Container
 from .directory import Person
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 

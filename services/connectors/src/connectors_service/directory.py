@@ -8,24 +8,22 @@ from typing import Any
 
 from boost_bus import Bus
 from boost_bus.client import BusReplyError
+from boost_platform.people import Roles
 from boost_platform.problems import Problem
 
 ACTOR = "service:connectors"
 
 
 @dataclass(frozen=True)
-class Person:
+class Person(Roles):
+    """The caller (`Roles`: admin, guest, teams)."""
+
     user_id: int
     role: str = "member"
     teams: dict[int, str] = field(default_factory=dict)  # team_id → member|lead
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise Problem(403, "Only admins manage data sources.")
+    def require_admin(self, refusal: str = "Only admins manage data sources.") -> None:
+        super().require_admin(refusal)
 
 
 @dataclass(frozen=True)
@@ -41,9 +39,7 @@ class KeyResultRef:
 def may_bind(person: Person, kr: KeyResultRef) -> bool:
     """The key result's owner, a lead of its team, or an admin (contract §9); a guest reads
     Boost and changes nothing, bindings included."""
-    if person.role == "guest":
-        return False
-    return person.is_admin or kr.owner_id == person.user_id or person.teams.get(kr.team_id) == "lead"
+    return person.can_write and (person.is_admin or kr.owner_id == person.user_id or person.leads(kr.team_id))
 
 
 class Directory:

@@ -9,35 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from boost_platform.people import Roles
 from boost_platform.problems import Problem
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import RmMembership, RmUser
 
-GUEST = "guest"
-GUEST_REFUSAL = "Guests can read Boost but not write in it; ask an admin to make you a member."
-
 
 @dataclass(frozen=True)
-class Actor:
+class Actor(Roles):
+    """The caller (`Roles`: admin, guest, `require_writer`, teams)."""
+
     user_id: int
     role: str = "member"  # admin | member | guest (okr's org role)
     teams: dict[int, str] = field(default_factory=dict)  # team_id → member|lead
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_guest(self) -> bool:
-        return self.role == GUEST
-
-    def require_writer(self) -> None:
-        if self.is_guest:
-            raise Problem(403, GUEST_REFUSAL)
-
-    def in_team(self, team_id: int | None) -> bool:
-        return team_id is not None and team_id in self.teams
 
 
 async def load_actor(session: AsyncSession, user_id: int) -> Actor:

@@ -7,7 +7,14 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from boost_bus.runtime import Runtime, cancel_quietly, follow_sessions, open_runtime, start_once
+from boost_bus.runtime import (
+    Runtime,
+    ServiceContainer,
+    cancel_quietly,
+    follow_sessions,
+    open_runtime,
+    start_once,
+)
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
@@ -18,14 +25,10 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass
-class Container:
+class Container(ServiceContainer):
     runtime: Runtime
     read_model: ReadModel
     demo: asyncio.Task[None] | None = field(default=None)
-
-    @property
-    def settings(self) -> BoostSettings:
-        return self.runtime.settings
 
     def start_demo(self) -> None:
         """BOOST_DEMO=1: the demo company's feedback and chat, once okr's demo has reached us."""

@@ -8,7 +8,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from boost_bus.runtime import Runtime, follow_sessions, open_runtime
+from boost_bus.runtime import Runtime, ServiceContainer, follow_sessions, open_runtime
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
@@ -34,7 +34,7 @@ def default_locale(settings: BoostSettings) -> str:
 
 
 @dataclass
-class Container:
+class Container(ServiceContainer):
     runtime: Runtime
     knobs: NotifierSettings
     okr: Okr
@@ -48,10 +48,6 @@ class Container:
     tasks: Tasks
     workspace: Workspace
     events: EventLedger
-
-    @property
-    def settings(self) -> BoostSettings:
-        return self.runtime.settings
 
     async def start(self) -> None:
         self.workspace.start()

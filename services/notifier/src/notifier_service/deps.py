@@ -3,37 +3,27 @@ okr (the signed-in principal and a read session come from boost_bus.deps)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from boost_bus import BusReplyError
-from boost_bus.deps import PrincipalDep, SessionDep
+from boost_bus.deps import PrincipalDep, SessionDep, get_container
+from boost_platform.people import Roles
 from boost_platform.problems import Problem
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from .bootstrap import Container
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 @dataclass(frozen=True)
-class Caller:
+class Caller(Roles):
+    """The caller and their org role (`Roles`: `is_admin`, `require_admin`)."""
+
     user_id: int
     role: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise Problem(403, "Only admins can do this.")
+    teams: dict[int, str] = field(default_factory=dict)  # okr's answer is not asked for them
 
 
 async def get_caller(principal: PrincipalDep, container: ContainerDep) -> Caller:

@@ -12,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from boost_platform.people import GUEST, Roles
 from boost_platform.problems import Problem
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import KeyResult, Membership, Objective, Team, User
 
 # Services act as themselves only for the calls named for them (contract §5).
-GUEST = "guest"
-GUEST_REFUSAL = "Guests can read Boost but not change it; ask an admin to make you a member."
-
 SERVICE_GRANTS: dict[str, set[str]] = {
     "service:notifier": {"upsert_users", "reminder_targets", "read", "org"},
     "service:scheduler": {"org", "read"},
@@ -32,8 +30,9 @@ SERVICE_GRANTS: dict[str, set[str]] = {
 
 
 @dataclass(frozen=True)
-class Actor:
-    """The caller, with the team roles that decide its rights."""
+class Actor(Roles):
+    """The caller, with the team roles that decide its rights (`Roles`: admin, guest,
+    `require_writer`, teams)."""
 
     user_id: int | None
     role: str = "member"  # admin | member | guest
@@ -41,35 +40,8 @@ class Actor:
     service: str | None = None
 
     @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_guest(self) -> bool:
-        return self.role == GUEST
-
-    @property
-    def can_write(self) -> bool:
-        """Writes anything at all (the rules below narrow it): everyone but guests."""
-        return not self.is_guest
-
-    def require_writer(self) -> None:
-        if self.is_guest:
-            raise Problem(403, GUEST_REFUSAL)
-
-    @property
     def label(self) -> str:
         return self.service or f"user:{self.user_id}"
-
-    def in_team(self, team_id: int) -> bool:
-        return team_id in self.teams
-
-    def leads(self, team_id: int) -> bool:
-        return self.teams.get(team_id) == "lead"
-
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise Problem(403, "Only admins can do this.")
 
     def require_grant(self, grant: str) -> None:
         if self.service is not None and grant not in SERVICE_GRANTS.get(self.service, set()):

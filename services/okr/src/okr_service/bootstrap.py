@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from boost_bus.runtime import Runtime, open_runtime
+from boost_bus.runtime import Runtime, ServiceContainer, open_runtime
 from boost_platform.clock import Clock
 from boost_platform.replica import ReadReplica
 from boost_platform.settings import BoostSettings
@@ -19,7 +19,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass
-class Container:
+class Container(ServiceContainer):
     runtime: Runtime
     signer: TokenSigner
     dashboard_cache: DashboardCache = field(default_factory=DashboardCache)
@@ -28,10 +28,6 @@ class Container:
 
     def __post_init__(self) -> None:
         self.reads = ReadReplica("okr", self.runtime.maker, self.settings.read_database_url("okr"))
-
-    @property
-    def settings(self) -> BoostSettings:
-        return self.runtime.settings
 
     async def close(self) -> None:
         await self.reads.close()

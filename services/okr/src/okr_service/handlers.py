@@ -17,11 +17,12 @@ from boost_contracts.messages import (
     RequestChangesCommand,
     UpsertUsersCommand,
 )
+from boost_platform.people import GUEST
 from boost_platform.problems import Problem
 from sqlalchemy.exc import IntegrityError
 
 from . import connected
-from .access import GUEST, Actor, actor_from_bus, approvers_for
+from .access import Actor, actor_from_bus, approvers_for
 from .approvals import service as approvals
 from .check_ins import service as check_ins
 from .directory.service import upsert_users
@@ -31,7 +32,7 @@ from .objectives import live, store
 from .objectives import service as objectives
 from .objectives.edits import EditResult
 from .org.service import calendar, calendar_of, get_org, org_json
-from .serialize import Looked, check_in_json, last_looked_at, team_json, user_json
+from .serialize import Looked, last_looked_at, team_json, user_json
 from .uow import Work, work
 
 if TYPE_CHECKING:
@@ -146,15 +147,12 @@ class Handlers:
 
     async def cmd_check_in(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = CheckInCommand.model_validate(body)
-        async with self.tx() as tx:
-            actor = await actor_from_bus(tx.session, cmd.actor_id)
-            cal = await calendar(tx.session, self.c.runtime.clock)
+        async with work(self.c, cmd.actor_id) as w:
             if cmd.source is not None:  # a data reading (§9)
-                return await connected.record_reading(tx, actor, cal, cmd)
-            ci = await check_ins.check_in(tx, actor, cal, cmd.key_result_id, value=cmd.value,
+                return await connected.record_reading(w.tx, w.actor, w.cal, cmd)
+            ci = await check_ins.check_in(w.tx, w.actor, w.cal, cmd.key_result_id, value=cmd.value,
                                            confidence=cmd.confidence, note=cmd.note)
-            kr = await store.get_kr(tx.session, cmd.key_result_id)
-            return {**check_in_json(ci), "key_result": (await store.kr_view(tx.session, cal, kr)).model_dump(mode="json")}
+            return check_ins.recorded(w.tx, ci)
 
     async def cmd_approve(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = ApproveCommand.model_validate(body)

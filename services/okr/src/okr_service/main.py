@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from boost_bus.runtime import serving
+from boost_bus.runtime import service_app
 from boost_platform.clock import Clock
-from boost_platform.logging import configure_logging
 from boost_platform.settings import BoostSettings
-from boost_platform.web import create_service_app
 from fastapi import FastAPI
 
 from .approvals import views as approval_views
@@ -27,20 +22,11 @@ from .reports import views as report_views
 
 
 def create_app(settings: BoostSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or BoostSettings()
-    configure_logging("okr", settings.log_level, settings.log_json)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await bootstrap(settings, clock)
-        # writes survive a NATS outage through the outbox: ready needs only the database
-        async with serving(app.state, container, required={"database"}):
-            yield
-
-    app = create_service_app("okr", lifespan=lifespan, title="Boost OKR")
+    # Writes survive a NATS outage through the outbox: ready needs only the database.
+    app = service_app("okr", settings, lambda s: bootstrap(s, clock), title="Boost OKR", required={"database"},
+                      routers=[m.router for m in (auth_views, org_views, directory_views, approval_views,
+                                                  objective_views, key_result_views, check_in_views,
+                                                  dashboard_views, report_views, hint_views, forecast_views)])
 
     app.add_middleware(auth_views.RenewSessions)
-    for module in (auth_views, org_views, directory_views, approval_views, objective_views, key_result_views,
-                   check_in_views, dashboard_views, report_views, hint_views, forecast_views):
-        app.include_router(module.router)
     return app

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from boost_bus import Bus
-from boost_bus.runtime import Runtime, follow_sessions, open_runtime
+from boost_bus.runtime import Runtime, ServiceContainer, follow_sessions, open_runtime
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
 
@@ -21,16 +21,12 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass
-class Container:
+class Container(ServiceContainer):
     runtime: Runtime
     knobs: SchedulerSettings
     org: OrgSource
     jobs: ReminderJobs
     leader: LeaderLock
-
-    @property
-    def settings(self) -> BoostSettings:
-        return self.runtime.settings
 
     async def close(self) -> None:
         await self.leader.stop()

@@ -6,18 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from boost_bus import BusReplyError
-from boost_bus.deps import PrincipalDep, SessionDep
+from boost_bus.deps import PrincipalDep, SessionDep, get_container
 from boost_platform.auth import Principal
 from boost_platform.problems import Problem
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from .bootstrap import Container
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 

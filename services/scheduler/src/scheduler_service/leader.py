@@ -14,11 +14,11 @@ import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from boost_bus import Bus
+from boost_bus.kv import SharedBucket
 from boost_platform.logging import get_logger
-from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyWrongLastSequenceError
 
 log = get_logger("scheduler.leader")
 
@@ -35,11 +35,11 @@ class LeaderLock:
         self.on_elected = on_elected
         self.on_lost = on_lost
         self.identity = f"{uuid.uuid4().hex[:12]}"
-        self.bucket = bus.names.bucket(BUCKET)
+        # A cluster: on every server.
+        self.bucket = SharedBucket(bus, BUCKET, ttl, replicas=bus.stream_replicas)
         self.is_leader = False
         self._revision: int | None = None
         self._last_refresh = 0.0
-        self._kv: Any = None
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
         self._stopping = False
@@ -61,16 +61,6 @@ class LeaderLock:
         """Until this replica has tried at least once (tests and readiness)."""
         await asyncio.wait_for(self._changed.wait(), timeout)
 
-    async def _bucket(self) -> Any:
-        if self._kv is None:
-            js = self.bus.js
-            try:
-                self._kv = await js.key_value(self.bucket)
-            except BucketNotFoundError:
-                self._kv = await js.create_key_value(bucket=self.bucket, ttl=self.ttl, history=1,
-                                                     replicas=self.bus.stream_replicas)  # a cluster: on every server
-        return self._kv
-
     async def _run(self) -> None:
         while not self._stopping:
             try:
@@ -80,7 +70,7 @@ class LeaderLock:
                 raise
             except Exception as exc:
                 log.info("leader lock check failed", error=repr(exc))
-                self._kv = None
+                self.bucket.forget()
                 if self.is_leader and time.monotonic() - self._last_refresh > self.ttl * 0.8:
                     # Can't prove we still hold it: another replica may take over after the TTL.
                     await self._step_down(release=False)
@@ -88,7 +78,7 @@ class LeaderLock:
             await asyncio.sleep(self.ttl / 3)
 
     async def tick(self) -> None:
-        kv = await self._bucket()
+        kv = await self.bucket.kv()
         if self._stopping:
             return
         value = self.identity.encode()
@@ -127,10 +117,11 @@ class LeaderLock:
             await asyncio.wait({starting}, timeout=5)
         with contextlib.suppress(Exception):
             await self.on_lost()
-        if release and self._kv is not None and self._revision is not None and self.bus.is_connected:
+        kv = self.bucket.opened
+        if release and kv is not None and self._revision is not None and self.bus.is_connected:
             # A courtesy to the standby (it takes over now, not after the TTL), so it waits
             # briefly: with NATS itself stopping (`make run`'s Ctrl-C stops everything at
             # once) it used to hold the scheduler's exit past its grace period.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._kv.delete(LOCK_KEY, last=self._revision), RELEASE_TIMEOUT)
+                await asyncio.wait_for(kv.delete(LOCK_KEY, last=self._revision), RELEASE_TIMEOUT)
         self._revision = None

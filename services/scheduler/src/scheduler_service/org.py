@@ -9,7 +9,6 @@ an older state never replaces a newer one."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from boost_bus import Bus
 from boost_platform.logging import get_logger
 from boost_platform.problems import Problem
+from boost_platform.retry import until_done
 from nats.aio.msg import Msg
 
 from .calendar import OrgCalendar
@@ -55,16 +55,7 @@ class OrgSource:
 
     async def load(self) -> dict[str, Any]:
         """Read the org, waiting for okr as long as it takes (startup)."""
-        delay = 0.2
-        while True:
-            try:
-                return await self.fetch()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.info("waiting for okr's org settings", error=repr(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 3.0)
+        return await until_done(self.fetch, log, "waiting for okr's org settings", most=3.0)
 
     async def ensure(self) -> OrgCalendar:
         if self.org is None:

@@ -20,6 +20,7 @@ from boost_contracts.envelope import Envelope
 from boost_contracts.events import KeyResultData
 from boost_platform.db import rowcount
 from boost_platform.logging import get_logger
+from boost_platform.retry import until_done
 from nats.js.errors import NotFoundError
 
 from ..models import RmState, inbox
@@ -84,21 +85,14 @@ class ReadModel:
         return self.consuming
 
     async def _run(self, bus: Bus) -> None:
-        delay = 0.2
-        while True:
-            try:
-                await self.prepare(bus)
-                names = self.runtime.settings.names
-                await bus.consume(source="okr", durable=CONSUMER, handler=self.handle,
-                                  filter_subjects=[names.event("okr", f"{entity}.*") for entity in sorted(service.ENTITIES)])
-                self.consuming = True
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("read model not following okr yet; retrying", error=repr(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        async def follow() -> None:
+            await self.prepare(bus)
+            names = self.runtime.settings.names
+            await bus.consume(source="okr", durable=CONSUMER, handler=self.handle,
+                              filter_subjects=[names.event("okr", f"{entity}.*") for entity in sorted(service.ENTITIES)])
+
+        await until_done(follow, log, "read model not following okr yet; retrying", most=5.0, warn=True)
+        self.consuming = True
         with contextlib.suppress(Exception):
             await self.prune_inbox()
 

@@ -21,14 +21,17 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from boost_bus.kv import SharedBucket
 from boost_platform.logging import get_logger
 from prometheus_client import Counter
 
 log = get_logger("notifier.pacing")
 
+R = TypeVar("R")
 RATE_LIMITED = Counter("boost_notifier_slack_rate_limited_total", "Slack answers of 429 (each holds that method)")
 
 # Slack's tiers (calls per second; Tier 2 is 20+/min, Tier 3 50+/min, Tier 4 100+/min), for the
@@ -89,50 +92,21 @@ class KvSlots:
     """The schedule in a NATS KV bucket shared by the replicas (compare-and-set per slot)."""
 
     def __init__(self, bus: Any, bucket: str, ttl: float = 3600.0) -> None:
-        self.bus = bus
-        self.bucket = bus.names.bucket(bucket)
-        self.ttl = ttl
-        self._kv: Any = None
+        self.bucket = SharedBucket(bus, bucket, ttl)
         self._local = LocalSlots()
         self._warned = False
-
-    async def _bucket(self) -> Any:
-        from nats.js.errors import BucketNotFoundError
-
-        if self._kv is None:
-            js = self.bus.js
-            try:
-                self._kv = await js.key_value(self.bucket)
-            except BucketNotFoundError:
-                self._kv = await js.create_key_value(bucket=self.bucket, ttl=self.ttl, history=1)
-        return self._kv
 
     @staticmethod
     def _key(key: str) -> str:
         # KV keys allow [-/_=.a-zA-Z0-9]: method names and Slack ids fit; anything else is hexed.
         return key if all(c.isalnum() or c in "-_=." for c in key) else "x" + key.encode().hex()
 
-    async def _cas(self, key: str, change: Any) -> Any:
-        from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+    async def _cas(self, key: str, change: Callable[[float], tuple[R, float]]) -> R:
+        def on_bytes(value: bytes | None) -> tuple[R, bytes]:
+            result, new_tat = change(float(json.loads(value or b"0")))
+            return result, json.dumps(new_tat).encode()
 
-        kv = await self._bucket()
-        name = self._key(key)
-        for _ in range(200):
-            try:
-                entry = await kv.get(name)
-                tat, revision = float(json.loads(entry.value or b"0")), entry.revision
-            except KeyNotFoundError:
-                tat, revision = 0.0, None
-            result, new_tat = change(tat)
-            try:
-                if revision is None:
-                    await kv.create(name, json.dumps(new_tat).encode())
-                else:
-                    await kv.update(name, json.dumps(new_tat).encode(), last=revision)
-                return result
-            except KeyWrongLastSequenceError:
-                continue  # another replica took a slot meanwhile: read again
-        raise RuntimeError(f"could not take a slot of {key}: too much contention")
+        return await self.bucket.change(self._key(key), on_bytes)
 
     async def take(self, key: str, budget: Budget, now: float) -> float:
         try:
@@ -140,13 +114,13 @@ class KvSlots:
                 at, new = _next(tat, budget, now)
                 return at - now, new
 
-            wait: float = await self._cas(key, change)
+            wait = await self._cas(key, change)
             self._warned = False
             return wait
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._kv = None
+            self.bucket.forget()
             if not self._warned:
                 log.warning("shared Slack pacing unavailable; pacing this replica alone", error=repr(exc)[:200])
                 self._warned = True
@@ -158,7 +132,7 @@ class KvSlots:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._kv = None
+            self.bucket.forget()
             log.info("could not share a 429's hold", error=repr(exc)[:200])
             await self._local.push_back(key, until)
 

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from boost_bus.kv import SharedBucket
 from boost_platform.logging import get_logger
 
 from .client import SlackPort, classify
@@ -109,21 +110,8 @@ class EventLedger:
     memory when NATS is unreachable."""
 
     def __init__(self, bus: Any, bucket: str = "slack_events", ttl: float = 3600.0) -> None:
-        self.bus = bus
-        self.bucket = bus.names.bucket(bucket) if bus is not None else bucket
-        self.ttl = ttl
-        self._kv: Any = None
+        self.bucket = SharedBucket(bus, bucket, ttl)
         self._local: OrderedDict[str, float] = OrderedDict()
-
-    async def _bucket(self) -> Any:
-        from nats.js.errors import BucketNotFoundError
-
-        if self._kv is None:
-            try:
-                self._kv = await self.bus.js.key_value(self.bucket)
-            except BucketNotFoundError:
-                self._kv = await self.bus.js.create_key_value(bucket=self.bucket, ttl=self.ttl, history=1)
-        return self._kv
 
     async def first_time(self, event_id: str | None) -> bool:
         if not event_id:
@@ -132,7 +120,7 @@ class EventLedger:
 
         key = "ev." + "".join(c if c.isalnum() or c in "-_" else "_" for c in event_id)[:200]
         try:
-            kv = await self._bucket()
+            kv = await self.bucket.kv()
             await kv.create(key, b"1")
             return True
         except KeyWrongLastSequenceError:
@@ -140,7 +128,7 @@ class EventLedger:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._kv = None
+            self.bucket.forget()
             log.info("event ledger unavailable; deduplicating in this replica only", error=repr(exc)[:200])
         if event_id in self._local:
             return False

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from boost_bus import Tx
 from boost_contracts.events import REMINDER_KINDS, make_event
 from boost_contracts.messages import DirectoryUser
+from boost_platform.people import GUEST
 from boost_platform.problems import Problem, invalid, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..access import GUEST, Actor
+from ..access import Actor
 from ..models import Membership, Team, User
 from ..org.service import check_timezone, stamp
 from ..serialize import team_data, team_json, user_data, user_json

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from boost_contracts.envelope import Envelope, Scope
 
-from services.notifier.tests.notifier_support import PUBLIC_URL, SLACK_IDS, Stack, notifier_stack
+from tests.support.notifier import PUBLIC_URL, SLACK_IDS, Stack, notifier_stack
 from tests.support.waiting import until
 
 MONDAY = date(2027, 1, 11)

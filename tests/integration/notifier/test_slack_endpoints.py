@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from services.notifier.tests.fake_slack import sign
-from services.notifier.tests.notifier_support import PUBLIC_URL, SLACK_IDS, Stack, notifier_stack
+from tests.support.notifier import PUBLIC_URL, SLACK_IDS, Stack, notifier_stack
 from tests.support.waiting import until
 
 

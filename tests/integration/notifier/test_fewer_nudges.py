@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from boost_contracts.envelope import Envelope
 
-from services.notifier.tests.notifier_support import SLACK_IDS, Stack, notifier_stack, seed
+from tests.support.notifier import SLACK_IDS, Stack, notifier_stack, seed
 from tests.support.waiting import until
 
 MONDAY = date(2027, 1, 11)

@@ -16,7 +16,7 @@ from notifier_service.main import create_app
 
 from conftest import running_app
 from services.notifier.tests.fake_slack import sign
-from services.notifier.tests.notifier_support import PUBLIC_URL, SLACK_IDS, Stack, knobs, notifier_stack
+from tests.support.notifier import PUBLIC_URL, SLACK_IDS, Stack, knobs, notifier_stack
 from tests.support.waiting import until
 
 

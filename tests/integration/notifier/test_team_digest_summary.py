@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from boost_contracts.envelope import Envelope, Scope
 from notifier_service.models import Activity
 
-from services.notifier.tests.notifier_support import NOW, Stack, notifier_stack
+from tests.support.notifier import NOW, Stack, notifier_stack
 from tests.support.waiting import until
 
 FRIDAY = date(2027, 1, 15)

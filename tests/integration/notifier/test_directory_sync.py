@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.notifier.tests.fake_slack import FakeSlack, Member
-from services.notifier.tests.notifier_support import notifier_stack
+from tests.support.notifier import notifier_stack
 
 
 async def test_directory_sync_creates_updates_and_deactivates_people(make_settings: Callable[..., Any]) -> None:

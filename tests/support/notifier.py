@@ -1,5 +1,6 @@
-"""A running stack for notifier tests: the fake Slack, okr (seeded company with Slack ids),
-the notifier, and helpers to publish events as the scheduler and feedback would.
+"""A running stack for the tests of the notifier with okr (tests/integration/notifier and the
+reminder-path suites): the fake Slack, okr (seeded company with Slack ids) and the notifier
+in-process, and helpers to publish events as the scheduler and feedback would.
 
 Clock: Monday 11 January 2027, 10:00 in Seoul — 2027-Q1 runs, 2027-Q2 is next."""
 

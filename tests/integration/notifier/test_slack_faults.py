@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from services.notifier.tests.notifier_support import SLACK_IDS, knobs, notifier_stack
+from tests.support.notifier import SLACK_IDS, knobs, notifier_stack
 from tests.support.waiting import until
 
 MONDAY = date(2027, 1, 11)

@@ -24,7 +24,7 @@ from notifier_service.messages.render import render
 
 from conftest import running_app
 from services.notifier.tests.fake_slack import FakeSlack
-from services.notifier.tests.notifier_support import NOW, PUBLIC_URL, knobs, notifier_stack
+from tests.support.notifier import NOW, PUBLIC_URL, knobs, notifier_stack
 from tests.support.waiting import until
 
 STORM = 2000
