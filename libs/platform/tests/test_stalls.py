@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from boost_platform.stalls import watch_event_loop
+from boost_platform.stalls import loop_lag, watch_event_loop
 from prometheus_client import REGISTRY
 from structlog.testing import capture_logs
 
@@ -46,3 +46,15 @@ async def test_a_loop_that_keeps_moving_reports_nothing() -> None:
     assert not [e for e in logs if e["event"] == "event loop stalled"]
     assert _sample("boost_event_loop_stalls_total", service) == 0
     assert _sample("boost_event_loop_lag_seconds_count", service) >= 3
+
+
+async def test_loop_lag_says_how_late_the_loop_runs_now() -> None:
+    assert loop_lag() == 0.0  # nothing watched
+    async with watch_event_loop("stalls-lag"):
+        await asyncio.sleep(0.15)
+        assert loop_lag() < 0.1  # an idle loop is on time (give or take a busy machine)
+        _hold_the_loop(0.3)
+        assert loop_lag() >= 0.2  # what a callback run right now has waited
+        await asyncio.sleep(0.2)
+        assert loop_lag() < 0.1  # on time again once it moves
+    assert loop_lag() == 0.0

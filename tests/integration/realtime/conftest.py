@@ -155,7 +155,7 @@ async def world(make_settings: Callable[..., Any], tmp_path_factory: pytest.Temp
                     replica.proc.kill()
 
 
-def _start_replica(settings: Any, workdir: Path) -> Replica:
+def _start_replica(settings: Any, workdir: Path, **extra: str) -> Replica:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOST_")}
     env.update({
@@ -169,6 +169,7 @@ def _start_replica(settings: Any, workdir: Path) -> Replica:
         "BOOST_REALTIME_PRESENCE_TTL": str(PRESENCE_TTL),
         "BOOST_REALTIME_PRESENCE_SWEEP": "0.2",
         "BOOST_REALTIME_MAX_QUEUE": str(MAX_QUEUE),
+        **extra,
     })
     log = workdir / "realtime.log"
     # cwd outside the repo: no stray .env is read.

@@ -191,7 +191,7 @@ def service_app(
                 await start(container)
             yield
 
-    app = create_service_app(service, lifespan=lifespan, title=title)
+    app = create_service_app(service, lifespan=lifespan, title=title, settings=settings)
     for router in routers:
         app.include_router(router)
     return app

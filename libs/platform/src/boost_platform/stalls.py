@@ -79,25 +79,42 @@ class _Watchdog(threading.Thread):
                     where=[f"{n}× {stack}" for stack, n in samples.most_common(3)])
 
 
+_due = 0.0  # when the watched loop's tick is due next (0: not watched)
+_last_lag = 0.0  # how late it ran last time
+
+
+def loop_lag() -> float:
+    """How late this process's watched event loop is running now: the last tick's lateness,
+    or, while a tick is overdue, how overdue it is (what a callback run now has waited).
+    0 when no loop is watched. For shedding optional work when the process is saturated."""
+    if not _due:
+        return 0.0
+    return max(_last_lag, time.perf_counter() - _due)
+
+
 @contextlib.asynccontextmanager
 async def watch_event_loop(service: str) -> AsyncIterator[None]:
     """While inside: the running loop's lag measured and its stalls logged with their stacks."""
+    global _due
     watchdog = _Watchdog(service, threading.get_ident())
     lag = LOOP_LAG.labels(service)
 
     async def tick() -> None:
+        global _due, _last_lag
         while True:
-            due = time.perf_counter() + TICK
+            due = _due = time.perf_counter() + TICK
             await asyncio.sleep(TICK)
             now = time.perf_counter()
             watchdog.last_tick = now
-            lag.observe(max(0.0, now - due))
+            _last_lag = max(0.0, now - due)
+            lag.observe(_last_lag)
 
     ticking = asyncio.ensure_future(tick())
     watchdog.start()
     try:
         yield
     finally:
+        _due = 0.0
         ticking.cancel()
         watchdog.stopped.set()
         with contextlib.suppress(asyncio.CancelledError):

@@ -1,5 +1,5 @@
 """The HTTP shell every service shares: problem+json, request ids, a body limit,
-latency metrics, and `/api/<service>/{healthz,readyz,metrics,openapi.json}`."""
+admission control (503 + Retry-After when saturated), latency metrics, and `/api/<service>/{healthz,readyz,metrics,openapi.json}`."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .admission import Admission
 from .metrics import HTTP_LATENCY, freeze_startup_objects, watch_gc_pauses
 from .problems import PROBLEM_JSON, install_problem_handlers
 from .responses import Health, Readiness, document_problems
+from .settings import BoostSettings
 from .stalls import watch_event_loop
 
 # A check answers up (True) or down (False), or says what is wrong (a string: not up).
@@ -119,7 +121,9 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     title: str,
     version: str = "0.1.0",
+    settings: BoostSettings | None = None,
 ) -> FastAPI:
+    settings = settings or BoostSettings()
     watch_gc_pauses(service)
 
     @contextlib.asynccontextmanager
@@ -145,6 +149,10 @@ def create_service_app(
 
     app.add_middleware(RequestContext, service=service)
     app.add_middleware(BodyLimit)
+    if settings.admission_in_flight:
+        # Outermost of ours: a refused request costs no body read, no request id, no metric but its own.
+        app.add_middleware(Admission, service=service, limit=settings.admission_in_flight,
+                           queue=settings.admission_queue, wait=settings.admission_wait_seconds)
     app.include_router(ops_router(service))
     return app
 

@@ -27,11 +27,20 @@ from boost_contracts.messages import EditCommand
 from boost_platform.auth import SESSION_COOKIE, AuthError
 from boost_platform.logging import get_logger
 from boost_platform.settings import BoostSettings
+from boost_platform.stalls import loop_lag
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 
 from .bootstrap import Container
-from .metrics import CONNECTIONS, EDIT_LATENCY, EMITS, PRESENCE_HEARTBEATS, REFUSED, SLOW_DROPPED
+from .metrics import (
+    CONNECTIONS,
+    EDIT_LATENCY,
+    EMITS,
+    PRESENCE_HEARTBEATS,
+    PRESENCE_SHED,
+    REFUSED,
+    SLOW_DROPPED,
+)
 from .presence import PresenceBoard
 from .rooms import is_field, is_room
 from .schemas import EditRejected, parse_edit, room_of
@@ -54,6 +63,7 @@ class Conn:
     exp: int
     rooms: set[str] = field(default_factory=set)
     present: set[str] = field(default_factory=set)  # rooms it sent presence for
+    relayed: dict[str, float] = field(default_factory=dict)  # room → when its heartbeat last went to NATS
     edits_in_flight: int = 0
 
 
@@ -142,6 +152,8 @@ class Hub:
         self.board = PresenceBoard(options.presence_ttl)
         self._recent = _Recent(20_000)
         self._dropping: set[str] = set()
+        # Rooms whose presence changed while the loop was saturated: shown by the sweep, once.
+        self._presence_due: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._container: Container | None = None
         self._directory: UserDirectory | None = None
@@ -269,7 +281,7 @@ class Hub:
         CONNECTIONS.dec()
         for room in list(conn.present):
             if self.board.leave(room, (self.replica, sid)):
-                await self._emit_presence(room)
+                await self._presence_changed(room)
             await self._publish_presence(room, sid, conn, None, leave=True)
 
     # ------------------------------------------------------------------ rooms
@@ -298,10 +310,11 @@ class Hub:
             return {"ok": False, "error": "not a room", "status": 422}
         await self.sio.leave_room(sid, room)
         conn.rooms.discard(room)
+        conn.relayed.pop(room, None)
         if room in conn.present:
             conn.present.discard(room)
             if self.board.leave(room, (self.replica, sid)):
-                await self._emit_presence(room)
+                await self._presence_changed(room)
             await self._publish_presence(room, sid, conn, None, leave=True)
         return {"ok": True}
 
@@ -371,9 +384,16 @@ class Hub:
             return {"ok": False, "error": "present in too many rooms", "status": 429}
         conn.present.add(room)
         PRESENCE_HEARTBEATS.labels("local").inc()
-        if self.board.beat(room, (self.replica, sid), conn.user_id, conn.name, field_name):
-            await self._emit_presence(room)
-        await self._publish_presence(room, sid, conn, field_name)
+        changed = self.board.beat(room, (self.replica, sid), conn.user_id, conn.name, field_name)
+        if changed:
+            await self._presence_changed(room)
+        now = time.monotonic()
+        if not changed and self._saturated() and now - conn.relayed.get(room, 0.0) < self.options.presence_ttl / 2:
+            # A refresh that changes nothing: the other replicas keep the entry for a ttl anyway.
+            PRESENCE_SHED.labels("not_relayed").inc()
+        else:
+            conn.relayed[room] = now
+            await self._publish_presence(room, sid, conn, field_name)
         return {"ok": True}
 
     async def _publish_presence(self, room: str, sid: str, conn: Conn, field_name: str | None,
@@ -410,17 +430,44 @@ class Hub:
         else:
             changed = self.board.beat(room, key, user_id, name[:200], field_name)
         if changed:
+            await self._presence_changed(room)
+
+    # Presence is the first thing shed when the replica is saturated (edits, acks and events
+    # never are): who looks at what may show a moment late, an edit may not.
+    def _saturated(self) -> bool:
+        return loop_lag() >= self.options.shed_presence_lag
+
+    async def _presence_changed(self, room: str) -> None:
+        """A room's people changed: show it now or, while saturated, with the next sweep
+        (however many changes come meanwhile, one broadcast)."""
+        if self._saturated():
+            self._presence_due.setdefault(room, time.monotonic())
+            PRESENCE_SHED.labels("deferred").inc()
+            return
+        self._presence_due.pop(room, None)
+        await self._emit_presence(room)
+
+    async def _show_due_presence(self) -> None:
+        if not self._presence_due:
+            return
+        saturated, now, longest = self._saturated(), time.monotonic(), self.options.presence_ttl / 4
+        for room, since in list(self._presence_due.items()):
+            if saturated and now - since < longest:
+                continue
+            del self._presence_due[room]
             await self._emit_presence(room)
 
     async def _emit_presence(self, room: str) -> None:
-        await self._emit("presence", {"room": room, "users": self.board.users(room)}, [room])
+        # A socket far behind misses this one; the room's next change shows it the whole list.
+        await self._emit("presence", {"room": room, "users": self.board.users(room)}, [room], optional=True)
 
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(self.options.presence_sweep)
             try:
                 for room in self.board.expire():
-                    await self._emit_presence(room)
+                    await self._presence_changed(room)
+                await self._show_due_presence()
                 await self._expire_sessions()
             except Exception:
                 log.exception("presence sweep failed")
@@ -452,19 +499,22 @@ class Hub:
         if rooms:
             await self._emit(event_name, envelope, rooms)
 
-    async def _emit(self, event: str, data: Any, rooms: list[str]) -> None:
+    async def _emit(self, event: str, data: Any, rooms: list[str], optional: bool = False) -> None:
         """One packet to the union of the rooms (python-socketio merges the rooms' members
         by sid, so a socket in several of them gets it once), encoded once and put in each
         socket's queue for its own writer task: a slow client holds back nobody, and one
         whose queue passes max_queue is dropped (it reconnects and refetches). Not
-        `sio.emit`, which starts a task per recipient: that cost more than the send."""
+        `sio.emit`, which starts a task per recipient: that cost more than the send.
+        An `optional` packet (presence) is not queued to a socket already a tenth of
+        max_queue behind, so that what must arrive goes first."""
         participants = list(self.sio.manager.get_participants(NAMESPACE, rooms))
         if not participants:
             return
         packet = engineio.packet.Packet(engineio.packet.MESSAGE, self.sio.packet_class(
             socketio.packet.EVENT, namespace=NAMESPACE, data=[event, data]).encode())
         sockets = self.sio.eio.sockets
-        sent = 0
+        sent = skipped = 0
+        behind = self.options.max_queue // 10
         for sid, eio_sid in participants:
             sock = sockets.get(eio_sid)
             if sock is None or sock.closed or sid in self._dropping:
@@ -475,9 +525,14 @@ class Hub:
                 log.warning("dropping a socket that does not read", sid=sid)
                 self._spawn(self._close_transport(sid, discard_queue=True))
                 continue
+            if optional and sock.queue.qsize() >= behind:
+                skipped += 1
+                continue
             await self.sio.eio.send_packet(eio_sid, packet)
             sent += 1
         EMITS.labels(event).inc(sent)
+        if skipped:
+            PRESENCE_SHED.labels("busy_socket").inc(skipped)
 
     async def _close_transport(self, sid: str, discard_queue: bool = False) -> None:
         """Close the socket at the Engine.IO level: the client sees a transport close and

@@ -67,5 +67,5 @@ def create_app(settings: BoostSettings | None = None, options: RealtimeSettings 
             await hub.stop()
             await container.close()
 
-    api = create_service_app("realtime", lifespan=lifespan, title="Boost Realtime")
+    api = create_service_app("realtime", lifespan=lifespan, title="Boost Realtime", settings=settings)
     return RealtimeApp(hub, api)

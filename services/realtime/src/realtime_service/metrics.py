@@ -15,3 +15,9 @@ EDIT_LATENCY = Histogram(
 )
 SLOW_DROPPED = Counter("boost_realtime_slow_clients_dropped_total", "Sockets dropped for not reading their messages")
 PRESENCE_HEARTBEATS = Counter("boost_realtime_presence_heartbeats_total", "Presence heartbeats", ["origin"])
+PRESENCE_SHED = Counter(
+    "boost_realtime_presence_shed_total",
+    "Presence work put off or skipped because the replica was saturated (edits and events never are)",
+    ["how"],  # deferred: a broadcast coalesced into the next sweep; not_relayed: an unchanged
+    # heartbeat not sent to the other replicas; busy_socket: not queued to a socket far behind
+)

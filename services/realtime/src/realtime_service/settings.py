@@ -21,6 +21,10 @@ class RealtimeSettings(BaseSettings):
     presence_sweep: float = Field(default=0.5, gt=0)
     # How long an edit waits for okr before answering `unavailable` (the client retries, same op_id).
     edit_timeout: float = Field(default=5.0, gt=0)
+    # While the event loop runs this late (s), presence is shed: its broadcasts are coalesced
+    # into the next sweep (at most presence_ttl / 4 late) and unchanged heartbeats are relayed
+    # to the other replicas only every presence_ttl / 2. Edits and events always go through.
+    shed_presence_lag: float = Field(default=0.05, gt=0)
     # Edits one socket may have in flight at once.
     max_edits_in_flight: int = Field(default=32, ge=1)
     # Rooms one socket may be in.
