@@ -122,6 +122,30 @@ async def test_a_redelivered_event_changes_nothing(stack: Stack) -> None:
     assert info.num_redelivered == 0  # nothing failed on the way
 
 
+async def test_check_ins_cost_the_read_model_nothing_and_later_edits_still_land(stack: Stack) -> None:
+    """A check-in moves a key result's number, which the read model does not keep: its
+    `key_result.updated` (and `check_in.created`) cost no transaction, and a rename after
+    it still lands though the row's version has fallen behind okr's."""
+    okr = stack.okr
+    obj = await okr.objective("member", cycle="2027-Q1", title="Counted", key_results=[{"title": "K", "target": 9}])
+    kr = obj["key_results"][0]
+    await stack.settle()
+    handled = await inbox_rows(stack.container)
+    for value in (1, 2, 3):
+        r = await okr.call("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", json={"value": value})
+        assert r.status_code == 201, r.text
+    await stack.settle()
+    assert await inbox_rows(stack.container) == handled
+    current = (await okr.call("member", "GET", f"/api/okr/key-results/{kr['id']}")).json()
+    r = await okr.call("member", "PATCH", f"/api/okr/key-results/{kr['id']}",
+                       json={"version": current["version"], "title": "K renamed"})
+    assert r.status_code == 200, r.text
+    await stack.settle()
+    assert await inbox_rows(stack.container) == handled + 1
+    rows = {k[0]: k for k in (await dump(stack.container))["key_results"]}
+    assert rows[kr["id"]][3] == "K renamed"
+
+
 async def test_a_late_user_or_team_event_does_not_undo_a_newer_one(stack: Stack) -> None:
     """People and teams are ordered by okr's version like objectives: an older state that
     arrives late (a new id, so the inbox lets it through) loses, whatever its clock says;

@@ -286,3 +286,62 @@ async def test_a_check_in_publishes_the_key_results_new_forecast(okr: Okr, bus: 
     assert next(e for e in seen if e.op_id == "op-forecast-obj").data["forecast_progress"] is not None
     await sub.unsubscribe()
     await nc.close()
+
+
+async def test_a_typed_check_in_stores_and_tells_what_the_full_path_does(okr: Okr, bus: Any) -> None:
+    """A check-in over REST is stored in batches (check_ins.live), one over the bus through
+    the ORM session: on twin key results they answer, store and announce the same."""
+    nc = await nats.connect(bus.url)
+    seen: list[Envelope] = []
+
+    async def collect(msg: Any) -> None:
+        seen.append(Envelope.from_json(msg.data))
+
+    sub = await nc.subscribe(bus.names.events_of("okr"), cb=collect)
+    twin = {"start": 10, "target": 110, "weight": 2, "unit": "%"}
+    obj = await okr.objective("member", cycle="2027-Q1", key_results=[{"title": "Batched", **twin},
+                                                                       {"title": "Full", **twin}])
+    batched, full = obj["key_results"]
+    for kr in (batched, full):  # history for the forecast to fit (back-filled: the full path)
+        for at, value in (("2027-01-02T10:00:00+09:00", 11), ("2027-01-05T10:00:00+09:00", 16)):
+            r = await okr.call("admin", "POST", f"/api/okr/key-results/{kr['id']}/check-ins",
+                               json={"value": value, "created_at": at})
+            assert r.status_code == 201, r.text
+    body = {"value": 35.5, "confidence": 7, "note": "on the way"}
+    for value in (20, body["value"]):
+        r = await okr.call("member", "POST", f"/api/okr/key-results/{batched['id']}/check-ins",
+                           json={**body, "value": value})
+        assert r.status_code == 201, r.text
+        reply = await request(bus, "cmd", "check_in", {"actor_id": okr.ids["member"]["id"],
+                                                       "key_result_id": full["id"], **body, "value": value})
+        assert "error" not in reply, reply
+    answer = r.json()
+
+    def same(view: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in view.items() if k not in ("id", "title", "key_result_id", "created_at",
+                                                           "last_check_in_at", "key_result", "forecast")}
+
+    assert same(answer["key_result"]) == same(reply["key_result"])
+    # The two were made a few milliseconds apart: their fits differ by as much.
+    fits = answer["key_result"]["forecast"], reply["key_result"]["forecast"]
+    assert fits[0].keys() == fits[1].keys() and all(
+        fits[0][k] == pytest.approx(fits[1][k], rel=1e-3, abs=1e-3) for k in ("value", "low", "high", "progress"))
+    assert same(answer) == same(reply) and answer["author_id"] == okr.ids["member"]["id"]
+    assert answer["key_result"]["forecast"] is not None and answer["key_result"]["version"] == batched["version"] + 4
+    stored = (await okr.call("member", "GET", f"/api/okr/key-results/{batched['id']}")).json()
+    assert stored == answer["key_result"]
+    history = (await okr.call("member", "GET", f"/api/okr/key-results/{batched['id']}/check-ins")).json()
+    assert [h["value"] for h in history] == [11, 16, 20, 35.5] and history[-1] == {k: v for k, v in answer.items()
+                                                                          if k != "key_result"}
+    await _until(lambda: sum(1 for e in seen if e.subject_id in (batched["id"], full["id"])) >= 8
+                 and sum(1 for e in seen if e.type == "check_in.created") >= 8)
+    kr_events = {kr: [e for e in seen if e.type == "key_result.updated" and e.subject_id == kr]
+                 for kr in (batched["id"], full["id"])}
+    assert [len(v) for v in kr_events.values()] == [4, 4]
+    assert kr_events[batched["id"]][-1].data == answer["key_result"]
+    assert same(kr_events[batched["id"]][-1].data) == same(kr_events[full["id"]][-1].data)
+    assert kr_events[batched["id"]][-1].changes == kr_events[full["id"]][-1].changes
+    created = [e for e in seen if e.type == "check_in.created" and e.data["id"] == answer["id"]]
+    assert len(created) == 1 and created[0].data == history[-1] and created[0].scope == kr_events[full["id"]][-1].scope
+    await sub.unsubscribe()
+    await nc.close()

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nats
@@ -295,10 +295,15 @@ class Bus:
         durable: str,
         handler: EventHandler,
         filter_subject: str | None = None,
+        filter_subjects: Sequence[str] | None = None,
         batch: int = 64,
         ack_wait: float = 30.0,
     ) -> None:
         """A durable pull consumer on `source`'s stream; several replicas share it.
+
+        `filter_subject` (one) or `filter_subjects` (several): the events it is sent, so
+        that those it has no use for cost it nothing (the server skips them); all of
+        `source`'s when neither is given. A durable that exists already keeps its filter.
 
         The handler commits its own work (with the inbox) before returning; we ack after.
         A failing message is nak'ed with backoff; a Poison one is terminated."""
@@ -311,7 +316,8 @@ class Bus:
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=ack_wait,
             max_ack_pending=1000,
-            filter_subject=subject,
+            filter_subject=None if filter_subjects else subject,
+            filter_subjects=list(filter_subjects) if filter_subjects else None,
         )
         async def subscribe() -> Any:
             sub = await self.js.pull_subscribe(subject, durable=durable_name, stream=stream, config=config)

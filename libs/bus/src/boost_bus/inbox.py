@@ -5,6 +5,7 @@ writes; a redelivered event finds its row and changes nothing."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
 from boost_platform.db import UTCDateTime, insert_ignore, rowcount
 
-from .outbox import Outbox, Tx
+from .outbox import BatchTx, Outbox, Tx
 
 
 def inbox_table(metadata: sa.MetaData, event_id_length: int = 40) -> sa.Table:
@@ -34,6 +35,19 @@ async def claim(tx: Tx, table: sa.Table, consumer: str, event_id: str) -> bool:
         insert_ignore(table, dialect, consumer=consumer, event_id=event_id, handled_at=datetime.now(UTC))
     )
     return bool(rowcount(result))
+
+
+def defer_claim(tx: BatchTx, table: sa.Table, consumer: str, event_id: str) -> None:
+    """The claim as one more write of a batch that COMMITs (`Outbox.batch_transaction`), for
+    a handler whose own writes change nothing when repeated (INSERT IGNOREs on their keys):
+    it needs no answer, so claim and writes cost one round trip."""
+    tx.defer(_claim_statement(table, tx.dialect), {"consumer": consumer, "event_id": event_id,
+                                                   "handled_at": datetime.now(UTC)})
+
+
+@functools.cache
+def _claim_statement(table: sa.Table, dialect: str) -> sa.Insert:
+    return insert_ignore(table, dialect)
 
 
 def handle_once(

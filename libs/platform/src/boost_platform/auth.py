@@ -40,9 +40,17 @@ class AuthError(Exception):
 
 
 class TokenVerifier:
+    """Checks a token's signature and claims once: what verified is remembered by the token
+    itself until its `exp` (every request of a session carries the same token), while the
+    deny list is still asked on every call, so a sign-out takes effect at once. New keys
+    (`load_jwks`) forget everything verified with the old ones."""
+
+    MAX_VERIFIED = 10_000
+
     def __init__(self) -> None:
         self._keys: dict[str, Any] = {}
         self._revoked: dict[str, int] = {}
+        self._verified: dict[str, tuple[float, dict[str, Any]]] = {}  # token → (exp, claims)
 
     @property
     def ready(self) -> bool:
@@ -53,6 +61,7 @@ class TokenVerifier:
         for jwk in jwks.get("keys", []):
             keys[jwk["kid"]] = OKPAlgorithm.from_jwk(json.dumps(jwk))
         self._keys = keys
+        self._verified = {}
 
     def revoke(self, jti: str, exp: int) -> None:
         now = int(time.time())
@@ -64,6 +73,21 @@ class TokenVerifier:
         return jti in self._revoked
 
     def verify(self, token: str) -> dict[str, Any]:
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[0]:
+            if self.is_revoked(known[1]["jti"]):
+                raise AuthError("session revoked")
+            return known[1]
+        claims = self._verify(token)
+        if len(self._verified) >= self.MAX_VERIFIED:
+            now = time.time()
+            self._verified = {t: v for t, v in self._verified.items() if now < v[0]}
+            if len(self._verified) >= self.MAX_VERIFIED:
+                self._verified = {}
+        self._verified[token] = (float(claims["exp"]), claims)
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

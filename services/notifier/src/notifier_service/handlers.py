@@ -4,13 +4,15 @@ same transaction as the rows) and acknowledged after commit."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from boost_bus import Bus, Tx
 from boost_bus.client import Poison
-from boost_bus.inbox import claim
+from boost_bus.inbox import claim, defer_claim
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import CheckInData, FeedbackData, ReminderDueData
 from boost_platform.db import insert_ignore, upsert
@@ -143,13 +145,13 @@ class Handlers:
     async def check_in(self, env: Envelope) -> None:
         """Counted for the team's Friday digest."""
         data = CheckInData.model_validate(env.data)
-
-        async def _record(tx: Tx) -> None:
-            await self._activity(tx, "check_in", data.id, env.scope.team_id, env.scope.objective_id,
-                                 data.key_result_id, data.author_id, data.created_at,
-                                 value=data.value, confidence=data.confidence)
-
-        await self._commit("check_ins", env, [], _record)
+        # Nothing is planned for it: the claim and the row (INSERT IGNOREs both) in one batch
+        # that COMMITs, without an ORM session.
+        async with self.outbox.batch_transaction() as tx:
+            defer_claim(tx, inbox, "check_ins", env.id)
+            tx.defer(_insert_activity(tx.dialect), activity_row(
+                "check_in", data.id, env.scope.team_id, env.scope.objective_id, data.key_result_id, data.author_id,
+                data.created_at, value=data.value, confidence=data.confidence))
 
     async def check_in_deleted(self, env: Envelope) -> None:
         """A deleted check-in no longer counts: its row becomes a tombstone (written as one
@@ -220,8 +222,21 @@ class Handlers:
                         resolved: bool = False) -> None:
         """`at` is when it happened (a stream replayed after downtime must not count last
         month's check-ins as this week's); a tombstone already there stays one."""
-        session = tx.session
-        await session.execute(insert_ignore(Activity.__table__, store.dialect_of(session), kind=kind, ref_id=ref_id,
-                                            team_id=team_id, objective_id=objective_id, key_result_id=key_result_id,
-                                            author_id=author_id, at=at, deleted=False, value=value,
-                                            confidence=confidence, detail=detail, resolved=resolved))
+        await tx.session.execute(_insert_activity(tx.dialect), activity_row(
+            kind, ref_id, team_id, objective_id, key_result_id, author_id, at, value=value, confidence=confidence,
+            detail=detail, resolved=resolved))
+
+
+def activity_row(kind: str, ref_id: int, team_id: int | None, objective_id: int | None, key_result_id: int | None,
+                 author_id: int | None, at: datetime, *, value: float | None = None, confidence: int | None = None,
+                 detail: str | None = None, resolved: bool = False) -> dict[str, Any]:
+    """One check-in or feedback for the digest (`at`: when it happened)."""
+    return {"kind": kind, "ref_id": ref_id, "team_id": team_id, "objective_id": objective_id,
+            "key_result_id": key_result_id, "author_id": author_id, "at": at, "deleted": False, "value": value,
+            "confidence": confidence, "detail": detail, "resolved": resolved}
+
+
+@functools.cache
+def _insert_activity(dialect: str) -> sa.Insert:
+    """Nothing when the row is there already: a tombstone stays one, a redelivery adds nothing."""
+    return insert_ignore(Activity.__table__, dialect)

@@ -32,7 +32,7 @@ from .objectives import live, store
 from .objectives import service as objectives
 from .objectives.edits import EditResult
 from .org.service import calendar, calendar_of, get_org, org_json
-from .serialize import Looked, check_in_json, last_looked_at, team_json, user_json
+from .serialize import Looked, last_looked_at, team_json, user_json
 from .uow import Work, work
 
 if TYPE_CHECKING:
@@ -152,9 +152,7 @@ class Handlers:
                 return await connected.record_reading(w.tx, w.actor, w.cal, cmd)
             ci = await check_ins.check_in(w.tx, w.actor, w.cal, cmd.key_result_id, value=cmd.value,
                                            confidence=cmd.confidence, note=cmd.note)
-            kr = await store.get_kr(w.tx.session, cmd.key_result_id)
-            return {**check_in_json(ci),
-                    "key_result": (await store.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")}
+            return check_ins.recorded(w.tx, ci)
 
     async def cmd_approve(self, body: dict[str, Any]) -> dict[str, Any]:
         cmd = ApproveCommand.model_validate(body)

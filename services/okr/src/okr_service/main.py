@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from boost_bus.runtime import service_app
 from boost_platform.clock import Clock
 from boost_platform.settings import BoostSettings
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from .approvals import views as approval_views
 from .auth import views as auth_views
@@ -30,10 +28,5 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
                                                   objective_views, key_result_views, check_in_views,
                                                   dashboard_views, report_views, hint_views, forecast_views)])
 
-    @app.middleware("http")
-    async def _renew_session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        auth_views.renew_if_needed(request, response)
-        return response
-
+    app.add_middleware(auth_views.RenewSessions)
     return app

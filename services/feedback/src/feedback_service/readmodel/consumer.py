@@ -40,7 +40,8 @@ class ReadModel:
 
     async def handle(self, envelope: Envelope) -> None:
         """The consumer's handler: each event once (the inbox claim commits with the
-        change; the bus acks after). Events the read model ignores cost no transaction."""
+        change; the bus acks after). The subscription brings only the entities the read
+        model keeps; `wants` still sorts out others (a durable made before it filtered)."""
         if not service.wants(envelope):
             return
         extra = await self._inline_key_results(envelope)
@@ -86,7 +87,9 @@ class ReadModel:
     async def _run(self, bus: Bus) -> None:
         async def follow() -> None:
             await self.prepare(bus)
-            await bus.consume(source="okr", durable=CONSUMER, handler=self.handle)
+            names = self.runtime.settings.names
+            await bus.consume(source="okr", durable=CONSUMER, handler=self.handle,
+                              filter_subjects=[names.event("okr", f"{entity}.*") for entity in sorted(service.ENTITIES)])
 
         await until_done(follow, log, "read model not following okr yet; retrying", most=5.0, warn=True)
         self.consuming = True

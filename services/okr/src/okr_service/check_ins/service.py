@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from boost_bus import Tx
+from boost_bus import BatchTx, Tx
 from boost_contracts.cycles import local_today
+from boost_contracts.envelope import Envelope
 from boost_contracts.events import CheckInData, make_event
 from boost_contracts.rules import RULES
 from boost_platform.problems import Problem, invalid, not_found
@@ -82,6 +83,40 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
                    created_at: datetime | None = None, source: dict[str, Any] | None = None) -> CheckIn:
     kr = await get_kr(tx.session, kr_id, lock=True)
     obj = await get_objective(tx.session, kr.objective_id)
+    check_rules(actor, cal, obj, kr, confidence=confidence, note=note, created_at=created_at)
+    if kr.kind == "milestone":
+        if item_id is not None:
+            item = await tx.session.get(MilestoneItem, item_id)
+            if item is None or item.key_result_id != kr.id:
+                raise invalid(f"item {item_id} is not on this key result", "item_id")
+            item.done = bool(done) if done is not None else not item.done
+            await tx.session.flush()
+        all_items = (await items_of(tx.session, [kr.id])).get(kr.id, [])
+        value = float(sum(1 for i in all_items if i.done))
+    else:
+        value = typed_value(kr, value)
+    ci = CheckIn(key_result_id=kr.id, value=value, confidence=confidence, note=note or "", author_id=actor.user_id,
+                 created_at=created_at.astimezone(UTC) if created_at is not None else cal.now, source=source)
+    tx.session.add(ci)
+    await tx.session.flush()
+    if created_at is not None:
+        await _follow_latest(tx, kr)  # a back-filled one is the latest only if nothing came after it
+    else:
+        follow(kr, ci)
+    bump(kr, FOLLOWED)
+    await forecasts.refit(tx.session, cal, kr, obj.cycle)
+    tx.emit(created_event(ci, actor, obj))
+    tx.state[kr_key(kr.id)] = await emit_kr(tx, cal, kr, obj, "updated", actor, FOLLOWED)
+    return ci
+
+
+FOLLOWED = ["current", "confidence", "last_check_in_at"]
+
+
+def check_rules(actor: Actor, cal: Calendar, obj: Objective | Any, kr: KeyResult | Any, *, confidence: int | None,
+                note: str, created_at: datetime | None) -> None:
+    """Who may check in on this key result, when, and with what confidence and note (both
+    ways of storing a check-in, the ORM's here and `live`'s batches, ask this)."""
     if actor.user_id is None:
         raise Problem(403, "Check-ins are made by people.")
     actor.require_check_in(kr, obj)
@@ -93,40 +128,42 @@ async def check_in(tx: Tx, actor: Actor, cal: Calendar, kr_id: int, *, value: fl
         raise invalid("confidence is a whole number from 0 to 10", "confidence")
     if len(note or "") > 2000:
         raise invalid("at most 2,000 characters", "note")
-    if kr.kind == "milestone":
-        if item_id is not None:
-            item = await tx.session.get(MilestoneItem, item_id)
-            if item is None or item.key_result_id != kr.id:
-                raise invalid(f"item {item_id} is not on this key result", "item_id")
-            item.done = bool(done) if done is not None else not item.done
-            await tx.session.flush()
-        all_items = (await items_of(tx.session, [kr.id])).get(kr.id, [])
-        value = float(sum(1 for i in all_items if i.done))
-    elif value is None:
+
+
+def typed_value(kr: KeyResult | Any, value: float | None) -> float:
+    """The value a person typed, as the key result's kind keeps it (not milestones: theirs
+    is the count of ticked items)."""
+    if value is None:
         raise invalid("a value is required", "value")
-    else:
-        value = _number(value, "value")
-        if kr.kind == "boolean":
-            value = 1.0 if value >= RULES.boolean_done_from else 0.0
-    ci = CheckIn(key_result_id=kr.id, value=value, confidence=confidence, note=note or "", author_id=actor.user_id,
-                 created_at=created_at.astimezone(UTC) if created_at is not None else cal.now, source=source)
-    tx.session.add(ci)
-    await tx.session.flush()
-    if created_at is not None:
-        await _follow_latest(tx, kr)  # a back-filled one is the latest only if nothing came after it
-    else:
-        kr.current = value
-        if confidence is not None:
-            kr.confidence = confidence
-        kr.last_check_in_at = ci.created_at
-    bump(kr, ["current", "confidence", "last_check_in_at"])
-    await forecasts.refit(tx.session, cal, kr, obj.cycle)
-    tx.emit(make_event("okr", "check_in.created", _ci_data(ci), actor_id=actor.user_id, scope=scope_of(obj)))
-    await emit_kr(tx, cal, kr, obj, "updated", actor, ["current", "confidence", "last_check_in_at"])
-    return ci
+    value = _number(value, "value")
+    if kr.kind == "boolean":
+        value = 1.0 if value >= RULES.boolean_done_from else 0.0
+    return value
 
 
-def _ci_data(ci: CheckIn) -> CheckInData:
+def follow(kr: KeyResult | Any, ci: CheckIn | Any) -> None:
+    """The key result takes a new (not back-filled) check-in's value and confidence."""
+    kr.current = ci.value
+    if ci.confidence is not None:
+        kr.confidence = ci.confidence
+    kr.last_check_in_at = ci.created_at
+
+
+def created_event(ci: CheckIn | Any, actor: Actor, obj: Objective | Any) -> Envelope:
+    return make_event("okr", "check_in.created", _ci_data(ci), actor_id=actor.user_id, scope=scope_of(obj))
+
+
+def kr_key(kr_id: int) -> str:
+    return f"check_in.key_result:{kr_id}"
+
+
+def recorded(tx: BatchTx, ci: CheckIn) -> dict[str, Any]:
+    """The answer to a check-in: it, with its key result as it now stands — the view its
+    event carries, made once in `check_in` rather than read back again."""
+    return {**check_in_json(ci), "key_result": tx.state[kr_key(ci.key_result_id)].model_dump(mode="json")}
+
+
+def _ci_data(ci: CheckIn | Any) -> CheckInData:
     return CheckInData.model_validate(check_in_json(ci))
 
 

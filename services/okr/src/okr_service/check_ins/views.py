@@ -8,7 +8,8 @@ from boost_platform.ids import PathId
 from fastapi import APIRouter, Query, Response
 
 from ..deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
-from ..objectives import store
+from ..objectives.live import FullPath
+from ..org.service import calendar_of
 from ..responses import (
     CheckIn,
     CheckInRecorded,
@@ -19,7 +20,7 @@ from ..schemas import (
 )
 from ..serialize import check_in_json
 from ..uow import work
-from . import service
+from . import live, service
 
 router = APIRouter(prefix="/api/okr", tags=["objectives"])
 CycleQ = Annotated[str | None, Query(max_length=16, description="a cycle id such as 2027-Q1, or current / next")]
@@ -27,11 +28,17 @@ CycleQ = Annotated[str | None, Query(max_length=16, description="a cycle id such
 
 @router.post("/key-results/{kr_id}/check-ins", response_model=CheckInRecorded, status_code=201, summary="Record progress (one click)")
 async def create_check_in(kr_id: PathId, body: CheckInCreate, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+    if live.takes(body):
+        cal = await calendar_of(c.runtime.maker, c.runtime.clock)
+        try:
+            async with c.runtime.outbox.batch_transaction() as tx:
+                return service.recorded(tx, await live.check_in(tx, principal.user_id, cal, kr_id, body))
+        except FullPath:
+            pass  # rolled back: the full path below
     async with work(c, principal.user_id) as w:
         ci = await service.check_in(w.tx, w.actor, w.cal, kr_id, value=body.value, confidence=body.confidence,
                                     note=body.note, item_id=body.item_id, done=body.done, created_at=body.created_at)
-        kr = await store.get_kr(w.tx.session, kr_id)
-        return {**check_in_json(ci), "key_result": (await store.kr_view(w.tx.session, w.cal, kr)).model_dump(mode="json")}
+        return service.recorded(w.tx, ci)
 
 
 @router.get("/key-results/{kr_id}/check-ins", response_model=list[CheckIn], summary="A key result's history, oldest first")

@@ -25,7 +25,6 @@ async def refit(session: AsyncSession, cal: Calendar, kr: Any, cycle_id: str) ->
     rows = [(r.created_at, r.value) for r in (await session.execute(
         sa.select(c.created_at, c.value).where(c.key_result_id == kr.id)
         .order_by(c.created_at.desc(), c.id.desc()).limit(MAX_POINTS))).all()]
-    tz = ZoneInfo(cal.timezone)
     if len(rows) == MAX_POINTS:
         # Dense history: a sample of the older check-ins too, and one point a day, so the line
         # spans the quarter rather than the last few days of a data source's readings.
@@ -33,7 +32,14 @@ async def refit(session: AsyncSession, cal: Calendar, kr: Any, cycle_id: str) ->
             sa.select(c.created_at, c.value).where(c.key_result_id == kr.id, c.created_at < rows[-1][0],
                                                    c.id % SAMPLE_EVERY == 0)
             .order_by(c.created_at.desc()).limit(MAX_POINTS * 4))).all()
-        rows = daily(rows + [(r.created_at, r.value) for r in older], tz)
+        rows = daily(rows + [(r.created_at, r.value) for r in older], ZoneInfo(cal.timezone))
+    fit(cal, kr, cycle_id, rows)
+
+
+def fit(cal: Calendar, kr: Any, cycle_id: str, rows: list[Any]) -> None:
+    """Set `kr.forecast` from its check-ins' (created_at, value), latest first: all of them,
+    or the sample `refit` takes of a dense history."""
+    tz = ZoneInfo(cal.timezone)
     end = cycle_end(cal.cycle(cycle_id).end, tz)
     fitted = forecast(rows, kind=kr.kind, start=kr.start, target=kr.target, end=end, tz=tz)
     kr.forecast = {**fitted.as_json(), "at": end.isoformat()} if fitted is not None else None
