@@ -56,3 +56,17 @@ def test_sign_in_routes_are_rate_limited(client: httpx.Client) -> None:
     r = client.get("/api/auth/slack/login")
     assert r.status_code == 429 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["status"] == 429
+
+
+def test_the_dashboard_reads_the_same_gzipped_or_not(client: httpx.Client, stack: Any) -> None:
+    # okr gzips the cached dashboard once per change; nginx passes that through rather than
+    # compressing at every request, and a client that does not take gzip still reads JSON.
+    token = api_login(stack.base_url, "admin@boost.example")["boost_session"]
+    auth = {"authorization": f"Bearer {token}"}
+    zipped = client.get("/api/okr/dashboard", headers={**auth, "accept-encoding": "gzip"})
+    plain = client.get("/api/okr/dashboard", headers={**auth, "accept-encoding": "identity"})
+    assert zipped.status_code == plain.status_code == 200
+    assert zipped.headers["content-encoding"] == "gzip"  # once: httpx could not decode a double gzip
+    assert "content-encoding" not in plain.headers
+    assert "Accept-Encoding" in zipped.headers["vary"] and "Accept-Encoding" in plain.headers["vary"]
+    assert zipped.json() == plain.json() and plain.json()["teams"]

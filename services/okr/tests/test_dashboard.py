@@ -73,7 +73,7 @@ async def test_dashboard_patched_write_by_write_equals_one_computed_from_scratch
             served = (await okr.call("other", "GET", "/api/okr/dashboard", params=params)).json()
             async with container.runtime.maker() as session:
                 cal = await calendar(session, container.runtime.clock)
-                fresh = orjson.loads(await dashboard(session, cal, DashboardCache(), params["cycle"], params.get("team_id")))
+                fresh = orjson.loads((await dashboard(session, cal, DashboardCache(), params["cycle"], params.get("team_id"))).body)
             assert served["history"][-1]["progress"] == served["company"]["progress"]
             served.pop("history"), fresh.pop("history")
             assert served == fresh, f"after {after}, view {params}"
@@ -154,7 +154,7 @@ async def test_writes_at_once_each_bump_the_revision_once_and_the_dashboard_miss
     served = (await okr.call("member", "GET", "/api/okr/dashboard", params=params)).json()
     async with container.runtime.maker() as session:
         cal = await calendar(session, container.runtime.clock)
-        fresh = orjson.loads(await dashboard(session, cal, DashboardCache(), cycle, params["team_id"]))
+        fresh = orjson.loads((await dashboard(session, cal, DashboardCache(), cycle, params["team_id"])).body)
     served.pop("history"), fresh.pop("history")
     assert served == fresh
     product = next(t for t in served["teams"] if t["id"] == okr.ids["product"]["id"])
@@ -191,3 +191,38 @@ async def test_a_write_of_two_quarters_stamps_each_with_its_own_new_revision(okr
             KeyResult.id == q2["key_results"][0]["id"])) == after["2027-Q2"]
         assert await session.scalar(sa.text(
             "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE()")) == 0
+
+
+async def test_the_dashboard_is_gzipped_for_who_accepts_it_and_plain_for_who_does_not(okr: Okr) -> None:
+    # Enough of a document to be worth compressing (the gateway's threshold: 1 KiB).
+    krs = [{"title": f"Key result {n} with a title long enough", "start": 0, "target": 10} for n in range(4)]
+    objs = [await okr.objective("member", cycle="2027-Q3", title=f"Objective {n}", key_results=krs) for n in range(3)]
+    obj = objs[0]
+    params = {"cycle": "2027-Q3"}
+
+    async def both() -> tuple[dict[str, object], dict[str, object]]:
+        zipped = await okr.call("other", "GET", "/api/okr/dashboard", params=params, headers={"Accept-Encoding": "gzip"})
+        plain = await okr.call("other", "GET", "/api/okr/dashboard", params=params,
+                               headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert zipped.headers.get("content-encoding") == "gzip", len(plain.content)
+        assert "content-encoding" not in plain.headers
+        assert zipped.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+        assert int(zipped.headers["content-length"]) < int(plain.headers["content-length"])
+        assert zipped.json() == plain.json()
+        return zipped.json(), plain.json()
+
+    before, _ = await both()
+    await okr.call("member", "POST", f"/api/okr/key-results/{obj['key_results'][0]['id']}/check-ins", json={"value": 5})
+    after, _ = await both()  # the gzipped answer is the new one, not the one compressed before the write
+    assert before["company"]["progress"] != after["company"]["progress"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("header", "gzip"), [
+    ("gzip, deflate, br", True), ("br;q=1.0, GZIP;q=0.5", True), ("x-gzip", True), ("*", True),
+    (None, False), ("", False), ("identity", False), ("gzip;q=0", False), ("gzip;q=0.0, *", False),
+    ("deflate, br", False), ("*;q=0", False), ("gzip;q=nonsense", False),
+])
+def test_accept_encoding_is_read_as_http_says(header: str | None, gzip: bool) -> None:
+    from okr_service.dashboard.views import accepts_gzip
+
+    assert accepts_gzip(header) is gzip

@@ -116,3 +116,27 @@ async def test_unauthenticated_and_forged_tokens_get_401(okr: Okr) -> None:
     assert (await okr.client.get("/api/okr/objectives")).status_code == 401
     r = await okr.client.get("/api/okr/objectives", headers={"Authorization": "Bearer not.a.token"})
     assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_change_of_role_or_team_counts_from_the_very_next_request(okr: Okr) -> None:
+    # The caller's role and teams are read on every request (access.load_actor): nothing
+    # cached outlives a change, whether of the org role, a membership or the account.
+    r = await okr.call("admin", "POST", "/api/okr/users", json={"email": "shifty@x.example", "name": "Shifty"})
+    assert r.status_code == 201, r.text
+    uid, product = r.json()["id"], okr.ids["product"]["id"]
+    new = {"cycle": "2027-Q2", "team_id": product, "title": "T"}
+
+    async def create() -> int:
+        return (await okr.call("shifty", "POST", "/api/okr/objectives", json=new)).status_code
+
+    assert await create() == 403  # not in Product yet
+    assert (await okr.call("admin", "PUT", f"/api/okr/teams/{product}/members/{uid}", json={"role": "member"})).status_code == 200
+    assert await create() == 201
+    assert (await okr.call("admin", "PATCH", f"/api/okr/users/{uid}", json={"role": "guest"})).status_code == 200
+    assert await create() == 403  # guests write nothing
+    assert (await okr.call("admin", "PATCH", f"/api/okr/users/{uid}", json={"role": "member"})).status_code == 200
+    assert await create() == 201
+    assert (await okr.call("admin", "DELETE", f"/api/okr/teams/{product}/members/{uid}")).status_code == 200
+    assert await create() == 403
+    assert (await okr.call("admin", "PATCH", f"/api/okr/users/{uid}", json={"active": False})).status_code == 200
+    assert (await okr.call("shifty", "GET", "/api/okr/dashboard")).status_code == 401

@@ -1,8 +1,11 @@
 """FastAPI dependencies every service with a Runtime shares: its container, the caller
 (session token, CSRF-checked), a read session and the acting person loaded from them.
 Each service's own deps.py names them with its own types:
-`ContainerDep = Annotated[Container, Depends(get_container)]`,
-`ActorDep = Annotated[Actor, Depends(acting(load_actor))]`."""
+`ContainerDep = Annotated[Container, Depends(container_dep)]`,
+`ActorDep = Annotated[Actor, Depends(acting(load_actor))]`.
+
+Every dependency here is `async def`: FastAPI runs a plain `def` dependency in its thread
+pool, a thread hop on every request for what is an attribute lookup."""
 
 from __future__ import annotations
 
@@ -21,6 +24,11 @@ A = TypeVar("A")
 def get_container(request: Request) -> Any:
     """The service's container (its composition root put it on the app's state)."""
     return request.app.state.container
+
+
+async def container_dep(request: Request) -> Any:
+    """`get_container` as a dependency (async: no thread-pool hop)."""
+    return get_container(request)
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from boost_bus.deps import PrincipalDep, SessionDep, get_container
+from boost_bus.deps import PrincipalDep, SessionDep, container_dep
 from fastapi import Depends
 
 from .bootstrap import Container
 from .directory import Person
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[Container, Depends(container_dep)]
 
 
 async def get_person(principal: PrincipalDep, container: ContainerDep) -> Person:

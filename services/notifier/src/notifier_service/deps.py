@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from boost_bus import BusReplyError
-from boost_bus.deps import PrincipalDep, SessionDep, get_container
+from boost_bus.deps import PrincipalDep, SessionDep, container_dep, get_container
 from boost_platform.people import Roles
 from boost_platform.problems import Problem
 from fastapi import Depends
 
 from .bootstrap import Container
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[Container, Depends(container_dep)]
 
 
 @dataclass(frozen=True)

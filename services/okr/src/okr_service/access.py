@@ -84,12 +84,19 @@ def actor_of(user_id: int, role: str | None, active: bool | None, teams: dict[in
     return Actor(user_id=user_id, role=role, teams=teams)
 
 
+_users, _memberships = User.__table__, Membership.__table__
+# Built once, on the tables (Core): every request starts here, and the ORM's execution path
+# plus building the statement and its cache key each time cost more than the round trip.
+_ACTOR = (sa.select(_users.c.role, _users.c.active, _memberships.c.team_id, _memberships.c.role.label("team_role"))
+          .select_from(_users.outerjoin(_memberships, _memberships.c.user_id == _users.c.id))
+          .where(_users.c.id == sa.bindparam("user_id")))
+
+
 async def load_actor(session: AsyncSession, user_id: int) -> Actor:
-    """The person and their teams, in one round trip (every request and edit starts here)."""
-    rows = (await session.execute(
-        sa.select(User.role, User.active, Membership.team_id, Membership.role.label("team_role"))
-        .outerjoin(Membership, Membership.user_id == User.id).where(User.id == user_id)
-    )).all()
+    """The person and their teams, in one round trip (every request and edit starts here).
+    Read afresh each time, never cached: a role change or removal counts from the next request."""
+    conn = await session.connection()
+    rows = (await conn.execute(_ACTOR, {"user_id": user_id})).all()
     if not rows:
         raise Problem(401, "Your account is not active; sign in again.")
     return actor_of(user_id, rows[0].role, rows[0].active,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from boost_bus.deps import PrincipalDep, SessionDep, acting, get_container
+from boost_bus.deps import PrincipalDep, SessionDep, acting, container_dep, get_container
 from fastapi import Depends
 
 from .access import Actor, load_actor
 from .bootstrap import Container
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[Container, Depends(container_dep)]
 ActorDep = Annotated[Actor, Depends(acting(load_actor))]
 
 __all__ = ["ActorDep", "ContainerDep", "PrincipalDep", "SessionDep", "get_container"]

@@ -257,8 +257,8 @@ class Handlers:
         await self._reader(body.get("actor_id"))
         async with self.c.runtime.maker() as session:
             cal = await calendar(session, self.c.runtime.clock)
-            return orjson.loads(await dashboard(session, cal, self.c.dashboard_cache, body.get("cycle"),
-                                                body.get("team_id")))
+            return orjson.loads((await dashboard(session, cal, self.c.dashboard_cache, body.get("cycle"),
+                                                 body.get("team_id"))).body)
 
     async def query_reminder_targets(self, body: dict[str, Any]) -> dict[str, Any]:
         query = ReminderTargetsQuery.model_validate(body)

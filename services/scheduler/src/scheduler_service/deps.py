@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from boost_bus import BusReplyError
-from boost_bus.deps import PrincipalDep, SessionDep, get_container
+from boost_bus.deps import PrincipalDep, SessionDep, container_dep, get_container
 from boost_platform.auth import Principal
 from boost_platform.problems import Problem
 from fastapi import Depends
 
 from .bootstrap import Container
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+ContainerDep = Annotated[Container, Depends(container_dep)]
 
 
 async def get_admin(principal: PrincipalDep, container: ContainerDep) -> Principal:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import gzip
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -108,6 +109,28 @@ class ObjSummary:
     likely_to_miss: list[tuple[tuple[Any, ...], KrRow]] = field(default_factory=list)
 
 
+GZIP_MIN_LENGTH = 1024  # as the gateway's gzip_min_length: smaller answers go as they are
+
+
+@dataclass(slots=True)
+class Answer:
+    """A dashboard as JSON bytes, and gzipped once when a client first accepts that: the
+    company's is a large document, and compressing it at every request cost the gateway
+    more CPU than okr spends answering it (docs/performance.md)."""
+
+    body: bytes
+    _gzipped: bytes | None = None
+
+    def gzipped(self) -> bytes | None:
+        """The gzipped body, or None when the body is too small to be worth it."""
+        if len(self.body) < GZIP_MIN_LENGTH:
+            return None
+        if self._gzipped is None:
+            # Level 1, as the gateway's own gzip: the answer changes with every write.
+            self._gzipped = gzip.compress(self.body, compresslevel=1, mtime=0)
+        return self._gzipped
+
+
 class DashboardCache:
     """Per process: one CycleModel per cycle, a ScopeView per (cycle, team) asked for,
     the teams, and the last answers as JSON."""
@@ -115,7 +138,7 @@ class DashboardCache:
     def __init__(self) -> None:
         self.models: dict[str, CycleModel] = {}
         self.views: dict[tuple[str, int | None], ScopeView] = {}
-        self.answers: dict[tuple[Any, ...], bytes] = {}
+        self.answers: dict[tuple[Any, ...], Answer] = {}
         self.teams: tuple[int, dict[int, dict[str, Any]]] = (-1, {})
         self.names: dict[int, str] = {}
         self.snapshots: dict[tuple[Any, ...], float] = {}
@@ -134,10 +157,10 @@ class DashboardCache:
             self.views[key] = ScopeView(team_id)
         return self.views[key]
 
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
+    def get(self, key: tuple[Any, ...]) -> Answer | None:
         return self.answers.get(key)
 
-    def put(self, key: tuple[Any, ...], value: bytes) -> None:
+    def put(self, key: tuple[Any, ...], value: Answer) -> None:
         if len(self.answers) > 256:
             self.answers.clear()
         self.answers[key] = value
@@ -165,8 +188,8 @@ def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
 
 
 async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache, cycle_id: str | None,
-                    team_id: int | None) -> bytes:
-    """The dashboard as JSON bytes: served as they are, and cached until the next write."""
+                    team_id: int | None) -> Answer:
+    """The dashboard as JSON bytes (and gzipped): served as they are, and cached until the next write."""
     cycle = cal.resolve(cycle_id)
     rev, star = await revisions(session, cycle.id)
     key = (cycle.id, team_id, rev, star, cal.today)
@@ -199,8 +222,9 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
         cache.snapshot_rows.pop((cycle.id, team_key), None)
         await _snapshot(session, cycle.id, team_key, cal.today, result["company"]["progress"],
                         result["company"]["expected_progress"])
-    cache.put(key, body)
-    return body
+    answer = Answer(body)
+    cache.put(key, answer)
+    return answer
 
 
 async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
