@@ -193,6 +193,13 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
         stack_.push_async_callback(stack.stop_notifier)
         if seeded:
             await seed(stack)
+            # The seed's approvals reach the notifier as okr events, on their own time: wait for
+            # them before settling, or on a slow machine their DMs land in the middle of a test.
+            approved = {stack.objectives["q1_product"]["id"], stack.objectives["q1_eng"]["id"]}
+
+            async def decided() -> bool:
+                return approved <= {r.objective_id for r in await stack.rows(kind="approval_decided")}
+            await until(decided, 15, "the seed's approvals to reach the notifier")
             await stack.settle()
         yield stack
 
