@@ -169,6 +169,13 @@ async def seed(stack: Stack, max_nudges_per_week: int | None = 50) -> None:
                                                        submit_by="other", approve_by="lead")
     # 2027-Q2 (next): a Product draft not yet submitted.
     stack.objectives["q2_product"] = await stack.objective("member", "product", "2027-Q2", "Next quarter's bet", "Signups")
+    # The approvals reach the notifier as okr events, on their own time: wait for them, or on a
+    # slow machine their DMs land in the middle of the first test (settle() sees no row yet).
+    approved = {stack.objectives["q1_product"]["id"], stack.objectives["q1_eng"]["id"]}
+
+    async def decided() -> bool:
+        return approved <= {r.objective_id for r in await stack.rows(kind="approval_decided")}
+    await until(decided, 15, "the seed's approvals to reach the notifier")
 
 
 @asynccontextmanager
@@ -193,13 +200,6 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
         stack_.push_async_callback(stack.stop_notifier)
         if seeded:
             await seed(stack)
-            # The seed's approvals reach the notifier as okr events, on their own time: wait for
-            # them before settling, or on a slow machine their DMs land in the middle of a test.
-            approved = {stack.objectives["q1_product"]["id"], stack.objectives["q1_eng"]["id"]}
-
-            async def decided() -> bool:
-                return approved <= {r.objective_id for r in await stack.rows(kind="approval_decided")}
-            await until(decided, 15, "the seed's approvals to reach the notifier")
             await stack.settle()
         yield stack
 
