@@ -31,7 +31,16 @@ from ..forecast import service as forecasts
 from ..models import CheckIn
 from ..objectives import store
 from ..objectives.edits import bump
-from ..objectives.live import FullPath, _actor, _actor_columns, _entity, _read, items, key_results, objectives
+from ..objectives.live import (
+    FullPath,
+    actor_columns,
+    actor_from_row,
+    entity_from_row,
+    items,
+    key_results,
+    objectives,
+    read_batch,
+)
 from ..schemas import CheckInCreate
 from ..serialize import kr_data
 from . import service
@@ -52,7 +61,7 @@ def _reads() -> list[sa.Select]:
     c = check_ins.c
     return [
         sa.select(key_results).where(key_results.c.id == kr_id).with_for_update(),
-        sa.select(objectives, *_actor_columns()).where(
+        sa.select(objectives, *actor_columns()).where(
             objectives.c.id == sa.select(key_results.c.objective_id).where(key_results.c.id == kr_id).scalar_subquery()),
         sa.select(items).where(items.c.key_result_id == kr_id).order_by(items.c.position, items.c.id),
         sa.select(c.created_at, c.value).where(c.key_result_id == kr_id)
@@ -75,13 +84,13 @@ async def check_in(tx: BatchTx, actor_id: int, cal: Calendar, kr_id: int, body: 
     when it turns out to need that path."""
     if tx.dialect != "mysql":
         raise FullPath  # LAST_INSERT_ID is MariaDB's
-    head_kr, head, kr_items, points = await _read(tx, _reads(), actor_id, kr_id)
+    head_kr, head, kr_items, points = await read_batch(tx, _reads(), actor_id, kr_id)
     if not head_kr or head_kr[0]["deleted_at"] is not None or not head or head[0]["deleted_at"] is not None:
         raise FullPath  # the full path says which one is missing
-    kr, obj = _entity(head_kr[0]), _entity(head[0])
+    kr, obj = entity_from_row(head_kr[0]), entity_from_row(head[0])
     if kr.kind == "milestone" or len(points) == forecasts.MAX_POINTS - 1:
         raise FullPath
-    actor = _actor(actor_id, head[0])
+    actor = actor_from_row(actor_id, head[0])
     service.check_rules(actor, cal, obj, kr, confidence=body.confidence, note=body.note, created_at=None)
     values = {"key_result_id": kr.id, "value": service.typed_value(kr, body.value), "confidence": body.confidence,
               "note": body.note or "", "author_id": actor_id, "created_at": cal.now, "source": None}
@@ -95,7 +104,7 @@ async def check_in(tx: BatchTx, actor_id: int, cal: Calendar, kr_id: int, body: 
                             "last_check_in_at": kr.last_check_in_at, "version": kr.version,
                             "field_versions": kr.field_versions, "forecast": kr.forecast, "entity_id": kr.id})
     tx.emit(service.created_event(ci, actor, obj))
-    data = kr_data(kr, [_entity(i) for i in kr_items], cal.moment(cal.cycle(obj.cycle)))
+    data = kr_data(kr, [entity_from_row(i) for i in kr_items], cal.moment(cal.cycle(obj.cycle)))
     store.publish_kr(tx, kr, obj, data, "updated", actor, service.FOLLOWED)
     tx.state[service.kr_key(kr.id)] = data
     return ci

@@ -61,7 +61,7 @@ def takes(cmd: EditCommand) -> bool:
 objectives, key_results, items = Objective.__table__, KeyResult.__table__, MilestoneItem.__table__
 
 
-def _actor_columns() -> list[Any]:
+def actor_columns() -> list[Any]:
     """The editor's rights, as columns of the locked objective's row (subqueries: they lock nothing)."""
     users, memberships = User.__table__, Membership.__table__
     actor_id: sa.BindParameter[int] = sa.bindparam("actor_id")
@@ -80,7 +80,7 @@ def _reads_for_objective() -> list[sa.Select]:
     entity_id: sa.BindParameter[int] = sa.bindparam("entity_id")
     live_krs = sa.and_(key_results.c.objective_id == entity_id, key_results.c.deleted_at.is_(None))
     return [
-        sa.select(objectives, *_actor_columns()).where(objectives.c.id == entity_id).with_for_update(),
+        sa.select(objectives, *actor_columns()).where(objectives.c.id == entity_id).with_for_update(),
         sa.select(key_results).where(live_krs).order_by(key_results.c.position, key_results.c.id),
         sa.select(items).join(key_results, key_results.c.id == items.c.key_result_id)
         .where(live_krs, key_results.c.kind == "milestone").order_by(items.c.position, items.c.id),
@@ -93,7 +93,7 @@ def _reads_for_kr() -> list[sa.Select]:
     entity_id: sa.BindParameter[int] = sa.bindparam("entity_id")
     return [
         sa.select(key_results).where(key_results.c.id == entity_id).with_for_update(),
-        sa.select(objectives, *_actor_columns()).where(
+        sa.select(objectives, *actor_columns()).where(
             objectives.c.id == sa.select(key_results.c.objective_id).where(key_results.c.id == entity_id)
             .scalar_subquery()).with_for_update(),
         sa.select(items).where(items.c.key_result_id == entity_id).order_by(items.c.position, items.c.id),
@@ -105,18 +105,18 @@ def _update(table: sa.Table) -> sa.Update:
     return sa.update(table).where(table.c.id == sa.bindparam("entity_id"))
 
 
-async def _read(tx: BatchTx, statements: list[sa.Select], actor_id: int, entity_id: int) -> list[Rows]:
+async def read_batch(tx: BatchTx, statements: list[sa.Select], actor_id: int, entity_id: int) -> list[Rows]:
     values = {"actor_id": actor_id, "entity_id": entity_id}
     return await execute_batch(await tx.connection(), [(s, values) for s in statements])
 
 
-def _actor(actor_id: int, row: dict[str, Any]) -> Actor:
+def actor_from_row(actor_id: int, row: dict[str, Any]) -> Actor:
     """The editor (only their role in the objective's team matters to an edit)."""
     team_role = row["actor_team_role"]
     return actor_of(actor_id, row["actor_role"], row["actor_active"], {row["team_id"]: team_role} if team_role else {})
 
 
-def _entity(row: dict[str, Any]) -> Any:
+def entity_from_row(row: dict[str, Any]) -> Any:
     """The row as an object with its model's attributes, which is all the rules and
     `serialize` read of it (not an ORM instance: nothing tracks it)."""
     return SimpleNamespace(**{k: v for k, v in row.items() if not k.startswith("actor_")})
@@ -130,17 +130,17 @@ async def edit(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> E
 
 
 async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> EditResult:
-    head, krs, kr_items = await _read(tx, _reads_for_objective(), actor_id, cmd.id)
+    head, krs, kr_items = await read_batch(tx, _reads_for_objective(), actor_id, cmd.id)
     if not head or head[0]["deleted_at"] is not None:
         raise not_found(f"Objective {cmd.id}")
-    row = _entity(head[0])
-    actor, obj = _actor(actor_id, head[0]), cast(ObjectiveState, row)
+    row = entity_from_row(head[0])
+    actor, obj = actor_from_row(actor_id, head[0]), cast(ObjectiveState, row)
     plan = plan_objective_edit(actor, obj, dict(cmd.changes), cmd.version, cmd.base, cal)
     moment = cal.moment(cal.cycle(obj.cycle))
-    krs_data = [kr_data(_entity(kr), [_entity(i) for i in kr_items if i["key_result_id"] == kr["id"]], moment)
+    krs_data = [kr_data(entity_from_row(kr), [entity_from_row(i) for i in kr_items if i["key_result_id"] == kr["id"]], moment)
                 for kr in krs]
     if plan.conflicts:
-        raise conflict(plan.conflicts, objective_json(_entity(head[0]), krs_data, moment))
+        raise conflict(plan.conflicts, objective_json(entity_from_row(head[0]), krs_data, moment))
     if not plan.applied:
         return EditResult(version=obj.version, merged=plan.merged)
     if plan.back_to_draft:
@@ -154,17 +154,17 @@ async def _edit_objective(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCo
 
 
 async def _edit_kr(tx: BatchTx, actor_id: int, cal: Calendar, cmd: EditCommand) -> EditResult:
-    head_kr, head, kr_items = await _read(tx, _reads_for_kr(), actor_id, cmd.id)
+    head_kr, head, kr_items = await read_batch(tx, _reads_for_kr(), actor_id, cmd.id)
     if not head_kr or head_kr[0]["deleted_at"] is not None:
         raise not_found(f"Key result {cmd.id}")
     if not head or head[0]["deleted_at"] is not None:
         raise not_found(f"Objective {head_kr[0]['objective_id']}")
-    actor = _actor(actor_id, head[0])
-    kr_row = _entity(head_kr[0])
-    obj, kr = cast(ObjectiveState, _entity(head[0])), cast(KeyResultState, kr_row)
+    actor = actor_from_row(actor_id, head[0])
+    kr_row = entity_from_row(head_kr[0])
+    obj, kr = cast(ObjectiveState, entity_from_row(head[0])), cast(KeyResultState, kr_row)
     plan = plan_kr_edit(actor, obj, kr, dict(cmd.changes), cmd.version, cmd.base, cal)
     moment = cal.moment(cal.cycle(obj.cycle))
-    kr_items_ = [_entity(i) for i in kr_items]
+    kr_items_ = [entity_from_row(i) for i in kr_items]
     if plan.conflicts:
         raise conflict(plan.conflicts, kr_data(kr_row, kr_items_, moment).model_dump(mode="json"))
     if not plan.applied:
