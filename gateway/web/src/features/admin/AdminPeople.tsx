@@ -6,6 +6,7 @@ import type { Problem, Role, Team, TeamRole, User } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
 import { ImportCheckIns } from '../forecast'
 import { Avatar, EmptyState, ErrorState, Loading } from '../../components/ui'
+import { ImportErrors } from '../../components/ImportErrors'
 import { useI18n } from '../../i18n'
 import { useApp } from '../../state/app'
 import { usePageTitle } from '../../lib/pageTitle'
@@ -395,17 +396,7 @@ function ImportCsv() {
         <label htmlFor={`${ids}-t`}>{t('admin.import_text')}</label>
         <textarea id={`${ids}-t`} className="input mono" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder={IMPORT_EXAMPLE} />
       </div>
-      {errors && errors.length > 0 && (
-        <ul className="errors" role="alert">
-          {errors.map((e, i) => (
-            <li key={i}>
-              {e.row != null ? t('admin.row', { n: e.row }) + ': ' : ''}
-              {e.field ? `${e.field}: ` : ''}
-              {e.msg}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ImportErrors errors={errors} />
       {previewed && (
         <div role="status" data-testid="import-preview">
           <p className="label">{preview.changes.length ? t('admin.import_preview_title') : t('admin.import_nothing')}</p>

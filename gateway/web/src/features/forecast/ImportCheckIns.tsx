@@ -2,6 +2,7 @@ import { useId, useState } from 'react'
 import { ApiError } from '../../api/client'
 import type { Problem } from '../../api/types'
 import { toast, toastError } from '../../components/Toasts'
+import { ImportErrors } from '../../components/ImportErrors'
 import { useI18n } from '../../i18n'
 import { useImportCheckIns } from '../admin/mutations'
 
@@ -41,17 +42,7 @@ export function ImportCheckIns() {
         <label htmlFor={`${ids}-t`}>{t('admin.checkins_import_text')}</label>
         <textarea id={`${ids}-t`} className="input mono" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="key_result_id,created_at,value,confidence,note&#10;42,2027-01-05,120,7,from the sheet" />
       </div>
-      {errors && errors.length > 0 && (
-        <ul className="errors" role="alert">
-          {errors.map((e, i) => (
-            <li key={i}>
-              {e.row != null ? t('admin.row', { n: e.row }) + ': ' : ''}
-              {e.field ? `${e.field}: ` : ''}
-              {e.msg}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ImportErrors errors={errors} />
       <button type="button" className="btn btn--primary" disabled={!text.trim() || busy} onClick={() => void run()}>
         {t('admin.checkins_import_run')}
       </button>
