@@ -181,3 +181,32 @@ async def test_a_pooled_connection_commits_in_its_batch_and_frees_what_it_left(m
     finally:
         await engine.dispose()
         db.drop_database(url)
+
+
+versioned = sa.Table(
+    "versioned", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("title", sa.String(100), nullable=False),
+    sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+
+async def test_an_upsert_keeps_the_newer_version_whatever_order_the_writes_come_in(engine: Any) -> None:
+    """`upsert_if_newer`, batched as a consumer sends it: an older write after a newer one
+    changes nothing, an equal one (a redelivery) changes nothing new, a newer one lands."""
+    upsert = db.upsert_if_newer(versioned, engine.dialect.name)
+
+    async def state() -> list[tuple[Any, ...]]:
+        async with engine.connect() as conn:
+            return [tuple(r) for r in await conn.execute(sa.select(versioned).order_by(versioned.c.id))]
+
+    async with engine.begin() as conn:
+        await db.execute_batch(conn, [(upsert, [{"id": 1, "title": "v3", "done": True, "version": 3},
+                                                {"id": 2, "title": "v1", "done": False, "version": 1}])])
+    assert await state() == [(1, "v3", True, 3), (2, "v1", False, 1)]
+    async with engine.begin() as conn:
+        await db.execute_batch(conn, [(upsert, [{"id": 1, "title": "v2 late", "done": False, "version": 2},
+                                                {"id": 2, "title": "v1", "done": False, "version": 1},
+                                                {"id": 2, "title": "v4", "done": True, "version": 4}])])
+    assert await state() == [(1, "v3", True, 3), (2, "v4", True, 4)]

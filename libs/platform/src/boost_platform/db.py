@@ -462,6 +462,26 @@ def upsert(table: sa.Table | Any, dialect_name: str, values: dict[str, Any], upd
     return mysql.insert(table).values(**values).on_duplicate_key_update(**update)
 
 
+def upsert_if_newer(table: sa.Table | Any, dialect_name: str, key: str = "id", version: str = "version") -> sa.Insert:
+    """INSERT a row, or UPDATE the stored one when the row's `version` is at least the stored
+    one's: a late or replayed write never undoes a newer one, in one statement (no read,
+    no lock held across a round trip). Built once; its values (every column) come at
+    execution."""
+    table = getattr(table, "__table__", table)
+    columns = [c.name for c in table.columns if c.name not in (key, version)]
+    if dialect_name == "sqlite":
+        lite = sqlite.insert(table)
+        return lite.on_conflict_do_update(
+            index_elements=[key], set_={c: lite.excluded[c] for c in [*columns, version]},
+            where=lite.excluded[version] >= table.c[version])
+    stmt = mysql.insert(table)
+    newer = stmt.inserted[version] >= table.c[version]
+    # MariaDB assigns left to right, each seeing the ones before: the version goes last,
+    # so every condition compares with the stored version.
+    return stmt.on_duplicate_key_update([(c, sa.case((newer, stmt.inserted[c]), else_=table.c[c]))
+                                         for c in [*columns, version]])
+
+
 def for_update_skip_locked(stmt: sa.Select, dialect_name: str) -> sa.Select:
     if dialect_name == "sqlite":
         return stmt  # BEGIN IMMEDIATE already serialises writers

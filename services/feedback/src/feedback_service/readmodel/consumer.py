@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from boost_bus import Bus
 from boost_bus.client import BusReplyError
-from boost_bus.inbox import claim
+from boost_bus.inbox import claim, defer_claim
 from boost_bus.runtime import Runtime
 from boost_contracts.envelope import Envelope
-from boost_contracts.events import KeyResultData
+from boost_contracts.events import KeyResultData, TeamData
 from boost_platform.db import rowcount
 from boost_platform.logging import get_logger
 from boost_platform.retry import until_done
@@ -41,16 +41,25 @@ class ReadModel:
     async def handle(self, envelope: Envelope) -> None:
         """The consumer's handler: each event once (the inbox claim commits with the
         change; the bus acks after). The subscription brings only the entities the read
-        model keeps; `wants` still sorts out others (a durable made before it filtered)."""
+        model keeps; `wants` still sorts out others (a durable made before it filtered).
+
+        A user, objective, key result or org event is one statement that keeps the newer
+        version, sent with the claim and the COMMIT in one batch (a repeat changes nothing,
+        so the claim needs no answer); a team's replaces its members under the row's lock."""
         if not service.wants(envelope):
             return
+        data = service.parse(envelope)
+        if isinstance(data, TeamData):
+            async with self.runtime.outbox.transaction() as tx:
+                if await claim(tx, inbox, CONSUMER, envelope.id):
+                    await service.put_team(tx.session, data, gone=envelope.action == "deleted")
+            return
         extra = await self._inline_key_results(envelope)
-        async with self.runtime.outbox.transaction() as tx:
-            if not await claim(tx, inbox, CONSUMER, envelope.id):
-                return
-            await service.apply_event(tx, envelope)
+        async with self.runtime.outbox.batch_transaction() as batch:
+            defer_claim(batch, inbox, CONSUMER, envelope.id)
+            batch.defer(*service.event_write(batch.dialect, envelope, data))
             for kr in extra:
-                await service.put_key_result(tx.session, kr)
+                batch.defer(*service.key_result_write(batch.dialect, kr))
 
     async def _inline_key_results(self, envelope: Envelope) -> list[KeyResultData]:
         """okr creates the key results written along with an objective (and those of a

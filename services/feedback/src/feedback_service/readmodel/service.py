@@ -7,16 +7,18 @@ stored one, so a late or replayed event never undoes a newer one."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
-from boost_bus import Bus, Tx
+from boost_bus import Bus
 from boost_bus.client import BusReplyError, Poison
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import KeyResultData, ObjectiveData, OrgData, TeamData, UserData, parse_data
 from boost_contracts.subjects import Names
+from boost_platform.db import upsert_if_newer
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +32,7 @@ ACTOR = "service:feedback"
 SNAPSHOT_MARGIN = timedelta(seconds=5)
 
 
-# What the read model keeps of a key result (`put_key_result`). An update that changed
+# What the read model keeps of a key result (`key_result_write`). An update that changed
 # none of it — every check-in, which moves the number — needs no transaction: the values
 # of these fields it carries are those of the version before it, which came with their own
 # event (or snapshot), and a later version still replaces them, whatever the row's version.
@@ -45,17 +47,39 @@ def wants(envelope: Envelope) -> bool:
 
 
 # ---------------------------------------------------------------------------- one entity at a time
+# Users, objectives, key results and the org are one row each, written by one statement
+# that keeps the newer version (`upsert_if_newer`): the event path sends it in the batch
+# that claims the event and commits; a snapshot sends the same statements. Teams carry
+# their members (a row set), so they go through the session under the row's lock.
+
+Write: TypeAlias = tuple[sa.Insert, dict[str, Any]]
 
 
-async def put_user(session: AsyncSession, data: UserData, *, gone: bool = False) -> None:
-    row = await session.get(RmUser, data.id, with_for_update=True)
-    if row is None:
-        row = RmUser(id=data.id, version=data.version)
-        session.add(row)
-    elif data.version < row.version:
-        return
-    row.email, row.name, row.role, row.version = data.email, data.name, data.role, data.version
-    row.active = data.active and not gone
+@functools.cache
+def _upsert(model: type[Any], dialect: str) -> sa.Insert:
+    return upsert_if_newer(model, dialect)
+
+
+def user_write(dialect: str, data: UserData, *, gone: bool = False) -> Write:
+    return _upsert(RmUser, dialect), {"id": data.id, "email": data.email, "name": data.name, "role": data.role,
+                                      "active": data.active and not gone, "version": data.version}
+
+
+def objective_write(dialect: str, data: ObjectiveData, *, gone: bool | None = None) -> Write:
+    return _upsert(RmObjective, dialect), {
+        "id": data.id, "cycle": data.cycle, "team_id": data.team_id, "owner_id": data.owner_id, "title": data.title,
+        "status": data.status, "deleted": data.deleted if gone is None else gone, "version": data.version}
+
+
+def key_result_write(dialect: str, data: KeyResultData, *, gone: bool | None = None) -> Write:
+    return _upsert(RmKeyResult, dialect), {
+        "id": data.id, "objective_id": data.objective_id, "owner_id": data.owner_id, "title": data.title,
+        "deleted": data.deleted if gone is None else gone, "version": data.version}
+
+
+def org_write(dialect: str, data: OrgData) -> Write:
+    return _upsert(RmOrg, dialect), {"id": 1, "timezone": data.timezone,
+                                     "fiscal_year_start_month": data.fiscal_year_start_month, "version": data.version}
 
 
 async def put_team(session: AsyncSession, data: TeamData, *, gone: bool = False) -> None:
@@ -74,58 +98,31 @@ async def put_team(session: AsyncSession, data: TeamData, *, gone: bool = False)
                 {"team_id": data.id, "user_id": uid, "role": role} for uid, role in members.items()])
 
 
-async def put_objective(session: AsyncSession, data: ObjectiveData, *, gone: bool | None = None) -> None:
-    row = await session.get(RmObjective, data.id, with_for_update=True)
-    if row is None:
-        row = RmObjective(id=data.id, version=data.version)
-        session.add(row)
-    elif data.version < row.version:
-        return
-    row.cycle, row.team_id, row.owner_id = data.cycle, data.team_id, data.owner_id
-    row.title, row.status, row.version = data.title, data.status, data.version
-    row.deleted = data.deleted if gone is None else gone
+Entity: TypeAlias = UserData | TeamData | ObjectiveData | KeyResultData | OrgData
 
 
-async def put_key_result(session: AsyncSession, data: KeyResultData, *, gone: bool | None = None) -> None:
-    row = await session.get(RmKeyResult, data.id, with_for_update=True)
-    if row is None:
-        row = RmKeyResult(id=data.id, version=data.version)
-        session.add(row)
-    elif data.version < row.version:
-        return
-    row.objective_id, row.owner_id, row.title, row.version = data.objective_id, data.owner_id, data.title, data.version
-    row.deleted = data.deleted if gone is None else gone
-
-
-async def put_org(session: AsyncSession, data: OrgData) -> None:
-    row = await session.get(RmOrg, 1, with_for_update=True)
-    if row is None:
-        row = RmOrg(id=1, version=data.version)
-        session.add(row)
-    elif data.version < row.version:
-        return
-    row.timezone, row.fiscal_year_start_month, row.version = data.timezone, data.fiscal_year_start_month, data.version
-
-
-async def apply_event(tx: Tx, envelope: Envelope) -> None:
-    """One okr event into the read model (called once per event id, through the inbox)."""
-    if not wants(envelope):
-        return
+def parse(envelope: Envelope) -> Entity:
     try:
         data = parse_data(envelope)
     except (ValidationError, KeyError) as exc:
         raise Poison(f"{envelope.type} does not carry what the contract says: {exc}") from exc
-    session, action = tx.session, envelope.action
+    if not isinstance(data, UserData | TeamData | ObjectiveData | KeyResultData | OrgData):
+        raise Poison(f"{envelope.type} is not an entity the read model keeps")
+    return data
+
+
+def event_write(dialect: str, envelope: Envelope, data: Entity) -> Write:
+    """The one statement an event of a user, objective, key result or the org comes to."""
+    gone = envelope.action == "deleted"
     if isinstance(data, UserData):
-        await put_user(session, data, gone=action == "deleted")
-    elif isinstance(data, TeamData):
-        await put_team(session, data, gone=action == "deleted")
-    elif isinstance(data, ObjectiveData):
-        await put_objective(session, data, gone=True if action == "deleted" else None)
-    elif isinstance(data, KeyResultData):
-        await put_key_result(session, data, gone=True if action == "deleted" else None)
-    elif isinstance(data, OrgData):
-        await put_org(session, data)
+        return user_write(dialect, data, gone=gone)
+    if isinstance(data, ObjectiveData):
+        return objective_write(dialect, data, gone=True if gone else None)
+    if isinstance(data, KeyResultData):
+        return key_result_write(dialect, data, gone=True if gone else None)
+    if isinstance(data, OrgData):
+        return org_write(dialect, data)
+    raise TypeError(f"{envelope.type} is a team's: put_team")
 
 
 # ---------------------------------------------------------------------------- rebuild from okr.query.*
@@ -170,23 +167,24 @@ async def clear(session: AsyncSession) -> None:
 async def load_snapshot(session: AsyncSession, snap: Snapshot) -> None:
     """Merge a snapshot under the same ordering rules as events (safe while events flow).
     Key results that okr no longer lists under a listed objective were deleted."""
+    dialect = session.bind.dialect.name if session.bind else "mysql"
     for user in snap.users:
-        await put_user(session, UserData.model_validate(user))
+        await session.execute(*user_write(dialect, UserData.model_validate(user)))
     for team in snap.teams:
         await put_team(session, TeamData.model_validate(team))
     for obj in snap.objectives:
-        await put_objective(session, ObjectiveData.model_validate(obj))
+        await session.execute(*objective_write(dialect, ObjectiveData.model_validate(obj)))
         live = []
         for kr in obj.get("key_results") or []:
             data = KeyResultData.model_validate(kr)
             live.append(data.id)
-            await put_key_result(session, data)
+            await session.execute(*key_result_write(dialect, data))
         gone = sa.update(RmKeyResult).where(RmKeyResult.objective_id == obj["id"], RmKeyResult.deleted.is_(False))
         if live:
             gone = gone.where(RmKeyResult.id.not_in(live))
         await session.execute(gone.values(deleted=True))
     if snap.org is not None:
-        await put_org(session, OrgData.model_validate(snap.org))
+        await session.execute(*org_write(dialect, OrgData.model_validate(snap.org)))
 
 
 # ---------------------------------------------------------------------------- reading it
