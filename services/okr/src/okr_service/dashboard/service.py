@@ -393,7 +393,9 @@ class ScopeView:
         names = await names_of(session, names_cache, {k.owner_id for krs in top.values() for k in krs})
 
         def item(k: KrRow) -> dict[str, Any]:
-            is_behind, is_stale = model.summaries[k.objective_id].flags.get(k.id, (False, False))
+            # From the summaries this view ranked (under its lock), not the model's: another
+            # view's request may refresh the model while this one waits for names above.
+            is_behind, is_stale = self.seen[k.objective_id].flags.get(k.id, (False, False))
             obj = model.objectives.get(k.objective_id)
             return {"id": k.id, "objective_id": k.objective_id, "objective_title": obj.title if obj else "",
                     "title": k.title, "owner_id": k.owner_id, "owner_name": names.get(k.owner_id, ""), "kind": k.kind,
