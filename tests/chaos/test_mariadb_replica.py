@@ -28,7 +28,7 @@ from tests.support.mariadb import (
     replica_status,
     replicate,
 )
-from tests.support.okr import login, okr_app
+from tests.support.stack import in_process, login
 
 pytestmark = pytest.mark.chaos
 
@@ -71,7 +71,8 @@ async def test_lag_tolerant_reads_use_the_replica_and_fall_back_to_the_primary_w
     primary, replica = pair
     settings = make_settings("replica", database_url=primary.url, now="2027-02-10T01:00:00+00:00")
     settings = settings.model_copy(update={"okr_read_database_url": replica.url + settings.names.schema("okr")})
-    async with okr_app(settings) as client:
+    async with in_process(settings) as stack:
+        client = stack.okr.client
         auth = await login(client, "admin@boost.example")
         team = (await client.get("/api/okr/teams", headers=auth)).json()[0]["id"]
 

@@ -14,10 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler_service.leader import BUCKET
-from scheduler_service.main import create_app as create_scheduler
 from scheduler_service.settings import SchedulerSettings
 
-from conftest import running_app
 from tests.support.notifier import SLACK_IDS, Stack, notifier_stack
 from tests.support.waiting import until
 
@@ -50,10 +48,8 @@ async def la_org(make_settings: Callable[..., Any], suffix: str, *, seeded_at: d
 @asynccontextmanager
 async def scheduler(stack: Stack) -> AsyncIterator[Any]:
     knobs = SchedulerSettings(_env_file=None, lock_ttl_seconds=2)  # type: ignore[call-arg]
-    app = create_scheduler(stack.settings, stack.clock, knobs)
     try:
-        async with running_app(app) as client:
-            await until(lambda: app.state.container.jobs.running, 15, "the scheduler's jobs")
+        async with stack.running("scheduler", knobs) as client:
             yield client
     finally:
         await stack.nc.jetstream().delete_key_value(stack.settings.names.bucket(BUCKET))

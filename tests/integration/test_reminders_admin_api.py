@@ -5,7 +5,6 @@ person once), for admins only."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,18 +14,16 @@ import pytest
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import OrgData, make_event
 from boost_platform.clock import OffsetClock
-from okr_service.main import create_app as create_okr
 from scheduler_service.leader import BUCKET
-from scheduler_service.main import create_app
 from scheduler_service.settings import SchedulerSettings
 
-from conftest import running_app
-from tests.support.okr import login
+from tests.support.stack import in_process, login
+from tests.support.waiting import until
 
 CLOCK = OffsetClock(datetime(2027, 1, 13, 3, 0, tzinfo=UTC) - datetime.now(UTC))  # Wednesday 12:00 in Seoul
 
 
-class Stack:
+class World:
     def __init__(self, okr: Any, scheduler: Any, events: list[Envelope], admin: dict[str, str],
                  member: dict[str, str], container: Any, nc: Any) -> None:
         self.okr, self.scheduler, self.events = okr, scheduler, events
@@ -35,7 +32,7 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(make_settings: Callable[..., Any]) -> AsyncIterator[Stack]:
+async def stack(make_settings: Callable[..., Any]) -> AsyncIterator[World]:
     settings = make_settings("schedapi")
     nc = await nats.connect(settings.nats_server_url())
     events: list[Envelope] = []
@@ -45,24 +42,19 @@ async def stack(make_settings: Callable[..., Any]) -> AsyncIterator[Stack]:
 
     await nc.subscribe(settings.names.events_of("scheduler"), cb=collect)
     knobs = SchedulerSettings(_env_file=None, lock_ttl_seconds=2)  # type: ignore[call-arg]
-    async with running_app(create_okr(settings, CLOCK)) as okr:
+    async with in_process(settings, clock=CLOCK) as stack:
+        okr = stack.okr.client
         admin = await login(okr, "admin@boost.example")
         r = await okr.post("/api/okr/users", json={"email": "member@x.example", "name": "Min Member"}, headers=admin)
         assert r.status_code == 201, r.text
         member = await login(okr, "member@x.example")
-        app = create_app(settings, CLOCK, knobs)
-        async with running_app(app) as scheduler:
-            container = app.state.container
-            deadline = asyncio.get_running_loop().time() + 15
-            while not (container.runtime.verifier.ready and container.jobs.running):
-                assert asyncio.get_running_loop().time() < deadline, "scheduler not ready"
-                await asyncio.sleep(0.05)
-            yield Stack(okr, scheduler, events, admin, member, container, nc)
+        scheduler = await stack.start("scheduler", knobs)
+        yield World(okr, scheduler, events, admin, member, stack.container_of("scheduler"), nc)
     await nc.jetstream().delete_key_value(settings.names.bucket(BUCKET))
     await nc.close()
 
 
-async def test_only_admins_see_and_run_the_calendar(stack: Stack) -> None:
+async def test_only_admins_see_and_run_the_calendar(stack: World) -> None:
     assert (await stack.scheduler.get("/api/scheduler/reminders")).status_code == 401
     r = await stack.scheduler.get("/api/scheduler/reminders", headers=stack.member)
     assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
@@ -70,7 +62,7 @@ async def test_only_admins_see_and_run_the_calendar(stack: Stack) -> None:
     assert r.status_code == 403
 
 
-async def test_the_calendar_lists_each_kind_with_its_next_run_time(stack: Stack) -> None:
+async def test_the_calendar_lists_each_kind_with_its_next_run_time(stack: World) -> None:
     r = await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -85,18 +77,18 @@ async def test_the_calendar_lists_each_kind_with_its_next_run_time(stack: Stack)
     assert friday["next_run_time"] == "2027-01-15T16:00:00+09:00" and friday["published"] is None
 
 
-async def test_running_a_kind_now_publishes_todays_occurrence_and_again_only_makes_it_due(stack: Stack) -> None:
+async def test_running_a_kind_now_publishes_todays_occurrence_and_again_only_makes_it_due(stack: World) -> None:
     first = await stack.scheduler.post("/api/scheduler/reminders/weekly_check_in/run", headers=stack.admin)
     assert first.status_code == 202, first.text
     occurrence = "reminder:weekly_check_in:2027-Q1:2027-01-13"
     assert first.json()["occurrence"]["id"] == occurrence and first.json()["first_time"] is True
     second = await stack.scheduler.post("/api/scheduler/reminders/weekly_check_in/run", headers=stack.admin)
     assert second.json()["first_time"] is False
-    deadline = asyncio.get_running_loop().time() + 5
-    while len([e for e in stack.events if e.data.get("occurrence_id") == occurrence]) < 2:
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
-    got = [e for e in stack.events if e.data.get("occurrence_id") == occurrence]
+
+    def both() -> list[Envelope]:
+        got = [e for e in stack.events if e.data.get("occurrence_id") == occurrence]
+        return got if len(got) >= 2 else []
+    got = await until(both, 5, "both runs' events")
     assert got[0].id == occurrence and got[1].id.startswith(occurrence + ":now:")
     assert all(e.data["due_now"] is True for e in got)
     listed = (await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)).json()
@@ -104,30 +96,28 @@ async def test_running_a_kind_now_publishes_todays_occurrence_and_again_only_mak
     assert recent == [] or recent[0]["published"]["runs"] == 2  # today's, not a scheduled date
 
 
-async def test_unknown_and_event_driven_kinds_are_refused(stack: Stack) -> None:
+async def test_unknown_and_event_driven_kinds_are_refused(stack: World) -> None:
     assert (await stack.scheduler.post("/api/scheduler/reminders/nope/run", headers=stack.admin)).status_code == 404
     r = await stack.scheduler.post("/api/scheduler/reminders/approval_requested/run", headers=stack.admin)
     assert r.status_code == 422
 
 
-async def test_an_org_change_rebuilds_the_leaders_jobs(stack: Stack) -> None:
+async def test_an_org_change_rebuilds_the_leaders_jobs(stack: World) -> None:
     r = await stack.okr.patch("/api/okr/org", json={"reminders": {"team_digest": {"enabled": True, "time": "15:30"}},
                                                    "holidays": ["2027-01-15"]}, headers=stack.admin)
     assert r.status_code == 200, r.text
-    deadline = asyncio.get_running_loop().time() + 5
-    while True:
+
+    async def rebuilt() -> Any:
         body = (await stack.scheduler.get("/api/scheduler/reminders", headers=stack.admin)).json()
-        kinds = {k["kind"]: k for k in body["kinds"]}
-        if kinds["team_digest"]["next_run_at"] == "2027-01-18T15:30:00+09:00":
-            break
-        assert asyncio.get_running_loop().time() < deadline, json.dumps(kinds["team_digest"])
-        await asyncio.sleep(0.1)
+        digest = next(k for k in body["kinds"] if k["kind"] == "team_digest")
+        return body if digest["next_run_at"] == "2027-01-18T15:30:00+09:00" else None
+    body = await until(rebuilt, 5, "the team digest's next run to move to 15:30", every=0.1)
     upcoming = {o["id"]: o for o in body["occurrences"]}
     assert upcoming["reminder:team_digest:2027-Q1:2027-01-18"]["next_run_time"] == "2027-01-18T15:30:00+09:00"
     assert "reminder:team_digest:2027-Q1:2027-01-15" not in upcoming
 
 
-async def test_a_late_copy_of_an_older_org_change_does_not_undo_a_newer_one(stack: Stack) -> None:
+async def test_a_late_copy_of_an_older_org_change_does_not_undo_a_newer_one(stack: World) -> None:
     """The outbox may publish an event again (it had not yet marked it sent); a core
     subscriber then sees an old org state after the new one. The org's version decides."""
     org = stack.container.org

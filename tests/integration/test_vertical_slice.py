@@ -19,9 +19,9 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from conftest import free_port, running_app
+from conftest import free_port
 from tests.support.nats import PrivateNats
-from tests.support.okr import login, okr_app, seed_company
+from tests.support.stack import in_process, login, seed_company
 
 pytestmark = pytest.mark.chaos
 
@@ -43,14 +43,13 @@ async def slice_world(make_settings: Callable[..., Any], tmp_path: Path) -> Asyn
     nats_server = PrivateNats(tmp_path / "nats")
     nats_server.start()
     settings = make_settings("slice", nats_url=nats_server.url, now="2027-01-10T01:00:00+00:00")
-    from feedback_service.main import create_app as feedback_app
-
     port = free_port()
     env = {**os.environ, "BOOST_DATABASE_URL": settings.database_url, "BOOST_NATS_URL": nats_server.url,
            "BOOST_NAMESPACE": settings.namespace, "BOOST_DATA_DIR": str(settings.data_dir),
            "BOOST_NOW": settings.now or "", "BOOST_PUBLIC_URL": f"http://127.0.0.1:{port}", "BOOST_LOG_LEVEL": "WARNING"}
     log = (tmp_path / "realtime.log").open("wb")
-    async with okr_app(settings) as okr, running_app(feedback_app(settings)) as feedback:
+    async with in_process(settings, "feedback") as stack:
+        okr, feedback = stack.okr.client, stack.clients["feedback"]
         realtime = subprocess.Popen([sys.executable, "-m", "realtime_service", "--port", str(port)], env=env,  # noqa: ASYNC220
                                     stdout=log, stderr=subprocess.STDOUT)
         try:

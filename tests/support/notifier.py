@@ -17,14 +17,12 @@ import sqlalchemy as sa
 from boost_contracts.envelope import Envelope, Scope
 from boost_platform.clock import OffsetClock
 from boost_platform.settings import BoostSettings
-from notifier_service.main import create_app
 from notifier_service.models import Delivery
 from notifier_service.settings import NotifierSettings
-from okr_service.main import create_app as create_okr
 
-from conftest import running_app
 from services.notifier.tests.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, Member, sign
-from tests.support.okr import login_user, seed_company
+from tests.support.stack import Stack as BaseStack
+from tests.support.stack import in_process
 from tests.support.waiting import until
 
 PUBLIC_URL = "https://boost.example"
@@ -40,61 +38,48 @@ def knobs(**overrides: Any) -> NotifierSettings:
     return NotifierSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-class Stack:
-    def __init__(self, settings: BoostSettings, slack: FakeSlack | None, okr: Any, nc: Any, clock: OffsetClock) -> None:
-        self.settings = settings
-        self.slack = slack
-        self.okr = okr
-        self.nc = nc
-        self.js = nc.jetstream()
-        self.clock = clock
-        self.notifier: Any = None
-        self.app: Any = None
-        self._running: Any = None
-        self.headers: dict[str, dict[str, str]] = {}
-        self.users: dict[str, dict[str, Any]] = {}
-        self.teams: dict[str, dict[str, Any]] = {}
-        self.objectives: dict[str, dict[str, Any]] = {}
+class Stack(BaseStack):
+    """okr and the notifier (`self.notifier`, its client) with the fake Slack, a NATS client
+    of its own to publish as the scheduler and feedback would, and the delivery log."""
+
+    slack: FakeSlack | None = None
+    nc: Any = None
+    js: Any = None
+    objectives: dict[str, dict[str, Any]]
+
+    @property
+    def notifier(self) -> Any:
+        return self.clients["notifier"]
 
     @property
     def container(self) -> Any:
-        return self.app.state.container
+        return self.container_of("notifier")
 
-    async def start_notifier(self, knobs_: NotifierSettings) -> None:
-        """A notifier process on this stack's database and bus (again after a stop: a restart)."""
-        self.app = create_app(self.settings, self.clock, knobs_)
-        self._running = running_app(self.app)
-        self.notifier = await self._running.__aenter__()
-        await self.container.runtime.bus.wait_connected(15)
-        await until(lambda: self.container.runtime.verifier.ready, 15, "okr's keys")
+    @property
+    def headers(self) -> dict[str, dict[str, str]]:
+        return self.okr.headers
 
-    async def stop_notifier(self) -> None:
-        if self._running is not None:
-            running, self._running = self._running, None
-            await running.__aexit__(None, None, None)
+    @property
+    def users(self) -> dict[str, dict[str, Any]]:
+        return self.okr.users
+
+    @property
+    def teams(self) -> dict[str, dict[str, Any]]:
+        return {team: self.ids[team] for team in ("root", "product", "engineering")}
 
     # ------------------------------------------------------------------ okr
-    async def as_(self, who: str) -> dict[str, str]:
-        if who not in self.headers:
-            email = who if "@" in who else f"{who}@x.example"
-            self.headers[who], self.users[who] = await login_user(self.okr, email)
-        return self.headers[who]
-
     async def call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
-        r = await self.okr.request(method, path, headers=await self.as_(who), **kwargs)
-        assert r.status_code < 400, f"{method} {path}: {r.status_code} {r.text}"
-        return r.json() if r.content else None
+        return await self.okr.ok(who, method, path, **kwargs)
 
     async def objective(self, who: str, team: str, cycle: str, title: str, kr_title: str, *, submit_by: str | None = None,
                         approve_by: str | None = None) -> dict[str, Any]:
-        body = {"cycle": cycle, "team_id": self.teams[team]["id"], "title": title,
-                "key_results": [{"title": kr_title, "start": 0, "target": 100, "unit": "%"}]}
-        obj = await self.call(who, "POST", "/api/okr/objectives", json=body)
+        obj = await self.okr.objective(who, team, cycle, title=title,
+                                       key_results=[{"title": kr_title, "start": 0, "target": 100, "unit": "%"}])
         if submit_by:
             obj = await self.call(submit_by, "POST", f"/api/okr/objectives/{obj['id']}/submit")
         if approve_by:
             obj = await self.call(approve_by, "POST", f"/api/okr/objectives/{obj['id']}/approve")
-        return obj  # type: ignore[no-any-return]
+        return obj
 
     # ------------------------------------------------------------------ bus
     async def publish(self, env: Envelope, msg_id: str | None = None) -> None:
@@ -121,6 +106,7 @@ class Stack:
 
     async def settle(self, timeout: float = 10.0, **where: Any) -> list[Delivery]:
         """Until nothing is due and unsent (rows scheduled for later stay scheduled)."""
+        assert self.clock is not None  # notifier_stack gives one
         now = self.clock.now()
 
         async def done() -> bool:
@@ -148,15 +134,11 @@ class Stack:
 async def seed(stack: Stack, max_nudges_per_week: int | None = 50) -> None:
     """`max_nudges_per_week`: most tests fire many reminders in one test week, so the weekly
     cap (§9) is lifted; None keeps the org's default (3), as test_fewer_nudges does."""
-    admin = await stack.as_("admin@boost.example")
-    stack.users["admin"] = stack.users["admin@boost.example"]
-    stack.headers["admin"] = admin
     if max_nudges_per_week is not None:
         await stack.call("admin", "PATCH", "/api/okr/org", json={"max_nudges_per_week": max_nudges_per_week})
-    seeded = await seed_company(stack.okr, admin)
-    stack.teams = {"root": seeded["root"], "product": seeded["product"], "engineering": seeded["engineering"]}
+    await stack.okr.seed_company()
     for who, slack_id in SLACK_IDS.items():
-        await stack.call("admin", "PATCH", f"/api/okr/users/{seeded['people'][who]['id']}", json={"slack_user_id": slack_id})
+        await stack.call("admin", "PATCH", f"/api/okr/users/{stack.ids[who]['id']}", json={"slack_user_id": slack_id})
         await stack.as_(who)
     await stack.call("lead", "PATCH", f"/api/okr/users/{stack.user_id('lead')}", json={"locale": "ko"})
     for who in ("member", "other", "ceo"):
@@ -183,21 +165,20 @@ async def notifier_stack(make_settings: Callable[..., BoostSettings], suffix: st
                          notifier_knobs: NotifierSettings | None = None, now: datetime = NOW,
                          seeded: bool = True, fake: FakeSlack | None = None,
                          settings_overrides: dict[str, Any] | None = None) -> AsyncIterator[Stack]:
-    async with AsyncExitStack() as stack_:
+    async with AsyncExitStack() as exits:
         slack = None
         overrides: dict[str, Any] = {"public_url": PUBLIC_URL}
         if with_slack:
             slack = fake or FakeSlack(members=[])
-            await stack_.enter_async_context(slack)
+            await exits.enter_async_context(slack)
             overrides.update(slack_bot_token=TOKEN, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.url)
         settings = make_settings(suffix, **{**overrides, **(settings_overrides or {})})
-        clock = OffsetClock(now - datetime.now(UTC))
         nc = await nats.connect(settings.nats_server_url())
-        stack_.push_async_callback(nc.close)
-        okr = await stack_.enter_async_context(running_app(create_okr(settings, clock)))
-        stack = Stack(settings, slack, okr, nc, clock)
-        await stack.start_notifier(notifier_knobs or knobs())
-        stack_.push_async_callback(stack.stop_notifier)
+        exits.push_async_callback(nc.close)
+        stack = await exits.enter_async_context(
+            in_process(settings, "notifier", clock=OffsetClock(now - datetime.now(UTC)),
+                       knobs={"notifier": notifier_knobs or knobs()}, stack_class=Stack))
+        stack.slack, stack.nc, stack.js, stack.objectives = slack, nc, nc.jetstream(), {}
         if seeded:
             await seed(stack)
             await stack.settle()

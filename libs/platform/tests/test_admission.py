@@ -15,6 +15,8 @@ from boost_platform.web import create_service_app
 from fastapi import FastAPI, Request
 from prometheus_client import REGISTRY
 
+from tests.support.waiting import until
+
 pytestmark = pytest.mark.unit
 
 
@@ -48,19 +50,12 @@ def _shed(reason: str) -> float:
     return REGISTRY.get_sample_value("boost_http_shed_total", {"service": "admtest", "reason": reason}) or 0.0
 
 
-async def _until(predicate: object, timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.005)
-
-
 async def test_beyond_the_queue_a_request_is_refused_at_once_without_running() -> None:
     app, gate, ran = _app(in_flight=2, queue=1, wait=5.0)
     before = _shed("queue_full")
     async with _client(app) as client:
         busy = [asyncio.ensure_future(client.post(f"/api/admtest/work/{n}", content=b"x")) for n in range(3)]
-        await _until(lambda: len(ran) == 2)  # two run, the third waits in the queue
+        await until(lambda: len(ran) == 2, 2.0, every=0.005)  # two run, the third waits in the queue
         started = time.perf_counter()
         refused = await client.post("/api/admtest/work/99", content=b"x")
         took = time.perf_counter() - started
@@ -83,7 +78,7 @@ async def test_a_request_that_waits_too_long_is_refused_after_the_wait() -> None
     before = _shed("waited_too_long")
     async with _client(app) as client:
         first = asyncio.ensure_future(client.post("/api/admtest/work/1"))
-        await _until(lambda: ran == [1])
+        await until(lambda: ran == [1], 2.0, every=0.005)
         started = time.perf_counter()
         late = await client.post("/api/admtest/work/2")
         waited = time.perf_counter() - started
@@ -103,7 +98,7 @@ async def test_health_readiness_and_metrics_answer_when_saturated() -> None:
     app, gate, ran = _app(in_flight=1, queue=0, wait=0.0)
     async with _client(app) as client:
         busy = asyncio.ensure_future(client.post("/api/admtest/work/1"))
-        await _until(lambda: ran == [1])
+        await until(lambda: ran == [1], 2.0, every=0.005)
         assert (await client.post("/api/admtest/work/2")).status_code == 503
         assert (await client.get("/api/admtest/healthz")).status_code == 200
         assert (await client.get("/api/admtest/readyz")).status_code == 200

@@ -1,4 +1,5 @@
-"""One okr service per test module, on real MariaDB and NATS, with a seeded company.
+"""One okr service per test module (tests/support/stack.py), on real MariaDB and NATS, with
+the seeded company.
 
 The clock starts at 2027-01-10 (BOOST_NOW): 2027-Q1 is running, 2027-Q2 is next."""
 
@@ -9,19 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.okr import Okr, login_user, okr_app, seed_company
-
-NOW = "2027-01-10T01:00:00+00:00"
+from tests.support.stack import NOW, Okr, in_process, module_suffix
 
 
 @pytest.fixture(scope="module")
 async def okr(make_settings: Callable[..., Any], request: pytest.FixtureRequest) -> AsyncIterator[Okr]:
-    suffix = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:12]
-    settings = make_settings(suffix, now=NOW)
-    async with okr_app(settings) as client:
-        o = Okr(client)
-        o.headers["admin"], o.users["admin"] = await login_user(client, "admin@boost.example")
-        seeded = await seed_company(client, o.headers["admin"])
-        o.ids = {"root": seeded["root"], "product": seeded["product"], "engineering": seeded["engineering"],
-                 "admin": o.users["admin"], **seeded["people"]}
-        yield o
+    async with in_process(make_settings(module_suffix(request), now=NOW), seeded=True) as stack:
+        yield stack.okr

@@ -11,7 +11,7 @@ import nats
 import pytest
 from boost_contracts.envelope import Envelope
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 from tests.support.waiting import until as _until
 
 

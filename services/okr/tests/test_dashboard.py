@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 
 async def test_dashboard_company_teams_counts_and_attention(okr: Okr) -> None:

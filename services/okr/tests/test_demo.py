@@ -9,16 +9,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.okr import Okr, login_user, okr_app
+from tests.support.stack import Okr, in_process
 
 
 @pytest.fixture(scope="module")
 async def demo(make_settings: Callable[..., Any]) -> AsyncIterator[Okr]:
     settings = make_settings("demo", now="2027-02-20T01:00:00+00:00", demo=True)
-    async with okr_app(settings) as client:
-        o = Okr(client)
-        o.headers["admin"], o.users["admin"] = await login_user(client, "admin@boost.example")
-        yield o
+    async with in_process(settings) as stack:
+        await stack.as_("admin")
+        yield stack.okr
 
 
 async def test_two_closed_past_quarters_with_carry_overs_and_calibration(demo: Okr) -> None:

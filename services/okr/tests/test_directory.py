@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 
 async def test_csv_import_is_all_or_nothing_with_row_errors(okr: Okr) -> None:

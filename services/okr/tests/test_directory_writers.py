@@ -3,7 +3,7 @@ once: nobody's change is overwritten by someone who never saw it (issue 21, item
 
 from __future__ import annotations
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 
 async def test_two_admins_renaming_a_team_the_later_one_gets_a_conflict_with_both_names(okr: Okr) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 Q1 = "2027-Q1"
 END_DAYS = 88 + 14 / 24  # from 2027-01-02T01:00Z to the end of 2027-03-31 in Seoul (2027-03-31T15:00Z)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 GUEST_SENTENCE = "Guests can read Boost but not change it"
 

@@ -6,7 +6,7 @@ import pytest
 from okr_service.hints.rules import hints
 from okr_service.hints.words import TASK_NOUNS_KO, TASK_VERBS_EN, task_like
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 
 @pytest.mark.parametrize("title", [

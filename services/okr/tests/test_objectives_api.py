@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 
 async def test_create_objective_with_key_results(okr: Okr) -> None:

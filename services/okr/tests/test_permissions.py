@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 # Product: lead (lead), member (member). Engineering (child of Product): other (member).
 # Root: ceo (lead). admin is an admin.

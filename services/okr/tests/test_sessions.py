@@ -10,7 +10,7 @@ import jwt
 from okr_service.auth.tokens import TokenSigner
 from okr_service.auth.views import safe_next
 
-from tests.support.okr import Okr
+from tests.support.stack import Okr
 
 
 def fresh(okr: Okr) -> httpx.AsyncClient:

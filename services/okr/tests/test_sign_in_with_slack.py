@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from conftest import free_port
-from tests.support.okr import okr_app
+from tests.support.stack import in_process
 
 
 class FakeSlackOidc:
@@ -85,8 +85,8 @@ async def _slack_okr(make_settings: Callable[..., Any], name: str,
     settings = make_settings(name, slack_client_id="123.456", slack_client_secret="fake-for-tests-secret",
                              slack_team_id=fake.team_id, slack_api_url=fake.url, public_url="http://testserver",
                              slack_bot_token="xoxb-oidc-test", slack_signing_secret="oidc-test-signing", **extra)
-    async with okr_app(settings) as client:
-        yield client, fake
+    async with in_process(settings) as stack:
+        yield stack.okr.client, fake
     await runner.cleanup()
 
 

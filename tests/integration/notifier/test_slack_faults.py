@@ -114,10 +114,10 @@ async def test_a_restart_mid_batch_marks_the_interrupted_send_unknown_and_sends_
         rows = {r.user_id: r for r in await stack.rows(occurrence_id=occurrence)}
         assert rows[stack.user_id("member")].status == "sending"
         await stack.container.sender.crash()  # the process dies mid-send
-        await stack.stop_notifier()
+        await stack.stop("notifier")
         release.set()
 
-        await stack.start_notifier(one_at_a_time)  # a new process: finds the row `sending`
+        await stack.start("notifier", one_at_a_time)  # a new process: finds the row `sending`
 
         async def finished() -> bool:
             return all(r.status in ("sent", "unknown") for r in await stack.rows(occurrence_id=occurrence))

@@ -60,7 +60,7 @@ async def test_the_weeks_counts_survive_a_restart_and_leave_out_deleted_and_old_
 
         # The notifier stops; meanwhile a check-in is made, the first one deleted, and an event
         # of a check-in from ten days ago (a stream replayed from far back) is published.
-        await stack.stop_notifier()
+        await stack.stop("notifier")
         await check_in(stack, kr, 30)
         await stack.call("member", "DELETE", f"/api/okr/check-ins/{first['id']}")
         old = NOW - timedelta(days=10)
@@ -68,7 +68,7 @@ async def test_the_weeks_counts_survive_a_restart_and_leave_out_deleted_and_old_
                                      subject_id=9001, scope=Scope(cycle="2027-Q1", team_id=stack.teams["product"]["id"]),
                                      data={"id": 9001, "key_result_id": kr, "value": 5, "author_id":
                                            stack.user_id("member"), "created_at": old.isoformat()}))
-        await stack.start_notifier(knobs())
+        await stack.start("notifier", knobs())
         await until(lambda: _recorded(stack, 5, deleted=1), 10, "the catch-up after the restart")
 
         # Friday 16:00 in Seoul: the scheduler publishes the digest (a new process answers it).

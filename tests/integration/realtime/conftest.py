@@ -21,7 +21,8 @@ import httpx
 import pytest
 import socketio
 
-from conftest import free_port, running_app  # type: ignore[attr-defined]  # the ROOT conftest; mypy can't tell
+from conftest import free_port  # type: ignore[attr-defined]  # the ROOT conftest; mypy can't tell
+from tests.support.stack import in_process
 
 PRESENCE_TTL = 2.0  # shortened from 8 s so that expiry is observable quickly
 MAX_QUEUE = 50  # packets queued for one socket before it is dropped (1,000 in production)
@@ -119,30 +120,22 @@ async def connect(url: str, *, token: str | None = None, headers: dict[str, str]
 
 @pytest.fixture(scope="session")
 async def world(make_settings: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    from okr_service.main import create_app as create_okr
-
-    from tests.support.okr import login_user, seed_company
-
     settings = make_settings("rt")
-    okr_app = create_okr(settings)
-    async with running_app(okr_app) as okr:
+    async with in_process(settings, seeded=True) as stack:
+        okr = stack.okr.client
         replicas = [_start_replica(settings, tmp_path_factory.mktemp(f"replica{i}")) for i in (1, 2)]
         try:
             await asyncio.gather(*(_wait_ready(r) for r in replicas))
             people: dict[str, dict[str, Any]] = {}
-            for who, email in (("admin", "admin@boost.example"),):
-                headers, user = await login_user(okr, email)
-                people[who] = {"user": user, "headers": headers, "token": headers["Authorization"][7:]}
-            seeded = await seed_company(okr, people["admin"]["headers"])
-            for who in ("lead", "member", "other"):
-                headers, user = await login_user(okr, seeded["people"][who]["email"])
-                people[who] = {"user": user, "headers": headers, "token": headers["Authorization"][7:]}
+            for who in ("admin", "lead", "member", "other"):
+                headers = await stack.as_(who)
+                people[who] = {"user": stack.okr.users[who], "headers": headers, "token": headers["Authorization"][7:]}
             cycle = (await okr.get("/api/okr/cycles/next", headers=people["admin"]["headers"])).json()["id"]
-            team_id = seeded["product"]["id"]
+            team_id = stack.ids["product"]["id"]
             r = await okr.post("/api/okr/objectives", headers=people["lead"]["headers"],
                                json={"cycle": cycle, "team_id": team_id, "title": "Ship the beta"})
             r.raise_for_status()
-            yield World(settings=settings, okr=okr, okr_container=okr_app.state.container, replicas=replicas,
+            yield World(settings=settings, okr=okr, okr_container=stack.okr.container, replicas=replicas,
                         people=people, team_id=team_id, cycle=cycle, objective=r.json(),
                         public_url=settings.public_url)
         finally:

@@ -10,22 +10,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from conftest import running_app
 from tests.support.waiting import until
 
 from .conftest import Stack
 
 
 async def test_the_owner_is_told_once_per_failing_spell(stack: Stack, tmp_path: Path) -> None:
-    from notifier_service.main import create_app
     from notifier_service.models import Delivery
     from notifier_service.settings import NotifierSettings
 
     knobs = NotifierSettings(_env_file=None, poll_seconds=0.05, directory_sync_daily=False)  # type: ignore[call-arg]
-    settings = stack.container.settings
-    async with running_app(create_app(settings, None, knobs)) as notifier:
-        nc: Any = notifier.boost_app.state.container  # type: ignore[attr-defined]
-        await nc.runtime.bus.wait_connected(15)
+    async with stack.running("notifier", knobs):
+        nc: Any = stack.container_of("notifier")
         db = tmp_path / "n.db"
         with sqlite3.connect(db) as conn:
             conn.execute("CREATE TABLE t (n REAL)")

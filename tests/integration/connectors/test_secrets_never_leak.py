@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.support.waiting import until
-
 from .conftest import Stack
 from .fakes import fake_apis
 
@@ -71,9 +69,7 @@ async def test_the_secret_appears_nowhere(stack: Stack, tmp_path: Path, capfd: p
         await call("admin", "GET", "/api/connectors/openapi.json")
         await call("admin", "GET", "/api/connectors/metrics")
 
-    async def flushed() -> bool:
-        return await stack.container.runtime.outbox.backlog() == 0
-    await until(flushed, 10)
+    await stack.published("connectors")
     await bus.nc.flush()
     await sub.unsubscribe()
     out, err = capfd.readouterr()

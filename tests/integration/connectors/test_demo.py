@@ -7,19 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import running_app
-from tests.support.okr import login_user, okr_app
+from tests.support.stack import in_process, login_user
 from tests.support.waiting import until
 
 
 async def test_the_demo_has_two_data_fed_key_results(make_settings: Callable[..., Any]) -> None:
-    from connectors_service.main import create_app
-
     settings = make_settings("cndemo", now="2027-01-10T01:00:00+00:00", demo=True, connectors_tick_seconds=0.2)
-    async with okr_app(settings) as okr:
+    async with in_process(settings) as stack:
+        okr = stack.okr.client
         admin, _ = await login_user(okr, "admin@boost.example")
         krs = {k["title"]: k for k in (await okr.get("/api/okr/key-results?cycle=current", headers=admin)).json()}
-        async with running_app(create_app(settings)) as conn:
+        async with stack.running("connectors") as conn:
             async def fed() -> bool:
                 views = [(await okr.get(f"/api/okr/key-results/{krs[t]['id']}", headers=admin)).json()
                          for t in ("Weekly active teams", "Signed enterprise contracts")]
@@ -35,7 +33,7 @@ async def test_the_demo_has_two_data_fed_key_results(make_settings: Callable[...
             sources = (await conn.get("/api/connectors/sources", headers=admin)).json()
             assert sorted(s["kind"] for s in sources) == ["sql", "webhook"]
             # Loaded once: a second start adds nothing.
-        async with running_app(create_app(settings)) as again:
+        async with stack.running("connectors") as again:
             await until(lambda: _done(again), 30)
             assert len((await again.get("/api/connectors/sources", headers=admin)).json()) == 2
 

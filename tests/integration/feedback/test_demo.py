@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.support.okr import login_user, okr_app
-
-from .conftest import feedback_app, until
+from tests.support.stack import in_process, login_user
+from tests.support.waiting import until
 
 EMMA, JIWOO = "emma.lee@boost.example", "jiwoo.park@boost.example"
 
@@ -23,13 +22,14 @@ async def _get(fb: httpx.AsyncClient, headers: dict[str, str], path: str) -> Any
 
 async def test_the_demo_company_arrives_with_its_feedback_and_chat_once(make_settings: Callable[..., Any]) -> None:
     settings = make_settings("fbdemo", now="2027-01-10T01:00:00+00:00", demo=True)
-    async with okr_app(settings) as okr:
+    async with in_process(settings) as stack:
+        okr = stack.okr.client
         emma, _ = await login_user(okr, EMMA)
         jiwoo, _ = await login_user(okr, JIWOO)
         teams = {t["name"]: t["id"] for t in (await okr.get("/api/okr/teams", headers=emma)).json()}
         product = (await okr.get(f"/api/okr/objectives?cycle=2027-Q1&team_id={teams['Product']}", headers=emma)).json()[0]
 
-        async with feedback_app(settings) as fb:
+        async with stack.running("feedback") as fb:
             async def written() -> bool:  # 503 until the read model knows Emma
                 response = await fb.get("/api/feedback/feedback?cycle=2027-Q1", headers=emma)
                 return response.status_code == 200 and len(response.json()) >= 7
@@ -52,7 +52,7 @@ async def test_the_demo_company_arrives_with_its_feedback_and_chat_once(make_set
             before = len(everything)
 
         # A restart (or a second replica) finds the Hub in use and writes nothing more.
-        async with feedback_app(settings) as fb:
+        async with stack.running("feedback") as fb:
             container = fb.boost_app.state.container  # type: ignore[attr-defined]
             await until(lambda: _done(container.demo), 30)
             assert len(await _get(fb, emma, "/api/feedback/feedback?cycle=2027-Q1")) == before

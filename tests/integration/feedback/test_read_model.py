@@ -11,7 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .conftest import NOW, Stack, feedback_app, seeded_okr, settle, until
+from tests.support.stack import NOW, in_process
+
+from .conftest import Stack
 
 
 async def dump(container: Any) -> dict[str, Any]:
@@ -26,10 +28,6 @@ async def inbox_rows(container: Any) -> int:
 
     async with container.runtime.maker() as session:
         return int((await session.execute(sa.select(sa.func.count()).select_from(inbox))).scalar_one())
-
-
-async def _none_unsent(container: Any) -> bool:
-    return bool(await container.runtime.outbox.backlog() == 0)
 
 
 async def busy_org(stack: Stack) -> dict[str, Any]:
@@ -218,28 +216,24 @@ async def test_a_late_org_event_does_not_undo_a_newer_one(stack: Stack) -> None:
 
 
 async def test_first_start_after_the_stream_lost_its_start_rebuilds_from_okr(make_settings: Any) -> None:
-    from tests.support.okr import okr_app
-
     settings = make_settings("fbrebuild", now=NOW)
-    async with okr_app(settings) as okr_client:
-        okr = await seeded_okr(okr_client)
+    async with in_process(settings, seeded=True, stack_class=Stack) as stack:
+        okr = stack.okr
         obj = await okr.objective("member", cycle="2027-Q1", title="Before the purge")
-        okr_container = okr_client.boost_app.state.container  # type: ignore[attr-defined]
-        await until(lambda: _none_unsent(okr_container))
+        okr_container = okr.container
+        await stack.published("okr")
         # okr's events older than the stream keeps are gone (here: purged).
         await okr_container.runtime.bus.js.purge_stream(settings.names.stream("okr"))
-        async with feedback_app(settings) as fb:
-            container = fb.boost_app.state.container  # type: ignore[attr-defined]
-            await settle(okr_container, container)
-            model = await dump(container)
-            assert obj["id"] in [o[0] for o in model["objectives"]]
-            assert obj["key_results"][0]["id"] in [k[0] for k in model["key_results"]]
-            assert {u[1] for u in model["users"]} >= {"member@x.example", "lead@x.example", "admin@boost.example"}
-            # And it follows okr from there on.
-            later = await okr.objective("lead", cycle="2027-Q1", title="After the purge")
-            await settle(okr_container, container)
-            assert later["id"] in [o[0] for o in (await dump(container))["objectives"]]
-            headers = await okr.as_("member")
-            r = await fb.post(f"/api/feedback/threads/objective:{later['id']}/messages", json={"body": "hi"},
-                              headers=headers)
-            assert r.status_code == 201, r.text
+        await stack.start("feedback")
+        container = stack.container
+        await stack.settle()
+        model = await dump(container)
+        assert obj["id"] in [o[0] for o in model["objectives"]]
+        assert obj["key_results"][0]["id"] in [k[0] for k in model["key_results"]]
+        assert {u[1] for u in model["users"]} >= {"member@x.example", "lead@x.example", "admin@boost.example"}
+        # And it follows okr from there on.
+        later = await okr.objective("lead", cycle="2027-Q1", title="After the purge")
+        await stack.settle()
+        assert later["id"] in [o[0] for o in (await dump(container))["objectives"]]
+        r = await stack.post("member", f"objective:{later['id']}", "hi")
+        assert r.status_code == 201, r.text
