@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .bootstrap import Container
 
 log = get_logger("notifier.handlers")
+APPROVAL_EVENTS = ("objective.submitted", "objective.approved", "objective.changes_requested")
 
 
 async def register_bus(c: Container) -> None:
@@ -37,8 +38,10 @@ async def register_bus(c: Container) -> None:
     h = Handlers(c)
     await bus.consume(source="scheduler", durable="notifier_reminders", handler=poison_if_invalid(h.reminder),
                       filter_subject=names.event("scheduler", "reminder.due"))
+    # Only the approval flow's events: every other objective event (a title typed, a
+    # check-in's progress) would cost a delivery and a decode for nothing.
     await bus.consume(source="okr", durable="notifier_objectives", handler=poison_if_invalid(h.objective),
-                      filter_subject=names.event("okr", "objective.*"))
+                      filter_subjects=[names.event("okr", t) for t in APPROVAL_EVENTS])
     await bus.consume(source="okr", durable="notifier_check_ins", handler=poison_if_invalid(h.check_in),
                       filter_subject=names.event("okr", "check_in.created"))
     await bus.consume(source="okr", durable="notifier_check_ins_deleted", handler=poison_if_invalid(h.check_in_deleted),
@@ -119,7 +122,7 @@ class Handlers:
         await self._commit("reminders", env, plans, _due_now, _cap)
 
     async def objective(self, env: Envelope) -> None:
-        if env.type not in ("objective.submitted", "objective.approved", "objective.changes_requested"):
+        if env.type not in APPROVAL_EVENTS:
             return
         if await self._handled("objectives", env.id):
             return
