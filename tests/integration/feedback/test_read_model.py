@@ -144,6 +144,30 @@ async def test_check_ins_cost_the_read_model_nothing_and_later_edits_still_land(
     assert rows[kr["id"]][3] == "K renamed"
 
 
+async def test_a_description_typed_costs_the_read_model_nothing_and_a_rename_after_it_lands(stack: Stack) -> None:
+    """The read model keeps an objective's title, not its description: typing the
+    description costs it no write, and a rename after those saves still lands."""
+    okr = stack.okr
+    obj = await okr.objective("member", cycle="2027-Q1", title="Described")
+    await stack.settle()
+    handled = await inbox_rows(stack.container)
+    version = obj["version"]
+    for text in ("W", "Why", "Why it matters"):
+        r = await okr.call("member", "PATCH", f"/api/okr/objectives/{obj['id']}",
+                           json={"version": version, "description": text})
+        assert r.status_code == 200, r.text
+        version = r.json()["version"]
+    await stack.settle()
+    assert await inbox_rows(stack.container) == handled
+    r = await okr.call("member", "PATCH", f"/api/okr/objectives/{obj['id']}",
+                       json={"version": version, "title": "Described, renamed"})
+    assert r.status_code == 200, r.text
+    await stack.settle()
+    assert await inbox_rows(stack.container) == handled + 1
+    rows = {o[0]: o for o in (await dump(stack.container))["objectives"]}
+    assert "Described, renamed" in rows[obj["id"]]
+
+
 async def test_a_late_user_or_team_event_does_not_undo_a_newer_one(stack: Stack) -> None:
     """People and teams are ordered by okr's version like objectives: an older state that
     arrives late (a new id, so the inbox lets it through) loses, whatever its clock says;

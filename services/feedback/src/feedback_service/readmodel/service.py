@@ -32,18 +32,23 @@ ACTOR = "service:feedback"
 SNAPSHOT_MARGIN = timedelta(seconds=5)
 
 
-# What the read model keeps of a key result (`key_result_write`). An update that changed
-# none of it — every check-in, which moves the number — needs no transaction: the values
-# of these fields it carries are those of the version before it, which came with their own
+# What the read model keeps of a key result and an objective (`key_result_write`,
+# `objective_write`). An update that changed none of it — every check-in, which moves a
+# key result's number; an objective's description typed — needs no write: the values of
+# these fields it carries are those of the version before it, which came with their own
 # event (or snapshot), and a later version still replaces them, whatever the row's version.
-KR_KEPT = frozenset({"objective_id", "owner_id", "title", "deleted"})
+KEPT = {
+    "key_result": frozenset({"objective_id", "owner_id", "title", "deleted"}),
+    "objective": frozenset({"cycle", "team_id", "owner_id", "title", "status", "deleted"}),
+}
 
 
 def wants(envelope: Envelope) -> bool:
     if envelope.source != "okr" or envelope.entity not in ENTITIES:
         return False
-    return not (envelope.entity == "key_result" and envelope.action == "updated" and envelope.changes
-                and KR_KEPT.isdisjoint(envelope.changes))
+    kept = KEPT.get(envelope.entity or "")
+    return not (kept is not None and envelope.action == "updated" and envelope.changes
+                and kept.isdisjoint(envelope.changes))
 
 
 # ---------------------------------------------------------------------------- one entity at a time
