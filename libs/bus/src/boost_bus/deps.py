@@ -1,5 +1,7 @@
 """FastAPI dependencies every service with a Runtime shares: its container, the caller
-(session token, CSRF-checked), a read session and the acting person loaded from them.
+(session token, CSRF-checked), a read session and the acting person loaded from them
+(`acting(load_actor)` where the service holds people, okr and feedback; `CallerDep`, asked
+of okr by `boost_bus.caller`, where it does not).
 Each service's own deps.py names them with its own types:
 `ContainerDep = Annotated[Container, Depends(container_dep)]`,
 `ActorDep = Annotated[Actor, Depends(acting(load_actor))]`.
@@ -16,6 +18,7 @@ from boost_platform.auth import Principal, authenticate
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .caller import Caller, ask_caller
 from .runtime import Runtime
 
 A = TypeVar("A")
@@ -58,3 +61,11 @@ def acting(load: Callable[[AsyncSession, int], Awaitable[A]]) -> Callable[..., A
         return await load(session, principal.user_id)
 
     return get_actor
+
+
+async def get_caller(principal: PrincipalDep, request: Request) -> Caller:
+    """The signed-in person with their role and teams, asked of okr (`boost_bus.caller`)."""
+    return await ask_caller(runtime_of(request).bus, principal.user_id, Caller)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

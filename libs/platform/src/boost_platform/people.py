@@ -1,9 +1,10 @@
 """Who a caller is, as every service sees them: okr's org role (`admin | member | guest`) and
 their team roles, and the rules that need nothing else (contract §2, Permissions).
 
-Each service's caller type (okr's and feedback's `Actor`, connectors' `Person`, the
-notifier's `Caller`) is a frozen dataclass with these fields that mixes `Roles` in, so
-"a guest writes nothing" and its refusal are decided here once."""
+Each caller type (okr's and feedback's `Actor`; `boost_bus.caller.Caller`, which the
+notifier, the scheduler and connectors ask okr for) is a frozen dataclass with these
+fields that mixes `Roles` in, so "a guest writes nothing" and its refusal are decided here
+once."""
 
 from __future__ import annotations
 
