@@ -103,35 +103,13 @@ async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any
                       version: int | None = None, base: dict[str, Any] | None = None) -> User:
     user = await get_user(tx.session, user_id, lock=version is not None)
     changes = {k: v for k, v in changes.items() if v is not None or k not in NOT_NULL_USER_FIELDS}
-    fields = set(changes)
-    if not actor.is_admin:
-        if actor.user_id != user_id:
-            raise Problem(403, "Only admins can change other people.")
-        if fields - USER_SELF_FIELDS:
-            raise Problem(403, "You can change your language, timezone and muted reminders; admins change the rest.")
+    _require_may_change(actor, user_id, set(changes))
     now = user_json(user)
     check_seen(what=user.name, now_version=user.version, seen_version=version, current=now, changes=changes,
                base=base, current_json=now)
     changed = []
     for field, value in changes.items():
-        if field == "email":
-            value = normalise_email(value)
-            clash = (await tx.session.execute(sa.select(User.id).where(User.email == value, User.id != user_id))).first()
-            if clash:
-                raise Problem(409, f"{value} belongs to someone else.")
-        if field == "timezone" and value:
-            check_timezone(value)
-        if field == "muted_reminders":
-            unknown = set(value or []) - set(REMINDER_KINDS)
-            if unknown:
-                raise invalid(f"unknown reminder kinds: {', '.join(sorted(unknown))}", "muted_reminders")
-            value = sorted(set(value or []))
-        if field == "slack_user_id" and value == "":
-            value = None
-        if field == "role" and user.role == "admin" and value != "admin":
-            await _keep_one_admin(tx.session, user.id)
-        if field == "active" and not value and user.role == "admin":
-            await _keep_one_admin(tx.session, user.id)
+        value = await _user_value(tx.session, user, field, value)
         if getattr(user, field) != value:
             setattr(user, field, value)
             changed.append(field)
@@ -140,6 +118,42 @@ async def update_user(tx: Tx, actor: Actor, user_id: int, changes: dict[str, Any
         await emit_user(tx, user, "updated", actor.user_id, changed)
         stamp(tx, "*")
     return user
+
+
+def _require_may_change(actor: Actor, user_id: int, fields: set[str]) -> None:
+    """An admin changes anyone; everyone else only their own language, timezone and mutes."""
+    if actor.is_admin:
+        return
+    if actor.user_id != user_id:
+        raise Problem(403, "Only admins can change other people.")
+    if fields - USER_SELF_FIELDS:
+        raise Problem(403, "You can change your language, timezone and muted reminders; admins change the rest.")
+
+
+async def _user_value(session: AsyncSession, user: User, field: str, value: Any) -> Any:
+    """A person's field as it is stored, or the problem with it (checked against the person as
+    the earlier fields of the same change left them)."""
+    if field == "email":
+        value = normalise_email(value)
+        clash = (await session.execute(sa.select(User.id).where(User.email == value, User.id != user.id))).first()
+        if clash:
+            raise Problem(409, f"{value} belongs to someone else.")
+    if field == "timezone" and value:
+        check_timezone(value)
+    if field == "muted_reminders":
+        value = _muted_reminders(value)
+    if field == "slack_user_id" and value == "":
+        value = None
+    if user.role == "admin" and ((field == "role" and value != "admin") or (field == "active" and not value)):
+        await _keep_one_admin(session, user.id)
+    return value
+
+
+def _muted_reminders(kinds: list[str] | None) -> list[str]:
+    unknown = set(kinds or []) - set(REMINDER_KINDS)
+    if unknown:
+        raise invalid(f"unknown reminder kinds: {', '.join(sorted(unknown))}", "muted_reminders")
+    return sorted(set(kinds or []))
 
 
 async def _keep_one_admin(session: AsyncSession, leaving: int) -> None:
@@ -266,106 +280,145 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes, *, dry_run: bool = False)
     role in the team, member or lead). Any bad row: nothing is applied, every bad row is reported.
     The result lists each change; a dry run computes the same and raises DryRun with it."""
     actor.require_admin()
+    rows = _read_import(raw)
+    _refuse_bad_rows(rows)
+    changes: list[dict[str, Any]] = []
+    teams = await _import_teams(tx, actor, rows, changes)
+    for n, row in enumerate(rows, start=2):
+        email = normalise_email(row["email"])
+        user = await _import_person(tx, actor, n, email, row, changes)
+        if row.get("team"):
+            await _import_membership(tx, actor, n, email, row, user, teams[row["team"]], changes)
+    actions = [c["action"] for c in changes]
+    result = {"created_users": actions.count("create_user"), "updated_users": actions.count("update_user"),
+              "created_teams": actions.count("create_team"), "rows": len(rows), "dry_run": dry_run,
+              "changes": changes}
+    if dry_run:
+        raise DryRun(result)
+    return result
+
+
+def _import_column(name: str | None) -> str:
+    key = (name or "").strip().lower()
+    return IMPORT_ALIASES.get(key, key)
+
+
+def _read_import(raw: bytes) -> list[dict[str, str]]:
+    """The file's rows, keyed by canonical column names, values stripped."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise invalid("the file is not UTF-8 text", "file") from exc
     reader = csv.DictReader(io.StringIO(text))
-
-    def column(name: str | None) -> str:
-        key = (name or "").strip().lower()
-        return IMPORT_ALIASES.get(key, key)
-
-    if not reader.fieldnames or not {"email", "name"} <= {column(f) for f in reader.fieldnames}:
+    if not reader.fieldnames or not {"email", "name"} <= {_import_column(f) for f in reader.fieldnames}:
         raise invalid("the first line must name the columns, with at least email and name", "file")
-    rows = [{column(k): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    rows = [{_import_column(k): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
     if len(rows) > 10_000:
         raise invalid("at most 10,000 rows per import", "file")
+    return rows
+
+
+def _refuse_bad_rows(rows: list[dict[str, str]]) -> None:
+    """Every bad row of the file at once, or nothing (line numbers count the header as 1)."""
     errors: list[dict[str, Any]] = []
     seen: set[str] = set()
     for n, row in enumerate(rows, start=2):
-        try:
-            email = normalise_email(row.get("email", ""))
-        except Problem:
-            errors.append({"row": n, "field": "email", "msg": "not an email address"})
-            continue
-        if email in seen:
-            errors.append({"row": n, "field": "email", "msg": "appears twice in the file"})
-        seen.add(email)
-        if not row.get("name") or len(row["name"]) > 200:
-            errors.append({"row": n, "field": "name", "msg": "a name of 1–200 characters is required"})
-        if row.get("team_role") and row["team_role"] not in ("member", "lead"):
-            errors.append({"row": n, "field": "team_role", "msg": "member or lead"})
-        if row.get("role") == "lead":
-            errors.append({"row": n, "field": "role", "msg": "role is the org role (member or admin); "
-                                                              "put lead in the team_role column"})
-        elif row.get("role") and row["role"] not in ("member", "admin"):
-            errors.append({"row": n, "field": "role", "msg": "member or admin"})
-        if row.get("team_role") and not row.get("team"):
-            errors.append({"row": n, "field": "team", "msg": "team_role needs a team"})
-        if len(row.get("team", "")) > 200:
-            errors.append({"row": n, "field": "team", "msg": "at most 200 characters"})
+        errors += [{"row": n, "field": field, "msg": msg} for field, msg in _row_errors(row, seen)]
     if errors:
         raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
                       errors=errors)
+
+
+def _row_errors(row: dict[str, str], seen: set[str]) -> list[tuple[str, str]]:
+    """What is wrong with one row, as (field, message); `seen` collects the emails so far."""
+    try:
+        email = normalise_email(row.get("email", ""))
+    except Problem:
+        return [("email", "not an email address")]
+    errors: list[tuple[str, str]] = []
+    if email in seen:
+        errors.append(("email", "appears twice in the file"))
+    seen.add(email)
+    if not row.get("name") or len(row["name"]) > 200:
+        errors.append(("name", "a name of 1–200 characters is required"))
+    if row.get("team_role") and row["team_role"] not in ("member", "lead"):
+        errors.append(("team_role", "member or lead"))
+    errors += _org_role_errors(row.get("role"))
+    if row.get("team_role") and not row.get("team"):
+        errors.append(("team", "team_role needs a team"))
+    if len(row.get("team", "")) > 200:
+        errors.append(("team", "at most 200 characters"))
+    return errors
+
+
+def _org_role_errors(role: str | None) -> list[tuple[str, str]]:
+    if role == "lead":
+        return [("role", "role is the org role (member or admin); put lead in the team_role column")]
+    if role and role not in ("member", "admin"):
+        return [("role", "member or admin")]
+    return []
+
+
+async def _import_teams(tx: Tx, actor: Actor, rows: list[dict[str, str]],
+                        changes: list[dict[str, Any]]) -> dict[str, Team]:
+    """Every team the file names, by name: the existing ones, and the new ones created (a
+    parent team before its child; a team without a known parent goes under the root)."""
     root = await root_team(tx.session)
     teams = {t.name: t for t in (await tx.session.execute(sa.select(Team))).scalars()}
-    changes: list[dict[str, Any]] = []
-    created_users = updated_users = created_teams = 0
     for n, row in enumerate(rows, start=2):
         for name, parent in ((row.get("parent_team"), None), (row.get("team"), row.get("parent_team"))):
-            if name and name not in teams:
-                parent_team = teams.get(parent) if parent else root
-                team = Team(name=name, parent_id=(parent_team or root).id)
-                tx.session.add(team)
-                await tx.session.flush()
-                teams[name] = team
-                created_teams += 1
-                changes.append({"row": n, "action": "create_team", "team": name,
-                                "detail": f"inside {(parent_team or root).name}"})
-                await emit_team(tx, team, "created", actor.user_id)
-    for n, row in enumerate(rows, start=2):
-        email = normalise_email(row["email"])
-        user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
-        if user is None:
-            user = User(email=email, name=row["name"], role=row.get("role") or "member", active=True,
-                        slack_user_id=row.get("slack_user_id") or None, muted_reminders=[], created_at=datetime.now(UTC))
-            tx.session.add(user)
+            if not name or name in teams:
+                continue
+            parent_team = (teams.get(parent) if parent else root) or root
+            team = Team(name=name, parent_id=parent_team.id)
+            tx.session.add(team)
             await tx.session.flush()
-            await emit_user(tx, user, "created", actor.user_id)
-            created_users += 1
-            changes.append({"row": n, "action": "create_user", "email": email,
-                            "detail": f"{user.name} ({user.role})"})
-        else:
-            wanted = {"name": row["name"], "role": row.get("role") or user.role,
-                      "slack_user_id": row.get("slack_user_id") or user.slack_user_id}
-            changed = [f for f, v in wanted.items() if getattr(user, f) != v]
-            detail = "; ".join(f"{f}: {getattr(user, f) or '—'} → {wanted[f] or '—'}" for f in changed)
-            for f in changed:
-                setattr(user, f, wanted[f])
-            if changed:
-                await emit_user(tx, user, "updated", actor.user_id, changed)
-                updated_users += 1
-                changes.append({"row": n, "action": "update_user", "email": email, "detail": detail})
-        if row.get("team"):
-            team = teams[row["team"]]
-            membership = await tx.session.get(Membership, (team.id, user.id))
-            role = row.get("team_role") or "member"
-            if membership is None:
-                tx.session.add(Membership(team_id=team.id, user_id=user.id, role=role))
-                await tx.session.flush()
-                await emit_team(tx, team, "updated", actor.user_id, ["members"])
-                changes.append({"row": n, "action": "add_member", "email": email, "team": team.name, "detail": role})
-            elif membership.role != role:
-                changes.append({"row": n, "action": "change_team_role", "email": email, "team": team.name,
-                                "detail": f"{membership.role} → {role}"})
-                membership.role = role
-                await emit_team(tx, team, "updated", actor.user_id, ["members"])
-    result = {"created_users": created_users, "updated_users": updated_users, "created_teams": created_teams,
-              "rows": len(rows), "dry_run": dry_run, "changes": changes}
-    if dry_run:
-        raise DryRun(result)
-    return result
+            teams[name] = team
+            changes.append({"row": n, "action": "create_team", "team": name, "detail": f"inside {parent_team.name}"})
+            await emit_team(tx, team, "created", actor.user_id)
+    return teams
+
+
+async def _import_person(tx: Tx, actor: Actor, n: int, email: str, row: dict[str, str],
+                         changes: list[dict[str, Any]]) -> User:
+    """The row's person, created or brought up to date (name, org role, Slack id)."""
+    user = (await tx.session.execute(sa.select(User).where(User.email == email))).scalar_one_or_none()
+    if user is None:
+        user = User(email=email, name=row["name"], role=row.get("role") or "member", active=True,
+                    slack_user_id=row.get("slack_user_id") or None, muted_reminders=[], created_at=datetime.now(UTC))
+        tx.session.add(user)
+        await tx.session.flush()
+        await emit_user(tx, user, "created", actor.user_id)
+        changes.append({"row": n, "action": "create_user", "email": email, "detail": f"{user.name} ({user.role})"})
+        return user
+    wanted = {"name": row["name"], "role": row.get("role") or user.role,
+              "slack_user_id": row.get("slack_user_id") or user.slack_user_id}
+    changed = [f for f, v in wanted.items() if getattr(user, f) != v]
+    if not changed:
+        return user
+    detail = "; ".join(f"{f}: {getattr(user, f) or '—'} → {wanted[f] or '—'}" for f in changed)
+    for f in changed:
+        setattr(user, f, wanted[f])
+    await emit_user(tx, user, "updated", actor.user_id, changed)
+    changes.append({"row": n, "action": "update_user", "email": email, "detail": detail})
+    return user
+
+
+async def _import_membership(tx: Tx, actor: Actor, n: int, email: str, row: dict[str, str], user: User, team: Team,
+                             changes: list[dict[str, Any]]) -> None:
+    """The row's person in the row's team, with its team role (member unless said)."""
+    membership = await tx.session.get(Membership, (team.id, user.id))
+    role = row.get("team_role") or "member"
+    if membership is None:
+        tx.session.add(Membership(team_id=team.id, user_id=user.id, role=role))
+        await tx.session.flush()
+        await emit_team(tx, team, "updated", actor.user_id, ["members"])
+        changes.append({"row": n, "action": "add_member", "email": email, "team": team.name, "detail": role})
+    elif membership.role != role:
+        changes.append({"row": n, "action": "change_team_role", "email": email, "team": team.name,
+                        "detail": f"{membership.role} → {role}"})
+        membership.role = role
+        await emit_team(tx, team, "updated", actor.user_id, ["members"])
 
 
 # ------------------------------------------------------------------ Slack directory
@@ -386,51 +439,67 @@ async def upsert_users(tx: Tx, actor: Actor, users: list[DirectoryUser], deactiv
         if incoming.slack_user_id:
             seen_slack_ids.add(incoming.slack_user_id)
         if user is None:
-            if not incoming.active:
-                continue
-            user = User(email=email, name=incoming.name or email, slack_user_id=incoming.slack_user_id,
-                        avatar_url=incoming.avatar_url, role=GUEST if incoming.guest else "member", active=True, locale=_locale(incoming.locale),
-                        timezone=_tz(incoming.timezone), muted_reminders=[], created_at=datetime.now(UTC))
-            tx.session.add(user)
-            await tx.session.flush()
-            await emit_user(tx, user, "created", actor.label)
-            created += 1
+            if incoming.active:
+                await _create_from_slack(tx, actor, email, incoming)
+                created += 1
             continue
-        changes: dict[str, Any] = {}
-        if incoming.slack_user_id and user.slack_user_id != incoming.slack_user_id:
-            changes["slack_user_id"] = incoming.slack_user_id
-        if incoming.name and user.name != incoming.name:
-            changes["name"] = incoming.name
-        if incoming.avatar_url and user.avatar_url != incoming.avatar_url:
-            changes["avatar_url"] = incoming.avatar_url
-        if user.locale is None and _locale(incoming.locale):
-            changes["locale"] = _locale(incoming.locale)
-        if user.timezone is None and _tz(incoming.timezone):
-            changes["timezone"] = _tz(incoming.timezone)
-        if user.active != incoming.active:
-            if not incoming.active and user.role == "admin":
-                pass  # never lock the last admins out from Slack's side
-            else:
-                changes["active"] = incoming.active
-                if not incoming.active:
-                    deactivated += 1
+        changes = _slack_changes(user, incoming)
         if changes:
             for k, v in changes.items():
                 setattr(user, k, v)
             await emit_user(tx, user, "updated", actor.label, sorted(changes))
             updated += 1
-    if deactivate_missing:
-        stale = (await tx.session.execute(
-            sa.select(User).where(User.slack_user_id.is_not(None), User.active, User.role != "admin")
-        )).scalars()
-        for user in stale:
-            if user.slack_user_id not in seen_slack_ids:
-                user.active = False
-                await emit_user(tx, user, "updated", actor.label, ["active"])
+            if changes.get("active") is False:
                 deactivated += 1
+    if deactivate_missing:
+        deactivated += await _deactivate_missing(tx, actor, seen_slack_ids)
     if created or updated or deactivated:
         stamp(tx, "*")
     return {"created": created, "updated": updated, "deactivated": deactivated}
+
+
+async def _create_from_slack(tx: Tx, actor: Actor, email: str, incoming: DirectoryUser) -> None:
+    user = User(email=email, name=incoming.name or email, slack_user_id=incoming.slack_user_id,
+                avatar_url=incoming.avatar_url, role=GUEST if incoming.guest else "member", active=True,
+                locale=_locale(incoming.locale), timezone=_tz(incoming.timezone), muted_reminders=[],
+                created_at=datetime.now(UTC))
+    tx.session.add(user)
+    await tx.session.flush()
+    await emit_user(tx, user, "created", actor.label)
+
+
+def _slack_changes(user: User, incoming: DirectoryUser) -> dict[str, Any]:
+    """What Slack says differently of a known person: what Slack has (Slack id, name, avatar),
+    locale and timezone only where the person set none, and whether they are active (an admin
+    is never deactivated from Slack's side, so the last admins are not locked out)."""
+    changes: dict[str, Any] = {}
+    if incoming.slack_user_id and user.slack_user_id != incoming.slack_user_id:
+        changes["slack_user_id"] = incoming.slack_user_id
+    if incoming.name and user.name != incoming.name:
+        changes["name"] = incoming.name
+    if incoming.avatar_url and user.avatar_url != incoming.avatar_url:
+        changes["avatar_url"] = incoming.avatar_url
+    if user.locale is None and _locale(incoming.locale):
+        changes["locale"] = _locale(incoming.locale)
+    if user.timezone is None and _tz(incoming.timezone):
+        changes["timezone"] = _tz(incoming.timezone)
+    if user.active != incoming.active and (incoming.active or user.role != "admin"):
+        changes["active"] = incoming.active
+    return changes
+
+
+async def _deactivate_missing(tx: Tx, actor: Actor, seen_slack_ids: set[str]) -> int:
+    """Deactivate everyone from Slack whom Slack no longer lists (admins excepted); how many."""
+    stale = (await tx.session.execute(
+        sa.select(User).where(User.slack_user_id.is_not(None), User.active, User.role != "admin")
+    )).scalars()
+    deactivated = 0
+    for user in stale:
+        if user.slack_user_id not in seen_slack_ids:
+            user.active = False
+            await emit_user(tx, user, "updated", actor.label, ["active"])
+            deactivated += 1
+    return deactivated
 
 
 def _locale(value: str | None) -> str | None:
