@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +43,28 @@ def team_order(team_ids: Iterable[int], teams: dict[int, dict[str, Any]]) -> lis
     """A person's teams, most specific first (the company, the root team, last)."""
     known = [teams[t] for t in team_ids if t in teams]
     return sorted(known, key=lambda t: (t.get("parent_id") is None, t["id"]))
+
+
+@dataclass
+class _ReminderFacts:
+    """What one reminder occurrence's messages show, asked of okr once per occurrence (the key
+    results once per page of targets)."""
+
+    teams: dict[int, dict[str, Any]]
+    krs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    objectives: dict[int, dict[str, Any]] | None = None
+    dashboards: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def _awaiting_approval(target: dict[str, Any], objectives: dict[int, dict[str, Any]],
+                       teams: list[dict[str, Any]]) -> dict[str, Any]:
+    """approval_due: the objectives awaiting the target's decision, and their teams with the
+    team of the first pending objective first."""
+    objs = [objectives[i] for i in target.get("objective_ids", []) if i in objectives]
+    if objs:
+        teams = sorted(teams, key=lambda t: t["id"] != objs[0]["team_id"])
+    return {"teams": teams, "count": len(target.get("objective_ids", [])),
+            "objectives": [{"id": o["id"], "title": o["title"]} for o in objs[:5]]}
 
 
 class Planner:
@@ -76,51 +99,52 @@ class Planner:
         return max(local_due(data.date, data.local_time, tz), now)
 
     async def reminder(self, data: ReminderDueData, now: datetime, due_now: bool) -> list[Plan]:
+        """A reminder occurrence: one plan per target okr names (muted ones aside), due at the
+        kind's time where the target lives, already skipped when they are up to date."""
         if data.kind == "team_digest":
             return await self.digest(data, now, due_now)
-        teams = {t["id"]: t for t in await self.okr.teams()}
+        facts = _ReminderFacts(teams={t["id"]: t for t in await self.okr.teams()})
         plans: list[Plan] = []
-        objectives: dict[int, dict[str, Any]] | None = None
-        dashboards: dict[int, dict[str, Any]] = {}
         async for page in self.okr.targets(data.kind, data.cycle):
             page = [t for t in page if not t.get("muted")]
-            krs: dict[int, dict[str, Any]] = {}
-            if data.kind == "weekly_check_in":
-                wanted = sorted({i for t in page for i in t.get("key_result_ids", [])[:5]})
-                krs = await self.okr.key_results_by_id(wanted, data.cycle) if wanted else {}
-            if data.kind == "approval_due" and objectives is None:
-                objectives = await self._objectives(data.cycle)
+            await self._learn_page(data, page, facts)
             for target in page:
                 due = self._due(data, zone(target.get("timezone"), self.default_timezone), now, due_now)
                 if due is None:
                     continue
-                mine = team_order(target.get("team_ids", []), teams)
-                ctx: dict[str, Any] = {"cycle": data.cycle, "local_time": data.local_time,
-                                       "teams": [{"id": t["id"], "name": t["name"]} for t in mine]}
-                team_id = mine[0]["id"] if mine else None
-                if data.kind == "weekly_check_in":
-                    ids = list(target.get("key_result_ids", []))
-                    ctx.update(count=len(ids), kr_ids=ids[:5], krs=[kr_brief(krs[i]) for i in ids[:5] if i in krs])
-                elif data.kind == "approval_due":
-                    objs = [objectives[i] for i in target.get("objective_ids", []) if objectives and i in objectives]
-                    if objs and mine:
-                        # The team with pending objectives first.
-                        pending_team = objs[0]["team_id"]
-                        ctx["teams"] = sorted(ctx["teams"], key=lambda t: t["id"] != pending_team)
-                        team_id = ctx["teams"][0]["id"]
-                    ctx.update(count=len(target.get("objective_ids", [])),
-                               objectives=[{"id": o["id"], "title": o["title"]} for o in objs[:5]])
-                elif data.kind == "review_mid_quarter" and team_id is not None:
-                    if team_id not in dashboards:
-                        dashboards[team_id] = await self.okr.dashboard(data.cycle, team_id)
-                    ctx["teams"] = [self._team_progress(dashboards[team_id], team_id, teams)]
+                ctx = await self._reminder_ctx(data, target, facts)
                 plan = self._plan(key=f"{data.occurrence_id}:user:{target['user_id']}",
                                   occurrence_id=data.occurrence_id, kind=data.kind, target=target, due_at=due,
-                                  ctx=ctx, team_id=team_id)
+                                  ctx=ctx, team_id=ctx["teams"][0]["id"] if ctx["teams"] else None)
                 if nudges.is_up_to_date(data.kind, target):
                     nudges.skip(plan, nudges.UP_TO_DATE)
                 plans.append(plan)
         return plans
+
+    async def _learn_page(self, data: ReminderDueData, page: list[dict[str, Any]], facts: _ReminderFacts) -> None:
+        """What a page of targets' messages show: their first five key results (weekly check-in),
+        the cycle's objectives (approval due, once)."""
+        if data.kind == "weekly_check_in":
+            wanted = sorted({i for t in page for i in t.get("key_result_ids", [])[:5]})
+            facts.krs = await self.okr.key_results_by_id(wanted, data.cycle) if wanted else {}
+        if data.kind == "approval_due" and facts.objectives is None:
+            facts.objectives = await self._objectives(data.cycle)
+
+    async def _reminder_ctx(self, data: ReminderDueData, target: dict[str, Any], facts: _ReminderFacts) -> dict[str, Any]:
+        """One target's message: their teams (the one it is about first) and what the kind shows."""
+        mine = [{"id": t["id"], "name": t["name"]} for t in team_order(target.get("team_ids", []), facts.teams)]
+        ctx: dict[str, Any] = {"cycle": data.cycle, "local_time": data.local_time, "teams": mine}
+        if data.kind == "weekly_check_in":
+            ids = list(target.get("key_result_ids", []))
+            ctx.update(count=len(ids), kr_ids=ids[:5], krs=[kr_brief(facts.krs[i]) for i in ids[:5] if i in facts.krs])
+        elif data.kind == "approval_due":
+            ctx.update(_awaiting_approval(target, facts.objectives or {}, mine))
+        elif data.kind == "review_mid_quarter" and mine:
+            team_id = mine[0]["id"]
+            if team_id not in facts.dashboards:
+                facts.dashboards[team_id] = await self.okr.dashboard(data.cycle, team_id)
+            ctx["teams"] = [self._team_progress(facts.dashboards[team_id], team_id, facts.teams)]
+        return ctx
 
     async def _objectives(self, cycle: str) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
@@ -226,18 +250,7 @@ class Planner:
         team_id = data.team_id or data.to_team_id or (obj or {}).get("team_id")
         if data.kind == "retro":
             return [], team_id
-        recipients: list[int] = []
-        if data.to_user_id:
-            recipients = [data.to_user_id]
-        elif obj is not None:
-            recipients = [obj["owner_id"]]
-        elif data.key_result_id:
-            krs = await self.okr.key_results_by_id([data.key_result_id], None)
-            if data.key_result_id in krs:
-                recipients = [krs[data.key_result_id]["owner_id"]]
-        elif data.to_team_id:
-            team = next((t for t in await self.okr.teams() if t["id"] == data.to_team_id), None)
-            recipients = [m["user_id"] for m in (team or {}).get("members", []) if m.get("role") == "lead"]
+        recipients = await self._feedback_recipients(data, obj)
         author = await self.okr.user(data.author_id)
         ctx = {"feedback_kind": data.kind, "body": data.body, "author_name": (author or {}).get("name", ""),
                "objective_id": data.objective_id if obj else None, "objective_title": (obj or {}).get("title")}
@@ -252,6 +265,20 @@ class Planner:
                                     target=target, due_at=now, ctx=ctx, team_id=team_id,
                                     objective_id=data.objective_id))
         return plans, team_id
+
+    async def _feedback_recipients(self, data: FeedbackData, obj: dict[str, Any] | None) -> list[int]:
+        """The addressee, else the objective's owner, else the key result's, else the team's leads."""
+        if data.to_user_id:
+            return [data.to_user_id]
+        if obj is not None:
+            return [obj["owner_id"]]
+        if data.key_result_id:
+            krs = await self.okr.key_results_by_id([data.key_result_id], None)
+            return [krs[data.key_result_id]["owner_id"]] if data.key_result_id in krs else []
+        if data.to_team_id:
+            team = next((t for t in await self.okr.teams() if t["id"] == data.to_team_id), None)
+            return [m["user_id"] for m in (team or {}).get("members", []) if m.get("role") == "lead"]
+        return []
 
     async def mentioned(self, env: Envelope, now: datetime) -> list[Plan]:
         data = MentionData.model_validate(env.data)
