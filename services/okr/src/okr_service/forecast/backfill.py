@@ -34,8 +34,40 @@ def _when(text: str, tz: ZoneInfo) -> datetime:
     return at
 
 
+class _BadRow(Exception):
+    def __init__(self, field: str, msg: str) -> None:
+        super().__init__(msg)
+        self.field, self.msg = field, msg
+
+
+_Row = tuple[int, datetime, float, int | None, str]  # key result, when, value, confidence, note
+
+
 async def import_check_ins(tx: Tx, actor: Actor, cal: Calendar, raw: bytes) -> dict[str, Any]:
+    """All or nothing: every bad row is reported; else the check-ins are made, oldest first
+    per key result."""
     actor.require_admin()
+    rows = _read_rows(raw)
+    found = await _key_results(tx, rows)
+    tz = ZoneInfo(cal.timezone)
+    errors: list[dict[str, Any]] = []
+    parsed: list[_Row] = []
+    for n, row in enumerate(rows, start=2):
+        try:
+            parsed.append(_backfill_row(row, found, tz, actor, cal))
+        except _BadRow as bad:
+            errors.append({"row": n, "field": bad.field, "msg": bad.msg})
+    if errors:
+        raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
+                      errors=errors)
+    for kr_id, at, value, confidence, note in sorted(parsed, key=lambda p: (p[0], p[1])):
+        await check_ins.check_in(tx, actor, cal, kr_id, value=value, confidence=confidence, note=note,
+                                  created_at=at.astimezone(UTC))
+    return {"rows": len(parsed), "key_results": len({p[0] for p in parsed})}
+
+
+def _read_rows(raw: bytes) -> list[dict[str, str]]:
+    """The file's rows, keyed by lower-case column names, values stripped."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -47,57 +79,62 @@ async def import_check_ins(tx: Tx, actor: Actor, cal: Calendar, raw: bytes) -> d
     rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
     if len(rows) > MAX_ROWS:
         raise invalid(f"at most {MAX_ROWS:,} rows per import", "file")
-    tz = ZoneInfo(cal.timezone)
-    ids = {int(r["key_result_id"]) for r in rows if r.get("key_result_id", "").isdigit()}
-    found = {kr.id: (kr, obj) for kr, obj in (await tx.session.execute(
+    return rows
+
+
+def _kr_id(row: dict[str, str]) -> int | None:
+    return int(row["key_result_id"]) if row.get("key_result_id", "").isdigit() else None
+
+
+async def _key_results(tx: Tx, rows: list[dict[str, str]]) -> dict[int, tuple[KeyResult, Objective]]:
+    """The key results the rows name that exist (not deleted), with their objectives."""
+    ids = {kr_id for kr_id in map(_kr_id, rows) if kr_id is not None}
+    if not ids:
+        return {}
+    return {kr.id: (kr, obj) for kr, obj in (await tx.session.execute(
         sa.select(KeyResult, Objective).join(Objective, Objective.id == KeyResult.objective_id)
-        .where(KeyResult.id.in_(ids), KeyResult.deleted_at.is_(None), Objective.deleted_at.is_(None)))).all()} \
-        if ids else {}
-    errors: list[dict[str, Any]] = []
-    parsed: list[tuple[int, datetime, float, int | None, str]] = []
-    for n, row in enumerate(rows, start=2):
-        def bad(name: str, msg: str, n: int = n) -> None:
-            errors.append({"row": n, "field": name, "msg": msg})
-        kr_id = int(row["key_result_id"]) if row.get("key_result_id", "").isdigit() else None
-        if kr_id is None or kr_id not in found:
-            bad("key_result_id", "no key result with that id")
-            continue
-        kr, obj = found[kr_id]
-        try:
-            at = _when(row.get("created_at", ""), tz)
-        except ValueError:
-            bad("created_at", "a date (2027-01-05) or a date-time with its offset (2027-01-05T10:00:00+09:00)")
-            continue
-        try:
-            value = float(row.get("value", ""))
-            if not math.isfinite(value) or abs(value) > 1e15:
-                raise ValueError
-        except ValueError:
-            bad("value", "a number")
-            continue
-        confidence: int | None = None
-        if row.get("confidence"):
-            if not row["confidence"].isdigit() or int(row["confidence"]) > 10:
-                bad("confidence", "a whole number from 0 to 10")
-                continue
-            confidence = int(row["confidence"])
-        if len(row.get("note", "")) > 2000:
-            bad("note", "at most 2,000 characters")
-            continue
-        if obj.status == "closed":
-            bad("key_result_id", "its objective is closed")
-            continue
-        try:
-            actor.require_check_in(kr, obj)
-            check_ins.check_backfill(actor, cal, obj, kr, at)
-        except Problem as exc:
-            bad("created_at", str(exc.errors[0]["msg"]) if exc.errors else (exc.detail or exc.title))
-            continue
-        parsed.append((kr_id, at, value, confidence, row.get("note", "")))
-    if errors:
-        raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
-                      errors=errors)
-    for kr_id, at, value, confidence, note in sorted(parsed, key=lambda p: (p[0], p[1])):
-        await check_ins.check_in(tx, actor, cal, kr_id, value=value, confidence=confidence, note=note,
-                                  created_at=at.astimezone(UTC))
-    return {"rows": len(parsed), "key_results": len({p[0] for p in parsed})}
+        .where(KeyResult.id.in_(ids), KeyResult.deleted_at.is_(None), Objective.deleted_at.is_(None)))).all()}
+
+
+def _backfill_row(row: dict[str, str], found: dict[int, tuple[KeyResult, Objective]], tz: ZoneInfo,
+                  actor: Actor, cal: Calendar) -> _Row:
+    """One row as a check-in to make, or its first problem (`_BadRow`)."""
+    kr_id = _kr_id(row)
+    if kr_id is None or kr_id not in found:
+        raise _BadRow("key_result_id", "no key result with that id")
+    kr, obj = found[kr_id]
+    try:
+        at = _when(row.get("created_at", ""), tz)
+    except ValueError as exc:
+        raise _BadRow("created_at", "a date (2027-01-05) or a date-time with its offset (2027-01-05T10:00:00+09:00)") \
+            from exc
+    value = _value(row.get("value", ""))
+    confidence = _confidence(row.get("confidence", ""))
+    if len(row.get("note", "")) > 2000:
+        raise _BadRow("note", "at most 2,000 characters")
+    if obj.status == "closed":
+        raise _BadRow("key_result_id", "its objective is closed")
+    try:
+        actor.require_check_in(kr, obj)
+        check_ins.check_backfill(actor, cal, obj, kr, at)
+    except Problem as exc:
+        raise _BadRow("created_at", str(exc.errors[0]["msg"]) if exc.errors else (exc.detail or exc.title)) from exc
+    return kr_id, at, value, confidence, row.get("note", "")
+
+
+def _value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > 1e15:
+        raise _BadRow("value", "a number")
+    return value
+
+
+def _confidence(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 10:
+        raise _BadRow("confidence", "a whole number from 0 to 10")
+    return int(text)
