@@ -288,48 +288,73 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
     assert driver is not None  # a connection checked out of the pool
     if dialect.name != "mysql" or not getattr(driver, "_client_flag", 0) & MULTI_STATEMENTS:
         assert isinstance(conn, AsyncConnection)  # a PooledConnection is MariaDB's
-        out: list[Rows] = []
-        for item in statements:
-            statement, params = item if isinstance(item, tuple) else (item, None)
-            result = await conn.execute(statement, params)
-            out.append([dict(row._mapping) for row in result] if result.returns_rows else [])
-        return out
+        return await _one_by_one(conn, statements)
     cursor = await driver.cursor()
     if _HexLiteral not in driver._encoders:
         driver._encoders[_HexLiteral] = _HexLiteral.encode
-    readers: list[list[Any] | None] = []  # per statement sent: its columns' result processors
-    parts: list[str] = []
-    for item in statements:
-        statement, params = item if isinstance(item, tuple) else (item, None)
-        for one in params if isinstance(params, list) else [params or {}]:
-            compiled, binds, reader = _compile(statement, dialect, one)
-            values = compiled.construct_params(one)
-            parts.append(cursor.mogrify(compiled.string, tuple(
-                _literal(process(values[name]) if process else values[name]) for name, process in binds)))
-            readers.append(reader)
-    sql = ";\n".join(parts)
-    results: list[Rows] = []
+    sql, readers = _batch_sql(cursor, dialect, statements)
     try:
         await cursor.execute(sql)
-        for i, processors in enumerate(readers):
-            if i:
-                await cursor.nextset()
-            if processors is None:
-                results.append([])
-                continue
-            names = [d[0] for d in cursor.description or ()]
-            results.append([{name: (p(v) if p else v) for name, p, v in zip(names, processors, row, strict=True)}
-                            for row in await cursor.fetchall()])
+        results = await _read_results(cursor, readers)
     except dialect.loaded_dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error) from exc
     finally:
         await cursor.close()
     if commits:
         raw.info[SETTLED] = True
-    # A statement with a list of values gave one result per dict: the caller gets one.
+    return _per_statement(statements, results)
+
+
+def _split(item: Statement) -> tuple[sa.Executable, Any]:
+    return item if isinstance(item, tuple) else (item, None)
+
+
+async def _one_by_one(conn: AsyncConnection, statements: Sequence[Statement]) -> list[Rows]:
+    """`execute_batch` where the database takes one statement at a time."""
+    out: list[Rows] = []
+    for item in statements:
+        statement, params = _split(item)
+        result = await conn.execute(statement, params)
+        out.append([dict(row._mapping) for row in result] if result.returns_rows else [])
+    return out
+
+
+def _batch_sql(cursor: Any, dialect: sa.Dialect, statements: Sequence[Statement]) -> tuple[str, list[list[Any] | None]]:
+    """The statements as one multi-statement string (values escaped by the driver), and per
+    statement sent (one per dict of a list of values) its columns' result processors."""
+    readers: list[list[Any] | None] = []
+    parts: list[str] = []
+    for item in statements:
+        statement, params = _split(item)
+        for one in params if isinstance(params, list) else [params or {}]:
+            compiled, binds, reader = _compile(statement, dialect, one)
+            values = compiled.construct_params(one)
+            parts.append(cursor.mogrify(compiled.string, tuple(
+                _literal(process(values[name]) if process else values[name]) for name, process in binds)))
+            readers.append(reader)
+    return ";\n".join(parts), readers
+
+
+async def _read_results(cursor: Any, readers: list[list[Any] | None]) -> list[Rows]:
+    """Each sent statement's rows, typed by its result processors ([] for a write)."""
+    results: list[Rows] = []
+    for i, processors in enumerate(readers):
+        if i:
+            await cursor.nextset()
+        if processors is None:
+            results.append([])
+            continue
+        names = [d[0] for d in cursor.description or ()]
+        results.append([{name: (p(v) if p else v) for name, p, v in zip(names, processors, row, strict=True)}
+                        for row in await cursor.fetchall()])
+    return results
+
+
+def _per_statement(statements: Sequence[Statement], results: list[Rows]) -> list[Rows]:
+    """A statement with a list of values gave one result per dict: the caller gets one."""
     grouped, i = [], 0
     for item in statements:
-        params = item[1] if isinstance(item, tuple) else None
+        params = _split(item)[1]
         n = len(params) if isinstance(params, list) else 1
         grouped.append([row for rows in results[i:i + n] for row in rows])
         i += n
