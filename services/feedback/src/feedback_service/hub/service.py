@@ -86,25 +86,13 @@ async def _feedback(session: AsyncSession, actor: Actor, now: datetime, body: Fe
             raise invalid(f"{name} belongs to retrospectives (kind retro)", name)
     if not body.body.strip():
         raise invalid("write something (1–4,000 characters)", "body")
-    objective_id = body.objective_id
-    if body.key_result_id is not None:
-        kr = await lookup.live_key_result(session, body.key_result_id)
-        if kr is None:
-            raise invalid(f"key result {body.key_result_id} does not exist", "key_result_id")
-        if objective_id is not None and objective_id != kr.objective_id:
-            raise invalid(f"key result {kr.id} belongs to objective {kr.objective_id}", "objective_id")
-        objective_id = kr.objective_id
+    objective_id = await _objective_of(session, body)
     obj: RmObjective | None = None
     if objective_id is not None:
         obj = await lookup.live_objective(session, objective_id)
         if obj is None:
             raise invalid(f"objective {objective_id} does not exist", "objective_id")
-    if body.to_user_id is not None and await lookup.active_user(session, body.to_user_id) is None:
-        raise invalid(f"no active person with id {body.to_user_id}", "to_user_id")
-    if body.to_team_id is not None and await lookup.live_team(session, body.to_team_id) is None:
-        raise invalid(f"team {body.to_team_id} does not exist", "to_team_id")
-    if obj is None and body.to_user_id is None and body.to_team_id is None:
-        raise invalid("address it to a person, a team, an objective or a key result", "to_user_id")
+    await _check_addressees(session, body, obj)
     if obj is not None:
         if body.cycle is not None and body.cycle != obj.cycle:
             raise invalid(f"objective {obj.id} belongs to {obj.cycle}", "cycle")
@@ -114,6 +102,28 @@ async def _feedback(session: AsyncSession, actor: Actor, now: datetime, body: Fe
     return Feedback(kind=body.kind, cycle=cycle, objective_id=objective_id, key_result_id=body.key_result_id,
                     to_user_id=body.to_user_id, to_team_id=body.to_team_id,
                     team_id=obj.team_id if obj is not None else body.to_team_id, body=body.body)
+
+
+async def _objective_of(session: AsyncSession, body: FeedbackCreate) -> int | None:
+    """The objective feedback is about: the one named, or the key result's (which must agree)."""
+    if body.key_result_id is None:
+        return body.objective_id
+    kr = await lookup.live_key_result(session, body.key_result_id)
+    if kr is None:
+        raise invalid(f"key result {body.key_result_id} does not exist", "key_result_id")
+    if body.objective_id is not None and body.objective_id != kr.objective_id:
+        raise invalid(f"key result {kr.id} belongs to objective {kr.objective_id}", "objective_id")
+    return kr.objective_id
+
+
+async def _check_addressees(session: AsyncSession, body: FeedbackCreate, obj: RmObjective | None) -> None:
+    """Feedback goes to an active person, a team or an objective (or key result) that exist."""
+    if body.to_user_id is not None and await lookup.active_user(session, body.to_user_id) is None:
+        raise invalid(f"no active person with id {body.to_user_id}", "to_user_id")
+    if body.to_team_id is not None and await lookup.live_team(session, body.to_team_id) is None:
+        raise invalid(f"team {body.to_team_id} does not exist", "to_team_id")
+    if obj is None and body.to_user_id is None and body.to_team_id is None:
+        raise invalid("address it to a person, a team, an objective or a key result", "to_user_id")
 
 
 async def _retro(session: AsyncSession, actor: Actor, body: FeedbackCreate) -> Feedback:
@@ -162,36 +172,13 @@ async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes:
     from), and otherwise refused with 409 and the current entry."""
     actor.require_writer()
     fb = await get_feedback(tx.session, feedback_id, lock=True)
-    is_retro = fb.kind == "retro"
     if "resolved" in changes:
-        if is_retro:
-            raise invalid("a retrospective is not resolved", "resolved")
-        if changes["resolved"] is None:
-            raise invalid("resolved is true or false", "resolved")
-        if not await can_resolve(tx.session, actor, fb):
-            raise Problem(403, "Only the person or team it is addressed to, or the objective's owner, can resolve it.")
+        await _check_resolving(tx.session, actor, fb, changes["resolved"])
     if "body" in changes:
-        if changes["body"] is None:
-            raise invalid("body is text", "body")
-        if fb.author_id != actor.user_id:
-            raise Problem(403, "Only its author can change what feedback says.")
-        if not is_retro and not changes["body"].strip():
-            raise invalid("write something (1–4,000 characters)", "body")
-    retro = [name for name in RETRO_FIELDS if name in changes]
-    if retro:
-        if not is_retro:
-            raise invalid(f"{retro[0]} belongs to retrospectives", retro[0])
-        if not (actor.is_admin or actor.in_team(fb.team_id) or fb.author_id == actor.user_id):
-            raise Problem(403, "Only the team's members (or admins) change its retrospective.")
-        for name in ("went_well", "to_improve"):
-            if name in changes and changes[name] is None:
-                raise invalid(f"{name} is text", name)
-    values = _reconcile(fb, changes, version, base or {})
-    changed = []
-    for name, value in values.items():
-        if getattr(fb, name) != value:
-            setattr(fb, name, value)
-            changed.append(name)
+        _check_body(actor, fb, changes["body"])
+    if any(name in changes for name in RETRO_FIELDS):
+        _check_retro_fields(actor, fb, changes)
+    changed = _apply(fb, _reconcile(fb, changes, version, base or {}))
     if "resolved" in changed:
         fb.resolved_by, fb.resolved_at = (actor.user_id, now) if fb.resolved else (None, None)
     if changed:
@@ -201,6 +188,45 @@ async def update(tx: Tx, actor: Actor, now: datetime, feedback_id: int, changes:
         await tx.session.flush()
         _emit(tx, fb, "updated", actor, changed, op_id)
     return fb
+
+
+async def _check_resolving(session: AsyncSession, actor: Actor, fb: Feedback, resolved: bool | None) -> None:
+    if fb.kind == "retro":
+        raise invalid("a retrospective is not resolved", "resolved")
+    if resolved is None:
+        raise invalid("resolved is true or false", "resolved")
+    if not await can_resolve(session, actor, fb):
+        raise Problem(403, "Only the person or team it is addressed to, or the objective's owner, can resolve it.")
+
+
+def _check_body(actor: Actor, fb: Feedback, body: str | None) -> None:
+    if body is None:
+        raise invalid("body is text", "body")
+    if fb.author_id != actor.user_id:
+        raise Problem(403, "Only its author can change what feedback says.")
+    if fb.kind != "retro" and not body.strip():
+        raise invalid("write something (1–4,000 characters)", "body")
+
+
+def _check_retro_fields(actor: Actor, fb: Feedback, changes: dict[str, Any]) -> None:
+    retro = [name for name in RETRO_FIELDS if name in changes]
+    if fb.kind != "retro":
+        raise invalid(f"{retro[0]} belongs to retrospectives", retro[0])
+    if not (actor.is_admin or actor.in_team(fb.team_id) or fb.author_id == actor.user_id):
+        raise Problem(403, "Only the team's members (or admins) change its retrospective.")
+    for name in ("went_well", "to_improve"):
+        if name in changes and changes[name] is None:
+            raise invalid(f"{name} is text", name)
+
+
+def _apply(fb: Feedback, values: dict[str, Any]) -> list[str]:
+    """Write the values that differ; the names of those changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(fb, name) != value:
+            setattr(fb, name, value)
+            changed.append(name)
+    return changed
 
 
 def _reconcile(fb: Feedback, changes: dict[str, Any], version: int | None,
