@@ -88,42 +88,51 @@ async def update_org(tx: Tx, actor: Actor, changes: dict[str, Any], *, version: 
     check_seen(what="the org", now_version=org.version, seen_version=version, current=now,
                changes={k: v for k, v in changes.items() if v is not None}, base=base, current_json=now)
     changed: list[str] = []
-    if "name" in changes and changes["name"] is not None and changes["name"] != org.name:
-        org.name = changes["name"]
-        changed.append("name")
-    if "timezone" in changes and changes["timezone"] and changes["timezone"] != org.timezone:
-        org.timezone = check_timezone(changes["timezone"])
-        changed.append("timezone")
+    if changes.get("name") is not None:
+        _set(org, "name", changes["name"], changed)
+    if changes.get("timezone") and changes["timezone"] != org.timezone:
+        _set(org, "timezone", check_timezone(changes["timezone"]), changed)
     month = changes.get("fiscal_year_start_month")
     if month is not None and month != org.fiscal_year_start_month:
-        has_objectives = (await tx.session.execute(sa.select(sa.func.count()).select_from(Objective))).scalar_one()
-        if has_objectives:
-            raise Problem(409, "The fiscal year's first month can't change once objectives exist: it would relabel every cycle.",
-                          current=org_json(org))
-        org.fiscal_year_start_month = month
-        changed.append("fiscal_year_start_month")
-    if "holidays" in changes and changes["holidays"] is not None:
-        holidays = sorted({d.isoformat() if isinstance(d, date) else str(d) for d in changes["holidays"]})
+        await _keep_cycle_labels(tx.session, org)
+        _set(org, "fiscal_year_start_month", month, changed)
+    if changes.get("holidays") is not None:
+        holidays = _holidays(changes["holidays"])
         if holidays != list(org.holidays or []):
-            org.holidays = holidays
-            changed.append("holidays")
-    if "reminders" in changes and changes["reminders"] is not None:
-        unknown = set(changes["reminders"]) - set(REMINDER_KINDS)
-        if unknown:
-            raise invalid(f"unknown reminder kinds: {', '.join(sorted(unknown))}", "reminders")
-        merged = {**(org.reminders or {}), **changes["reminders"]}
-        if merged != org.reminders:
-            org.reminders = merged
-            changed.append("reminders")
-    cap = changes.get("max_nudges_per_week")
-    if cap is not None and cap != org.max_nudges_per_week:
-        org.max_nudges_per_week = cap
-        changed.append("max_nudges_per_week")
+            _set(org, "holidays", holidays, changed)
+    if changes.get("reminders") is not None:
+        _set(org, "reminders", {**(org.reminders or {}), **_reminder_settings(changes["reminders"])}, changed)
+    if changes.get("max_nudges_per_week") is not None:
+        _set(org, "max_nudges_per_week", changes["max_nudges_per_week"], changed)
     if changed:
         org.version += 1
         tx.emit(make_event("okr", "org.updated", org_data(org), actor_id=actor.user_id, changes=changed))
         _calendar_cache.clear()
     return org
+
+
+def _set(org: Org, name: str, value: Any, changed: list[str]) -> None:
+    if getattr(org, name) != value:
+        setattr(org, name, value)
+        changed.append(name)
+
+
+async def _keep_cycle_labels(session: AsyncSession, org: Org) -> None:
+    """The fiscal year's first month names every cycle: it is fixed once objectives exist."""
+    if (await session.execute(sa.select(sa.func.count()).select_from(Objective))).scalar_one():
+        raise Problem(409, "The fiscal year's first month can't change once objectives exist: it would relabel every cycle.",
+                      current=org_json(org))
+
+
+def _holidays(days: list[date | str]) -> list[str]:
+    return sorted({d.isoformat() if isinstance(d, date) else str(d) for d in days})
+
+
+def _reminder_settings(reminders: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(reminders) - set(REMINDER_KINDS)
+    if unknown:
+        raise invalid(f"unknown reminder kinds: {', '.join(sorted(unknown))}", "reminders")
+    return reminders
 
 
 async def ensure_org(tx: Tx, settings: BoostSettings) -> bool:
