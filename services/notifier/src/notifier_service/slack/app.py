@@ -319,27 +319,7 @@ class SlackApp:
         meta = json.loads(view.get("private_metadata") or "{}")
         locale = meta.get("locale") or self.default_locale
         state = (view.get("state") or {}).get("values") or {}
-        raw_value = (self._value(state, "value", "value") or "").strip().replace(",", "")
-        raw_conf = self._value(state, "confidence", "confidence")
-        note = self._value(state, "note", "note") or ""
-        errors: dict[str, str] = {}
-        value: float | None = None
-        try:
-            value = float(raw_value)
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError
-        except ValueError:
-            errors["value"] = t(locale, "error.number")
-        confidence: int | None = None
-        if raw_conf not in (None, ""):
-            try:
-                confidence = int(raw_conf)
-                if not 0 <= confidence <= 10:
-                    raise ValueError
-            except (TypeError, ValueError):
-                errors["confidence"] = t(locale, "error.confidence")
-        if len(note) > 2000:
-            errors["note"] = t(locale, "error.note")
+        value, confidence, note, errors = self._check_in_form(state, locale)
         if errors:
             return {"response_action": "errors", "errors": errors}
         slack_user = (payload.get("user") or {}).get("id", "")
@@ -364,16 +344,49 @@ class SlackApp:
         budget = self.knobs.ack_budget_seconds - (time.monotonic() - started)
         try:
             answered, _ = await self.within(work(), budget, later)
-        except LookupError:
-            return {"response_action": "errors", "errors": {"value": t(locale, "not_linked", url=self.public_url)[:150]}}
-        except BusReplyError as exc:
-            return {"response_action": "errors", "errors": self._bus_errors(exc, "value")}
         except Exception as exc:
-            return {"response_action": "errors", "errors": {"value": _detail(exc)}}
+            return self._modal_errors(exc, "value", locale)
         if answered:
             return None  # an empty answer closes the modal
         return {"response_action": "update", "view": info_view(t(locale, "modal.checkin.title"),
                                                                 t(locale, "modal.saving.body"))}
+
+    @classmethod
+    def _check_in_form(cls, state: dict[str, Any], locale: str) -> tuple[float | None, int | None, str, dict[str, str]]:
+        """The check-in modal's value, confidence and note, and what is wrong with them (by block)."""
+        raw_value = (cls._value(state, "value", "value") or "").strip().replace(",", "")
+        raw_conf = cls._value(state, "confidence", "confidence")
+        note = cls._value(state, "note", "note") or ""
+        errors: dict[str, str] = {}
+        value: float | None = None
+        try:
+            value = float(raw_value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
+        except ValueError:
+            errors["value"] = t(locale, "error.number")
+        confidence: int | None = None
+        if raw_conf not in (None, ""):
+            try:
+                confidence = int(raw_conf)
+                if not 0 <= confidence <= 10:
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors["confidence"] = t(locale, "error.confidence")
+        if len(note) > 2000:
+            errors["note"] = t(locale, "error.note")
+        return value, confidence, note, errors
+
+    def _modal_errors(self, exc: Exception, block: str, locale: str) -> dict[str, Any]:
+        """A modal's answer when its work failed within the ack budget: the error under `block`
+        (a Slack user not linked to Boost, okr's refusal under its field, anything else)."""
+        if isinstance(exc, LookupError):
+            errors = {block: t(locale, "not_linked", url=self.public_url)[:150]}
+        elif isinstance(exc, BusReplyError):
+            errors = self._bus_errors(exc, block)
+        else:
+            errors = {block: _detail(exc)}
+        return {"response_action": "errors", "errors": errors}
 
     @staticmethod
     def _bus_errors(exc: BusReplyError, default_block: str) -> dict[str, str]:
@@ -410,12 +423,8 @@ class SlackApp:
         budget = self.knobs.ack_budget_seconds - (time.monotonic() - started)
         try:
             answered, result = await self.within(work(), budget, later)
-        except LookupError:
-            return {"response_action": "errors", "errors": {"comment": t(locale, "not_linked", url=self.public_url)[:150]}}
-        except BusReplyError as exc:
-            return {"response_action": "errors", "errors": self._bus_errors(exc, "comment")}
         except Exception as exc:
-            return {"response_action": "errors", "errors": {"comment": _detail(exc)}}
+            return self._modal_errors(exc, "comment", locale)
         if answered and meta.get("response_url"):
             self.tasks.spawn(self.respond(meta["response_url"], {
                 "response_type": "ephemeral", "replace_original": False,
