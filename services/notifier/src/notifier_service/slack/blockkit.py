@@ -15,6 +15,7 @@ some of them (not, for example, a plain-text input's `max_length`), hence this o
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 MESSAGE_BLOCKS = 50
@@ -83,28 +84,45 @@ def _element(el: Any, where: str) -> None:
                 el[name] = trim(el[name], limit)
             else:
                 _text_object(el[name], f"{where}.{name}", limit)
-    if kind == "button":
-        _at_most(el.get("value"), 2000, where, "a button's value")
-        _at_most(el.get("url"), 3000, where, "a button's url")
-        if el.get("style") not in (None, "primary", "danger"):
-            raise BlockKitError(where, "a button's style is primary or danger")
-    elif kind == "plain_text_input":
-        max_length = el.get("max_length")
-        if max_length is not None and not (isinstance(max_length, int) and 0 < max_length <= 3000):
-            raise BlockKitError(where, f"max_length is {max_length}; Slack allows 1 to 3000")
-        _at_most(el.get("initial_value"), max_length or 3000, where, "initial_value")
-    elif kind == "static_select":
-        options = el.get("options") or []
-        if not 1 <= len(options) <= 100:
-            raise BlockKitError(where, f"a select has {len(options)} options; Slack allows 1 to 100")
-        for i, option in enumerate(options):
-            _text_object(option.get("text"), f"{where}.options[{i}].text", 75)
-            _at_most(option.get("value"), 150, f"{where}.options[{i}]", "an option's value")
-        initial = el.get("initial_option")
-        if initial is not None and initial.get("value") not in {o.get("value") for o in options}:
-            raise BlockKitError(where, "initial_option is not one of the options")
-    elif kind in ("mrkdwn", "plain_text"):
-        _text_object(el, where, 3000)
+    if kind in _ELEMENT_RULES:
+        _ELEMENT_RULES[kind](el, where)
+
+
+def _button(el: dict[str, Any], where: str) -> None:
+    _at_most(el.get("value"), 2000, where, "a button's value")
+    _at_most(el.get("url"), 3000, where, "a button's url")
+    if el.get("style") not in (None, "primary", "danger"):
+        raise BlockKitError(where, "a button's style is primary or danger")
+
+
+def _text_input(el: dict[str, Any], where: str) -> None:
+    max_length = el.get("max_length")
+    if max_length is not None and not (isinstance(max_length, int) and 0 < max_length <= 3000):
+        raise BlockKitError(where, f"max_length is {max_length}; Slack allows 1 to 3000")
+    _at_most(el.get("initial_value"), max_length or 3000, where, "initial_value")
+
+
+def _select(el: dict[str, Any], where: str) -> None:
+    options = el.get("options") or []
+    if not 1 <= len(options) <= 100:
+        raise BlockKitError(where, f"a select has {len(options)} options; Slack allows 1 to 100")
+    for i, option in enumerate(options):
+        _text_object(option.get("text"), f"{where}.options[{i}].text", 75)
+        _at_most(option.get("value"), 150, f"{where}.options[{i}]", "an option's value")
+    initial = el.get("initial_option")
+    if initial is not None and initial.get("value") not in {o.get("value") for o in options}:
+        raise BlockKitError(where, "initial_option is not one of the options")
+
+
+def _text_element(el: dict[str, Any], where: str) -> None:
+    _text_object(el, where, 3000)
+
+
+# What each kind of element must also satisfy, beyond its action_id and texts.
+_ELEMENT_RULES: dict[str, Callable[[dict[str, Any], str], None]] = {
+    "button": _button, "plain_text_input": _text_input, "static_select": _select,
+    "mrkdwn": _text_element, "plain_text": _text_element,
+}
 
 
 def _block(block: Any, where: str) -> None:
@@ -115,29 +133,46 @@ def _block(block: Any, where: str) -> None:
     for name, limit in TEXT_LIMITS.get(kind, {}).items():
         if name in block:
             _text_object(block[name], f"{where}.{name}", limit)
-    if kind == "section":
-        if "text" not in block and not block.get("fields"):
-            raise BlockKitError(where, "a section needs text or fields")
-        fields = block.get("fields") or []
-        if len(fields) > 10:
-            raise BlockKitError(where, f"a section has {len(fields)} fields; Slack allows 10")
-        for i, f in enumerate(fields):
-            _text_object(f, f"{where}.fields[{i}]", 2000)
-        if block.get("accessory") is not None:
-            _element(block["accessory"], f"{where}.accessory")
-    elif kind in ("context", "actions"):
-        elements = block.get("elements") or []
-        most = 10 if kind == "context" else 25
-        if not 1 <= len(elements) <= most:
-            raise BlockKitError(where, f"{kind} has {len(elements)} elements; Slack allows 1 to {most}")
-        for i, el in enumerate(elements):
-            _element(el, f"{where}.elements[{i}]")
-    elif kind == "input":
-        if "label" not in block or "element" not in block:
-            raise BlockKitError(where, "an input needs a label and an element")
-        _element(block["element"], f"{where}.element")
-    elif kind == "image":
-        _at_most(block.get("image_url"), 3000, where, "image_url")
+    if kind in _BLOCK_RULES:
+        _BLOCK_RULES[kind](block, where)
+
+
+def _section(block: dict[str, Any], where: str) -> None:
+    if "text" not in block and not block.get("fields"):
+        raise BlockKitError(where, "a section needs text or fields")
+    fields = block.get("fields") or []
+    if len(fields) > 10:
+        raise BlockKitError(where, f"a section has {len(fields)} fields; Slack allows 10")
+    for i, f in enumerate(fields):
+        _text_object(f, f"{where}.fields[{i}]", 2000)
+    if block.get("accessory") is not None:
+        _element(block["accessory"], f"{where}.accessory")
+
+
+def _elements(block: dict[str, Any], where: str) -> None:
+    kind = block["type"]
+    elements = block.get("elements") or []
+    most = 10 if kind == "context" else 25
+    if not 1 <= len(elements) <= most:
+        raise BlockKitError(where, f"{kind} has {len(elements)} elements; Slack allows 1 to {most}")
+    for i, el in enumerate(elements):
+        _element(el, f"{where}.elements[{i}]")
+
+
+def _input(block: dict[str, Any], where: str) -> None:
+    if "label" not in block or "element" not in block:
+        raise BlockKitError(where, "an input needs a label and an element")
+    _element(block["element"], f"{where}.element")
+
+
+def _image(block: dict[str, Any], where: str) -> None:
+    _at_most(block.get("image_url"), 3000, where, "image_url")
+
+
+# What each kind of block must also satisfy, beyond its block_id and texts.
+_BLOCK_RULES: dict[str, Callable[[dict[str, Any], str], None]] = {
+    "section": _section, "context": _elements, "actions": _elements, "input": _input, "image": _image,
+}
 
 
 def _blocks(blocks: Any, most: int, where: str) -> None:
