@@ -122,7 +122,18 @@ async def load_demo(tx: Tx, c: Container) -> None:
     admin_email = c.settings.admin_email_list[0] if c.settings.admin_email_list else None
     admin = (await session.execute(sa.select(User).where(User.email == admin_email))).scalar_one_or_none()
     system = Actor(user_id=admin.id if admin else None, role="admin")
-    root = await directory.root_team(session)
+    teams, lead_of, members_of = await _directory(tx, system, admin)
+    cal = await calendar(session, c.runtime.clock)
+    await _past_quarters(tx, cal, system, teams, lead_of, members_of, rng)
+    await _current_quarter(tx, c, cal, system, teams, lead_of, members_of, rng)
+    await _progress_history(tx, cal, teams["Company"].id, cal.current(), cal.today)
+    await _next_quarter(tx, cal, system, teams, lead_of)
+
+
+async def _directory(tx: Tx, system: Actor, admin: User | None) -> tuple[dict[str, Team], dict[str, User],
+                                                                         dict[str, list[User]]]:
+    """The teams and people: each team by name, its lead, its members."""
+    root = await directory.root_team(tx.session)
     root.name = "Haneul Labs"
     teams: dict[str, Team] = {"Company": root}
     for name, parent in TEAMS:
@@ -137,32 +148,44 @@ async def load_demo(tx: Tx, c: Container) -> None:
         await directory.put_member(tx, system, root.id, admin.id, "member")
     lead_of = {team: next(u for e, _, t, r in PEOPLE if t == team and r == "lead" for u in [people[e]]) for team in teams}
     members_of = {team: [people[e] for e, _, t, _ in PEOPLE if t == team] for team in teams}
+    return teams, lead_of, members_of
 
-    cal = await calendar(session, c.runtime.clock)
-    current, nxt = cal.current(), cal.next()
-    await _past_quarters(tx, cal, system, teams, lead_of, members_of, rng)
+
+async def _current_quarter(tx: Tx, c: Container, cal: Any, system: Actor, teams: dict[str, Team],
+                           lead_of: dict[str, User], members_of: dict[str, list[User]], rng: random.Random) -> None:
+    """This quarter's objectives, approved before it began (the teams' under the company's),
+    with weekly check-ins up to today."""
+    current = cal.current()
     company_objective: int | None = None
     for team_name, objectives in CURRENT.items():
         for title, krs in objectives:
-            owner = lead_of[team_name]
-            body: dict[str, Any] = {"cycle": current.id, "team_id": teams[team_name].id, "owner_id": owner.id,
-                                    "title": title, "parent_id": company_objective if team_name != "Company" else None,
-                                    "description": WHY[team_name],
-                                    "key_results": []}
-            for n, (kr_title, kind, start, target, unit, weight) in enumerate(krs):
-                members = members_of[team_name]
-                kr_body = {"title": kr_title, "kind": kind, "start": start, "target": target, "unit": unit,
-                           "weight": weight, "owner_id": members[n % len(members)].id}
-                if kind == "milestone":
-                    kr_body["items"] = [{"title": t} for t in ("Design", "Prototype", "Beta", "Launch")]
-                body["key_results"].append(kr_body)
+            body: dict[str, Any] = {
+                "cycle": current.id, "team_id": teams[team_name].id, "owner_id": lead_of[team_name].id,
+                "title": title, "parent_id": company_objective if team_name != "Company" else None,
+                "description": WHY[team_name], "key_results": _current_krs(krs, members_of[team_name])}
             obj = await okrs.create_objective(tx, system, replace(cal, now=_at(current.start - timedelta(days=10))), body)
             if team_name == "Company":
                 company_objective = obj.id
             obj.status = "approved"
             obj.review_by, obj.review_at = system.user_id, _at(current.start - timedelta(days=2))
             await _history_of_check_ins(tx, c, obj.id, cal, rng, members_of[team_name])
-    await _progress_history(tx, cal, teams["Company"].id, current, cal.today)
+
+
+def _current_krs(krs: list[Any], members: list[User]) -> list[dict[str, Any]]:
+    """An objective's key results, owned by the team's members in turn."""
+    out: list[dict[str, Any]] = []
+    for n, (kr_title, kind, start, target, unit, weight) in enumerate(krs):
+        kr_body: dict[str, Any] = {"title": kr_title, "kind": kind, "start": start, "target": target, "unit": unit,
+                                   "weight": weight, "owner_id": members[n % len(members)].id}
+        if kind == "milestone":
+            kr_body["items"] = [{"title": t} for t in ("Design", "Prototype", "Beta", "Launch")]
+        out.append(kr_body)
+    return out
+
+
+async def _next_quarter(tx: Tx, cal: Any, system: Actor, teams: dict[str, Team], lead_of: dict[str, User]) -> None:
+    """Next quarter's drafts, some submitted, approved or sent back."""
+    nxt = cal.next()
     for team_name, (title, status, krs_next) in NEXT.items():
         owner = lead_of[team_name]
         body = {"cycle": nxt.id, "team_id": teams[team_name].id, "owner_id": owner.id, "title": title,
@@ -199,23 +222,32 @@ async def _history_of_check_ins(tx: Tx, c: Container, objective_id: int, cal: An
             share = min(1.0, pace * (week + 1) / 13)
             confidence = max(0, min(10, round(5 + (pace - 0.8) * 10 + rng.uniform(-1.5, 1.5))))
             if kr.kind == "milestone":
-                items = (await store.items_of(tx.session, [kr.id])).get(kr.id, [])
-                due = int(share * len(items))
-                pending = [i for i in items if not i.done][: max(0, due - sum(1 for i in items if i.done))]
-                if not pending:
-                    continue
-                await check_ins.check_in(tx, owner, when, kr.id, value=None, confidence=confidence, note="",
-                                    item_id=pending[0].id, done=True)
+                await _tick_milestone(tx, owner, when, kr, share, confidence)
                 continue
             if kr.kind == "boolean":
                 value = 1.0 if share > 0.9 else 0.0
             else:
                 value = round(kr.start + (kr.target - kr.start) * share * rng.uniform(0.85, 1.05), 2)
-            moved = None if last is None or kr.target == kr.start else (value - last) / (kr.target - kr.start)
-            mood = "first" if moved is None else "slow" if moved < 0.03 else "jump" if moved > 0.12 else "steady"
+            mood = _mood(kr, last, value)
             last = value
             await check_ins.check_in(tx, owner, when, kr.id, value=value, confidence=confidence,
                                 note=rng.choice(NOTES[mood]))
+
+
+async def _tick_milestone(tx: Tx, owner: Actor, when: Any, kr: KeyResult, share: float, confidence: int) -> None:
+    """A milestone KR's week: the next item done, when the share of the way calls for one."""
+    items = (await store.items_of(tx.session, [kr.id])).get(kr.id, [])
+    due = int(share * len(items))
+    pending = [i for i in items if not i.done][: max(0, due - sum(1 for i in items if i.done))]
+    if pending:
+        await check_ins.check_in(tx, owner, when, kr.id, value=None, confidence=confidence, note="",
+                                 item_id=pending[0].id, done=True)
+
+
+def _mood(kr: KeyResult, last: float | None, value: float) -> str:
+    """Which kind of note a week gets, by how far the KR moved (share of start to target)."""
+    moved = None if last is None or kr.target == kr.start else (value - last) / (kr.target - kr.start)
+    return "first" if moved is None else "slow" if moved < 0.03 else "jump" if moved > 0.12 else "steady"
 
 
 async def _progress_history(tx: Tx, cal: Any, root_id: int, cycle: Any, until: Any) -> None:
