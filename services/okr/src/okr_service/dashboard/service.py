@@ -11,6 +11,7 @@ import bisect
 import gzip
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -245,21 +246,36 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
         # since, and every KR of an objective stamped since.
         touched = [r.id for r in obj_changes]
         kr_stmt = kr_stmt.where(sa.or_(k.rev > since, k.objective_id.in_(touched)) if touched else k.rev > since)
-    for r in obj_changes:
+    _apply_objectives(model, obj_changes)
+    changed = _apply_krs(model, (await session.execute(kr_stmt)).all())
+    await _derive(session, changed)
+    model.rev = rev
+    if since < 0:
+        move_out_of_collectors_way()  # a full load leaves thousands of long-lived rows
+
+
+def _apply_objectives(model: CycleModel, rows: Sequence[Any]) -> None:
+    """Objectives changed since the model's revision; the shape counts up when one is added,
+    removed, moved or re-parented."""
+    for r in rows:
         model.summaries.pop(r.id, None)
         before = model.objectives.get(r.id)
         if r.deleted_at is not None:
             if model.objectives.pop(r.id, None) is not None:
                 model.structure += 1
             model.krs.pop(r.id, None)
-        else:
-            obj = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
-            if before is None or (before.team_id, before.parent_id, before.position) != (obj.team_id, obj.parent_id,
-                                                                                        obj.position):
-                model.structure += 1
-            model.objectives[r.id] = obj
+            continue
+        obj = ObjRow(r.id, r.team_id, r.title, r.status, r.parent_id, r.owner_id, r.position)
+        if before is None or (before.team_id, before.parent_id, before.position) != (obj.team_id, obj.parent_id,
+                                                                                    obj.position):
+            model.structure += 1
+        model.objectives[r.id] = obj
+
+
+def _apply_krs(model: CycleModel, rows: Sequence[Any]) -> list[KrRow]:
+    """Key results changed since the model's revision; the live ones, to derive."""
     changed: list[KrRow] = []
-    for kr in (await session.execute(kr_stmt)).all():
+    for kr in rows:
         model.summaries.pop(kr.objective_id, None)
         if kr.deleted_at is not None or kr.obj_deleted is not None:
             model.krs[kr.objective_id].pop(kr.id, None)
@@ -268,6 +284,11 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
                     kr.weight, kr.confidence, kr.last_check_in_at, kr.forecast, kr.source)
         model.krs[kr.objective_id][kr.id] = row
         changed.append(row)
+    return changed
+
+
+async def _derive(session: AsyncSession, changed: list[KrRow]) -> None:
+    """Each changed key result's progress (a milestone's from its items), health and forecast."""
     milestones = [row.id for row in changed if row.kind == "milestone"]
     counts: dict[int, tuple[int, int]] = {}
     if milestones:
@@ -283,9 +304,6 @@ async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
         row.health = health(row.confidence)
         field_ = forecast_field(row.forecast, row.kind, row.start, row.target)
         row.forecast_progress = field_["progress"] if field_ else None  # type: ignore[assignment]
-    model.rev = rev
-    if since < 0:
-        move_out_of_collectors_way()  # a full load leaves thousands of long-lived rows
 
 
 Ranked = list[tuple[tuple[Any, ...], KrRow]]
@@ -345,6 +363,10 @@ class ScopeView:
                       for tid in sorted(scope, key=lambda t: (teams[t]["parent_id"] is not None, teams[t]["name"]))]
         for team in self.teams:
             self._team_figures(team, moment)
+        self._build_tree()
+
+    def _build_tree(self) -> None:
+        """The alignment tree: each objective under its parent when attached, else a root."""
         self.nodes = {oid: {"objective_id": oid, "title": sm.entry["title"], "progress": sm.entry["progress"],
                             "health": sm.entry["health"], "children": []} for oid, sm in self.seen.items()}
         self.tree = []
@@ -386,6 +408,16 @@ class ScopeView:
                     health=worst_health(x.entry["health"] for x in objs),
                     objectives=[x.brief for x in objs])
 
+    def _head_progress(self, teams: dict[int, dict[str, Any]]) -> float:
+        """The scope's progress: its head team's objectives (the company's for the whole org),
+        else the mean of its teams that have objectives."""
+        root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
+        head = self.team_id if self.team_id is not None else root_id
+        head_objs = self.team_objs.get(head, []) if head is not None else []
+        if head_objs:
+            return mean(self.seen[oid].entry["progress"] for oid in head_objs)
+        return mean(t["progress"] for t in self.teams if self.team_objs.get(t["id"]))
+
     async def _render(self, session: AsyncSession, moment: Moment, model: CycleModel,
                       teams: dict[int, dict[str, Any]], names_cache: dict[int, str]) -> dict[str, Any]:
         cycle = moment.cycle
@@ -393,25 +425,9 @@ class ScopeView:
         names = await names_of(session, names_cache, {k.owner_id for krs in top.values() for k in krs})
 
         def item(k: KrRow) -> dict[str, Any]:
-            # From the summaries this view ranked (under its lock), not the model's: another
-            # view's request may refresh the model while this one waits for names above.
-            is_behind, is_stale = self.seen[k.objective_id].flags.get(k.id, (False, False))
-            obj = model.objectives.get(k.objective_id)
-            return {"id": k.id, "objective_id": k.objective_id, "objective_title": obj.title if obj else "",
-                    "title": k.title, "owner_id": k.owner_id, "owner_name": names.get(k.owner_id, ""), "kind": k.kind,
-                    "start": k.start, "target": k.target, "current": k.current, "unit": k.unit,
-                    "confidence": k.confidence, "progress": round(k.progress, 4), "health": k.health,
-                    "behind": is_behind, "stale": is_stale,
-                    "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None,
-                    "forecast": forecast_field(k.forecast, k.kind, k.start, k.target) if moment.running else None}
+            return _kr_item(k, self.seen, model, names, moment.running)
 
-        root_id = next((t["id"] for t in teams.values() if t["parent_id"] is None), None)
-        head = self.team_id if self.team_id is not None else root_id
-        head_objs = self.team_objs.get(head, []) if head is not None else []
-        if head_objs:
-            company_progress = mean(self.seen[oid].entry["progress"] for oid in head_objs)
-        else:
-            company_progress = mean(t["progress"] for t in self.teams if self.team_objs.get(t["id"]))
+        company_progress = self._head_progress(teams)
         return {
             "cycle": cycle.id,
             "team_id": self.team_id,
@@ -427,6 +443,22 @@ class ScopeView:
             "likely_to_miss": [item(k) for k in top["likely_to_miss"]],
             "tree": self.tree,
         }
+
+
+def _kr_item(k: KrRow, seen: dict[int, ObjSummary], model: CycleModel, names: dict[int, str],
+             running: bool) -> dict[str, Any]:
+    """A key result in one of the dashboard's lists (at risk, behind, stale, likely to miss).
+    Its flags come from the summaries the view ranked (`seen`, under its lock), not the
+    model's: another view's request may refresh the model while this one waits for names."""
+    is_behind, is_stale = seen[k.objective_id].flags.get(k.id, (False, False))
+    obj = model.objectives.get(k.objective_id)
+    return {"id": k.id, "objective_id": k.objective_id, "objective_title": obj.title if obj else "",
+            "title": k.title, "owner_id": k.owner_id, "owner_name": names.get(k.owner_id, ""), "kind": k.kind,
+            "start": k.start, "target": k.target, "current": k.current, "unit": k.unit,
+            "confidence": k.confidence, "progress": round(k.progress, 4), "health": k.health,
+            "behind": is_behind, "stale": is_stale,
+            "last_check_in_at": k.last_check_in_at.isoformat() if k.last_check_in_at else None,
+            "forecast": forecast_field(k.forecast, k.kind, k.start, k.target) if running else None}
 
 
 async def names_of(session: AsyncSession, cache: dict[int, str], user_ids: set[int]) -> dict[int, str]:
