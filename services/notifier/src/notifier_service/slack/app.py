@@ -74,6 +74,35 @@ class Tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
 
 
+def _composed(event: dict[str, Any]) -> bool:
+    """A link in the composer: its channel is not known yet."""
+    return event.get("source") == "composer" or str(event.get("channel") or "") in ("", "COMPOSER")
+
+
+def _objective_linked(url: str, public_url: str) -> int | None:
+    """The objective a link to this Boost shows, if it is one."""
+    parsed = urlparse(url)
+    if parsed.hostname != urlparse(public_url).hostname:
+        return None
+    match = OBJECTIVE_PATH.match(parsed.path)
+    return int(match.group(1)) if match else None
+
+
+def _team_named(teams: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The team `/okr team <name>` means: the exact name, else the first it starts, else the
+    first containing it (case-insensitive)."""
+    wanted = name.casefold()
+    return (next((tm for tm in teams if tm["name"].casefold() == wanted), None)
+            or next((tm for tm in teams if wanted and tm["name"].casefold().startswith(wanted)), None)
+            or next((tm for tm in teams if wanted and wanted in tm["name"].casefold()), None))
+
+
+def _objective_line(o: dict[str, Any], locale: str) -> str:
+    return (f"*{plain(o['title'], 150)}*\n{bar(o.get('progress'))} {percent(o.get('progress'))} · "
+            f"{t(locale, 'health.' + (o.get('health') or 'unknown'))} · "
+            f"{t(locale, 'status.' + o.get('status', 'draft'))}")
+
+
 def _detail(exc: BaseException) -> str:
     if isinstance(exc, BusReplyError):
         return str(exc.error.get("detail") or exc.error.get("title") or "refused")
@@ -185,10 +214,7 @@ class SlackApp:
 
     async def _team(self, name: str, locale: str) -> dict[str, Any]:
         teams = await self.okr.teams()
-        wanted = name.casefold()
-        team = (next((tm for tm in teams if tm["name"].casefold() == wanted), None)
-                or next((tm for tm in teams if wanted and tm["name"].casefold().startswith(wanted)), None)
-                or next((tm for tm in teams if wanted and wanted in tm["name"].casefold()), None))
+        team = _team_named(teams, name)
         if team is None:
             names = ", ".join(tm["name"] for tm in teams[:30])
             return {"response_type": "ephemeral", "text": t(locale, "okr.team.none", name=plain(name, 80), teams=names)}
@@ -201,10 +227,7 @@ class SlackApp:
         objectives = entry.get("objectives") or []
         if not objectives:
             blocks.append(context(t(locale, "okr.team.empty", team=plain(team["name"], 80), cycle=cycle)))
-        for o in objectives[:15]:
-            blocks.append(section(f"*{plain(o['title'], 150)}*\n{bar(o.get('progress'))} {percent(o.get('progress'))} · "
-                                  f"{t(locale, 'health.' + (o.get('health') or 'unknown'))} · "
-                                  f"{t(locale, 'status.' + o.get('status', 'draft'))}"))
+        blocks += [section(_objective_line(o, locale)) for o in objectives[:15]]
         blocks.append(actions(open_button(locale, self.public_url, links.team(team["id"], cycle))))
         return {"response_type": "ephemeral", "text": header.replace("*", ""), "blocks": blocks}
 
@@ -444,39 +467,43 @@ class SlackApp:
             return
         user = await self.person(slack_user)
         locale = self.locale(user)
-        blocks: list[dict[str, Any]] = []
         if user is None:
-            blocks.append(section(t(locale, "not_linked", url=self.public_url)))
+            blocks = [section(t(locale, "not_linked", url=self.public_url))]
         else:
-            krs = await self.okr.my_key_results(user["id"])
-            cycle = krs[0]["objective"]["cycle"] if krs else ""
-            blocks.append(section(t(locale, "home.krs", cycle=cycle or "—")))
-            for kr in krs[:15]:
-                blocks.append(section(kr_line(kr, locale), checkin_button(kr, locale)))
-            if not krs:
-                blocks.append(context(t(locale, "home.krs.empty")))
-            blocks.append({"type": "divider"})
+            blocks = await self._home_krs(user, locale)
             async with self.outbox.maker() as session:
                 pending = await self._mine(session, user["id"], "approval_requested", pending=True)
                 feedback = await self._mine(session, user["id"], "feedback_received")
-            blocks.append(section(t(locale, "home.approvals")))
-            for row in pending:
-                obj = (row.context or {}).get("objective") or {}
-                value = json.dumps({"id": obj.get("id"), "title": (obj.get("title") or "")[:150]})
-                blocks.append(section(f"*{plain(obj.get('title') or '', 150)}* ({obj.get('cycle', '')})"))
-                blocks.append(actions(button(t(locale, "button.approve"), "approve", value=value, style="primary"),
-                                      button(t(locale, "button.request_changes"), "request_changes", value=value),
-                                      button(t(locale, "button.open"), "open_link",
-                                             url=links.url(self.public_url, links.objective(int(obj.get("id") or 0))))))
-            if not pending:
-                blocks.append(context(t(locale, "home.approvals.empty")))
-            blocks.append({"type": "divider"})
-            blocks.append(section(t(locale, "home.feedback")))
-            for row in feedback:
-                blocks.append(section(row.text[:3000]))
+            blocks += [{"type": "divider"}, *self._home_approvals(pending, locale), {"type": "divider"},
+                       section(t(locale, "home.feedback")), *[section(row.text[:3000]) for row in feedback]]
             if not feedback:
                 blocks.append(context(t(locale, "home.feedback.empty")))
         await self.slack.publish_home(slack_user, {"type": "home", "blocks": blocks[:100]})
+
+    async def _home_krs(self, user: dict[str, Any], locale: str) -> list[dict[str, Any]]:
+        """The Home tab's first part: the person's key results, each with its check-in button."""
+        krs = await self.okr.my_key_results(user["id"])
+        cycle = krs[0]["objective"]["cycle"] if krs else ""
+        blocks = [section(t(locale, "home.krs", cycle=cycle or "—"))]
+        blocks += [section(kr_line(kr, locale), checkin_button(kr, locale)) for kr in krs[:15]]
+        if not krs:
+            blocks.append(context(t(locale, "home.krs.empty")))
+        return blocks
+
+    def _home_approvals(self, pending: list[Delivery], locale: str) -> list[dict[str, Any]]:
+        """The Home tab's approvals waiting for the person, each with approve, request changes, open."""
+        blocks = [section(t(locale, "home.approvals"))]
+        for row in pending:
+            obj = (row.context or {}).get("objective") or {}
+            value = json.dumps({"id": obj.get("id"), "title": (obj.get("title") or "")[:150]})
+            blocks.append(section(f"*{plain(obj.get('title') or '', 150)}* ({obj.get('cycle', '')})"))
+            blocks.append(actions(button(t(locale, "button.approve"), "approve", value=value, style="primary"),
+                                  button(t(locale, "button.request_changes"), "request_changes", value=value),
+                                  button(t(locale, "button.open"), "open_link",
+                                         url=links.url(self.public_url, links.objective(int(obj.get("id") or 0))))))
+        if not pending:
+            blocks.append(context(t(locale, "home.approvals.empty")))
+        return blocks
 
     @staticmethod
     async def _mine(session: Any, user_id: int, kind: str, pending: bool = False, limit: int = 5) -> list[Delivery]:
@@ -492,11 +519,10 @@ class SlackApp:
         channel, nor in the composer, whose channel is not known yet."""
         if self.slack is None:
             return
-        if external or event.get("source") == "composer" or str(event.get("channel") or "") in ("", "COMPOSER"):
+        if external or _composed(event):
             log.info("link not unfurled: shared or composed outside this workspace's own channels",
                      channel=event.get("channel"), source=event.get("source"), external=external)
             return
-        ours = urlparse(self.public_url)
         user = None
         with contextlib.suppress(Exception):
             user = await self.person(event.get("user", ""), timeout=2)
@@ -507,13 +533,10 @@ class SlackApp:
         unfurls: dict[str, Any] = {}
         for link in event.get("links") or []:
             url = str(link.get("url") or "")
-            parsed = urlparse(url)
-            if parsed.hostname != ours.hostname:
+            objective_id = _objective_linked(url, self.public_url)
+            if objective_id is None:
                 continue
-            match = OBJECTIVE_PATH.match(parsed.path)
-            if not match:
-                continue
-            obj = await self.okr.objective(int(match.group(1)))
+            obj = await self.okr.objective(objective_id)
             if obj is None or obj.get("deleted"):
                 continue
             owner = await self.okr.user(obj["owner_id"])
