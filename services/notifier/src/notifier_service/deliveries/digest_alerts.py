@@ -9,6 +9,9 @@ gets through again starts a new spell."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from boost_bus import Outbox
 from boost_platform.clock import Clock
@@ -39,29 +42,14 @@ class DigestAlerts:
         team = next((tm for tm in await self.okr.teams() if tm["id"] == row.team_id), None)
         if team is None:
             return 0
-        async with self.outbox.maker() as session:
-            last_sent = (await session.execute(sa.select(sa.func.max(Delivery.id)).where(
-                Delivery.kind == "team_digest", Delivery.team_id == row.team_id, Delivery.user_id.is_(None),
-                Delivery.status == "sent"))).scalar_one_or_none() or 0
-        cycle = str((row.context or {}).get("cycle") or "")
-        path = links.team(row.team_id, cycle) if cycle else "/admin/people"
+        last_sent = await self._last_sent(row.team_id)
         plans: list[Plan] = []
         now = self.clock.now()
         for uid in dict.fromkeys(m["user_id"] for m in team.get("members", []) if m.get("role") == "lead"):
             target = await self.okr.target(uid, "team_digest")
             if target is None or not target.get("slack_user_id"):
                 continue
-            locale = target["locale"]
-            text = t(locale, "digest.failing", team=plain(team["name"], 80), channel=row.channel or "",
-                     error=plain(error, 200), url=links.url(self.public_url, "/admin/people"))
-            message = Message(text=text.replace("*", ""), blocks=[section(text),
-                                                                  actions(open_button(locale, self.public_url, path))],
-                              link=path)
-            plans.append(Plan(key=f"digest_failing:team:{row.team_id}:after:{last_sent}:user:{uid}",
-                              occurrence_id=f"digest_failing:team:{row.team_id}", kind="team_digest", message=message,
-                              due_at=now,
-                              user_id=uid, team_id=row.team_id, channel=target["slack_user_id"], locale=locale,
-                              timezone=target.get("timezone"), context={"digest_failing": row.id, "error": error}))
+            plans.append(self._notice(row, error, team, target, uid, last_sent, now))
         async with self.outbox.transaction() as tx:
             added = await store.add(tx, plans, now, can_send=True)
         if added:
@@ -69,3 +57,27 @@ class DigestAlerts:
                         leads=added)
         return added
 
+    async def _last_sent(self, team_id: int) -> int:
+        """The team's last digest that reached its channel (0: none): the leads are told once
+        per run of failures after it."""
+        async with self.outbox.maker() as session:
+            return (await session.execute(sa.select(sa.func.max(Delivery.id)).where(
+                Delivery.kind == "team_digest", Delivery.team_id == team_id, Delivery.user_id.is_(None),
+                Delivery.status == "sent"))).scalar_one_or_none() or 0
+
+    def _notice(self, row: Delivery, error: str, team: dict[str, Any], target: dict[str, Any], uid: int,
+                last_sent: int, now: datetime) -> Plan:
+        """One lead's DM: the team's digest is failing, why, and where to fix it."""
+        assert row.team_id is not None
+        cycle = str((row.context or {}).get("cycle") or "")
+        path = links.team(row.team_id, cycle) if cycle else "/admin/people"
+        locale = target["locale"]
+        text = t(locale, "digest.failing", team=plain(team["name"], 80), channel=row.channel or "",
+                 error=plain(error, 200), url=links.url(self.public_url, "/admin/people"))
+        message = Message(text=text.replace("*", ""), blocks=[section(text),
+                                                              actions(open_button(locale, self.public_url, path))],
+                          link=path)
+        return Plan(key=f"digest_failing:team:{row.team_id}:after:{last_sent}:user:{uid}",
+                    occurrence_id=f"digest_failing:team:{row.team_id}", kind="team_digest", message=message,
+                    due_at=now, user_id=uid, team_id=row.team_id, channel=target["slack_user_id"], locale=locale,
+                    timezone=target.get("timezone"), context={"digest_failing": row.id, "error": error})

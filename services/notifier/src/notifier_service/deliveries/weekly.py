@@ -93,19 +93,30 @@ def mover(history: Mapping[int, Sequence[Any]], since: datetime, krs: dict[int, 
     best: Mover | None = None
     for kr_id, rows in history.items():
         kr = krs.get(kr_id)
-        values = [(r.at, r.value) for r in rows if r.value is not None]
-        during = [v for at, v in values if at >= since]
-        if kr is None or not during:
+        if kr is None:
             continue
-        earlier = [v for at, v in values if at < since]
-        start = earlier[-1] if earlier else float(kr.get("start") or 0.0)
-        before, after = progress_of(start, kr), progress_of(during[-1], kr)
-        if before is None or after is None or after - before <= 0:
+        rise = _rise(rows, since, kr)
+        if rise is None:
             continue
+        before, after = rise
         if best is None or after - before > best.after - best.before:
             best = Mover(title=kr.get("title") or "", owner=names.get(int(kr.get("owner_id") or 0), ""),
                          before=before, after=after)
     return best
+
+
+def _rise(rows: Sequence[Any], since: datetime, kr: dict[str, Any]) -> tuple[float, float] | None:
+    """A key result's progress before the week and at its latest, when it rose this week."""
+    values = [(r.at, r.value) for r in rows if r.value is not None]
+    during = [v for at, v in values if at >= since]
+    if not during:
+        return None
+    earlier = [v for at, v in values if at < since]
+    start = earlier[-1] if earlier else float(kr.get("start") or 0.0)
+    before, after = progress_of(start, kr), progress_of(during[-1], kr)
+    if before is None or after is None or after - before <= 0:
+        return None
+    return before, after
 
 
 async def check_in_history(session: AsyncSession, team_id: int, since: datetime,
