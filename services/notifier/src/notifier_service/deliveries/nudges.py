@@ -82,6 +82,24 @@ async def take_turn(session: AsyncSession, dialect: str) -> None:
     await session.execute(upsert(t, dialect, {"id": 1, "turns": 1}, {"turns": t.c.turns + 1}, ["id"]))
 
 
+async def _counted(session: AsyncSession, dialect: str, capped: Sequence[Plan], since: datetime,
+                   until: datetime) -> dict[int, list[datetime]]:
+    """When each of these plans' people had a scheduled nudge counted in [since, until),
+    these plans' own rows aside."""
+    t = Delivery.__table__
+    counted = sa.select(t.c.user_id, t.c.due_at).where(
+        t.c.user_id.in_({p.user_id for p in capped}), t.c.kind.in_(SCHEDULED_KINDS),
+        t.c.status.not_in(NOT_COUNTED), t.c.due_at >= since, t.c.due_at < until,
+        t.c.key.not_in([p.key for p in capped]))
+    if dialect != "sqlite":
+        # A locking read sees the latest committed rows, not this transaction's older snapshot.
+        counted = counted.with_for_update(read=True)
+    seen: dict[int, list[datetime]] = {}
+    for user_id, due_at in (await session.execute(counted)).all():
+        seen.setdefault(user_id, []).append(due_at)
+    return seen
+
+
 async def apply_weekly_cap(session: AsyncSession, plans: Sequence[Plan], cap: int, fallback_tz: str) -> int:
     """Mark the plans over their person's weekly cap `skipped` / `weekly_cap`. Returns how many.
 
@@ -91,22 +109,10 @@ async def apply_weekly_cap(session: AsyncSession, plans: Sequence[Plan], cap: in
     if not capped:
         return 0
     weeks = {p.key: week_of(p.due_at, zone(p.timezone, fallback_tz)) for p in capped}
-    since = min(w[0] for w in weeks.values())
-    until = max(w[1] for w in weeks.values())
-    keys = [p.key for p in capped]
     dialect = dialect_of(session)
     await take_turn(session, dialect)
-    t = Delivery.__table__
-    counted = sa.select(t.c.user_id, t.c.due_at).where(
-        t.c.user_id.in_({p.user_id for p in capped}), t.c.kind.in_(SCHEDULED_KINDS),
-        t.c.status.not_in(NOT_COUNTED), t.c.due_at >= since, t.c.due_at < until, t.c.key.not_in(keys))
-    if dialect != "sqlite":
-        # A locking read sees the latest committed rows, not this transaction's older snapshot.
-        counted = counted.with_for_update(read=True)
-    rows = (await session.execute(counted)).all()
-    seen: dict[int, list[datetime]] = {}
-    for user_id, due_at in rows:
-        seen.setdefault(user_id, []).append(due_at)
+    seen = await _counted(session, dialect, capped, min(w[0] for w in weeks.values()),
+                          max(w[1] for w in weeks.values()))
     skipped = 0
     for plan in sorted(capped, key=lambda p: p.due_at):
         start, end = weeks[plan.key]
