@@ -32,16 +32,8 @@ async def calibration(session: AsyncSession, cal: Calendar, user_id: int) -> lis
     if not past:
         return []
     ids = [r.id for r in past]
-    m = MilestoneItem.__table__.c
-    items = {kr_id: (int(done or 0), int(total)) for kr_id, done, total in (await session.execute(
-        sa.select(m.key_result_id, sa.func.sum(sa.case((m.done, 1), else_=0)), sa.func.count())
-        .where(m.key_result_id.in_(ids)).group_by(m.key_result_id))).all()}
-    c = CheckIn.__table__.c
-    confidences: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for kr_id, at, conf in (await session.execute(
-            sa.select(c.key_result_id, c.created_at, c.confidence)
-            .where(c.key_result_id.in_(ids), c.confidence.is_not(None)).order_by(c.created_at, c.id))).all():
-        confidences[kr_id].append((at, conf))
+    items = await _milestone_counts(session, ids)
+    confidences = await _confidences(session, ids)
     tz = ZoneInfo(cal.timezone)
     by_cycle: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in past:
@@ -53,10 +45,30 @@ async def calibration(session: AsyncSession, cal: Calendar, user_id: int) -> lis
             "id": r.id, "objective_id": r.objective_id, "title": r.title,
             "mid_quarter_confidence": said[-1] if said else None,
             "progress": round(kr_progress(r.kind, r.start, r.target, r.current, done, total), 4)})
-    out = []
-    for cycle_id in sorted(by_cycle, reverse=True):
-        krs = by_cycle[cycle_id]
-        said = [kr["mid_quarter_confidence"] for kr in krs if kr["mid_quarter_confidence"] is not None]
-        out.append({"cycle": cycle_id, "mid_quarter_confidence": round(mean(said), 2) if said else None,
-                    "progress": round(mean(kr["progress"] for kr in krs), 4), "key_results": krs})
-    return out
+    return [_cycle_figures(cycle_id, by_cycle[cycle_id]) for cycle_id in sorted(by_cycle, reverse=True)]
+
+
+def _cycle_figures(cycle_id: str, krs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cycle: the mean confidence said by mid-quarter beside the mean progress reached."""
+    said = [kr["mid_quarter_confidence"] for kr in krs if kr["mid_quarter_confidence"] is not None]
+    return {"cycle": cycle_id, "mid_quarter_confidence": round(mean(said), 2) if said else None,
+            "progress": round(mean(kr["progress"] for kr in krs), 4), "key_results": krs}
+
+
+async def _milestone_counts(session: AsyncSession, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each milestone key result's items: (done, total)."""
+    m = MilestoneItem.__table__.c
+    return {kr_id: (int(done or 0), int(total)) for kr_id, done, total in (await session.execute(
+        sa.select(m.key_result_id, sa.func.sum(sa.case((m.done, 1), else_=0)), sa.func.count())
+        .where(m.key_result_id.in_(ids)).group_by(m.key_result_id))).all()}
+
+
+async def _confidences(session: AsyncSession, ids: list[int]) -> dict[int, list[tuple[datetime, int]]]:
+    """Each key result's confidences said, oldest first."""
+    c = CheckIn.__table__.c
+    confidences: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for kr_id, at, conf in (await session.execute(
+            sa.select(c.key_result_id, c.created_at, c.confidence)
+            .where(c.key_result_id.in_(ids), c.confidence.is_not(None)).order_by(c.created_at, c.id))).all():
+        confidences[kr_id].append((at, conf))
+    return confidences
