@@ -78,15 +78,7 @@ async def describe(session: AsyncSession, cal: OrgCalendar, now: datetime, *, ho
     kinds = []
     for kind in SCHEDULED_KINDS:
         rule = cal.rule(kind)
-        nxt = cal.next_occurrence(kind, now) if rule.enabled else None
-        # Published early is not done: a published occurrence is the next one until its org-local
-        # time has come, unless an admin ran it now.
-        done = nxt is not None and nxt.id in published and (nxt.run_at <= now or published[nxt.id].last_run_at)
-        if nxt is not None and done:
-            later = cal.occurrences(nxt.date + timedelta(days=1), today + timedelta(days=400), [kind])
-            upcoming = later[0] if later else None
-        else:
-            upcoming = nxt
+        upcoming = _upcoming(cal, kind, now, today, published) if rule.enabled else None
         kinds.append({
             "kind": kind, "enabled": rule.enabled, "local_time": rule.local_time, "weekday": rule.weekday,
             "next_run_at": upcoming.run_at.isoformat() if upcoming else None,
@@ -107,6 +99,18 @@ async def describe(session: AsyncSession, cal: OrgCalendar, now: datetime, *, ho
     return {"timezone": cal.timezone, "fiscal_year_start_month": cal.first_month,
             "holidays": sorted(d.isoformat() for d in cal.holidays), "today": today.isoformat(),
             "now": now.isoformat(), "leader": leader, "kinds": kinds, "occurrences": occurrences, "recent": recent}
+
+
+def _upcoming(cal: OrgCalendar, kind: str, now: datetime, today: date,
+              published: dict[str, PublishedOccurrence]) -> Occurrence | None:
+    """An enabled kind's next occurrence. Published early is not done: a published occurrence
+    is the next one until its org-local time has come, unless an admin ran it now."""
+    nxt = cal.next_occurrence(kind, now)
+    done = nxt is not None and nxt.id in published and (nxt.run_at <= now or published[nxt.id].last_run_at)
+    if nxt is not None and done:
+        later = cal.occurrences(nxt.date + timedelta(days=1), today + timedelta(days=400), [kind])
+        return later[0] if later else None
+    return nxt
 
 
 def _today(cal: OrgCalendar, now: datetime) -> date:
