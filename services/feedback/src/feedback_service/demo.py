@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import structlog
@@ -26,6 +26,7 @@ from .threads.subjects import parse_subject
 
 if TYPE_CHECKING:
     from boost_bus import Tx
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from .bootstrap import Container
 
@@ -99,16 +100,9 @@ def _id(ids: dict[str, int], name: str) -> int:
     return ids[name]
 
 
-async def _load(tx: Tx, c: Container) -> str:
-    session = tx.session
-    if await session.get(RmState, 1, with_for_update=True) is None:
-        return "waiting"
-    if (await session.execute(sa.select(Feedback.id).limit(1))).first() is not None:
-        return "already there"
-    now, timezone = c.runtime.clock.now(), c.settings.timezone
-    cycle = (await lookup.cycle_of(session, now, None, timezone)).id
-    # The read model's names → ids: the demo's people (by email), teams, this quarter's
-    # objectives (by team name, one each) and their key results (by title).
+async def _ids(session: AsyncSession, cycle: str) -> dict[str, dict[str, int]]:
+    """The read model's names → ids: the demo's people (by email), teams, this quarter's
+    objectives (by team name, one each) and their key results (by title)."""
     people = {u.email: u.id for u in (await session.execute(
         sa.select(RmUser).where(RmUser.email.like(f"%@{DEMO_DOMAIN}")))).scalars()}
     teams = {t.name: t.id for t in (await session.execute(sa.select(RmTeam).where(~RmTeam.deleted))).scalars()}
@@ -117,16 +111,36 @@ async def _load(tx: Tx, c: Container) -> str:
     objectives = {name: by_team[tid] for name, tid in teams.items() if tid in by_team}
     key_results = {k.title: k.id for k in (await session.execute(sa.select(RmKeyResult).where(
         RmKeyResult.objective_id.in_(by_team.values()), ~RmKeyResult.deleted))).scalars()} if by_team else {}
-    ids = {"objective": objectives, "key_result": key_results, "user": people, "team": teams}
-    field = {"objective": "objective_id", "key_result": "key_result_id", "user": "to_user_id", "team": "to_team_id"}
+    return {"objective": objectives, "key_result": key_results, "user": people, "team": teams}
+
+
+_FIELD = {"objective": "objective_id", "key_result": "key_result_id", "user": "to_user_id", "team": "to_team_id"}
+
+
+def _resolve(ids: dict[str, dict[str, int]]) -> tuple[list[Any], list[Any]]:
+    """The demo's feedback and chats with ids for names (`_NotYet` while okr's events are
+    still arriving)."""
+    people, objectives = ids["user"], ids["objective"]
+    feedback = [(hours, _id(people, author), FeedbackCreate.model_validate(
+                     {"kind": kind, "body": body, _FIELD[about]: _id(ids[about], name)}),
+                 _id(people, resolver) if resolver else None)
+                for hours, author, kind, (about, name), body, resolver in FEEDBACK]
+    chats = [(parse_subject(f"objective:{_id(objectives, team)}"), [(hours, _id(people, author), body)
+                                                                    for hours, author, body in lines])
+             for team, lines in CHATS]
+    return feedback, chats
+
+
+async def _load(tx: Tx, c: Container) -> str:
+    session = tx.session
+    if await session.get(RmState, 1, with_for_update=True) is None:
+        return "waiting"
+    if (await session.execute(sa.select(Feedback.id).limit(1))).first() is not None:
+        return "already there"
+    now, timezone = c.runtime.clock.now(), c.settings.timezone
+    cycle = (await lookup.cycle_of(session, now, None, timezone)).id
     try:  # everything resolved before anything is written
-        feedback = [(hours, _id(people, author), FeedbackCreate.model_validate(
-                         {"kind": kind, "body": body, field[about]: _id(ids[about], name)}),
-                     _id(people, resolver) if resolver else None)
-                    for hours, author, kind, (about, name), body, resolver in FEEDBACK]
-        chats = [(parse_subject(f"objective:{_id(objectives, team)}"), [(hours, _id(people, author), body)
-                                                                        for hours, author, body in lines])
-                 for team, lines in CHATS]
+        feedback, chats = _resolve(await _ids(session, cycle))
     except _NotYet:
         return "waiting"
 

@@ -48,13 +48,7 @@ async def thread(session: AsyncSession, subject: Subject, *, posting: bool) -> T
     scope: dict[str, Any] = {"thread": subject.raw}
     objective_id: int | None = None
     if subject.kind in ("objective", "key-result") and subject.id is not None:
-        if subject.kind == "key-result":
-            kr = await lookup.live_key_result(session, subject.id)
-            if kr is None and posting:
-                raise not_found(f"Key result {subject.id}")
-            objective_id = kr.objective_id if kr is not None else None
-        else:
-            objective_id = subject.id
+        objective_id = await _objective_of(session, subject.kind, subject.id, posting=posting)
         obj = await lookup.live_objective(session, objective_id) if objective_id is not None else None
         if obj is None and posting:
             raise not_found(f"Objective {objective_id}")
@@ -69,6 +63,16 @@ async def thread(session: AsyncSession, subject: Subject, *, posting: bool) -> T
     elif subject.kind == "cycle":
         scope["cycle"] = subject.cycle
     return Thread(subject, scope, page_link(subject, objective_id))
+
+
+async def _objective_of(session: AsyncSession, kind: str, subject_id: int, *, posting: bool) -> int | None:
+    """The objective an objective's or a key result's thread is under (None: the key result is gone)."""
+    if kind != "key-result":
+        return subject_id
+    kr = await lookup.live_key_result(session, subject_id)
+    if kr is None and posting:
+        raise not_found(f"Key result {subject_id}")
+    return kr.objective_id if kr is not None else None
 
 
 # ---------------------------------------------------------------------------- reading
