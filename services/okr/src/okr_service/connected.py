@@ -71,14 +71,21 @@ async def apply_binding_event(tx: Tx, envelope: Envelope) -> bool:
             kr.source = None
             return True
         return False
+    state = "paused" if not data.active else data.state
+    kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version, "state": state,
+                 "last_run_at": _last_run(known, data),
+                 "failing_since": data.failing_since.isoformat() if data.failing_since else None}
+    return known.get("state") != state or known.get("kind") != data.kind
+
+
+def _last_run(known: dict[str, Any], data: BindingData) -> str | None:
+    """The binding's last run: the event's, or okr's own later reading of the same binding
+    (readings okr took itself are newer than the event's view)."""
     run = data.last_run_at.isoformat() if data.last_run_at else None
     mine = known.get("last_run_at") if known.get("binding_id") == data.id else None
     if mine and (run is None or datetime.fromisoformat(mine) > datetime.fromisoformat(run)):
-        run = mine  # readings okr took itself are newer than the event's view
-    state = "paused" if not data.active else data.state
-    kr.source = {"binding_id": data.id, "kind": data.kind, "version": data.version, "state": state,
-                 "last_run_at": run, "failing_since": data.failing_since.isoformat() if data.failing_since else None}
-    return known.get("state") != state or known.get("kind") != data.kind
+        return str(mine)
+    return run
 
 
 async def record_reading(tx: Tx, actor: Actor, cal: Calendar, cmd: CheckInCommand) -> dict[str, Any]:

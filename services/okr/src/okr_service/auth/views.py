@@ -227,22 +227,8 @@ async def _slack_callback(request: Request, c: Any, code: str | None, state: str
         claims = jwt.decode(state, _state_key(c), algorithms=["HS256"])
     except jwt.PyJWTError as exc:
         raise Problem(400, "The sign-in link expired; try again.") from exc
-    client = _slack_client(c)
-    try:
-        tokens = await client.openid_connect_token(client_id=c.settings.slack_client_id,
-                                                   client_secret=c.settings.slack_client_secret,
-                                                   code=code, redirect_uri=_redirect_uri(c))
-        info = await client.openid_connect_userInfo(token=tokens["access_token"])
-    except Exception as exc:
-        raise Problem(502, "Slack did not confirm the sign-in; try again.", title="Bad Gateway") from exc
-    team_id = info.get("https://slack.com/team_id")
-    if c.settings.slack_team_id and team_id != c.settings.slack_team_id:
-        raise Problem(403, "This Slack workspace is not the one Boost is set up for.")
-    if not info.get("email") or not info.get("email_verified", True):
-        raise Problem(403, "Slack did not share a verified email.")
-    guest = await _is_guest(c, info.get("https://slack.com/user_id"))
-    if guest and not c.settings.slack_allow_guests:
-        raise Problem(403, "Slack guests can't sign in to Boost; ask an admin (BOOST_SLACK_ALLOW_GUESTS).")
+    info = await _slack_identity(c, code)
+    guest = await _admissible(c, info)
     async with c.runtime.outbox.transaction() as tx:
         user = await match_or_create_slack_user(
             tx, c, email=info["email"], name=info.get("name") or info["email"],
@@ -255,6 +241,32 @@ async def _slack_callback(request: Request, c: Any, code: str | None, state: str
     set_session_cookies(response, token_value, _secure(request))
     response.delete_cookie(STATE_COOKIE)
     return response
+
+
+async def _slack_identity(c: Any, code: str) -> Any:
+    """Who Slack says signed in (OpenID Connect: the code for a token, the token for the user)."""
+    client = _slack_client(c)
+    try:
+        tokens = await client.openid_connect_token(client_id=c.settings.slack_client_id,
+                                                   client_secret=c.settings.slack_client_secret,
+                                                   code=code, redirect_uri=_redirect_uri(c))
+        return await client.openid_connect_userInfo(token=tokens["access_token"])
+    except Exception as exc:
+        raise Problem(502, "Slack did not confirm the sign-in; try again.", title="Bad Gateway") from exc
+
+
+async def _admissible(c: Any, info: Any) -> bool:
+    """Refuse another workspace, an unverified email and (unless allowed) a Slack guest;
+    whether the person is a Slack guest."""
+    team_id = info.get("https://slack.com/team_id")
+    if c.settings.slack_team_id and team_id != c.settings.slack_team_id:
+        raise Problem(403, "This Slack workspace is not the one Boost is set up for.")
+    if not info.get("email") or not info.get("email_verified", True):
+        raise Problem(403, "Slack did not share a verified email.")
+    guest: bool = await _is_guest(c, info.get("https://slack.com/user_id"))
+    if guest and not c.settings.slack_allow_guests:
+        raise Problem(403, "Slack guests can't sign in to Boost; ask an admin (BOOST_SLACK_ALLOW_GUESTS).")
+    return guest
 
 
 def renewal_cookie(request: Request, status: int) -> bytes | None:
