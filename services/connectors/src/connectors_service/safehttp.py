@@ -153,21 +153,25 @@ class SafeHttp:
                                 current = urljoin(current, location)
                                 params = None  # the Location carries its own query
                                 continue
-                            declared = response.headers.get("content-length")
-                            if declared and declared.isdigit() and int(declared) > self.max_body:
-                                raise Refused("the answer is over 1 MiB")
-                            chunks: list[bytes] = []
-                            seen = 0
-                            async for chunk in response.aiter_bytes():
-                                seen += len(chunk)
-                                if seen > self.max_body:
-                                    raise Refused("the answer is over 1 MiB")
-                                chunks.append(chunk)
-                            if response.status_code >= 400:
-                                raise Refused(f"{parts.hostname} answered HTTP {response.status_code}")
-                            return b"".join(chunks)
+                            return await self._body(response, parts.hostname)
                 except TimeoutError as exc:
                     raise Refused(f"{parts.hostname} did not answer within {self.timeout:.0f} s") from exc
                 except httpx.HTTPError as exc:
                     raise Refused(f"{parts.hostname} could not be reached ({type(exc).__name__})") from exc
             raise Refused("too many redirects")
+
+    async def _body(self, response: httpx.Response, host: str | None) -> bytes:
+        """The answer's body, refused past `max_body` (declared or streamed) or on an HTTP error."""
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise Refused("the answer is over 1 MiB")
+        chunks: list[bytes] = []
+        seen = 0
+        async for chunk in response.aiter_bytes():
+            seen += len(chunk)
+            if seen > self.max_body:
+                raise Refused("the answer is over 1 MiB")
+            chunks.append(chunk)
+        if response.status_code >= 400:
+            raise Refused(f"{host} answered HTTP {response.status_code}")
+        return b"".join(chunks)
