@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 
@@ -253,3 +254,43 @@ async def test_a_view_answering_while_another_refreshes_the_quarter_still_answer
     r = await okr.call("other", "GET", "/api/okr/dashboard", params={"cycle": cycle})
     assert r.status_code == 200, r.text
     assert kr["id"] in {k["id"] for k in r.json()["at_risk"]}
+
+
+async def test_requests_arriving_while_a_view_renders_are_served_by_that_render(
+        okr: Okr, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a write, many people open the same dashboard at once: one renders it (and
+    gzips it), the others get that answer, which shows the write; the next write is seen
+    by the next request."""
+    import asyncio
+
+    from okr_service.dashboard import service
+
+    cycle = "2027-Q1"
+    obj = await okr.objective("member", cycle=cycle, title="Watched", key_results=[
+        {"title": "Signups", "start": 0, "target": 10}])
+    kr = obj["key_results"][0]
+    renders = 0
+    answer = service.ScopeView.answer
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal renders
+        renders += 1
+        await asyncio.sleep(0.05)  # a render long enough for the others to arrive during it
+        return await answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(service.ScopeView, "answer", counted)
+
+    async def progress_seen_by_all(value: float) -> None:
+        r = await okr.call("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", json={"value": value})
+        assert r.status_code < 300, r.text
+        answers = await asyncio.gather(*(okr.call(who, "GET", "/api/okr/dashboard", params={"cycle": cycle})
+                                         for who in ("member", "lead", "other", "ceo", "admin") * 2))
+        for a in answers:
+            assert a.status_code == 200, a.text
+            ours = next(o for t in a.json()["teams"] for o in t["objectives"] if o["id"] == obj["id"])
+            assert ours["progress"] == pytest.approx(value / 10)
+
+    await progress_seen_by_all(4)
+    assert renders == 1
+    await progress_seen_by_all(7)
+    assert renders == 2

@@ -120,7 +120,17 @@ class Answer:
     more CPU than okr spends answering it (docs/performance.md)."""
 
     body: bytes
+    # What it shows: the quarter's revision it was rendered at (at least), the directory's,
+    # and the day (`fresh_for`).
+    rev: int = 0
+    star: int = 0
+    day: date | None = None
     _gzipped: bytes | None = None
+
+    def fresh_for(self, rev: int, star: int, day: date) -> bool:
+        """Whether it shows every write a request that read `rev` must see: rendered at that
+        revision or a later one, for the same directory and day."""
+        return self.rev >= rev and self.star == star and self.day == day
 
     def gzipped(self) -> bytes | None:
         """The gzipped body, or None when the body is too small to be worth it."""
@@ -134,12 +144,12 @@ class Answer:
 
 class DashboardCache:
     """Per process: one CycleModel per cycle, a ScopeView per (cycle, team) asked for,
-    the teams, and the last answers as JSON."""
+    the teams, and each view's latest answer as JSON."""
 
     def __init__(self) -> None:
         self.models: dict[str, CycleModel] = {}
         self.views: dict[tuple[str, int | None], ScopeView] = {}
-        self.answers: dict[tuple[Any, ...], Answer] = {}
+        self.answers: dict[tuple[str, int | None], Answer] = {}
         self.teams: tuple[int, dict[int, dict[str, Any]]] = (-1, {})
         self.names: dict[int, str] = {}
         self.snapshots: dict[tuple[Any, ...], float] = {}
@@ -158,13 +168,14 @@ class DashboardCache:
             self.views[key] = ScopeView(team_id)
         return self.views[key]
 
-    def get(self, key: tuple[Any, ...]) -> Answer | None:
-        return self.answers.get(key)
+    def fresh(self, view: tuple[str, int | None], rev: int, star: int, day: date) -> Answer | None:
+        answer = self.answers.get(view)
+        return answer if answer is not None and answer.fresh_for(rev, star, day) else None
 
-    def put(self, key: tuple[Any, ...], value: Answer) -> None:
-        if len(self.answers) > 256:
+    def put(self, view: tuple[str, int | None], value: Answer) -> None:
+        if len(self.answers) > 512 and view not in self.answers:
             self.answers.clear()
-        self.answers[key] = value
+        self.answers[view] = value
 
 
 async def revisions(session: AsyncSession, cycle: str) -> tuple[int, int]:
@@ -190,11 +201,15 @@ def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
 
 async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache, cycle_id: str | None,
                     team_id: int | None) -> Answer:
-    """The dashboard as JSON bytes (and gzipped): served as they are, and cached until the next write."""
+    """The dashboard as JSON bytes (and gzipped), served as they are while no write came
+    after them. An answer rendered at this request's revision or a later one shows every
+    write the request must see, so requests that arrive while one renders are served by it
+    (under load, writes land between most requests: each would otherwise render and gzip
+    the whole company again, one after the other behind the view's lock)."""
     cycle = cal.resolve(cycle_id)
     rev, star = await revisions(session, cycle.id)
-    key = (cycle.id, team_id, rev, star, cal.today)
-    cached = cache.get(key)
+    view_key = (cycle.id, team_id)
+    cached = cache.fresh(view_key, rev, star, cal.today)
     if cached is not None:
         return cached
     model = cache.model(cycle.id)
@@ -212,10 +227,17 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     snapshots = await _snapshots(session, cache, cycle.id, team_key)
     view = cache.view(cycle.id, team_id)
     async with view.lock:
-        # Answer and serialise under the view's lock: the view is patched in place.
+        cached = cache.fresh(view_key, rev, star, cal.today)  # rendered while this one waited
+        if cached is not None:
+            return cached
+        # Answer and serialise under the view's lock: the view is patched in place. The model
+        # only moves forward (refreshes of other requests may land during the awaits below),
+        # so what is rendered shows at least the revision it has now.
+        rendered_at = model.rev
         result = await view.answer(session, moment, model, cache.teams, cache.names)
         result["history"] = _history(moment, snapshots, result["company"])
-        body = orjson.dumps(result)
+        answer = Answer(orjson.dumps(result), rev=rendered_at, star=star, day=cal.today)
+        cache.put(view_key, answer)
     snap_key = (cycle.id, team_key, cal.today)
     if time.monotonic() - cache.snapshots.get(snap_key, -1e9) > SNAPSHOT_EVERY:
         # Today's point of the chart, written at most once a minute per view, not per request.
@@ -223,8 +245,6 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
         cache.snapshot_rows.pop((cycle.id, team_key), None)
         await _snapshot(session, cycle.id, team_key, cal.today, result["company"]["progress"],
                         result["company"]["expected_progress"])
-    answer = Answer(body)
-    cache.put(key, answer)
     return answer
 
 
