@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -213,6 +214,49 @@ class Editor:
     typed: int = 0
 
 
+class ClientPauses:
+    """The load generator's own pauses during a step: its garbage collections and its event
+    loop running late. A pause here delays every answer being read at that moment, so a
+    burst of slow requests at one instant is only the server's if the client did not pause."""
+
+    TICK = 0.01
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.gc: list[tuple[float, int, float]] = []  # (at s, generation, ms)
+        self.late: list[tuple[float, float]] = []  # (at s, ms the loop ran late)
+        self._gc_at = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_at = now
+        elif (now - self._gc_at) * 1000 >= 5:
+            self.gc.append((round(self._gc_at - self.started, 2), info["generation"], round((now - self._gc_at) * 1000, 1)))
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.TICK)
+            late = (time.perf_counter() - before - self.TICK) * 1000
+            if late >= 20:
+                self.late.append((round(before - self.started, 2), round(late, 1)))
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._tick())
+
+    def stop(self) -> dict[str, Any]:
+        gc.callbacks.remove(self._on_gc)
+        if self._task is not None:
+            self._task.cancel()
+        return {"gc_pauses": self.gc, "loop_late": self.late,
+                "max_gc_ms": max((ms for *_, ms in self.gc), default=0.0),
+                "max_late_ms": max((ms for _, ms in self.late), default=0.0)}
+
+
 @dataclass
 class Record:
     samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -304,6 +348,18 @@ class FloorProbe(threading.Thread):
                           for name, at, sec in sorted(((n, at, sec) for n, v in self.samples.items() for at, sec in v),
                                                       key=lambda x: -x[2])[:5]]
         return out
+
+
+def around(timeline: list[tuple[float, str, float]], half: float = 0.5) -> dict[str, dict[str, float]]:
+    if not timeline:
+        return {}
+    at = max(timeline, key=lambda t: t[2])[0]
+    near: dict[str, list[float]] = defaultdict(list)
+    for sent, op, sec in timeline:
+        if abs(sent - at) <= half:
+            near[op].append(sec * 1000)
+    return {op: {"n": len(ms), "max_ms": round(max(ms), 1), "median_ms": round(sorted(ms)[len(ms) // 2], 1)}
+            for op, ms in sorted(near.items())}
 
 
 def per_second(timeline: list[tuple[float, str, float]], seconds: float) -> list[dict[str, Any]]:
@@ -462,8 +518,10 @@ class LoadGenerator:
         lag: list[float] = []
         probe = FloorProbe(SqlFloor(self.world["ns"], [a["objective_id"] for a in self.actors]),
                            f"{self.base}/favicon.svg")
+        pauses = ClientPauses()
         started = next_at = self.record.started = time.perf_counter()
         probe.start()
+        pauses.start()
         while True:
             next_at += self.rng.expovariate(rate)
             if next_at - started >= seconds:
@@ -482,11 +540,13 @@ class LoadGenerator:
                 task.cancel()
                 self.record.fail("unfinished", "no answer 15 s after the step ended")
         window = time.perf_counter() - started
+        client = pauses.stop()
         probe.halt.set()
         await asyncio.sleep(2)  # the last events reach the clients
         probe.join()
         probe.sql.close()
-        return {**self._report(rate, seconds, sent, window, lag), "floors_under_load": probe.report()}
+        return {**self._report(rate, seconds, sent, window, lag), "floors_under_load": probe.report(),
+                "client_pauses": client}
 
     def _receivers(self) -> list[Receiver]:
         return [e.receiver for e in self.editors] + [w for ws in self.watchers.values() for w in ws] + self.viewers
@@ -518,7 +578,10 @@ class LoadGenerator:
                 # When the slowest requests were sent: together at one moment (a stall of a process or of
                 # the machine) or spread out (the operation itself).
                 "slowest": [{"at_s": round(at, 2), "op": op, "ms": round(sec * 1000, 1)}
-                            for at, op, sec in sorted(rec.timeline, key=lambda t: -t[2])[:10]]}
+                            for at, op, sec in sorted(rec.timeline, key=lambda t: -t[2])[:10]],
+                # Every operation sent within half a second of the slowest one: did all of them wait
+                # (a process or the machine stalled) or only some (a lock or a queue of their own)?
+                "around_slowest": around(rec.timeline)}
 
     # ---------------------------------------------------------------- floors, by this same process
     async def floors(self) -> dict[str, Any]:
@@ -857,6 +920,8 @@ def main() -> None:
                 steps.append(step)
                 print(f"{rate:g} req/s → offered {step['offered_rate']}/s, achieved {step['achieved_rate']}/s; "
                       f"{step['verdict']}; errors {step['errors']}; lost {step['lost']}; "
+                      f"the generator paused: gc ≤ {step['client_pauses']['max_gc_ms']} ms, loop late ≤ "
+                      f"{step['client_pauses']['max_late_ms']} ms; "
                       f"CPU {step['cpu']['percent_of_one_core']}; CPU ms/request: Boost "
                       f"{step['ms_cpu_per_request']['Boost total']}, machine {step['ms_cpu_per_request']['whole machine']}; machine {step['cpu']['machine_busy_percent']}%, "
                       f"others {step['cpu']['others_percent']}%, load {step['cpu']['load_average']}", flush=True)
