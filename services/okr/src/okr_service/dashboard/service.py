@@ -213,6 +213,7 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     if cached is not None:
         return cached
     model = cache.model(cycle.id)
+    await _wait_without_connection(session, model.lock)
     async with model.lock:
         if model.rev < rev:
             await refresh(session, model, rev)
@@ -226,6 +227,7 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     team_key = team_id or 0
     snapshots = await _snapshots(session, cache, cycle.id, team_key)
     view = cache.view(cycle.id, team_id)
+    await _wait_without_connection(session, view.lock)
     async with view.lock:
         cached = cache.fresh(view_key, rev, star, cal.today)  # rendered while this one waited
         if cached is not None:
@@ -246,6 +248,14 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
         await _snapshot(session, cycle.id, team_key, cal.today, result["company"]["progress"],
                         result["company"]["expected_progress"])
     return answer
+
+
+async def _wait_without_connection(session: AsyncSession, lock: asyncio.Lock) -> None:
+    """Before waiting for a lock another request holds, give the request's database
+    connection back to the pool (ending its read-only transaction): requests queued on a
+    dashboard's lock must not hold the connections that check-ins and edits need."""
+    if lock.locked() and session.in_transaction():
+        await session.commit()
 
 
 async def refresh(session: AsyncSession, model: CycleModel, rev: int) -> None:
