@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +13,7 @@ from boost_platform.people import GUEST
 from boost_platform.problems import Problem, invalid, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import uploads
 from ..access import Actor
 from ..models import Membership, Team, User
 from ..org.service import check_timezone, stamp
@@ -299,23 +298,12 @@ async def import_csv(tx: Tx, actor: Actor, raw: bytes, *, dry_run: bool = False)
 
 
 def _import_column(name: str | None) -> str:
-    key = (name or "").strip().lower()
-    return IMPORT_ALIASES.get(key, key)
+    return uploads.column(name, IMPORT_ALIASES)
 
 
 def _read_import(raw: bytes) -> list[dict[str, str]]:
-    """The file's rows, keyed by canonical column names, values stripped."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise invalid("the file is not UTF-8 text", "file") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"email", "name"} <= {_import_column(f) for f in reader.fieldnames}:
-        raise invalid("the first line must name the columns, with at least email and name", "file")
-    rows = [{_import_column(k): (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
-    if len(rows) > 10_000:
-        raise invalid("at most 10,000 rows per import", "file")
-    return rows
+    return uploads.read_rows(raw, required={"email", "name"}, max_rows=10_000, columns=_import_column,
+                             header_refusal="the first line must name the columns, with at least email and name")
 
 
 def _refuse_bad_rows(rows: list[dict[str, str]]) -> None:
@@ -324,9 +312,7 @@ def _refuse_bad_rows(rows: list[dict[str, str]]) -> None:
     seen: set[str] = set()
     for n, row in enumerate(rows, start=2):
         errors += [{"row": n, "field": field, "msg": msg} for field, msg in _row_errors(row, seen)]
-    if errors:
-        raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
-                      errors=errors)
+    uploads.refuse(errors)
 
 
 def _row_errors(row: dict[str, str], seen: set[str]) -> list[tuple[str, str]]:

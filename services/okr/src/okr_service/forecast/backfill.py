@@ -3,8 +3,6 @@ row by the rules of a single back-filled check-in (`check_ins.service.check_back
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -12,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from boost_bus import Tx
-from boost_platform.problems import Problem, invalid
+from boost_platform.problems import Problem
 
+from .. import uploads
 from ..access import Actor
 from ..calendar import Calendar
 from ..check_ins import service as check_ins
@@ -57,9 +56,7 @@ async def import_check_ins(tx: Tx, actor: Actor, cal: Calendar, raw: bytes) -> d
             parsed.append(_backfill_row(row, found, tz, actor, cal))
         except _BadRow as bad:
             errors.append({"row": n, "field": bad.field, "msg": bad.msg})
-    if errors:
-        raise Problem(422, f"{len(errors)} row(s) need fixing; nothing was imported.", title="Import refused",
-                      errors=errors)
+    uploads.refuse(errors)
     for kr_id, at, value, confidence, note in sorted(parsed, key=lambda p: (p[0], p[1])):
         await check_ins.check_in(tx, actor, cal, kr_id, value=value, confidence=confidence, note=note,
                                   created_at=at.astimezone(UTC))
@@ -67,19 +64,8 @@ async def import_check_ins(tx: Tx, actor: Actor, cal: Calendar, raw: bytes) -> d
 
 
 def _read_rows(raw: bytes) -> list[dict[str, str]]:
-    """The file's rows, keyed by lower-case column names, values stripped."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise invalid("the file is not UTF-8 text", "file") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not set(COLUMNS) <= {f.strip().lower() for f in reader.fieldnames}:
-        raise invalid("the first line must name the columns: key_result_id, created_at, value (confidence, note)",
-                      "file")
-    rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
-    if len(rows) > MAX_ROWS:
-        raise invalid(f"at most {MAX_ROWS:,} rows per import", "file")
-    return rows
+    return uploads.read_rows(raw, required=set(COLUMNS), max_rows=MAX_ROWS, header_refusal=(
+        "the first line must name the columns: key_result_id, created_at, value (confidence, note)"))
 
 
 def _kr_id(row: dict[str, str]) -> int | None:
