@@ -17,6 +17,7 @@ from boost_platform import db
 from boost_platform.auth import TokenVerifier
 from boost_platform.clock import Clock, make_clock
 from boost_platform.logging import configure_logging, get_logger
+from boost_platform.metrics import DB_POOL_IN_USE
 from boost_platform.migrations import upgrade
 from boost_platform.retry import until_done
 from boost_platform.settings import BoostSettings
@@ -70,6 +71,7 @@ async def open_runtime(
     url = settings.service_database_url(service)
     await asyncio.to_thread(upgrade, service_dir, url, settings.names.lock(f"boost_migrate_{service}"))
     engine = db.create_engine(url)
+    DB_POOL_IN_USE.labels(service).set_function(lambda: getattr(engine.sync_engine.pool, "checkedout", lambda: 0)())
     maker = db.sessionmaker(engine)
     bus = Bus(settings.nats_server_url(), settings.names, service, settings.stream_replicas)
     outbox = Outbox(maker, outbox_table, bus, settings.names, service, settings.outbox_sweep_seconds)

@@ -22,6 +22,8 @@ BUS_REQUESTS = Histogram(
     buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
 )
 OUTBOX_BACKLOG = Gauge("boost_outbox_backlog", "Outbox rows not yet published", ["service"])
+DB_POOL_IN_USE = Gauge("boost_db_pool_in_use", "Database connections checked out of the pool right now "
+                       "(the pool holds pool_size + overflow; a request past that waits)", ["service"])
 GC_PAUSE = Histogram(
     "boost_gc_pause_seconds",
     "Time the garbage collector stopped the process (its event loop with it)",
