@@ -20,6 +20,7 @@ from boost_platform.metrics import BUS_CONSUMED, BUS_CONSUMER_LAG, BUS_PUBLISHED
 from boost_platform.problems import UNAVAILABLE, Problem, database_unavailable
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -227,6 +228,8 @@ class Bus:
             msg = await self.nc.request(subject, json.dumps(body, default=str).encode(), timeout=timeout, headers=headers)
         except NatsTimeoutError as exc:
             raise TimeoutError(f"no answer on {subject} within {timeout}s") from exc
+        except NoRespondersError as exc:  # nobody serves it right now (restarting, or down): silence, to the caller
+            raise TimeoutError(f"nobody answers on {subject}") from exc
         reply = json.loads(msg.data)
         BUS_REQUESTS.labels(self.service, self.names.unprefix(subject), "client").observe(time.perf_counter() - started)
         if isinstance(reply, dict) and "error" in reply and isinstance(reply["error"], dict):

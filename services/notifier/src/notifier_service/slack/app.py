@@ -182,7 +182,11 @@ class SlackApp:
                 body = {"response_type": "ephemeral", "text": t(locale, "refused", detail=_detail(result))}
             await self.respond(response_url, body)
 
-        answered, result = await self.within(self._command(form), budget - (time.monotonic() - started), later)
+        try:
+            answered, result = await self.within(self._command(form), budget - (time.monotonic() - started), later)
+        except Exception as exc:  # failed within the budget: said in words, never a 500 Slack shows as "dispatch_failed"
+            log.warning("slash command failed", error=repr(exc))
+            return {"response_type": "ephemeral", "text": t(self.default_locale, "refused", detail=_detail(exc))}
         if answered:
             return result  # type: ignore[no-any-return]
         return {"response_type": "ephemeral", "text": t(self.default_locale, "okr.working")}
