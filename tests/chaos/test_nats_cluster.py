@@ -84,6 +84,7 @@ class Tab:
         self.url, self.rest, self.auth, self.room = url, rest, auth, room
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2)
         self.titles: dict[int, str] = {}
+        self.versions: dict[int, int] = {}
         self.event_ids: Counter[str] = Counter()
         self.resyncs = 0
         self._joining: asyncio.Future[None] | None = None
@@ -95,7 +96,15 @@ class Tab:
         self.event_ids[str(envelope.get("id"))] += 1
         data = envelope.get("data") or {}
         if str(envelope.get("type", "")).startswith("objective.") and "title" in data:
-            self.titles[int(envelope["subject_id"])] = data["title"]
+            self.show(int(envelope["subject_id"]), data["title"], envelope.get("version"))
+
+    def show(self, objective_id: int, title: str, version: int | None) -> None:
+        """The newer copy wins, as in the web app (api/versions.ts): a refetch read before an
+        event arrived does not put the old title back."""
+        if version is not None and version < self.versions.get(objective_id, 0):
+            return
+        self.titles[objective_id] = title
+        self.versions[objective_id] = version or 0
 
     async def _on_resync(self, _data: Any) -> None:
         self.resyncs += 1
@@ -120,7 +129,8 @@ class Tab:
     async def refetch(self) -> None:
         r = await self.rest.get("/api/okr/objectives", params={"cycle": CYCLE}, headers=self.auth)
         if r.status_code == 200:
-            self.titles.update({o["id"]: o["title"] for o in r.json()})
+            for o in r.json():
+                self.show(o["id"], o["title"], o.get("version"))
 
 
 class Traffic:

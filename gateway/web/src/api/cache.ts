@@ -1,25 +1,22 @@
 // Writers for TanStack Query's cache: put a key result or an objective into every cached query
 // that shows it. Used by mutations (the server's answer) and by live events (someone's change).
 import type { QueryClient } from '@tanstack/react-query'
-import { objectiveRollUp } from '../lib/progress'
 import { keys } from './queries'
 import type { KeyResult, Objective } from './types'
-
-/** An objective with its progress and health rolled up again from its key results, okr's way. */
-export function rollUp(obj: Objective): Objective {
-  return { ...obj, ...objectiveRollUp(obj.key_results.filter((k) => !k.deleted)) }
-}
+import { older, rollUp } from './versions'
 
 function upsertKr(list: KeyResult[], kr: KeyResult, removed: boolean): KeyResult[] {
   const i = list.findIndex((k) => k.id === kr.id)
   if (removed) return i < 0 ? list : list.filter((k) => k.id !== kr.id)
   if (i < 0) return [...list, kr]
+  if (older(kr, list[i])) return list
   const next = list.slice()
   next[i] = { ...list[i], ...kr }
   return next
 }
 
 function patchObjective(obj: Objective, data: Partial<Objective>): Objective {
+  if (older(data, obj)) return obj
   // Events carry an objective without its key results: keep the ones we have.
   const { key_results: _ignored, ...fields } = data as Objective
   return { ...obj, ...fields, key_results: obj.key_results }

@@ -1,6 +1,7 @@
 import { useQuery, type UseQueryOptions } from '@tanstack/react-query'
 import { learnServerNow } from '../lib/clock'
 import { api, qs } from './client'
+import { newestObjectives } from './versions'
 import type {
   CheckIn,
   Cycle,
@@ -96,6 +97,7 @@ export const useObjectives = (cycle: string | undefined, teamId?: number | null,
   useQuery({
     queryKey: keys.objectives(cycle ?? '', teamId),
     queryFn: () => api.get<Objective[]>(`/api/okr/objectives${qs({ cycle, team_id: teamId ?? undefined })}`),
+    structuralSharing: newestObjectives,
     enabled: !!cycle,
     ...opts,
   })
@@ -104,6 +106,7 @@ export const useObjective = (id: number | undefined) =>
   useQuery({
     queryKey: keys.objective(id ?? 0),
     queryFn: () => api.get<Objective>(`/api/okr/objectives/${id}`),
+    structuralSharing: newestObjectives,
     enabled: !!id,
   })
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { keys } from '../api/queries'
 import type { Envelope, KeyResult, Message, Objective } from '../api/types'
 import { EditStore, fieldKey } from './editStore'
-import { rollUp } from '../api/cache'
+import { rollUp } from '../api/versions'
 import { applyEvent } from './events'
 
 const kr = (id: number, progress: number, extra: Partial<KeyResult> = {}): KeyResult => ({

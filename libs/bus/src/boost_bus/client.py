@@ -418,5 +418,23 @@ class Bus:
             await msg.ack()
 
     # ------------------------------------------------------------------ core subscriptions
+    async def follow(self, stream: str, subject: str, cb: Callable[[Msg], Awaitable[None]],
+                     heartbeat: float = 2.0) -> Any:
+        """What `stream` stores on `subject` from now on, in order, missing nothing it holds: a
+        JetStream ordered consumer (ephemeral, in memory, no acks). A core subscription loses
+        what passes while a route between servers is down (a server stalled or restarting)
+        and never knows; this one sees the gap in its sequence, or its heartbeats stop, and
+        is made again from the next sequence. Redeliveries are possible: `cb` de-duplicates."""
+        last = (await self.js.stream_info(stream)).state.last_seq
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=last + 1)
+        sub = await self.js.subscribe(subject, stream=stream, cb=cb, config=config, ordered_consumer=True,
+                                      idle_heartbeat=heartbeat)
+        # nats-py makes an ordered consumer again from the last sequence it delivered, which
+        # is 0 before the first message: a stall before then would replay the whole stream.
+        state = sub._sub._jsi
+        assert state is not None  # set by nats-py for every JetStream push subscription
+        state._sseq = last
+        return sub
+
     async def subscribe(self, subject: str, cb: Callable[[Msg], Awaitable[None]], queue: str = "") -> Any:
         return await self.nc.subscribe(subject, queue=queue, cb=cb)

@@ -176,12 +176,17 @@ class Hub:
 
         self._directory = UserDirectory(ask, self.options.user_cache_seconds)
 
-        async def subscribe(_bus: Any) -> None:
-            for source in SOURCES:
-                await bus.subscribe(names.events_of(source), self._on_event)
+        def follow(source: str) -> Callable[[Any], Awaitable[None]]:
+            async def setup(_bus: Any) -> None:  # retried until the source has made its stream
+                await bus.follow(names.stream(source), names.events_of(source), self._on_event)
+            return setup
+
+        async def presence(_bus: Any) -> None:  # heartbeats are refreshed every few seconds: core is enough
             await bus.subscribe(names.presence(), self._on_heartbeat)
 
-        bus.on_connect(subscribe)
+        for source in SOURCES:
+            bus.on_connect(follow(source))
+        bus.on_connect(presence)
         bus.on_reconnect(self._on_bus_back)
         self._spawn(self._sweep())
 
@@ -572,5 +577,5 @@ class Hub:
                     conn.name = person.name
 
     async def _on_bus_back(self) -> None:
-        # Events published while NATS was unreachable never reached us: clients refetch.
+        # The streams' events missed meanwhile are replayed (`Bus.follow`); clients refetch too, as the contract says.
         await self.sio.emit("resync", {"reason": "bus reconnected"})
