@@ -43,6 +43,13 @@ def test_the_forecast_is_drawn_on_the_chart_and_marked_on_the_bar(new_page: Any,
     line_box = forecast_line.bounding_box()
     assert line_box is not None and line_box["x"] + line_box["width"] > last_dot + 20
     expect(page.get_by_test_id(f"kr-forecast-caption-{kr['id']}")).to_contain_text("Forecast for Mar 31")
+    # The target is on the chart (the value axis grows to it), above where a short forecast ends.
+    target = chart.locator(".recharts-reference-line line")
+    expect(target).to_have_count(1)
+    target_box = target.bounding_box()
+    assert target_box is not None
+    if f["value"] < kr["target"]:
+        assert target_box["y"] < line_box["y"] + line_box["height"] - 1
     page.screenshot(path="test-results/forecast-chart.png")
 
 

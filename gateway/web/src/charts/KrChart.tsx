@@ -18,8 +18,12 @@ export default function KrChart({ kr, checkIns }: { kr: KeyResult; checkIns: Che
           <CartesianGrid stroke="var(--line)" strokeDasharray="3 3" />
           <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => fmt.dateShort(new Date(v).toISOString())} stroke="var(--muted)" fontSize={12} />
           <YAxis yAxisId="v" stroke="var(--muted)" fontSize={12} domain={['auto', 'auto']} />
-          <YAxis yAxisId="c" orientation="right" domain={[0, 10]} stroke="var(--muted)" fontSize={12} width={28} />
-          <ReferenceLine yAxisId="v" y={kr.target} stroke="var(--accent)" strokeDasharray="4 4" label={{ value: t('chart.target'), fill: 'var(--muted)', fontSize: 11, position: 'insideTopRight' }} />
+          {/* Confidence (0–10) on the right, in the confidence line's colour, so that the forecast
+              ending near its top is not read as a confidence. */}
+          <YAxis yAxisId="c" orientation="right" domain={[0, 10]} stroke="var(--warn)" fontSize={12} width={28} />
+          {/* The target is always on the chart (the value axis grows to it): where the forecast lands
+              only means something beside it. */}
+          <ReferenceLine yAxisId="v" y={kr.target} ifOverflow="extendDomain" stroke="var(--accent)" strokeDasharray="4 4" label={{ value: t('chart.target'), fill: 'var(--muted)', fontSize: 11, position: 'insideTopLeft' }} />
           <Tooltip
             labelFormatter={(v) => fmt.dateTime(new Date(Number(v)).toISOString())}
             contentStyle={{ background: 'var(--surface)', border: '1px solid var(--line)', borderRadius: 8, color: 'var(--text)' }}
