@@ -4,7 +4,7 @@ import { keys } from '../api/queries'
 import type { Envelope, KeyResult, Message, Objective } from '../api/types'
 import { EditStore, fieldKey } from './editStore'
 import { rollUp } from '../api/versions'
-import { applyEvent } from './events'
+import { applyEvent, DASHBOARD_MAX_WAIT_MS, DASHBOARD_SETTLE_MS } from './events'
 
 const kr = (id: number, progress: number, extra: Partial<KeyResult> = {}): KeyResult => ({
   id, objective_id: 1, title: `KR ${id}`, owner_id: 1, kind: 'number', start: 0, target: 10, current: progress * 10, unit: '', weight: 1,
@@ -82,4 +82,29 @@ describe('live events', () => {
     expect(o.progress).toBe(0.75)
     expect(o.health).toBe('off_track')
   })
+
+  it('refetches the dashboard only once the last event is older than the lag okr may answer with', () => {
+    const { qc, ctx } = setup()
+    const dashboards = vi.spyOn(qc, 'invalidateQueries')
+    const refetched = () => dashboards.mock.calls.filter(([f]) => JSON.stringify(f?.queryKey) === JSON.stringify(keys.dashboardAll)).length
+    const checkIn = (v: number) => applyEvent(env('key_result.updated', kr(11, 0.1 * v, { version: v + 1 }), { id: `e${v}` }), ctx)
+    checkIn(1)
+    vi.advanceTimersByTime(900)
+    checkIn(2) // 0.9 s later: the refetch waits until this one has settled too
+    vi.advanceTimersByTime(DASHBOARD_SETTLE_MS - 1)
+    expect(refetched()).toBe(0)
+    vi.advanceTimersByTime(900 + 1)
+    expect(refetched()).toBe(1)
+    // A stream of events: refetched at least every few seconds, and once after the last.
+    for (let i = 0; i < 30; i++) {
+      checkIn(3 + i)
+      vi.advanceTimersByTime(300)
+    }
+    const during = refetched() - 1
+    expect(during).toBeGreaterThanOrEqual(1)
+    vi.advanceTimersByTime(DASHBOARD_MAX_WAIT_MS)
+    expect(refetched() - 1).toBe(during + 1)
+    vi.useRealTimers()
+  })
 })
+

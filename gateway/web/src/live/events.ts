@@ -12,13 +12,39 @@ export interface EventContext {
   meId: number | undefined
 }
 
-let dashTimer: ReturnType<typeof setTimeout> | null = null
+/** okr may answer a dashboard that misses the last second of writes (its
+ * `dashboard_max_lag_seconds`, 1 s): refetch once that long has passed since the last event
+ * (and a little more), so the refetch is sure to show it. */
+export const DASHBOARD_SETTLE_MS = 1200
+/** Under a stream of events, refetch at least this often all the same. */
+export const DASHBOARD_MAX_WAIT_MS = 5000
+interface Pending {
+  timer: ReturnType<typeof setTimeout> | null
+  first: number
+  last: number
+}
+const pendingDashboards = new WeakMap<QueryClient, Pending>()
 function refreshDashboardSoon(qc: QueryClient): void {
-  if (dashTimer) return
-  dashTimer = setTimeout(() => {
-    dashTimer = null
+  const p = pendingDashboards.get(qc) ?? { timer: null, first: 0, last: 0 }
+  pendingDashboards.set(qc, p)
+  p.last = Date.now()
+  if (p.timer) return
+  p.first = p.last
+  const fire = (): void => {
+    p.timer = null
+    const settle = p.last + DASHBOARD_SETTLE_MS - Date.now()
+    if (settle > 0 && Date.now() - p.first < DASHBOARD_MAX_WAIT_MS) {
+      p.timer = setTimeout(fire, settle)
+      return
+    }
     void qc.invalidateQueries({ queryKey: keys.dashboardAll })
-  }, 500)
+    if (settle > 0) {
+      // Refetched before the last events had settled: once more after them.
+      p.first = Date.now()
+      p.timer = setTimeout(fire, settle)
+    }
+  }
+  p.timer = setTimeout(fire, DASHBOARD_SETTLE_MS)
 }
 
 /** Apply one `okr.event` / `feedback.event` to what the page shows. */

@@ -67,6 +67,12 @@ class BoostSettings(BaseSettings):
     admission_in_flight: int = Field(default=20, ge=0)
     admission_queue: int = Field(default=100, ge=0)
     admission_wait_seconds: float = Field(default=0.5, ge=0)
+    # How many seconds of writes a dashboard answer may miss (okr): under a stream of writes
+    # each dashboard view is rendered about once per this many seconds instead of per request
+    # (the company's is ~600 KB of JSON). The web app refetches a dashboard this long (and a
+    # little more) after the last event it saw, so what a person sees is never older. 0: every
+    # answer shows every write committed before the request.
+    dashboard_max_lag_seconds: float = Field(default=1.0, ge=0, le=10)
     # Proxies whose X-Forwarded-For is trusted (the gateway; in containers, its network).
     forwarded_allow_ips: str = "127.0.0.1"
     # Data sources (contract §9): the key that encrypts their secrets (a Fernet key; unset in

@@ -38,7 +38,8 @@ async def bootstrap(settings: BoostSettings, clock: Clock | None = None) -> Cont
     runtime = await open_runtime("okr", settings, service_dir=SERVICE_DIR, outbox_table=models.outbox, clock=clock)
     signer = TokenSigner(load_or_create_key(settings.signing_key, settings.data_dir))
     runtime.verifier.load_jwks(signer.jwks())
-    container = Container(runtime=runtime, signer=signer)
+    container = Container(runtime=runtime, signer=signer,
+                          dashboard_cache=DashboardCache(max_lag=settings.dashboard_max_lag_seconds))
     await prepare(container)
     from .handlers import register_bus  # the bus handlers need the whole container
 

@@ -83,6 +83,8 @@ class CycleModel:
 
     cycle: str
     rev: int = -1
+    # When `rev` was read (time.monotonic()): every write committed before then is in the model.
+    read_at: float = -1e9
     objectives: dict[int, ObjRow] = field(default_factory=dict)
     krs: dict[int, dict[int, KrRow]] = field(default_factory=lambda: defaultdict(dict))  # by objective
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -125,12 +127,16 @@ class Answer:
     rev: int = 0
     star: int = 0
     day: date | None = None
+    # When its revision was read (time.monotonic()): it shows every write committed before.
+    covers: float = -1e9
     _gzipped: bytes | None = None
 
-    def fresh_for(self, rev: int, star: int, day: date) -> bool:
-        """Whether it shows every write a request that read `rev` must see: rendered at that
-        revision or a later one, for the same directory and day."""
-        return self.rev >= rev and self.star == star and self.day == day
+    def fresh_for(self, rev: int, star: int, day: date, now: float, max_lag: float) -> bool:
+        """Whether it shows every write a request that read `rev` at `now` must see: rendered
+        at that revision or a later one, or showing every write older than `max_lag` seconds
+        (the dashboard's promise under load: the web app refetches it that long after an
+        event), for the same directory and day."""
+        return (self.rev >= rev or self.covers >= now - max_lag) and self.star == star and self.day == day
 
     def gzipped(self) -> bytes | None:
         """The gzipped body, or None when the body is too small to be worth it."""
@@ -146,7 +152,10 @@ class DashboardCache:
     """Per process: one CycleModel per cycle, a ScopeView per (cycle, team) asked for,
     the teams, and each view's latest answer as JSON."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_lag: float = 0.0) -> None:
+        # Seconds of writes an answer may miss (settings.dashboard_max_lag_seconds): under a
+        # stream of writes each view renders at most about once per max_lag, not per request.
+        self.max_lag = max_lag
         self.models: dict[str, CycleModel] = {}
         self.views: dict[tuple[str, int | None], ScopeView] = {}
         self.answers: dict[tuple[str, int | None], Answer] = {}
@@ -170,7 +179,8 @@ class DashboardCache:
 
     def fresh(self, view: tuple[str, int | None], rev: int, star: int, day: date) -> Answer | None:
         answer = self.answers.get(view)
-        return answer if answer is not None and answer.fresh_for(rev, star, day) else None
+        fresh = answer is not None and answer.fresh_for(rev, star, day, time.monotonic(), self.max_lag)
+        return answer if fresh else None
 
     def put(self, view: tuple[str, int | None], value: Answer) -> None:
         if len(self.answers) > 512 and view not in self.answers:
@@ -207,6 +217,7 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     (under load, writes land between most requests: each would otherwise render and gzip
     the whole company again, one after the other behind the view's lock)."""
     cycle = cal.resolve(cycle_id)
+    read_at = time.monotonic()  # before the read: every write committed by then is in what it reads
     rev, star = await revisions(session, cycle.id)
     view_key = (cycle.id, team_id)
     cached = cache.fresh(view_key, rev, star, cal.today)
@@ -217,6 +228,9 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     async with model.lock:
         if model.rev < rev:
             await refresh(session, model, rev)
+            model.read_at = max(model.read_at, read_at)
+        elif model.rev == rev:
+            model.read_at = max(model.read_at, read_at)  # nothing was written between
     if cache.teams[0] != star:
         rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
         cache.teams = (star, {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in rows})
@@ -235,10 +249,10 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
         # Answer and serialise under the view's lock: the view is patched in place. The model
         # only moves forward (refreshes of other requests may land during the awaits below),
         # so what is rendered shows at least the revision it has now.
-        rendered_at = model.rev
+        rendered_at, covers = model.rev, model.read_at
         result = await view.answer(session, moment, model, cache.teams, cache.names)
         result["history"] = _history(moment, snapshots, result["company"])
-        answer = Answer(orjson.dumps(result), rev=rendered_at, star=star, day=cal.today)
+        answer = Answer(orjson.dumps(result), rev=rendered_at, star=star, day=cal.today, covers=covers)
         cache.put(view_key, answer)
     snap_key = (cycle.id, team_key, cal.today)
     if time.monotonic() - cache.snapshots.get(snap_key, -1e9) > SNAPSHOT_EVERY:
