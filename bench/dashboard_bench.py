@@ -163,7 +163,9 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="boost-bench-"))
     port = int(os.environ.get("BENCH_PORT", "18950"))
     env = {"BOOST_DATABASE_URL": DB, "BOOST_NATS_URL": NATS, "BOOST_NAMESPACE": ns, "BOOST_DATA_DIR": str(data_dir),
-           "BOOST_DEMO": "0", "BOOST_NOW": NOW, "BOOST_LOG_LEVEL": "WARNING"}
+           "BOOST_DEMO": "0", "BOOST_NOW": NOW, "BOOST_LOG_LEVEL": "WARNING",
+           # What a render costs after a write: no answer may be served from before it.
+           "BOOST_DASHBOARD_MAX_LAG_SECONDS": "0"}
     proc = start_service("okr", port, env, data_dir / "okr.log")
     engine = sa.create_engine(sa.engine.make_url(DB).set(database=f"{ns}_boost_okr"))
     try:
