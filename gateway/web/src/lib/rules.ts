@@ -17,6 +17,7 @@ export const RULES = {
   wholeNumbersFromRange: raw.display.whole_numbers_from_range,
   tenthsFromRange: raw.display.tenths_from_range,
   maxDecimals: raw.display.max_decimals,
+  dashboardMaxLagSeconds: raw.dashboard.max_lag_seconds,
   merge: {
     matchThreshold: raw.merge.match_threshold,
     patchDeleteThreshold: raw.merge.patch_delete_threshold,

@@ -5,6 +5,7 @@ import { keys } from '../api/queries'
 import type { EditStore, Entity, Value } from './editStore'
 import { fieldKey } from './editStore'
 import { flash } from './flash'
+import { RULES } from '../lib/rules'
 
 export interface EventContext {
   qc: QueryClient
@@ -12,10 +13,10 @@ export interface EventContext {
   meId: number | undefined
 }
 
-/** okr may answer a dashboard that misses the last second of writes (its
- * `dashboard_max_lag_seconds`, 1 s): refetch once that long has passed since the last event
- * (and a little more), so the refetch is sure to show it. */
-export const DASHBOARD_SETTLE_MS = 1200
+/** okr may answer a dashboard that misses the last second of writes (rules.json's
+ * `dashboard.max_lag_seconds`, its setting's default): refetch once that long has passed since
+ * the last event (and a little more), so the refetch is sure to show it. */
+export const DASHBOARD_SETTLE_MS = RULES.dashboardMaxLagSeconds * 1000 + 200
 /** Under a stream of events, refetch at least this often all the same. */
 export const DASHBOARD_MAX_WAIT_MS = 5000
 interface Pending {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from boost_contracts.rules import RULES
 from boost_contracts.subjects import Names, validate_namespace
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,10 +70,11 @@ class BoostSettings(BaseSettings):
     admission_wait_seconds: float = Field(default=0.5, ge=0)
     # How many seconds of writes a dashboard answer may miss (okr): under a stream of writes
     # each dashboard view is rendered about once per this many seconds instead of per request
-    # (the company's is ~600 KB of JSON). The web app refetches a dashboard this long (and a
-    # little more) after the last event it saw, so what a person sees is never older. 0: every
-    # answer shows every write committed before the request.
-    dashboard_max_lag_seconds: float = Field(default=1.0, ge=0, le=10)
+    # (the company's is ~600 KB of JSON). The default is rules.json's, which the web app reads
+    # too: it refetches a dashboard a little more than that after the last event it saw, so
+    # what a person sees is never older (raise it here only with the rule). 0: every answer
+    # shows every write committed before the request.
+    dashboard_max_lag_seconds: float = Field(default=RULES.dashboard_max_lag_seconds, ge=0, le=10)
     # Proxies whose X-Forwarded-For is trusted (the gateway; in containers, its network).
     forwarded_allow_ips: str = "127.0.0.1"
     # Data sources (contract §9): the key that encrypts their secrets (a Fernet key; unset in

@@ -25,6 +25,9 @@ class Rules:
     whole_numbers_from_range: float
     tenths_from_range: float
     max_decimals: int
+    # Seconds of writes a dashboard answer may miss (the default of okr's setting); the web
+    # app refetches a dashboard a little more than this after the last event it saw.
+    dashboard_max_lag_seconds: float
 
 
 def _read(name: str) -> Any:
@@ -47,6 +50,7 @@ def load() -> Rules:
         whole_numbers_from_range=float(raw["display"]["whole_numbers_from_range"]),
         tenths_from_range=float(raw["display"]["tenths_from_range"]),
         max_decimals=int(raw["display"]["max_decimals"]),
+        dashboard_max_lag_seconds=float(raw["dashboard"]["max_lag_seconds"]),
     )
 
 
