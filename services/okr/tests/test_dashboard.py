@@ -321,6 +321,51 @@ async def test_under_a_stream_of_writes_a_view_renders_once_per_lag_and_every_wr
     assert renders[0] == 2
 
 
+async def test_under_a_stream_of_writes_every_view_renders_from_one_read_of_the_quarter_per_lag(
+        okr: Okr, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many teams each open their own dashboard while the company writes: the views share one
+    read of what changed in the quarter per lag, not one per request (each team's view would
+    otherwise ask the database again after every write); once the lag has passed, a view
+    shows every write."""
+    import asyncio
+
+    from okr_service.dashboard import service
+
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    lag = 3.0
+    monkeypatch.setattr(container, "dashboard_cache", service.DashboardCache(max_lag=lag))
+    cycle = "2027-Q1"
+    obj = await okr.objective("member", cycle=cycle, title="Busy", key_results=[{"title": "Deals", "start": 0, "target": 10}])
+    kr = obj["key_results"][0]
+    reads = [0]
+    refresh = service.refresh
+
+    async def counted(*args: Any, **kwargs: Any) -> None:
+        reads[0] += 1
+        await refresh(*args, **kwargs)
+
+    monkeypatch.setattr(service, "refresh", counted)
+    views = [None, okr.ids["root"]["id"], okr.ids["product"]["id"], okr.ids["engineering"]["id"]]
+
+    async def shown(team_id: int | None) -> float | None:
+        params = {"cycle": cycle, **({"team_id": team_id} if team_id else {})}
+        r = await okr.call("other", "GET", "/api/okr/dashboard", params=params)
+        assert r.status_code == 200, r.text
+        return next((o["progress"] for t in r.json()["teams"] for o in t["objectives"] if o["id"] == obj["id"]), None)
+
+    await shown(None)
+    assert reads[0] == 1
+    for value, team_id in zip(range(1, 5), views, strict=True):  # a write before each team's first look
+        r = await okr.call("member", "POST", f"/api/okr/key-results/{kr['id']}/check-ins", json={"value": value})
+        assert r.status_code < 300, r.text
+        await shown(team_id)
+    assert reads[0] == 1  # four views after four writes, one read of the quarter
+    await asyncio.sleep(lag + 0.05)
+    assert await shown(okr.ids["product"]["id"]) == pytest.approx(0.4)  # the lag has passed: the last write shows
+    assert await shown(okr.ids["engineering"]["id"]) is None  # not its objective: the view still answers
+    assert reads[0] == 2
+
+
 def count_renders(monkeypatch: pytest.MonkeyPatch, delay: float = 0.0) -> list[int]:
     """How many dashboard views get rendered (`ScopeView.answer`), each made `delay` s longer."""
     import asyncio

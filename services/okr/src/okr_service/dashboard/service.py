@@ -2,7 +2,8 @@
 
 The dashboard reads only the columns it needs (Core, not ORM) and computes in one
 pass. Results are cached per (cycle, team, today) and keyed by the cycle's revision,
-which every write bumps in its own transaction, so a cached answer is never stale."""
+which every write bumps in its own transaction, so a cached answer never misses a write
+older than the dashboard's lag (`DashboardCache.max_lag`; none in tests that set it to 0)."""
 
 from __future__ import annotations
 
@@ -123,20 +124,13 @@ class Answer:
 
     body: bytes
     # What it shows: the quarter's revision it was rendered at (at least), the directory's,
-    # and the day (`fresh_for`).
+    # and the day (`DashboardCache.fresh`).
     rev: int = 0
     star: int = 0
     day: date | None = None
     # When its revision was read (time.monotonic()): it shows every write committed before.
     covers: float = -1e9
     _gzipped: bytes | None = None
-
-    def fresh_for(self, rev: int, star: int, day: date, now: float, max_lag: float) -> bool:
-        """Whether it shows every write a request that read `rev` at `now` must see: rendered
-        at that revision or a later one, or showing every write older than `max_lag` seconds
-        (the dashboard's promise under load: the web app refetches it that long after an
-        event), for the same directory and day."""
-        return (self.rev >= rev or self.covers >= now - max_lag) and self.star == star and self.day == day
 
     def gzipped(self) -> bytes | None:
         """The gzipped body, or None when the body is too small to be worth it."""
@@ -177,10 +171,25 @@ class DashboardCache:
             self.views[key] = ScopeView(team_id)
         return self.views[key]
 
-    def fresh(self, view: tuple[str, int | None], rev: int, star: int, day: date) -> Answer | None:
+    def within_lag(self, covers: float, now: float) -> bool:
+        """Whether what was read at `covers` may still be shown at `now`."""
+        return self.max_lag > 0 and covers >= now - self.max_lag
+
+    def recent(self, view: tuple[str, int | None], day: date, now: float) -> Answer | None:
+        """The view's answer when it shows every write older than the lag (of any revision,
+        the teams' and people's included: they are writes too), for this day."""
         answer = self.answers.get(view)
-        fresh = answer is not None and answer.fresh_for(rev, star, day, time.monotonic(), self.max_lag)
-        return answer if fresh else None
+        return answer if answer is not None and answer.day == day and self.within_lag(answer.covers, now) else None
+
+    def fresh(self, view: tuple[str, int | None], rev: int, star: int, day: date) -> Answer | None:
+        """The view's answer when it shows every write a request that read `rev` and `star`
+        must see: rendered at that revision or a later one, or within the lag (the
+        dashboard's promise under load: the web app refetches it that long after an event)."""
+        answer = self.recent(view, day, time.monotonic())
+        if answer is not None:
+            return answer
+        answer = self.answers.get(view)
+        return answer if answer is not None and answer.day == day and answer.rev >= rev and answer.star == star else None
 
     def put(self, view: tuple[str, int | None], value: Answer) -> None:
         if len(self.answers) > 512 and view not in self.answers:
@@ -217,20 +226,24 @@ async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache,
     (under load, writes land between most requests: each would otherwise render and gzip
     the whole company again, one after the other behind the view's lock)."""
     cycle = cal.resolve(cycle_id)
-    read_at = time.monotonic()  # before the read: every write committed by then is in what it reads
-    rev, star = await revisions(session, cycle.id)
     view_key = (cycle.id, team_id)
+    read_at = time.monotonic()  # before the read: every write committed by then is in what it reads
+    recent = cache.recent(view_key, cal.today, read_at)
+    if recent is not None:
+        return recent  # it shows every write older than the lag: no need to ask what changed
+    rev, star = await revisions(session, cycle.id)
     cached = cache.fresh(view_key, rev, star, cal.today)
     if cached is not None:
         return cached
     model = cache.model(cycle.id)
     await _wait_without_connection(session, model.lock)
     async with model.lock:
-        if model.rev < rev:
+        if model.rev < rev and not cache.within_lag(model.read_at, read_at):
             await refresh(session, model, rev)
             model.read_at = max(model.read_at, read_at)
         elif model.rev == rev:
             model.read_at = max(model.read_at, read_at)  # nothing was written between
+        # else the model was read within the lag: every view renders from that one read
     if cache.teams[0] != star:
         rows = (await session.execute(sa.select(Team.id, Team.name, Team.parent_id))).all()
         cache.teams = (star, {t.id: {"id": t.id, "name": t.name, "parent_id": t.parent_id} for t in rows})
