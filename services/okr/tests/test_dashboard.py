@@ -366,6 +366,42 @@ async def test_under_a_stream_of_writes_every_view_renders_from_one_read_of_the_
     assert reads[0] == 2
 
 
+async def test_a_quiet_quarter_is_asked_what_changed_once_per_lag_not_per_request(
+        okr: Okr, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody writes: once the lag has passed, one request asks the database whether
+    anything changed, and the requests after it within the lag are answered without asking."""
+    import asyncio
+
+    from okr_service.dashboard import service
+
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    lag = 2.0
+    monkeypatch.setattr(container, "dashboard_cache", service.DashboardCache(max_lag=lag))
+    cycle = "2027-Q1"
+    await okr.objective("member", cycle=cycle, title="Quiet", key_results=[{"title": "Deals", "start": 0, "target": 10}])
+    asked = [0]
+    revisions = service.revisions
+
+    async def counted(*args: Any, **kwargs: Any) -> tuple[int, int]:
+        asked[0] += 1
+        return await revisions(*args, **kwargs)
+
+    monkeypatch.setattr(service, "revisions", counted)
+    renders = count_renders(monkeypatch)
+
+    async def look() -> None:
+        r = await okr.call("other", "GET", "/api/okr/dashboard", params={"cycle": cycle})
+        assert r.status_code == 200, r.text
+
+    await look()
+    assert (asked[0], renders[0]) == (1, 1)
+    await asyncio.sleep(lag + 0.05)
+    await look()  # the lag has passed: is there anything new? No: the same answer
+    await look()
+    await look()
+    assert (asked[0], renders[0]) == (2, 1)
+
+
 def count_renders(monkeypatch: pytest.MonkeyPatch, delay: float = 0.0) -> list[int]:
     """How many dashboard views get rendered (`ScopeView.answer`), each made `delay` s longer."""
     import asyncio
