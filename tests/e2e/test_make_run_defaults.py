@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import api_login
+from tests.conftest import api, api_login
 
 pytestmark = pytest.mark.e2e
 
@@ -25,5 +25,14 @@ def test_the_demo_company_works_on_sqlite_and_a_bundled_nats(sqlite_stack: Any, 
         # feedback's demo waited for okr's events over the bundled NATS, then wrote the Hub
         page.goto("/feedback")
         expect(page.get_by_role("tabpanel")).to_contain_text("Thank you, Emma!")
+        # a chat message (written in batches, without an ORM session) naming a teammate, on SQLite too
+        base = sqlite_stack.base_url
+        objective = api(base, "GET", "/api/okr/objectives?cycle=current", cookies)[0]
+        teammate = next(u for u in api(base, "GET", "/api/okr/users", cookies) if u["email"] != "emma.lee@boost.example")
+        sent = api(base, "POST", f"/api/feedback/threads/objective:{objective['id']}/messages", cookies,
+                   {"body": f"Shipped it, <@{teammate['id']}>"})
+        assert sent["mentions"] == [teammate["id"]]
+        page.goto(f"/objectives/{objective['id']}")
+        expect(page.get_by_text("Shipped it,")).to_be_visible(timeout=10_000)
     finally:
         context.close()

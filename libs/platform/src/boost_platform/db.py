@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
@@ -303,6 +304,15 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
     if commits:
         raw.info[SETTLED] = True
     return _per_statement(statements, results)
+
+
+@functools.cache
+def last_insert_id(dialect: str) -> sa.Select[Any]:
+    """The id the connection's last INSERT generated, as a statement for `execute_batch` after
+    that INSERT (the write's events need it before the closing batch): MariaDB's
+    `LAST_INSERT_ID()`, SQLite's `last_insert_rowid()`."""
+    name = "last_insert_rowid" if dialect == "sqlite" else "last_insert_id"
+    return sa.select(getattr(sa.func, name)().label("id"))
 
 
 def _split(item: Statement) -> tuple[sa.Executable, Any]:

@@ -152,5 +152,5 @@ async def _load(tx: Tx, c: Container) -> str:
                              {"resolved": True})
     for subject, messages in chats:
         for hours, author_id, text in messages:
-            await threads.post(tx, await load_actor(session, author_id), now - timedelta(hours=hours), subject, text)
+            await threads.post(tx, author_id, now - timedelta(hours=hours), subject, text)
     return "written"

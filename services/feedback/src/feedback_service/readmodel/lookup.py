@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -32,14 +31,6 @@ async def live_team(session: AsyncSession, team_id: int) -> RmTeam | None:
 async def active_user(session: AsyncSession, user_id: int) -> RmUser | None:
     user = await session.get(RmUser, user_id)
     return user if user is not None and user.active else None
-
-
-async def active_user_ids(session: AsyncSession, ids: Iterable[int]) -> set[int]:
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    rows = await session.execute(sa.select(RmUser.id).where(RmUser.id.in_(wanted), RmUser.active.is_(True)))
-    return set(rows.scalars())
 
 
 def owned_objective_ids(user_id: int) -> sa.Select[Any]:

@@ -7,23 +7,24 @@ message, and each person newly mentioned (other than the author) gets one
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from boost_bus import Tx
+from boost_bus import BatchTx, Tx
 from boost_contracts.events import MentionData, MessageData, make_event
-from boost_platform.db import insert_ignore, rowcount
+from boost_platform.db import Statement, execute_batch, insert_ignore, last_insert_id, rowcount
 from boost_platform.problems import Problem, not_found
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..access import Actor
-from ..models import Message, Reaction
-from ..readmodel import lookup
+from ..access import ACTOR, Actor, actor_from_rows
+from ..models import Message, Reaction, RmKeyResult, RmObjective, RmTeam, RmUser
 from .subjects import Subject, page_link, parse_subject
 
 MENTION = re.compile(r"<@([1-9][0-9]{0,17})>")
@@ -42,20 +43,47 @@ class Thread:
     link: str = "/"
 
 
-async def thread(session: AsyncSession, subject: Subject, *, posting: bool) -> Thread:
-    """The thread's scope and link from the read model. Posting needs the objective, key
+_objectives, _key_results, _teams, _users = (RmObjective.__table__, RmKeyResult.__table__, RmTeam.__table__,
+                                              RmUser.__table__)
+
+
+@functools.cache
+def _where(kind: str) -> sa.Select[Any] | None:
+    """What a thread's scope is read from (`_thread`), by its subject's kind: the live
+    objective; for a key result's, the live key result with its objective when that one is
+    live too; the live team. One statement each, for the session and the batch alike."""
+    o, k, t = _objectives.c, _key_results.c, _teams.c
+    subject_id: sa.BindParameter[int] = sa.bindparam("subject_id")
+    if kind == "objective":
+        return sa.select(o.id, o.team_id, o.cycle).where(o.id == subject_id, sa.not_(o.deleted))
+    if kind == "key-result":
+        return (sa.select(k.objective_id, o.id, o.team_id, o.cycle)
+                .select_from(_key_results.outerjoin(_objectives, sa.and_(o.id == k.objective_id, sa.not_(o.deleted))))
+                .where(k.id == subject_id, sa.not_(k.deleted)))
+    if kind in ("draft", "team"):
+        return sa.select(t.id).where(t.id == subject_id, sa.not_(t.deleted))
+    return None
+
+
+def _thread(subject: Subject, rows: Sequence[Mapping[Any, Any]], *, posting: bool) -> Thread:
+    """The thread's scope and link from what `_where` found. Posting needs the objective, key
     result or team to exist (and not be deleted); edits of old messages don't."""
     scope: dict[str, Any] = {"thread": subject.raw}
+    row = rows[0] if rows else None
     objective_id: int | None = None
     if subject.kind in ("objective", "key-result") and subject.id is not None:
-        objective_id = await _objective_of(session, subject.kind, subject.id, posting=posting)
-        obj = await lookup.live_objective(session, objective_id) if objective_id is not None else None
-        if obj is None and posting:
+        if subject.kind == "objective":
+            objective_id = subject.id
+        elif row is not None:
+            objective_id = row["objective_id"]
+        elif posting:
+            raise not_found(f"Key result {subject.id}")
+        if row is not None and row["id"] is not None:
+            scope.update(objective_id=row["id"], team_id=row["team_id"], cycle=row["cycle"])
+        elif posting:
             raise not_found(f"Objective {objective_id}")
-        if obj is not None:
-            scope.update(objective_id=obj.id, team_id=obj.team_id, cycle=obj.cycle)
     elif subject.kind in ("draft", "team") and subject.id is not None:
-        if posting and await lookup.live_team(session, subject.id) is None:
+        if posting and row is None:
             raise not_found(f"Team {subject.id}")
         scope["team_id"] = subject.id
         if subject.cycle:
@@ -65,14 +93,15 @@ async def thread(session: AsyncSession, subject: Subject, *, posting: bool) -> T
     return Thread(subject, scope, page_link(subject, objective_id))
 
 
-async def _objective_of(session: AsyncSession, kind: str, subject_id: int, *, posting: bool) -> int | None:
-    """The objective an objective's or a key result's thread is under (None: the key result is gone)."""
-    if kind != "key-result":
-        return subject_id
-    kr = await lookup.live_key_result(session, subject_id)
-    if kr is None and posting:
-        raise not_found(f"Key result {subject_id}")
-    return kr.objective_id if kr is not None else None
+def _scope_read(subject: Subject) -> tuple[sa.Select[Any], dict[str, Any]] | None:
+    where = _where(subject.kind) if subject.id is not None else None
+    return None if where is None else (where, {"subject_id": subject.id})
+
+
+async def thread(session: AsyncSession, subject: Subject, *, posting: bool) -> Thread:
+    read = _scope_read(subject)
+    rows = [] if read is None else [r._mapping for r in await session.execute(*read)]
+    return _thread(subject, rows, posting=posting)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -122,13 +151,13 @@ async def reactions_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, l
     return out
 
 
-def message_data(msg: Message) -> MessageData:
+def message_data(msg: Message | Any) -> MessageData:
     return MessageData(id=msg.id, subject=msg.subject, author_id=msg.author_id, body=msg.body,
                        mentions=list(msg.mentions or []), created_at=msg.created_at, edited_at=msg.edited_at,
                        deleted=msg.deleted)
 
 
-def message_json(msg: Message, reactions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def message_json(msg: Message | Any, reactions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {**message_data(msg).model_dump(mode="json"), "reactions": reactions or []}
 
 
@@ -140,14 +169,31 @@ async def messages_json(session: AsyncSession, msgs: Sequence[Message]) -> list[
 # ---------------------------------------------------------------------------- writing
 
 
+def _active_among(named: list[int]) -> sa.Select[Any]:
+    """Which of the people a message names are active (`_mentions`); an IN list, built per message."""
+    return sa.select(_users.c.id).where(_users.c.id.in_(named), _users.c.active)
+
+
+def _named(body: str) -> list[int]:
+    """The ids a body names `<@id>`, in order of first mention."""
+    return list(dict.fromkeys(int(m) for m in MENTION.findall(body)))
+
+
+def _mentions(named: list[int], active: Sequence[Mapping[Any, Any]]) -> list[int]:
+    """Those named who are active people (`_active_among`'s rows)."""
+    known = {r["id"] for r in active}
+    return [i for i in named if i in known]
+
+
 async def mentioned(session: AsyncSession, body: str) -> list[int]:
     """Active people named `<@id>` in the body, in order of first mention."""
-    ids = list(dict.fromkeys(int(m) for m in MENTION.findall(body)))
-    known = await lookup.active_user_ids(session, ids)
-    return [i for i in ids if i in known]
+    named = _named(body)
+    if not named:
+        return []
+    return _mentions(named, [r._mapping for r in await session.execute(_active_among(named))])
 
 
-async def _emit(tx: Tx, th: Thread, msg: Message, action: str, actor: Actor, changes: list[str],
+async def _emit(tx: BatchTx, th: Thread, msg: Message | Any, action: str, actor: Actor, changes: list[str],
                 reactions: list[dict[str, Any]] | None = None) -> None:
     event = make_event("feedback", f"message.{action}", message_data(msg), actor_id=actor.user_id,
                        changes=changes, scope=th.scope)
@@ -156,7 +202,7 @@ async def _emit(tx: Tx, th: Thread, msg: Message, action: str, actor: Actor, cha
     tx.emit(event)
 
 
-def _emit_mentions(tx: Tx, th: Thread, msg: Message, actor: Actor, people: Sequence[int]) -> None:
+def _emit_mentions(tx: BatchTx, th: Thread, msg: Message | Any, actor: Actor, people: Sequence[int]) -> None:
     for user_id in people:
         if user_id == msg.author_id:
             continue  # nobody is notified of their own mention
@@ -165,16 +211,37 @@ def _emit_mentions(tx: Tx, th: Thread, msg: Message, actor: Actor, people: Seque
         tx.emit(make_event("feedback", "mention.created", data, actor_id=actor.user_id, scope=th.scope))
 
 
-async def post(tx: Tx, actor: Actor, now: datetime, subject: Subject, body: str) -> Message:
+async def post(tx: BatchTx, user_id: int, now: datetime, subject: Subject, body: str) -> Any:
+    """A message by `user_id`, without an ORM session (chat is a hot write, issue 23): who
+    they are, where the thread lives and whom the message names are read in one round trip;
+    the INSERT and its id in a second (the events carry it); the events' outbox rows go with
+    the COMMIT (`Outbox.batch_transaction`). The same rules as everywhere: `actor_from_rows`,
+    `require_writer`, `_thread`, `_mentions`."""
+    named = _named(body)
+    scope = _scope_read(subject)
+    reads: list[Statement] = [(ACTOR, {"user_id": user_id})]
+    if scope is not None:
+        reads.append(scope)
+    if named:
+        reads.append(_active_among(named))
+    conn = await tx.connection()
+    found = await execute_batch(conn, reads)
+    actor = actor_from_rows(user_id, found[0])
     actor.require_writer()
-    th = await thread(tx.session, subject, posting=True)
-    msg = Message(subject=subject.raw, author_id=actor.user_id, body=body,
-                  mentions=await mentioned(tx.session, body), created_at=now, deleted=False)
-    tx.session.add(msg)
-    await tx.session.flush()
+    th = _thread(subject, found[1] if scope is not None else [], posting=True)
+    values = {"subject": subject.raw, "author_id": user_id, "body": body,
+              "mentions": _mentions(named, found[-1]) if named else [], "created_at": now, "edited_at": None,
+              "deleted": False, "deleted_by": None}
+    _, inserted = await execute_batch(conn, [(_insert_message(), values), last_insert_id(tx.dialect)])
+    msg = SimpleNamespace(id=int(inserted[0]["id"]), **values)
     await _emit(tx, th, msg, "created", actor, [])
     _emit_mentions(tx, th, msg, actor, msg.mentions)
     return msg
+
+
+@functools.cache
+def _insert_message() -> sa.Insert:
+    return sa.insert(Message.__table__)
 
 
 async def edit(tx: Tx, actor: Actor, now: datetime, message_id: int, body: str) -> Message:

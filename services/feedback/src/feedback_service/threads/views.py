@@ -38,10 +38,9 @@ async def list_messages(subject: SubjectPath, actor: ActorDep, session: SessionD
 @router.post("/threads/{subject}/messages", response_model=Message, status_code=201, summary="Post a message (plain text, 1–4,000 characters)")
 async def post_message(subject: SubjectPath, body: MessageIn, principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
     parsed = parse_subject(subject)
-    async with c.runtime.outbox.transaction() as tx:
-        actor = await load_actor(tx.session, principal.user_id)
-        msg = await service.post(tx, actor, c.runtime.clock.now(), parsed, body.body)
-        return service.message_json(msg)
+    async with c.runtime.outbox.batch_transaction() as tx:
+        msg = await service.post(tx, principal.user_id, c.runtime.clock.now(), parsed, body.body)
+    return service.message_json(msg)
 
 
 @router.patch("/messages/{message_id}", response_model=Message, summary="Edit your own message")
