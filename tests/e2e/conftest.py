@@ -16,11 +16,11 @@ def new_page(stack: Any, browser: Any) -> Iterator[Any]:
     on the draft page for the next test's presence)."""
     contexts = []
 
-    def factory(email: str, *, width: int = 1280, height: int = 900) -> Any:
+    def factory(email: str, *, width: int = 1280, height: int = 900, timezone_id: str | None = None) -> Any:
         # Under the app's own production Content-Security-Policy (no bypass_csp): waits that
         # need a predicate use tests.support.waiting.eventually, not wait_for_function's eval.
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=stack.base_url,
-                                      locale="en-US")
+                                      locale="en-US", timezone_id=timezone_id)
         cookies = api_login(stack.base_url, email)
         context.add_cookies([{"name": k, "value": v, "url": stack.base_url} for k, v in cookies.items()])
         contexts.append(context)

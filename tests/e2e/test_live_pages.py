@@ -33,6 +33,20 @@ def demo(stack: Any) -> dict[str, Any]:
             "base_url": stack.base_url}
 
 
+def test_a_browser_a_day_behind_the_org_counts_the_quarter_as_the_org_does(new_page: Any, demo: dict[str, Any]) -> None:
+    """The seen example: past midnight in Seoul the dashboard said 74 % expected by today and the
+    objective page 73 %: the page counted the days in the browser's zone (for a person with no
+    zone of their own), the server in the org's. Here the browser is in Los Angeles, still on
+    the day before Seoul's."""
+    base, cookies = demo["base_url"], demo["cookies"]
+    expected = round(api(base, "GET", "/api/okr/dashboard?cycle=2027-Q1", cookies)["company"]["expected_progress"] * 100)
+    page = new_page(EMMA, timezone_id="America/Los_Angeles")
+    page.goto(f"/objectives/{demo['current']['id']}")
+    expect(page.get_by_text(re.compile(rf"% done · {expected}% expected by today$"))).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_text(f"Expected by today: {expected}%")).to_be_visible()
+
+
 def _draft(demo: dict[str, Any]) -> tuple[int, str]:
     return demo["draft"]["id"], f"/cycles/2027-Q2/teams/{demo['product']}/draft"
 

@@ -1,5 +1,6 @@
 import { useQuery, type UseQueryOptions } from '@tanstack/react-query'
 import { learnServerNow } from '../lib/clock'
+import { todayIn } from '../lib/cycle'
 import { api, qs } from './client'
 import { newestObjectives } from './versions'
 import type {
@@ -176,6 +177,16 @@ export const useSlackChannels = (enabled: boolean) =>
   })
 
 export const useOrg = () => useQuery({ queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org') })
+
+/**
+ * Today's date in the org's time zone. A quarter's days are the org's: the server counts them
+ * so for the dashboard's expected progress and phase (`GET /cycles`' `today`); a person's own
+ * zone is for when their reminders come. Until the org is loaded: the person's zone.
+ */
+export function useOrgToday(personTimezone?: string | null): string {
+  const org = useQuery({ queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org'), staleTime: 5 * 60_000 })
+  return todayIn(org.data?.timezone ?? personTimezone)
+}
 
 export const useReminderCalendar = () =>
   useQuery({ queryKey: keys.reminders, queryFn: () => api.get<ReminderCalendar>('/api/scheduler/reminders') })

@@ -1,6 +1,6 @@
 import { Suspense, useMemo, useState } from 'react'
 import { Link } from 'react-router'
-import { useCycle, useDashboard, useMyKeyResults, useObjectives } from '../../api/queries'
+import { useCycle, useDashboard, useMyKeyResults, useObjectives, useOrgToday } from '../../api/queries'
 import type { AttentionKeyResult, Dashboard as DashboardData, Health, KeyResultInList, ObjectiveStatus, TreeNode } from '../../api/types'
 import { ProgressChart } from '../../charts'
 import { CheckInControl } from '../check-ins/CheckIn'
@@ -13,7 +13,7 @@ import { PhaseBadge } from '../shell/PhaseBadge'
 import { WhenVisible } from '../../components/WhenVisible'
 import { Avatar, EmptyState, ErrorState, FlagBadges, HealthBadge, Loading, ProgressBar, Ring, STATUS_KEY, StatusChip } from '../../components/ui'
 import { useI18n, type MessageKey } from '../../i18n'
-import { expectedProgress, todayIn } from '../../lib/cycle'
+import { expectedProgress } from '../../lib/cycle'
 import { formatValue } from '../../lib/progress'
 import { useFlash, useRooms } from '../../live/hooks'
 import { useApp } from '../../state/app'
@@ -31,7 +31,7 @@ export default function Dashboard() {
   const mine = useMyKeyResults(cycleId || undefined)
   useRooms([cycleId ? `cycle:${cycleId}` : null])
   usePageTitle(t('nav.dashboard'))
-  const today = todayIn(me.user.timezone)
+  const today = useOrgToday(me.user.timezone)
   const expected = cycle.data ? expectedProgress(cycle.data, today) : (dash.data?.company.expected_progress ?? null)
 
   if (dash.isPending || !cycleId) return <Loading />

@@ -2,13 +2,13 @@ import { useMemo, useState } from 'react'
 import { useLocation, useParams } from 'react-router'
 import { ApiError } from '../../api/client'
 import { useObjectiveAction } from '../../api/mutations'
-import { useCycle, useObjectives } from '../../api/queries'
+import { useCycle, useObjectives, useOrgToday } from '../../api/queries'
 import { Icon } from '../../components/icons'
 import { toast, toastError } from '../../components/Toasts'
 import { Avatar, EmptyState, ErrorState, Loading } from '../../components/ui'
 import type { FieldPresence } from '../../components/Editable'
 import { useI18n } from '../../i18n'
-import { cycleStarted, todayIn } from '../../lib/cycle'
+import { cycleStarted } from '../../lib/cycle'
 import { usePageTitle } from '../../lib/pageTitle'
 import { usePresence, usePresenceBeacon, useRooms } from '../../live/hooks'
 import { editStore } from '../../live/instance'
@@ -45,7 +45,8 @@ export default function Draft() {
     [setField, people, me.user.id],
   )
   const canEdit = app.canEditTeam(teamId)
-  const started = cycleQ.data ? cycleStarted(cycleQ.data, todayIn(me.user.timezone)) : false
+  const today = useOrgToday(me.user.timezone)
+  const started = cycleQ.data ? cycleStarted(cycleQ.data, today) : false
   const [chatOpen, setChatOpen] = useState(loc.hash === '#chat')
   const [newId, setNewId] = useState<number | null>(null)
   const objectives = useMemo(() => (q.data ?? []).filter((o) => !o.deleted), [q.data])

@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'react'
 import { useSearchParams } from 'react-router'
-import { useCycle, useFeedback, useObjectives } from '../../api/queries'
+import { useCycle, useFeedback, useObjectives, useOrgToday } from '../../api/queries'
 import type { Feedback, FeedbackKind } from '../../api/types'
 import { FEEDBACK_KIND_KEY, FeedbackCard, GiveFeedback } from './Feedback'
 import { EmptyState, ErrorState, Loading } from '../../components/ui'
 import { Retrospective } from '../retro/Retrospective'
 import { useI18n, type MessageKey } from '../../i18n'
-import { phaseOn, todayIn } from '../../lib/cycle'
+import { phaseOn } from '../../lib/cycle'
 import { useRooms } from '../../live/hooks'
 import { useApp, usePageCycle } from '../../state/app'
 import { usePageTitle } from '../../lib/pageTitle'
@@ -43,7 +43,8 @@ export default function FeedbackHub() {
   }, [tab, kind, cycle, teamId, app.me.user.id])
   const q = useFeedback(query, !!cycle)
   const cycleQ = useCycle(cycle || undefined)
-  const phase = cycleQ.data ? phaseOn(cycleQ.data, todayIn(app.me.user.timezone)) : null
+  const today = useOrgToday(app.me.user.timezone)
+  const phase = cycleQ.data ? phaseOn(cycleQ.data, today) : null
   // The retrospective leads at the end of the quarter (and from the retro_open deep link).
   const retroFirst = !!teamParam || phase === 'retro' || phase === 'ended'
   const objectives = useObjectives(cycle)

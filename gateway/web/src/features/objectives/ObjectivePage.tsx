@@ -6,7 +6,7 @@ import type { Close } from '../../api/bodies'
 import { CarryOverButton } from '../carryover'
 import { ApiError } from '../../api/client'
 import { useObjectiveAction } from '../../api/mutations'
-import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives } from '../../api/queries'
+import { useCycle, useFeedback, useObjective, useObjectiveHistory, useObjectives, useOrgToday } from '../../api/queries'
 import type { HistoryEntry, Objective } from '../../api/types'
 import { Chat } from '../chat/Chat'
 import { Dialog } from '../../components/Dialog'
@@ -16,7 +16,7 @@ import { toast, toastError } from '../../components/Toasts'
 import { PhaseBadge } from '../shell/PhaseBadge'
 import { Avatar, EmptyState, ErrorState, HealthBadge, Loading, ProgressBar, StatusChip } from '../../components/ui'
 import { labelOr, useI18n, type Vars } from '../../i18n'
-import { expectedProgress, phaseOn, todayIn } from '../../lib/cycle'
+import { expectedProgress, phaseOn } from '../../lib/cycle'
 import { historyLines, keyResultTitles, type HistoryLine } from '../../lib/history'
 import { useFlash, useRooms } from '../../live/hooks'
 import { useApp, usePageCycle } from '../../state/app'
@@ -38,6 +38,7 @@ export default function ObjectivePage() {
   usePageTitle(obj?.title)
   usePageCycle(obj?.cycle)
   const cycleQ = useCycle(obj?.cycle)
+  const today = useOrgToday(app.me.user.timezone)
   const siblings = useObjectives(obj?.cycle)
   const chatRef = useRef<HTMLElement>(null)
   const wantsChat = loc.hash === '#chat'
@@ -49,7 +50,6 @@ export default function ObjectivePage() {
   if (q.isPending) return <Loading />
   if (q.isError || !obj) return <ErrorState error={q.error} onRetry={() => void q.refetch()} />
 
-  const today = todayIn(app.me.user.timezone)
   const expected = cycleQ.data ? expectedProgress(cycleQ.data, today) : obj.expected_progress
   const phase = cycleQ.data ? phaseOn(cycleQ.data, today) : null
   const parent = siblings.data?.find((o) => o.id === obj.parent_id)

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import { Link, useParams, useSearchParams } from 'react-router'
-import { useCycle, useKeyResult, useMyKeyResults, useObjective, useObjectives } from '../../api/queries'
+import { useCycle, useKeyResult, useMyKeyResults, useObjective, useObjectives, useOrgToday } from '../../api/queries'
 import type { Objective } from '../../api/types'
 import { KrRow } from '../check-ins/KrRow'
 import { ExportButton } from '../export/ExportButton'
@@ -8,7 +8,7 @@ import { ClosingLine, PastQuarter } from '../history/PastQuarter'
 import { PhaseBadge } from '../shell/PhaseBadge'
 import { EmptyState, ErrorState, HealthBadge, Loading, ProgressBar, StatusChip } from '../../components/ui'
 import { useI18n } from '../../i18n'
-import { expectedProgress, todayIn } from '../../lib/cycle'
+import { expectedProgress } from '../../lib/cycle'
 import { useFlash, useRooms } from '../../live/hooks'
 import { useApp, usePageCycle } from '../../state/app'
 import { usePageTitle } from '../../lib/pageTitle'
@@ -29,7 +29,8 @@ export default function Quarter() {
   useRooms([`cycle:${cycle}`])
 
   const cycleQ = useCycle(cycle)
-  const expected = cycleQ.data ? expectedProgress(cycleQ.data, todayIn(me.user.timezone)) : null
+  const today = useOrgToday(me.user.timezone)
+  const expected = cycleQ.data ? expectedProgress(cycleQ.data, today) : null
   // A deep link to a key result opens the team that owns it.
   const krQ = useKeyResult(targetKr)
   const krObj = useObjective(krQ.data?.objective_id)

@@ -1,6 +1,7 @@
 import type { CycleDates } from '../../api/types'
 import { useI18n, type MessageKey } from '../../i18n'
-import { daysLeft, phaseOn, todayIn, type Phase } from '../../lib/cycle'
+import { useOrgToday } from '../../api/queries'
+import { daysLeft, phaseOn, type Phase } from '../../lib/cycle'
 
 export const PHASE_KEY: Record<Phase, MessageKey> = {
   drafting: 'phase.drafting',
@@ -14,7 +15,7 @@ export const PHASE_KEY: Record<Phase, MessageKey> = {
 
 export function PhaseBadge({ cycle, timezone }: { cycle: CycleDates; timezone?: string | null }) {
   const { t } = useI18n()
-  const today = todayIn(timezone)
+  const today = useOrgToday(timezone)
   const phase = phaseOn(cycle, today)
   const left = daysLeft(cycle, today, phase)
   return (

@@ -1,10 +1,10 @@
 import { useMemo } from 'react'
 import { Link, NavLink, useParams, useSearchParams } from 'react-router'
-import { useCycle, useObjectives } from '../../api/queries'
+import { useCycle, useObjectives, useOrgToday } from '../../api/queries'
 import type { Team } from '../../api/types'
 import { Avatar, EmptyState, ErrorState, Loading, ProgressBar } from '../../components/ui'
 import { useI18n } from '../../i18n'
-import { expectedProgress, todayIn } from '../../lib/cycle'
+import { expectedProgress } from '../../lib/cycle'
 import { useRooms } from '../../live/hooks'
 import { useApp, usePageCycle } from '../../state/app'
 import { isPast, PastQuarter } from '../history/PastQuarter'
@@ -75,7 +75,8 @@ function TeamDetail({ team, cycle }: { team: Team; cycle: string }) {
   const q = useObjectives(cycle, team.id)
   const cycleQ = useCycle(cycle)
   useRooms([`team:${team.id}:${cycle}`])
-  const expected = cycleQ.data ? expectedProgress(cycleQ.data, todayIn(app.me.user.timezone)) : null
+  const today = useOrgToday(app.me.user.timezone)
+  const expected = cycleQ.data ? expectedProgress(cycleQ.data, today) : null
   const objectives = (q.data ?? []).filter((o) => !o.deleted)
   const progress = objectives.length ? objectives.reduce((s, o) => s + o.progress, 0) / objectives.length : 0
   const canEdit = app.canEditTeam(team.id)
