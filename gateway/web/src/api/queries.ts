@@ -176,7 +176,9 @@ export const useSlackChannels = (enabled: boolean) =>
     staleTime: 60_000,
   })
 
-export const useOrg = () => useQuery({ queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org') })
+const orgQuery = { queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org') }
+
+export const useOrg = () => useQuery(orgQuery)
 
 /**
  * Today's date in the org's time zone. A quarter's days are the org's: the server counts them
@@ -184,7 +186,7 @@ export const useOrg = () => useQuery({ queryKey: keys.org, queryFn: () => api.ge
  * zone is for when their reminders come. Until the org is loaded: the person's zone.
  */
 export function useOrgToday(personTimezone?: string | null): string {
-  const org = useQuery({ queryKey: keys.org, queryFn: () => api.get<Org>('/api/okr/org'), staleTime: 5 * 60_000 })
+  const org = useQuery({ ...orgQuery, staleTime: 5 * 60_000 })
   return todayIn(org.data?.timezone ?? personTimezone)
 }
 
