@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from boost_bus import BatchTx
-from boost_platform.db import execute_batch
+from boost_platform.db import execute_batch, last_insert_id
 
 from ..calendar import Calendar
 from ..forecast import service as forecasts
@@ -71,7 +71,7 @@ def _reads() -> list[sa.Select]:
 
 @functools.cache
 def _insert() -> tuple[sa.Insert, sa.Select]:
-    return sa.insert(check_ins), sa.select(sa.func.last_insert_id().label("id"))
+    return sa.insert(check_ins), last_insert_id("mysql")
 
 
 @functools.cache
