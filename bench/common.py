@@ -5,6 +5,7 @@ the machine between two readings (Watch), and a CPU hog that takes half a core (
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -12,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -207,3 +209,112 @@ class Hog:
 
     def describe(self) -> dict[str, Any]:
         return {"duty": self.duty, "slice_ms": self.slice_ms, "percent_of_one_core_asked": round(100 * self.duty)}
+
+
+def _schedstat(pid: int) -> tuple[int, int]:
+    """CPU time and time spent runnable but waiting for a core (ns), summed over a process's
+    threads (/proc/<pid>/task/*/schedstat)."""
+    ran = waited = 0
+    with contextlib.suppress(OSError):
+        for task in os.scandir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = Path(task.path, "schedstat").read_text().split()
+                ran += int(fields[0])
+                waited += int(fields[1])
+    return ran, waited
+
+
+def _gauges(metrics_text: str) -> dict[str, float]:
+    """The few of a service's own metrics that say why a request waited: the admission queue,
+    requests in flight, database connections out, and the running sums of garbage-collection
+    pauses and of event-loop lateness (their differences between two scrapes are what happened
+    in between)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out = {"queued": 0.0, "in_flight": 0.0, "pool_in_use": 0.0, "gc_s": 0.0, "loop_late_s": 0.0, "loop_ticks": 0.0}
+    wanted = {"boost_http_queued": "queued", "boost_http_in_flight": "in_flight", "boost_db_pool_in_use": "pool_in_use",
+              "boost_gc_pause_seconds_sum": "gc_s", "boost_event_loop_lag_seconds_sum": "loop_late_s",
+              "boost_event_loop_lag_seconds_count": "loop_ticks"}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            key = wanted.get(sample.name)
+            if key is not None:
+                out[key] += sample.value
+    return out
+
+
+class Timeline(threading.Thread):
+    """What each process was doing, every `every` seconds through a step: its CPU and the time
+    it waited for a core (from the kernel's schedstat), and for the services named in
+    `metrics_urls` their admission queue, connections out, GC pauses and loop lateness. A
+    slow moment can then be read: a process starved of a core, a queue behind the database
+    pool, a collection, or a loop held."""
+
+    def __init__(self, pids: dict[str, list[int]], metrics_urls: dict[str, str], every: float = 0.1) -> None:
+        super().__init__(name="bench-timeline", daemon=True)
+        self.pids = {name: list(plist) for name, plist in pids.items()}
+        self.metrics_urls = metrics_urls
+        self.every = every
+        self.halt = threading.Event()
+        self.rows: list[tuple[float, dict[str, tuple[int, int]], dict[str, dict[str, float]]]] = []
+
+    def _read(self) -> tuple[float, dict[str, tuple[int, int]], dict[str, dict[str, float]]]:
+        at = time.perf_counter()
+        sched = {}
+        for name, plist in self.pids.items():
+            ran = waited = 0
+            for pid in plist:
+                r, w = _schedstat(pid)
+                ran, waited = ran + r, waited + w
+            sched[name] = (ran, waited)
+        gauges = {}
+        for name, url in self.metrics_urls.items():
+            with contextlib.suppress(OSError, ValueError):
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    gauges[name] = _gauges(r.read().decode())
+        return at, sched, gauges
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            self.rows.append(self._read())
+            self.halt.wait(self.every)
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join()
+
+    def around(self, at: float, half: float = 1.0) -> list[dict[str, Any]]:
+        """One row per interval from `at - half` to `at + half` (perf_counter seconds): each
+        process's CPU and wait for a core as a share of the interval, and the services' gauges
+        (queue and connections at the interval's end; GC pause and loop lateness within it)."""
+        out = []
+        for (t0, s0, g0), (t1, s1, g1) in itertools.pairwise(self.rows):
+            if t1 < at - half or t0 > at + half:
+                continue
+            span = t1 - t0
+            row: dict[str, Any] = {"t_s": round(t1 - at, 2)}
+            for name in s1:
+                ran = (s1[name][0] - s0[name][0]) / 1e9 / span
+                waited = (s1[name][1] - s0[name][1]) / 1e9 / span
+                row[name] = f"{100 * ran:.0f}% ran, {100 * waited:.0f}% waited"
+            for name, g in g1.items():
+                before = g0.get(name, g)
+                ticks = g["loop_ticks"] - before["loop_ticks"]
+                row[f"{name} gauges"] = {
+                    "queued": g["queued"], "in_flight": g["in_flight"], "pool_in_use": g["pool_in_use"],
+                    "gc_ms": round(1000 * (g["gc_s"] - before["gc_s"]), 1),
+                    "loop_late_ms_mean": round(1000 * (g["loop_late_s"] - before["loop_late_s"]) / ticks, 1) if ticks else None}
+            out.append(row)
+        return out
+
+
+def with_children(pids: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Each named process with its children (nginx's workers)."""
+    out = {}
+    for name, plist in pids.items():
+        found = []
+        for pid in plist:
+            with contextlib.suppress(psutil.Error):
+                found += [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
+        out[name] = found
+    return out

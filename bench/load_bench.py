@@ -62,11 +62,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import uvloop
 
 from bench.common import (
     NOT_BOOST,
     ROOT,
     Hog,
+    Timeline,
     Watch,
     free_port,
     mariadb_pids,
@@ -74,6 +76,7 @@ from bench.common import (
     results_dir,
     summary_ms,
     wait_for_quiet,
+    with_children,
     write_results,
 )
 
@@ -566,7 +569,7 @@ class LoadGenerator:
         probe.join()
         probe.sql.close()
         return {**self._report(rate, seconds, sent, window, lag), "floors_under_load": probe.report(),
-                "client_pauses": client, "late_deliveries": late}
+                "client_pauses": client, "late_deliveries": late, "started_perf": started}
 
     def _deliveries(self) -> tuple[list[float], dict[str, int], dict[str, int]]:
         """Every acknowledged edit and every posted message must reach each client in its rooms:
@@ -687,6 +690,10 @@ def generator_main(conn: Connection, world: dict[str, Any]) -> None:
     async def serve() -> None:
         gen = LoadGenerator(world)
         await gen.start()
+        # This one process stands in for every browser: a full collection of its clients would
+        # delay every answer being read at once and be counted as the system's.
+        gc.collect()
+        gc.freeze()
         loop = asyncio.get_running_loop()
         conn.send({"ready": True})
         try:
@@ -705,7 +712,9 @@ def generator_main(conn: Connection, world: dict[str, Any]) -> None:
             await gen.close()
 
     try:
-        asyncio.run(serve())
+        # uvloop, as the services under uvicorn: the clients take less of the machine they
+        # share with the system, and their own loop runs late less often.
+        uvloop.run(serve())
     except Exception as exc:
         conn.send({"crashed": repr(exc)})
         raise
@@ -864,6 +873,24 @@ def tables(result: dict[str, Any]) -> tuple[list[list[str]], str]:
     return ops, extra
 
 
+def around_table(step: dict[str, Any]) -> str:
+    """Each process's CPU and its wait for a core (as shares of one core) in the intervals
+    around the step's slowest request: a process starved of a core waits; a stalled one
+    neither runs nor waits."""
+    rows = step.get("processes_around_slowest") or []
+    if not rows:
+        return ""
+    names = [k for k in rows[0] if k != "t_s" and not k.endswith(" gauges")]
+    gauges = [k for k in rows[0] if k.endswith(" gauges")]
+    table = [["interval ending (s from the slowest answer's midpoint)", *names, *gauges]]
+    for row in rows:
+        table.append([f"{row['t_s']:+.2f}", *(row.get(n, "?").replace(" ran, ", " / ").replace(" waited", "") for n in names),
+                      *(", ".join(f"{k} {v}" for k, v in row.get(g, {}).items()) for g in gauges)])
+    return ("Around its slowest request, each process's CPU / its wait for a core, in % of one core "
+            "(the kernel's schedstat, every thread; 100 % waited = one thread runnable all the time "
+            "without a core):\n\n" + _md(table))
+
+
 def _md(table: list[list[str]]) -> str:
     header, *rows = table
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
@@ -890,6 +917,10 @@ def main() -> None:
     parser.add_argument("--hog", action="store_true",
                         help="run a CPU hog taking half a core (busy 5 ms of every 10 ms) beside the load for the whole "
                              "run; results go to load_hog.json/.md")
+    parser.add_argument("--gauges", action="store_true",
+                        help="also scrape okr's, feedback's and realtime's /metrics ten times a second (admission "
+                             "queue, connections out, GC pauses, loop lateness) for the moments around the slowest "
+                             "request; it costs them enough to move the tail")
     parser.add_argument("--replicas", default="", help="e.g. okr=2,realtime=2 (default: one of each, as make run)")
     parser.add_argument("--nats", default=os.environ.get("BENCH_NATS_URL"), help="a NATS to use instead of the bundled one")
     parser.add_argument("--cluster", type=int, default=0,
@@ -959,6 +990,10 @@ def main() -> None:
         pids = {name: [child.pid] for name, child in stack.children.items()}
         pids["mariadb (shared)"] = mariadb_pids()
         pids["load generator"] = [generator.pid or 0]
+        # Scraping the services' metrics ten times a second costs them (and the conductor) enough
+        # to move the tail: only when asked.
+        metrics_urls = {s: f"http://127.0.0.1:{stack.settings.internal_port(s)}/api/{s}/metrics"
+                        for s in ("okr", "feedback", "realtime")} if args.gauges else {}
         if hog is not None:
             pids["hog"] = [hog.start()]
             print(f"the hog runs beside the load: {hog.describe()}", flush=True)
@@ -969,9 +1004,17 @@ def main() -> None:
             for attempt in range(1 + args.retry_busy):
                 quiet = wait_for_quiet(args.quiet_wait) if args.quiet_wait else None
                 watch = Watch(pids)
+                timeline = Timeline(with_children(pids), metrics_urls)
                 watch.start()
+                timeline.start()
                 step = ask("step", rate, seconds)
                 step["cpu"] = watch.stop()
+                timeline.stop()
+                slowest = max(step["slowest"], key=lambda x: x["ms"], default=None)
+                # What every process was doing around the slowest request (sent at `at_s`, answered
+                # `ms` later): the interval from its sending to its answer, and a little either side.
+                step["processes_around_slowest"] = [] if slowest is None else timeline.around(
+                    step.pop("started_perf") + slowest["at_s"] + slowest["ms"] / 2000, half=slowest["ms"] / 2000 + 0.3)
                 step["ms_cpu_per_request"] = ms_cpu_per_request(step["cpu"], step["completed"])
                 step["quiet_wait"] = quiet
                 step["held"], step["verdict"] = held(step, args.max_p99_ms)
@@ -1035,6 +1078,7 @@ def main() -> None:
             note += (f"\n\nThe step above the sustained rate ({beyond['target_rate']:g} req/s): {beyond['verdict']}; "
                      f"its 10 slowest requests ({', '.join(sorted({x['op'] for x in beyond['slowest']}))}) were "
                      f"sent between {moments[0]:.1f} s and {moments[-1]:.1f} s into the step.")
+            note += "\n\n" + around_table(beyond)
         path = results_dir() / f"{name}.md"
         path.write_text(f"{lead}\n\n{md}\n\n{extra}\n\n{note}\n")
         print(path.read_text())

@@ -25,7 +25,7 @@ def test_quick_load_run_measures_every_operation_and_leaves_nothing_behind(maria
         skip_or_fail("nginx is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOST_")}
     env.update(BENCH_RESULTS_DIR=str(tmp_path), BOOST_TEST_DATABASE_URL=mariadb_url)
-    run = subprocess.run([sys.executable, "-m", "bench.load_bench", "--quick", "--rates", "10", "--hog"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "bench.load_bench", "--quick", "--rates", "10", "--hog", "--gauges"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
@@ -52,6 +52,13 @@ def test_quick_load_run_measures_every_operation_and_leaves_nothing_behind(maria
     assert 0 < per_request["okr"] < per_request["Boost total"] < per_request["whole machine"], per_request
     boost = sum(v for k, v in per_request.items() if k not in ("load generator", "hog", "Boost total", "whole machine"))
     assert abs(per_request["Boost total"] - boost) < 0.01
+    # What every process did around the slowest request: its CPU and its wait for a core, and
+    # okr's own gauges (admission queue, connections out, GC pauses, loop lateness).
+    around = first["processes_around_slowest"]
+    assert around and all({"okr", "mariadb (shared)", "load generator"} <= set(row) for row in around), around
+    assert any(row["okr"].endswith("waited") and row["okr"] != "0% ran, 0% waited" for row in around), around
+    gauges = [row["okr gauges"] for row in around if "okr gauges" in row]
+    assert gauges and all({"queued", "in_flight", "pool_in_use", "gc_ms"} <= set(g) for g in gauges), around
     md = (tmp_path / "load_hog.md").read_text()
     assert "Sustained rate" in md and "With the hog" in md and "Boost total ms" in md
 
