@@ -283,6 +283,14 @@ class Timeline(threading.Thread):
         self.halt.set()
         self.join()
 
+    def gc_share(self) -> dict[str, float]:
+        """Each scraped service's garbage-collection pauses over the whole step, in % of the
+        wall time (of one core: a collection holds the process's one event loop)."""
+        if len(self.rows) < 2:
+            return {}
+        (t0, _, g0), (t1, _, g1) = self.rows[0], self.rows[-1]
+        return {name: round(100 * (g["gc_s"] - g0[name]["gc_s"]) / (t1 - t0), 2) for name, g in g1.items() if name in g0}
+
     def around(self, at: float, half: float = 1.0) -> list[dict[str, Any]]:
         """One row per interval from `at - half` to `at + half` (perf_counter seconds): each
         process's CPU and wait for a core as a share of the interval, and the services' gauges

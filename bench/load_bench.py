@@ -1010,6 +1010,8 @@ def main() -> None:
                 step = ask("step", rate, seconds)
                 step["cpu"] = watch.stop()
                 timeline.stop()
+                if metrics_urls:
+                    step["gc_percent_of_wall"] = timeline.gc_share()
                 slowest = max(step["slowest"], key=lambda x: x["ms"], default=None)
                 # What every process was doing around the slowest request (sent at `at_s`, answered
                 # `ms` later): the interval from its sending to its answer, and a little either side.
@@ -1079,6 +1081,11 @@ def main() -> None:
                      f"its 10 slowest requests ({', '.join(sorted({x['op'] for x in beyond['slowest']}))}) were "
                      f"sent between {moments[0]:.1f} s and {moments[-1]:.1f} s into the step.")
             note += "\n\n" + around_table(beyond)
+        gc_rows = [f"{s['target_rate']:g} req/s: " + ", ".join(f"{k} {v:g}%" for k, v in s["gc_percent_of_wall"].items())
+                   for s in steps if s.get("gc_percent_of_wall")]
+        if gc_rows:
+            note += ("\n\nGarbage collection, in % of each step's wall time (a collection holds the service's one "
+                     "event loop): " + "; ".join(gc_rows) + ".")
         path = results_dir() / f"{name}.md"
         path.write_text(f"{lead}\n\n{md}\n\n{extra}\n\n{note}\n")
         print(path.read_text())

@@ -66,6 +66,7 @@ def watch_gc_pauses(service: str) -> None:
 
 _startup_frozen = False
 _freezing = False
+GC_YOUNG_THRESHOLD = 10_000
 
 
 def freeze_startup_objects() -> None:
@@ -74,7 +75,14 @@ def freeze_startup_objects() -> None:
     startup is done, so that a full collection walks only what came after: before, okr and
     realtime paused 100-130 ms for each one, and every edit in flight waited (one fell
     inside the live-editing bench's load in most runs). Once per process, like the watch
-    above."""
+    above.
+
+    The youngest generation is then collected every `GC_YOUNG_THRESHOLD` container
+    allocations instead of CPython's 700: a request allocates hundreds, most of them freed by
+    their reference counts a moment later, so at 700 every few requests paid a collection
+    that found next to nothing and pushed what was still in flight into the older
+    generations, whose collections came with it. Under the load bench at 200 req/s okr spent
+    2.7 % of its wall time collecting, with 50 ms at once; with 10,000, 0.02 %."""
     import gc
 
     global _startup_frozen, _freezing
@@ -87,6 +95,7 @@ def freeze_startup_objects() -> None:
     finally:
         _freezing = False
     gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def move_out_of_collectors_way() -> None:
