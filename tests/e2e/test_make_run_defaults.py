@@ -34,5 +34,9 @@ def test_the_demo_company_works_on_sqlite_and_a_bundled_nats(sqlite_stack: Any, 
         assert sent["mentions"] == [teammate["id"]]
         page.goto(f"/objectives/{objective['id']}")
         expect(page.get_by_text("Shipped it,")).to_be_visible(timeout=10_000)
+        # the dashboard, rendered and then served from its cache (who is asking read through a
+        # session here: SQLite takes no batches)
+        first, again = (api(base, "GET", "/api/okr/dashboard?cycle=current", cookies) for _ in range(2))
+        assert first["counts"]["objectives"] > 0 and again == first
     finally:
         context.close()

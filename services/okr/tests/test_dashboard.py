@@ -379,14 +379,7 @@ async def test_a_quiet_quarter_is_asked_what_changed_once_per_lag_not_per_reques
     monkeypatch.setattr(container, "dashboard_cache", service.DashboardCache(max_lag=lag))
     cycle = "2027-Q1"
     await okr.objective("member", cycle=cycle, title="Quiet", key_results=[{"title": "Deals", "start": 0, "target": 10}])
-    asked = [0]
-    revisions = service.revisions
-
-    async def counted(*args: Any, **kwargs: Any) -> tuple[int, int]:
-        asked[0] += 1
-        return await revisions(*args, **kwargs)
-
-    monkeypatch.setattr(service, "revisions", counted)
+    asked = count_revision_reads(monkeypatch)
     renders = count_renders(monkeypatch)
 
     async def look() -> None:
@@ -400,6 +393,28 @@ async def test_a_quiet_quarter_is_asked_what_changed_once_per_lag_not_per_reques
     await look()
     await look()
     assert (asked[0], renders[0]) == (2, 1)
+
+
+def count_revision_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the database is asked what changed in a quarter: with who is asking,
+    in the round trip that answers most requests (`served`), or when a view renders
+    (`revisions`)."""
+    from okr_service.dashboard import service
+
+    asked = [0]
+    revisions, read_batch = service.revisions, service.read_batch
+
+    async def counted_revisions(*args: Any, **kwargs: Any) -> tuple[int, int]:
+        asked[0] += 1
+        return await revisions(*args, **kwargs)
+
+    async def counted_batch(maker: Any, statements: list[Any]) -> list[Any]:
+        asked[0] += sum(isinstance(s, tuple) and s[0] is service._REVISIONS for s in statements)
+        return await read_batch(maker, statements)
+
+    monkeypatch.setattr(service, "revisions", counted_revisions)
+    monkeypatch.setattr(service, "read_batch", counted_batch)
+    return asked
 
 
 def count_renders(monkeypatch: pytest.MonkeyPatch, delay: float = 0.0) -> list[int]:
@@ -420,3 +435,44 @@ def count_renders(monkeypatch: pytest.MonkeyPatch, delay: float = 0.0) -> list[i
     monkeypatch.setattr(service.ScopeView, "answer", counted)
     return renders
 
+
+
+async def test_a_current_answer_is_served_without_a_session_and_only_to_people_still_active(
+        okr: Okr, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most dashboard requests are answered from the cache after one round trip that reads who
+    is asking and what changed: no session is opened for them. Who is asking is read every
+    time, so someone deactivated is refused at their very next request, cached answer or not."""
+    from okr_service.dashboard import service
+
+    container = okr.client.boost_app.state.container  # type: ignore[attr-defined]
+    monkeypatch.setattr(container, "dashboard_cache", service.DashboardCache(max_lag=60.0))
+    runtime = container.runtime
+    sessions = [0]
+    maker = runtime.maker
+
+    def counted_maker(*args: Any, **kwargs: Any) -> Any:
+        sessions[0] += 1
+        return maker(*args, **kwargs)
+
+    counted_maker.kw = maker.kw  # type: ignore[attr-defined]  # read_batch finds the engine there
+    monkeypatch.setattr(runtime, "maker", counted_maker)
+    r = await okr.call("admin", "POST", "/api/okr/users", json={"email": "leaving@x.example", "name": "Leaving"})
+    assert r.status_code == 201, r.text
+    leaving = r.json()["id"]
+    params = {"cycle": "2027-Q1"}
+
+    first = await okr.call("leaving", "GET", "/api/okr/dashboard", params=params)
+    assert first.status_code == 200, first.text
+    rendered_with = sessions[0]
+    assert rendered_with >= 1  # nothing cached yet: rendered, with a session
+    for _ in range(3):
+        again = await okr.call("leaving", "GET", "/api/okr/dashboard", params=params)
+        assert again.status_code == 200 and again.json() == first.json()
+    assert sessions[0] == rendered_with  # served from the cache: no session opened
+
+    assert (await okr.call("admin", "PATCH", f"/api/okr/users/{leaving}", json={"active": False})).status_code == 200
+    refused = await okr.call("leaving", "GET", "/api/okr/dashboard", params=params)
+    assert refused.status_code == 401, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # Refused before anything else is looked at: a cycle that is not one says 401 too.
+    assert (await okr.call("leaving", "GET", "/api/okr/dashboard", params={"cycle": "someday"})).status_code == 401

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from boost_contracts.envelope import Envelope
 from boost_contracts.subjects import Names
 from boost_platform.db import (
+    COMMIT,
     PooledConnection,
     Statement,
     UTCDateTime,
@@ -112,7 +113,6 @@ class _PooledTx(BatchTx):
         return self.pooled
 
 
-_COMMIT = sa.text("COMMIT")
 NOT_SENT = "not sent"
 
 
@@ -194,7 +194,7 @@ class Outbox:
         if tx.commit_with is not None:
             batch += tx.commit_with()
         elif self.dialect == "mysql" and batch:
-            batch.append(_COMMIT)
+            batch.append(COMMIT)
         await execute_batch(await tx.connection(), batch, commits=self.dialect == "mysql" and bool(batch))
         return rows
 

@@ -306,6 +306,23 @@ async def execute_batch(conn: AsyncConnection | PooledConnection, statements: Se
     return _per_statement(statements, results)
 
 
+# Ends a batch's transaction in the batch's own round trip (`execute_batch(…, commits=True)`).
+COMMIT = sa.text("COMMIT")
+
+
+async def read_batch(maker: async_sessionmaker[AsyncSession], statements: Sequence[Statement]) -> list[Rows]:
+    """Reads alone, answered in one round trip that also ends their transaction: on MariaDB
+    a pooled connection without a session, the COMMIT sent with them (the pool then has
+    nothing to roll back); elsewhere through a session. For hot reads whose answer is usually
+    decided by a few rows (who is asking, what changed since a cached answer)."""
+    engine = maker.kw["bind"]
+    if engine.dialect.name == "mysql":
+        async with pooled_connection(engine) as pooled:
+            return (await execute_batch(pooled, [*statements, COMMIT], commits=True))[:-1]
+    async with maker() as session:
+        return await execute_batch(await session.connection(), statements)
+
+
 @functools.cache
 def last_insert_id(dialect: str) -> sa.Select[Any]:
     """The id the connection's last INSERT generated, as a statement for `execute_batch` after

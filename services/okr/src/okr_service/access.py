@@ -9,7 +9,9 @@ starts with `require_writer`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from boost_platform.people import GUEST, Roles
@@ -92,15 +94,25 @@ _ACTOR = (sa.select(_users.c.role, _users.c.active, _memberships.c.team_id, _mem
           .where(_users.c.id == sa.bindparam("user_id")))
 
 
+def actor_statement(user_id: int) -> tuple[sa.Select[Any], dict[str, int]]:
+    """The person and their teams, as a statement for a batch (`actor_from_rows` reads it)."""
+    return _ACTOR, {"user_id": user_id}
+
+
+def actor_from_rows(user_id: int, rows: Sequence[Any]) -> Actor:
+    """The acting person from `actor_statement`'s rows (mappings or Row objects)."""
+    if not rows:
+        raise Problem(401, "Your account is not active; sign in again.")
+    first = rows[0]
+    return actor_of(user_id, first["role"], first["active"],
+                    {r["team_id"]: r["team_role"] for r in rows if r["team_id"] is not None})
+
+
 async def load_actor(session: AsyncSession, user_id: int) -> Actor:
     """The person and their teams, in one round trip (every request and edit starts here).
     Read afresh each time, never cached: a role change or removal counts from the next request."""
     conn = await session.connection()
-    rows = (await conn.execute(_ACTOR, {"user_id": user_id})).all()
-    if not rows:
-        raise Problem(401, "Your account is not active; sign in again.")
-    return actor_of(user_id, rows[0].role, rows[0].active,
-                    {r.team_id: r.team_role for r in rows if r.team_id is not None})
+    return actor_from_rows(user_id, (await conn.execute(*actor_statement(user_id))).mappings().all())
 
 
 async def actor_from_bus(session: AsyncSession, actor_id: int | str) -> Actor:

@@ -19,11 +19,12 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from boost_platform.db import upsert
+from boost_platform.db import read_batch, upsert
 from boost_platform.metrics import move_out_of_collectors_way
-from boost_platform.problems import not_found
-from sqlalchemy.ext.asyncio import AsyncSession
+from boost_platform.problems import Problem, not_found
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..access import actor_from_rows, actor_statement
 from ..calendar import Calendar
 from ..domain.progress import (
     HEALTH_ORDER,
@@ -204,11 +205,56 @@ class DashboardCache:
         self.answers[view] = value
 
 
+_revisions = CycleRevision.__table__
+# The quarter's revision and the directory's ("*"), built once (Core): asked by most requests.
+_REVISIONS = sa.select(_revisions.c.cycle, _revisions.c.revision).where(
+    sa.or_(_revisions.c.cycle == sa.bindparam("cycle"), _revisions.c.cycle == "*"))
+
+
+def _revisions_of(cycle: str, rows: Sequence[Any]) -> tuple[int, int]:
+    found = {r["cycle"]: r["revision"] for r in rows}
+    return int(found.get(cycle, 0)), int(found.get("*", 0))
+
+
 async def revisions(session: AsyncSession, cycle: str) -> tuple[int, int]:
-    rows = dict((await session.execute(
-        sa.select(CycleRevision.cycle, CycleRevision.revision).where(CycleRevision.cycle.in_([cycle, "*"]))
-    )).all())
-    return int(rows.get(cycle, 0)), int(rows.get("*", 0))
+    conn = await session.connection()
+    return _revisions_of(cycle, (await conn.execute(_REVISIONS, {"cycle": cycle})).mappings().all())
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The revisions a request read (the quarter's and the directory's), and when it began
+    to read them."""
+
+    read_at: float
+    rev: int
+    star: int
+
+
+async def served(maker: async_sessionmaker[AsyncSession], cal: Calendar, cache: DashboardCache,
+                 cycle_id: str | None, team_id: int | None, user_id: int) -> Answer | Asked | None:
+    """Most requests end here: who is asking (read afresh, as every request reads them) and
+    what changed since the cached answer, in one round trip without a session. The cached
+    answer when it is current; else what was asked, for `dashboard` to render from (with a
+    session); None when the cycle asked for is not one (`dashboard` says why)."""
+    try:
+        cycle = cal.resolve(cycle_id)
+    except Problem:
+        # Who is asking is checked first; `dashboard` then says what is wrong with the cycle.
+        actor_from_rows(user_id, (await read_batch(maker, [actor_statement(user_id)]))[0])
+        return None
+    view_key = (cycle.id, team_id)
+    read_at = time.monotonic()  # before the read, as in `dashboard`
+    # An answer within the lag shows every write older than the lag: what changed is asked
+    # only when the cached answer is older.
+    recent = cache.recent(view_key, cal.today, read_at)
+    asking = [] if recent is not None else [(_REVISIONS, {"cycle": cycle.id})]
+    asker, *changed = await read_batch(maker, [actor_statement(user_id), *asking])
+    actor_from_rows(user_id, asker)
+    if recent is not None:
+        return recent
+    rev, star = _revisions_of(cycle.id, changed[0])
+    return cache.fresh(view_key, rev, star, cal.today, read_at) or Asked(read_at, rev, star)
 
 
 def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
@@ -226,22 +272,26 @@ def _descendants(teams: dict[int, dict[str, Any]], team_id: int) -> set[int]:
 
 
 async def dashboard(session: AsyncSession, cal: Calendar, cache: DashboardCache, cycle_id: str | None,
-                    team_id: int | None) -> Answer:
+                    team_id: int | None, asked: Asked | None = None) -> Answer:
     """The dashboard as JSON bytes (and gzipped), served as they are while no write came
     after them. An answer rendered at this request's revision or a later one shows every
     write the request must see, so requests that arrive while one renders are served by it
     (under load, writes land between most requests: each would otherwise render and gzip
-    the whole company again, one after the other behind the view's lock)."""
+    the whole company again, one after the other behind the view's lock). `asked`: what
+    `served` found had changed (not asked again)."""
     cycle = cal.resolve(cycle_id)
     view_key = (cycle.id, team_id)
-    read_at = time.monotonic()  # before the read: every write committed by then is in what it reads
-    recent = cache.recent(view_key, cal.today, read_at)
-    if recent is not None:
-        return recent  # it shows every write older than the lag: no need to ask what changed
-    rev, star = await revisions(session, cycle.id)
-    cached = cache.fresh(view_key, rev, star, cal.today, read_at)
-    if cached is not None:
-        return cached
+    if asked is None:
+        read_at = time.monotonic()  # before the read: every write committed by then is in what it reads
+        recent = cache.recent(view_key, cal.today, read_at)
+        if recent is not None:
+            return recent  # it shows every write older than the lag: no need to ask what changed
+        rev, star = await revisions(session, cycle.id)
+        cached = cache.fresh(view_key, rev, star, cal.today, read_at)
+        if cached is not None:
+            return cached
+    else:
+        read_at, rev, star = asked.read_at, asked.rev, asked.star
     model = cache.model(cycle.id)
     await _wait_without_connection(session, model.lock)
     async with model.lock:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from boost_bus import BatchTx, Tx
 from boost_contracts.events import REMINDER_KINDS, OrgData, make_event
 from boost_platform.clock import Clock
-from boost_platform.db import Statement, upsert
+from boost_platform.db import COMMIT, Statement, upsert
 from boost_platform.problems import Problem, invalid
 from boost_platform.settings import BoostSettings
 from sqlalchemy.dialects import mysql
@@ -207,10 +207,7 @@ def _stamp_batch(pending: dict[str, tuple[set[int], dict[int, int | None]]]) -> 
         alone = _unstamped_krs(objectives, krs)
         if alone:
             batch.append((_stamp_row(KeyResult.__table__), [{"row_id": i} for i in alone]))
-    return [*batch, _COMMIT]
-
-
-_COMMIT = sa.text("COMMIT")
+    return [*batch, COMMIT]
 
 
 @functools.cache
