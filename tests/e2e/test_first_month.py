@@ -298,7 +298,10 @@ def test_a_silently_dropped_connection_shows_offline_within_3_seconds_and_syncs_
     title.press("End")
     title.press_sequentially(" now", delay=20)
     started = time.monotonic()
-    expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "offline", timeout=3_500)
+    # Looked at every frame: `expect` polls at growing intervals (up to a second), which
+    # would add its own delay to what is measured.
+    page.wait_for_function("() => document.querySelector('[data-testid=save-state]')?.dataset.state === 'offline'",
+                           polling="raf", timeout=3_500)
     assert time.monotonic() - started < 3.0 + 0.4  # the debounce (0.4 s) starts the clock
     up[0] = True
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=15_000)
