@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from boost_bus import Bus, Outbox, inbox_table, outbox_table
-from boost_bus.inbox import handle_once
+from boost_bus.client import Poison
+from boost_bus.inbox import defer_claim, handle_once
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import UserData, make_event
 from boost_platform import db
@@ -192,3 +193,56 @@ async def test_a_consumer_paused_past_its_ack_wait_still_applies_each_event_once
     assert note and applied, "nothing was applied"
     assert len(deliveries) > len(set(deliveries)), "the stalled event was never redelivered"
     assert len(applied) == len(set(applied)), f"an event was applied twice: {applied}"
+
+
+async def test_events_fetched_together_commit_together_and_one_that_fails_is_handled_alone(
+        world: dict[str, Any]) -> None:
+    """A consumer with a `many` handler gets the events of one fetch in one call (one
+    transaction for all); when that call fails, each event goes through the single handler
+    on its own: the good ones are applied once, the one that can never be handled is
+    terminated (not redelivered), and nothing waits for an ack timeout."""
+    names, inbox, handled = world["outbox"].names, world["inbox"], world["handled"]
+    notes = [await write(world, n) for n in range(12)]
+    bad = notes[5]
+    consumer_outbox = Outbox(world["maker"], world["out"], None, names, "batched")
+    calls: list[int] = []
+    alone: list[int] = []
+
+    def defer(tx: Any, env: Envelope) -> None:
+        if env.data["id"] == bad:
+            raise Poison("this one can never be handled")
+        defer_claim(tx, inbox, "batched", env.id)
+        tx.defer(sa.insert(handled).prefix_with("IGNORE"), {"event_id": f"b{env.data['id']}", "note_id": env.data["id"]})
+
+    async def many(envs: list[Envelope]) -> None:
+        calls.append(len(envs))
+        async with consumer_outbox.batch_transaction() as tx:
+            for env in envs:
+                defer(tx, env)
+
+    async def one(env: Envelope) -> None:
+        alone.append(env.data["id"])
+        async with consumer_outbox.batch_transaction() as tx:
+            defer(tx, env)
+
+    bus = Bus(world["nats"].url, names, "batched")
+    bus.on_connect(lambda b: b.consume(source="okr", durable="batched_consumer", handler=one, many=many,
+                                       ack_wait=30))
+    await bus.start(wait=10)
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while asyncio.get_running_loop().time() < deadline:
+            async with world["maker"]() as s:
+                got = sorted((await s.execute(sa.select(handled.c.note_id).where(
+                    handled.c.event_id.like("b%")))).scalars())
+            if len(got) == len(notes) - 1:
+                break
+            await asyncio.sleep(0.1)
+        info = await bus.js.consumer_info(names.stream("okr"), names.durable("batched_consumer"))
+    finally:
+        await bus.close()
+    assert got == sorted(n for n in notes if n != bad)
+    assert calls and calls[0] == len(notes), f"the events were not fetched and handled together: {calls}"
+    assert sorted(alone) == sorted(notes), "after the failed call each event was not handled alone"
+    assert info.num_ack_pending == 0 and info.num_pending == 0  # all acked or terminated, none waiting
+    assert info.num_redelivered == 0

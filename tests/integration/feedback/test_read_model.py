@@ -120,6 +120,33 @@ async def test_a_redelivered_event_changes_nothing(stack: Stack) -> None:
     assert info.num_redelivered == 0  # nothing failed on the way
 
 
+async def test_events_handled_together_keep_the_newest_of_each_whatever_their_order(stack: Stack) -> None:
+    """Under a stream of events the consumer hands the read model several at once, in one
+    transaction: the newest version of an objective wins wherever it sits in the batch."""
+    from boost_contracts.envelope import Envelope
+    from feedback_service.models import RmObjective
+
+    obj = await stack.okr.objective("member", cycle="2027-Q1", title="Order")
+    r = await stack.okr.call("member", "PATCH", f"/api/okr/objectives/{obj['id']}",
+                             json={"version": obj["version"], "title": "Order 2"})
+    assert r.status_code == 200
+    await stack.settle()
+    bus, names = stack.container.runtime.bus, stack.container.settings.names
+    last = json.loads((await bus.js.get_last_msg(names.stream("okr"), names.event("okr", "objective.updated"))).data)
+    version = last["data"]["version"]
+
+    def at(n: int, title: str) -> Envelope:
+        return Envelope.model_validate({**last, "id": f"01BATCH{n:019d}", "version": version + n,
+                                        "data": {**last["data"], "title": title, "version": version + n}})
+
+    handled = await inbox_rows(stack.container)
+    await stack.container.read_model.handle_many([at(2, "Newest"), at(1, "Older"), at(-1, "Oldest")])
+    async with stack.container.runtime.maker() as session:
+        row = await session.get(RmObjective, obj["id"])
+    assert row is not None and row.title == "Newest"
+    assert await inbox_rows(stack.container) == handled + 3
+
+
 async def test_check_ins_cost_the_read_model_nothing_and_later_edits_still_land(stack: Stack) -> None:
     """A check-in moves a key result's number, which the read model does not keep: its
     `key_result.updated` (and `check_in.created`) cost no transaction, and a rename after

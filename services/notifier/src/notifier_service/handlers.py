@@ -43,7 +43,7 @@ async def register_bus(c: Container) -> None:
     await bus.consume(source="okr", durable="notifier_objectives", handler=poison_if_invalid(h.objective),
                       filter_subjects=[names.event("okr", t) for t in APPROVAL_EVENTS])
     await bus.consume(source="okr", durable="notifier_check_ins", handler=poison_if_invalid(h.check_in),
-                      filter_subject=names.event("okr", "check_in.created"))
+                      many=h.check_ins, filter_subject=names.event("okr", "check_in.created"))
     await bus.consume(source="okr", durable="notifier_check_ins_deleted", handler=poison_if_invalid(h.check_in_deleted),
                       filter_subject=names.event("okr", "check_in.deleted"))
     await bus.consume(source="feedback", durable="notifier_feedback", handler=poison_if_invalid(h.feedback),
@@ -147,14 +147,18 @@ class Handlers:
 
     async def check_in(self, env: Envelope) -> None:
         """Counted for the team's Friday digest."""
-        data = CheckInData.model_validate(env.data)
-        # Nothing is planned for it: the claim and the row (INSERT IGNOREs both) in one batch
-        # that COMMITs, without an ORM session.
+        await self.check_ins([env])
+
+    async def check_ins(self, envs: list[Envelope]) -> None:
+        """Nothing is planned for a check-in: each one's claim and row (INSERT IGNOREs both)
+        go in one batch that COMMITs, without an ORM session."""
+        rows = [(env, CheckInData.model_validate(env.data)) for env in envs]
         async with self.outbox.batch_transaction() as tx:
-            defer_claim(tx, inbox, "check_ins", env.id)
-            tx.defer(_insert_activity(tx.dialect), activity_row(
-                "check_in", data.id, env.scope.team_id, env.scope.objective_id, data.key_result_id, data.author_id,
-                data.created_at, value=data.value, confidence=data.confidence))
+            for env, data in rows:
+                defer_claim(tx, inbox, "check_ins", env.id)
+                tx.defer(_insert_activity(tx.dialect), activity_row(
+                    "check_in", data.id, env.scope.team_id, env.scope.objective_id, data.key_result_id,
+                    data.author_id, data.created_at, value=data.value, confidence=data.confidence))
 
     async def check_in_deleted(self, env: Envelope) -> None:
         """A deleted check-in no longer counts: its row becomes a tombstone (written as one

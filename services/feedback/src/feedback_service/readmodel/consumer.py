@@ -40,26 +40,36 @@ class ReadModel:
 
     async def handle(self, envelope: Envelope) -> None:
         """The consumer's handler: each event once (the inbox claim commits with the
-        change; the bus acks after). The subscription brings only the entities the read
-        model keeps; `wants` still sorts out others (a durable made before it filtered).
+        change; the bus acks after)."""
+        await self.handle_many([envelope])
+
+    async def handle_many(self, envelopes: list[Envelope]) -> None:
+        """Events of one fetch, each once. The subscription brings only the entities the
+        read model keeps; `wants` still sorts out others (a durable made before it filtered).
 
         A user, objective, key result or org event is one statement that keeps the newer
-        version, sent with the claim and the COMMIT in one batch (a repeat changes nothing,
-        so the claim needs no answer); a team's replaces its members under the row's lock."""
-        if not service.wants(envelope):
+        version (so their order does not matter), sent with its claim; all of them and the
+        COMMIT go in one batch (a repeat changes nothing, so a claim needs no answer). A
+        team's replaces its members under the row's lock, in a transaction of its own."""
+        writes = []
+        for envelope in envelopes:
+            if not service.wants(envelope):
+                continue
+            data = service.parse(envelope)
+            if isinstance(data, TeamData):
+                async with self.runtime.outbox.transaction() as tx:
+                    if await claim(tx, inbox, CONSUMER, envelope.id):
+                        await service.put_team(tx.session, data, gone=envelope.action == "deleted")
+                continue
+            writes.append((envelope, data, await self._inline_key_results(envelope)))
+        if not writes:
             return
-        data = service.parse(envelope)
-        if isinstance(data, TeamData):
-            async with self.runtime.outbox.transaction() as tx:
-                if await claim(tx, inbox, CONSUMER, envelope.id):
-                    await service.put_team(tx.session, data, gone=envelope.action == "deleted")
-            return
-        extra = await self._inline_key_results(envelope)
         async with self.runtime.outbox.batch_transaction() as batch:
-            defer_claim(batch, inbox, CONSUMER, envelope.id)
-            batch.defer(*service.event_write(batch.dialect, envelope, data))
-            for kr in extra:
-                batch.defer(*service.key_result_write(batch.dialect, kr))
+            for envelope, data, extra in writes:
+                defer_claim(batch, inbox, CONSUMER, envelope.id)
+                batch.defer(*service.event_write(batch.dialect, envelope, data))
+                for kr in extra:
+                    batch.defer(*service.key_result_write(batch.dialect, kr))
 
     async def _inline_key_results(self, envelope: Envelope) -> list[KeyResultData]:
         """okr creates the key results written along with an objective (and those of a
@@ -97,7 +107,7 @@ class ReadModel:
         async def follow() -> None:
             await self.prepare(bus)
             names = self.runtime.settings.names
-            await bus.consume(source="okr", durable=CONSUMER, handler=self.handle,
+            await bus.consume(source="okr", durable=CONSUMER, handler=self.handle, many=self.handle_many,
                               filter_subjects=[names.event("okr", f"{entity}.*") for entity in sorted(service.ENTITIES)])
 
         await until_done(follow, log, "read model not following okr yet; retrying", most=5.0, warn=True)
