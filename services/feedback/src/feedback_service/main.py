@@ -22,4 +22,4 @@ def create_app(settings: BoostSettings | None = None, clock: Clock | None = None
     return service_app("feedback", settings, lambda s: bootstrap(s, clock), title="Boost Feedback",
                        required={"database", "signing_keys"},
                        checks=lambda c: {"signing_keys": c.runtime.keys_ready, "read_model": c.read_model.ready},
-                       start=_start, routers=[hub_views.router, thread_views.router])
+                       start=_start, routers=[thread_views.router, hub_views.router])  # chat, the busier, first

@@ -23,10 +23,12 @@ from .reports import views as report_views
 
 def create_app(settings: BoostSettings | None = None, clock: Clock | None = None) -> FastAPI:
     # Writes survive a NATS outage through the outbox: ready needs only the database.
+    # The busiest routes first: a request is matched against each route in turn (FastAPI
+    # tries every one before it, ~3 µs each), and a dashboard came after 55 others.
     app = service_app("okr", settings, lambda s: bootstrap(s, clock), title="Boost OKR", required={"database"},
-                      routers=[m.router for m in (auth_views, org_views, directory_views, approval_views,
-                                                  objective_views, key_result_views, check_in_views,
-                                                  dashboard_views, report_views, hint_views, forecast_views)])
+                      routers=[m.router for m in (dashboard_views, check_in_views, auth_views, org_views,
+                                                  directory_views, approval_views, objective_views,
+                                                  key_result_views, report_views, hint_views, forecast_views)])
 
     app.add_middleware(auth_views.RenewSessions)
     return app

@@ -51,6 +51,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/okr/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Company and team progress, counts, attention lists, alignment tree */
+        get: operations["dashboard_api_okr_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/okr/key-results/{kr_id}/check-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A key result's history, oldest first */
+        get: operations["list_check_ins_api_okr_key_results__kr_id__check_ins_get"];
+        put?: never;
+        /** Record progress (one click) */
+        post: operations["create_check_in_api_okr_key_results__kr_id__check_ins_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/okr/check-ins/{check_in_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a check-in */
+        delete: operations["delete_check_in_api_okr_check_ins__check_in_id__delete"];
+        options?: never;
+        head?: never;
+        /** Correct a check-in (author within 24 h; admins) */
+        patch: operations["patch_check_in_api_okr_check_ins__check_in_id__patch"];
+        trace?: never;
+    };
     "/api/auth/jwks.json": {
         parameters: {
             query?: never;
@@ -634,59 +687,6 @@ export interface paths {
         put?: never;
         /** Undo a key result's delete */
         post: operations["restore_kr_api_okr_key_results__kr_id__restore_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/okr/key-results/{kr_id}/check-ins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A key result's history, oldest first */
-        get: operations["list_check_ins_api_okr_key_results__kr_id__check_ins_get"];
-        put?: never;
-        /** Record progress (one click) */
-        post: operations["create_check_in_api_okr_key_results__kr_id__check_ins_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/okr/check-ins/{check_in_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Delete a check-in */
-        delete: operations["delete_check_in_api_okr_check_ins__check_in_id__delete"];
-        options?: never;
-        head?: never;
-        /** Correct a check-in (author within 24 h; admins) */
-        patch: operations["patch_check_in_api_okr_check_ins__check_in_id__patch"];
-        trace?: never;
-    };
-    "/api/okr/dashboard": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Company and team progress, counts, attention lists, alignment tree */
-        get: operations["dashboard_api_okr_dashboard_get"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2380,6 +2380,168 @@ export interface operations {
             };
         };
     };
+    dashboard_api_okr_dashboard_get: {
+        parameters: {
+            query?: {
+                cycle?: string | null;
+                team_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_check_ins_api_okr_key_results__kr_id__check_ins_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kr_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckIn"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_check_in_api_okr_key_results__kr_id__check_ins_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kr_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInRecorded"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_check_in_api_okr_check_ins__check_in_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                check_in_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_check_in_api_okr_check_ins__check_in_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                check_in_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckIn"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     jwks_api_auth_jwks_json_get: {
         parameters: {
             query?: never;
@@ -3692,168 +3854,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KeyResult"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_check_ins_api_okr_key_results__kr_id__check_ins_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                kr_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CheckIn"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    create_check_in_api_okr_key_results__kr_id__check_ins_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                kr_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CheckInCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CheckInRecorded"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_check_in_api_okr_check_ins__check_in_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                check_in_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    patch_check_in_api_okr_check_ins__check_in_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                check_in_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CheckInPatch"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CheckIn"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    dashboard_api_okr_dashboard_get: {
-        parameters: {
-            query?: {
-                cycle?: string | null;
-                team_id?: number | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The dashboard */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             /** @description Validation Error */
