@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from boost_bus import Bus, Outbox, inbox_table, outbox_table
+import structlog
+from boost_bus import Bus, Outbox, inbox_table, outbox_table, traced
 from boost_bus.client import Poison
 from boost_bus.inbox import defer_claim, handle_once
 from boost_contracts.envelope import Envelope
 from boost_contracts.events import UserData, make_event
+from boost_contracts.tracing import current_trace
 from boost_platform import db
 
 from tests.support.nats import PrivateNats
@@ -246,3 +248,43 @@ async def test_events_fetched_together_commit_together_and_one_that_fails_is_han
     assert sorted(alone) == sorted(notes), "after the failed call each event was not handled alone"
     assert info.num_ack_pending == 0 and info.num_pending == 0  # all acked or terminated, none waiting
     assert info.num_redelivered == 0
+
+
+async def test_events_handled_together_keep_each_ones_trace(world: dict[str, Any]) -> None:
+    """A batch of events from several requests: the batch's log lines name every one's
+    trace, and what the handler does for one event alone (a request, a log line) carries
+    that event's trace, as it would had the event come alone."""
+    names = world["outbox"].names
+    traces = [f"{n:032x}" for n in range(1, 6)]
+    for n, trace in enumerate(traces):
+        async with world["outbox"].transaction() as tx:
+            tx.emit(make_event("okr", "user.created", UserData(id=100 + n, email=f"t{n}@x", name=f"t{n}"),
+                               trace_id=trace))
+    batch_traces: list[list[str]] = []
+    seen: dict[str, str | None] = {}
+    done = asyncio.Event()
+
+    async def many(envs: list[Envelope]) -> None:
+        batch_traces.append(structlog.contextvars.get_contextvars().get("trace_ids", []))
+        for env in envs:
+            with traced(env):
+                seen[env.id] = current_trace.get()
+                assert structlog.contextvars.get_contextvars()["trace_id"] == env.trace_id
+            assert current_trace.get() is None  # and it is left behind after
+        if len(seen) == len(traces):
+            done.set()
+
+    async def one(env: Envelope) -> None:
+        seen[env.id] = current_trace.get()
+        if len(seen) == len(traces):
+            done.set()
+
+    bus = Bus(world["nats"].url, names, "traced")
+    bus.on_connect(lambda b: b.consume(source="okr", durable="traced_consumer", handler=one, many=many))
+    await bus.start(wait=10)
+    try:
+        await asyncio.wait_for(done.wait(), 10)
+    finally:
+        await bus.close()
+    assert sorted(seen.values()) == traces  # each event's work carried its own trace
+    assert batch_traces and sorted(t for b in batch_traces for t in b) == traces

@@ -8,7 +8,7 @@ import contextlib
 import functools
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import nats
@@ -42,6 +42,19 @@ EventsHandler = Callable[[list[Envelope]], Awaitable[None]]
 # message and one transaction per event. A quiet stream is unaffected: the next fetch waits
 # for its first event anyway.
 LINGER = 0.05
+
+
+@contextlib.contextmanager
+def traced(envelope: Envelope) -> Iterator[None]:
+    """What runs for one event carries its trace: its log lines, and the requests and
+    events it makes. A consumer's handler runs in it; a handler of several events
+    (`Bus.consume(…, many=…)`) enters it for what it does for one of them alone."""
+    token = current_trace.set(envelope.trace_id or new_trace_id())
+    try:
+        with structlog.contextvars.bound_contextvars(trace_id=current_trace.get()):
+            yield
+    finally:
+        current_trace.reset(token)
 
 
 class BusReplyError(Exception):
@@ -411,14 +424,18 @@ class Bus:
                 readable.append((msg, Envelope.from_json(msg.data)))
             except ValidationError:
                 await self._handle(msg, durable, handler)  # terminates it, as alone
+        # The batch's lines name every event's trace; what a handler does for one event alone
+        # runs in `traced(envelope)`, and carries that event's.
+        traces = sorted({envelope.trace_id for _, envelope in readable if envelope.trace_id})
         try:
             if readable:
-                await many([envelope for _, envelope in readable])
+                with structlog.contextvars.bound_contextvars(trace_ids=traces):
+                    await many([envelope for _, envelope in readable])
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.info("events handled together failed; each alone now", consumer=durable, events=len(readable),
-                     error=repr(exc))
+                     error=repr(exc), trace_ids=traces)
             for msg, _ in readable:
                 await self._handle(msg, durable, handler)
             return
@@ -436,27 +453,23 @@ class Bus:
             with contextlib.suppress(Exception):
                 await msg.term()
             return
-        token = current_trace.set(envelope.trace_id or new_trace_id())
-        structlog.contextvars.bind_contextvars(trace_id=current_trace.get())
-        try:
-            await handler(envelope)
-        except Poison as exc:
-            log.error("poison event terminated", consumer=durable, event_id=envelope.id, error=str(exc))
-            BUS_CONSUMED.labels(self.service, durable, "poison").inc()
-            with contextlib.suppress(Exception):
-                await msg.term()
-            return
-        except Exception as exc:
-            deliveries = msg.metadata.num_delivered if msg.metadata else 1
-            log.warning("event handling failed; will retry", consumer=durable, event_id=envelope.id,
-                        type=envelope.type, error=repr(exc), deliveries=deliveries)
-            BUS_CONSUMED.labels(self.service, durable, "retry").inc()
-            with contextlib.suppress(Exception):
-                await msg.nak(delay=min(0.5 * 2 ** min(deliveries, 6), 30))
-            return
-        finally:
-            structlog.contextvars.unbind_contextvars("trace_id")
-            current_trace.reset(token)
+        with traced(envelope):  # the lines below carry the event's trace too
+            try:
+                await handler(envelope)
+            except Poison as exc:
+                log.error("poison event terminated", consumer=durable, event_id=envelope.id, error=str(exc))
+                BUS_CONSUMED.labels(self.service, durable, "poison").inc()
+                with contextlib.suppress(Exception):
+                    await msg.term()
+                return
+            except Exception as exc:
+                deliveries = msg.metadata.num_delivered if msg.metadata else 1
+                log.warning("event handling failed; will retry", consumer=durable, event_id=envelope.id,
+                            type=envelope.type, error=repr(exc), deliveries=deliveries)
+                BUS_CONSUMED.labels(self.service, durable, "retry").inc()
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=min(0.5 * 2 ** min(deliveries, 6), 30))
+                return
         BUS_CONSUMED.labels(self.service, durable, "ok").inc()
         with contextlib.suppress(Exception):
             await msg.ack()

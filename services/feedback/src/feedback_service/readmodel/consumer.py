@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from boost_bus import Bus
+from boost_bus import Bus, traced
 from boost_bus.client import BusReplyError
 from boost_bus.inbox import claim, defer_claim
 from boost_bus.runtime import Runtime
@@ -56,12 +56,13 @@ class ReadModel:
             if not service.wants(envelope):
                 continue
             data = service.parse(envelope)
-            if isinstance(data, TeamData):
-                async with self.runtime.outbox.transaction() as tx:
-                    if await claim(tx, inbox, CONSUMER, envelope.id):
-                        await service.put_team(tx.session, data, gone=envelope.action == "deleted")
-                continue
-            writes.append((envelope, data, await self._inline_key_results(envelope)))
+            with traced(envelope):
+                if isinstance(data, TeamData):
+                    async with self.runtime.outbox.transaction() as tx:
+                        if await claim(tx, inbox, CONSUMER, envelope.id):
+                            await service.put_team(tx.session, data, gone=envelope.action == "deleted")
+                    continue
+                writes.append((envelope, data, await self._inline_key_results(envelope)))
         if not writes:
             return
         async with self.runtime.outbox.batch_transaction() as batch:
