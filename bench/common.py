@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import timeit
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,18 @@ def summary_ms(samples_s: list[float]) -> dict[str, float]:
 
 
 def machine() -> dict[str, Any]:
-    """Where and when; the load average says how much else the machine was doing."""
+    """Where and when; the load average says how much else the machine was doing, and
+    `timeit_sum_range_100_ns` how fast this machine is right now (`python -m timeit
+    "sum(range(100))"`, best of 5): figures from runs on machines (or spells) of different
+    speed compare only through it."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "load_average_1_5_15": list(os.getloadavg())}
+            "load_average_1_5_15": list(os.getloadavg()), "timeit_sum_range_100_ns": speed_index()}
+
+
+def speed_index() -> float:
+    """ns per `sum(range(100))`, best of 5 (what `python -m timeit` prints)."""
+    return round(min(timeit.repeat("sum(range(100))", number=100_000, repeat=5)) / 100_000 * 1e9, 1)
 
 
 def results_dir() -> Path:
@@ -58,10 +67,12 @@ def results_dir() -> Path:
     return Path(os.environ.get("BENCH_RESULTS_DIR") or RESULTS)
 
 
-def write_results(name: str, results: dict[str, Any], table: list[list[str]]) -> str:
+def write_results(name: str, results: dict[str, Any], table: list[list[str]],
+                  machine_info: dict[str, Any] | None = None) -> str:
     out = results_dir()
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{name}.json").write_text(json.dumps({"machine": machine(), **results}, indent=2, default=str))
+    (out / f"{name}.json").write_text(json.dumps({"machine": machine_info or machine(), **results}, indent=2,
+                                                 default=str))
     header, *rows = table
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]

@@ -71,6 +71,7 @@ from bench.common import (
     Timeline,
     Watch,
     free_port,
+    machine,
     mariadb_pids,
     ms_cpu_per_request,
     results_dir,
@@ -1057,12 +1058,15 @@ def main() -> None:
                   "steps": steps, "logged_under_load": logged}
         ops, extra = tables(result)
         name = "load_hog" if hog is not None else "load"
-        md = write_results(name, result, ops)
+        where = machine()
+        md = write_results(name, result, ops, where)
         lead = (f"Sustained rate: **{sustained:g} req/s** (the highest step whose every operation kept p99 ≤ "
                 f"{args.max_p99_ms:g} ms with no error, loss or duplicate; the ramp stops after "
                 f"{args.stop_after} rates in a row that did not), {scale.people} people, "
                 f"{scale.objectives} objectives, {scale.objectives * scale.krs_per_objective} key results, "
-                f"{scale.check_ins} check-ins; steps of {seconds:g} s; mix {', '.join(f'{k} {v:.0%}' for k, v in MIX.items())}.")
+                f"{scale.check_ins} check-ins; steps of {seconds:g} s; mix {', '.join(f'{k} {v:.0%}' for k, v in MIX.items())}. "
+                f"This machine's speed at the end of the run: `python -m timeit \"sum(range(100))\"` "
+                f"{where['timeit_sum_range_100_ns']:g} ns (compare runs only at like speeds).")
         if hog is not None:
             lead += (f"\n\n**With the hog**: a process busy {hog.duty:.0%} of every {hog.slice_ms:g} ms ran beside the "
                      "load for the whole run (half a core taken); its measured share is the `CPU hog` column.")
