@@ -4,6 +4,7 @@ error stops the batch where it happened."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +101,17 @@ async def _ends_sent(conn: Any) -> dict[str, int]:
     return {name.lower(): int(value) for name, value in rows}
 
 
+async def _ends_sent_in_batch(pooled: Any) -> dict[str, int]:
+    """`_ends_sent` on a pooled connection, with its id, in a batch ending in its own COMMIT
+    (counted by the next call, not this one)."""
+    status = sa.table("SESSION_STATUS", sa.column("VARIABLE_NAME"), sa.column("VARIABLE_VALUE"),
+                      schema="information_schema")
+    rows, (row,), _ = await db.execute_batch(pooled, [
+        sa.select(status).where(status.c.VARIABLE_NAME.in_(["COM_COMMIT", "COM_ROLLBACK"])),
+        sa.select(sa.func.connection_id().label("id")), db.COMMIT], commits=True)
+    return {**{r["VARIABLE_NAME"].lower(): int(r["VARIABLE_VALUE"]) for r in rows}, "id": int(row["id"])}
+
+
 async def test_a_settled_transaction_ends_without_another_round_trip(make_settings: Callable[..., Any]) -> None:
     """After a COMMIT nothing is left to roll back when the connection goes back to the pool,
     and after a batch that COMMITted itself SQLAlchemy's COMMIT has nothing to do: neither is
@@ -149,14 +161,16 @@ async def test_a_pooled_connection_commits_in_its_batch_and_frees_what_it_left(m
         async with engine.begin() as conn:
             await conn.run_sync(metadata.drop_all)
             await conn.run_sync(metadata.create_all)
-        async with engine.connect() as conn:
-            before = await _ends_sent(conn)
+        async with db.pooled_connection(engine) as pooled:
+            before = await _ends_sent_in_batch(pooled)
         async with db.pooled_connection(engine) as pooled:
             await db.execute_batch(pooled, [sa.insert(things).values(id=1, name="one", facts={}, done=False),
                                             sa.text("COMMIT")], commits=True)
+        async with db.pooled_connection(engine) as pooled:
+            after = await _ends_sent_in_batch(pooled)
+        assert after["id"] == before["id"]  # one connection kept for all three, no pool in between
+        assert (after["com_commit"], after["com_rollback"]) == (before["com_commit"] + 2, before["com_rollback"])
         async with engine.connect() as conn:
-            assert await _ends_sent(conn) == {"com_commit": before["com_commit"] + 1,
-                                              "com_rollback": before["com_rollback"] + 1}  # this probe's own
             assert (await conn.execute(sa.select(things.c.name))).scalars().all() == ["one"]
 
         with pytest.raises(RuntimeError):
@@ -210,3 +224,53 @@ async def test_an_upsert_keeps_the_newer_version_whatever_order_the_writes_come_
                                                 {"id": 2, "title": "v1", "done": False, "version": 1},
                                                 {"id": 2, "title": "v4", "done": True, "version": 4}])])
     assert await state() == [(1, "v3", True, 3), (2, "v4", True, 4)]
+
+
+async def test_a_pooled_connection_is_kept_between_batches_only_while_fresh_and_never_past_dispose(
+        make_settings: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's checkout and checkin cost more than a batch's statement, so a connection
+    whose batch COMMITted serves the next batch straight away; one that did not commit goes
+    back to the pool to be rolled back; one left unused longer than a connection may sit
+    without a ping goes back through the pool (which then pings it); disposing of the
+    engine closes the kept ones on the server."""
+    url = make_settings("batches").service_database_url("kepttest")
+    db.ensure_database(url)
+    engine = db.create_engine(url)
+    watcher = db.create_engine(url)
+    checkouts: list[int] = []
+    sa.event.listen(engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+
+    async def connection_id(commit: bool = True) -> int:
+        async with db.pooled_connection(engine) as pooled:
+            (row,), *_ = await db.execute_batch(pooled, [sa.select(sa.func.connection_id().label("id")),
+                                                         *([db.COMMIT] if commit else [])], commits=commit)
+            return int(row["id"])
+
+    try:
+        first = await connection_id()
+        assert await connection_id() == first and await connection_id() == first
+        assert len(checkouts) == 1  # taken from the pool once, kept since
+        assert engine.sync_engine.pool.checkedout() == 1  # the kept one
+
+        assert await connection_id(commit=False) == first  # its transaction is left open…
+        assert engine.sync_engine.pool.checkedout() == 0  # …so it went back, to be rolled back
+
+        monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.05)
+        kept = await connection_id()
+        await asyncio.sleep(0.1)  # longer than a connection is used without a ping
+        pinged: list[int] = []
+        ping = engine.sync_engine.dialect.do_ping
+        monkeypatch.setattr(engine.sync_engine.dialect, "do_ping", lambda conn: pinged.append(1) or ping(conn))
+        assert await connection_id() == kept  # back through the pool, and out again…
+        assert pinged == [1] and len(checkouts) == 3  # …pinged on the way: it had sat unused
+        monkeypatch.setattr(db, "PING_AFTER_IDLE", 1.0)
+
+        assert await connection_id() == kept
+        await engine.dispose()
+        async with watcher.connect() as conn:
+            alive = (await conn.execute(sa.text("SELECT id FROM information_schema.processlist"))).scalars().all()
+        assert kept not in alive
+    finally:
+        await engine.dispose()
+        await watcher.dispose()
+        db.drop_database(url)
