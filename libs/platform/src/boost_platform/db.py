@@ -251,23 +251,43 @@ class PooledConnection:
 # going back to the pool: the pool's checkout and checkin (a greenlet each, and the pool's
 # bookkeeping) cost ~0.1 ms, more than the batch's own statement. At most KEEP_AT_MOST per
 # engine, reused only within PING_AFTER_IDLE of its last batch (as the pool reuses one
-# without a ping); older ones, and any after CYCLE_AFTER out of the pool, go back through it
-# (its recycling, pings and events); `engine.dispose()` closes the kept ones.
+# without a ping); older ones (swept back within about twice that), and any after
+# CYCLE_AFTER out of the pool, go back through it (its recycling, pings and events);
+# `engine.dispose()` closes the kept ones.
 KEEP_AT_MOST = 4
 CYCLE_AFTER = 60.0  # seconds
 _OUT_SINCE = "boost_out_since"  # connection info: when it last left the pool
 
 
 class _Kept:
-    """The connections an engine keeps between batches, most recent last."""
+    """The connections an engine keeps between batches, most recent last. Those unused for
+    PING_AFTER_IDLE go back to the pool by themselves (a sweep at most once that often), so
+    a quiet engine holds none out of it."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.connections: list[tuple[PoolProxiedConnection, float]] = []
+        self._sweep: asyncio.TimerHandle | None = None
+        self._giving_back: set[asyncio.Task[None]] = set()
 
         @event.listens_for(engine.sync_engine, "engine_disposed")
         def _disposed(_engine: sa.Engine) -> None:  # runs in dispose's greenlet: it may wait
+            if self._sweep is not None:
+                self._sweep.cancel()
+                self._sweep = None
             while self.connections:
                 self.connections.pop()[0].invalidate()
+
+    def _swept(self) -> None:
+        self._sweep = None
+        now = time.monotonic()
+        stale = [kept for kept in self.connections if now - kept[1] >= PING_AFTER_IDLE]
+        if stale:
+            self.connections = [kept for kept in self.connections if now - kept[1] < PING_AFTER_IDLE]
+            task = asyncio.ensure_future(_give_back_all(stale))
+            self._giving_back.add(task)
+            task.add_done_callback(self._giving_back.discard)
+        if self.connections:
+            self._sweep = asyncio.get_running_loop().call_later(PING_AFTER_IDLE, self._swept)
 
     def take(self) -> tuple[PoolProxiedConnection | None, list[tuple[PoolProxiedConnection, float]]]:
         """The most recent kept connection still fresh, and the stale ones (to give back)."""
@@ -285,7 +305,15 @@ class _Kept:
                 or now - pooled.info.get(_OUT_SINCE, now) >= CYCLE_AFTER):
             return False
         self.connections.append((pooled, now))
+        if self._sweep is None:
+            self._sweep = asyncio.get_running_loop().call_later(PING_AFTER_IDLE, self._swept)
         return True
+
+
+async def _give_back_all(stale: list[tuple[PoolProxiedConnection, float]]) -> None:
+    for pooled, kept_at in stale:
+        with contextlib.suppress(Exception):  # a connection that fails to close is the pool's to drop
+            await _give_back(pooled, idle_since=kept_at)
 
 
 async def _give_back(pooled: PoolProxiedConnection, idle_since: float | None = None) -> None:
@@ -308,8 +336,7 @@ async def pooled_connection(engine: AsyncEngine) -> AsyncIterator[PooledConnecti
     if kept is None:
         kept = _KEPT[engine.sync_engine] = _Kept(engine)
     pooled, stale = kept.take()
-    for old, kept_at in stale:
-        await _give_back(old, idle_since=kept_at)
+    await _give_back_all(stale)
     if pooled is None:
         pooled = await engine.raw_connection()
         pooled.info[_OUT_SINCE] = time.monotonic()
