@@ -45,16 +45,20 @@ LINGER = 0.05
 
 
 @contextlib.contextmanager
-def traced(envelope: Envelope) -> Iterator[None]:
-    """What runs for one event carries its trace: its log lines, and the requests and
-    events it makes. A consumer's handler runs in it; a handler of several events
-    (`Bus.consume(…, many=…)`) enters it for what it does for one of them alone."""
-    token = current_trace.set(envelope.trace_id or new_trace_id())
+def tracing(trace_id: str) -> Iterator[None]:
+    """What runs inside carries this trace: its log lines, and the requests and events it makes."""
+    token = current_trace.set(trace_id)
     try:
-        with structlog.contextvars.bound_contextvars(trace_id=current_trace.get()):
+        with structlog.contextvars.bound_contextvars(trace_id=trace_id):
             yield
     finally:
         current_trace.reset(token)
+
+
+def traced(envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+    """`tracing` with one event's trace. A consumer's handler runs in it; a handler of several
+    events (`Bus.consume(…, many=…)`) enters it for what it does for one of them alone."""
+    return tracing(envelope.trace_id or new_trace_id())
 
 
 class BusReplyError(Exception):
@@ -275,11 +279,12 @@ class Bus:
             task.add_done_callback(lambda _: slots.release())
 
         async def _answer(msg: Msg) -> None:
+            with tracing(parse_traceparent((msg.headers or {}).get("traceparent")) or new_trace_id()):
+                await _respond(msg)
+
+        async def _respond(msg: Msg) -> None:
             started = time.perf_counter()
             outcome = "ok"
-            trace_id = parse_traceparent((msg.headers or {}).get("traceparent")) or new_trace_id()
-            token = current_trace.set(trace_id)
-            structlog.contextvars.bind_contextvars(trace_id=trace_id)
             try:
                 body = json.loads(msg.data or b"{}")
                 if not isinstance(body, dict):
@@ -307,8 +312,6 @@ class Bus:
                 with contextlib.suppress(Exception):
                     await msg.respond(json.dumps(reply, default=str).encode())
             BUS_REQUESTS.labels(self.service, label, outcome).observe(time.perf_counter() - started)
-            structlog.contextvars.unbind_contextvars("trace_id")
-            current_trace.reset(token)
 
         await self.nc.subscribe(subject, queue=queue or self.service, cb=_dispatch)
 

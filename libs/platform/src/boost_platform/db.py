@@ -279,10 +279,12 @@ class _Kept:
 
     def _swept(self) -> None:
         self._sweep = None
+        # Most recent last: the stale ones are a prefix.
         now = time.monotonic()
-        stale = [kept for kept in self.connections if now - kept[1] >= PING_AFTER_IDLE]
+        fresh_from = next((i for i, (_, kept_at) in enumerate(self.connections) if now - kept_at < PING_AFTER_IDLE),
+                          len(self.connections))
+        stale, self.connections = self.connections[:fresh_from], self.connections[fresh_from:]
         if stale:
-            self.connections = [kept for kept in self.connections if now - kept[1] < PING_AFTER_IDLE]
             task = asyncio.ensure_future(_give_back_all(stale))
             self._giving_back.add(task)
             task.add_done_callback(self._giving_back.discard)
@@ -336,7 +338,8 @@ async def pooled_connection(engine: AsyncEngine) -> AsyncIterator[PooledConnecti
     if kept is None:
         kept = _KEPT[engine.sync_engine] = _Kept(engine)
     pooled, stale = kept.take()
-    await _give_back_all(stale)
+    if stale:  # only after a quiet second: most batches find a fresh one and nothing to give back
+        await _give_back_all(stale)
     if pooled is None:
         pooled = await engine.raw_connection()
         pooled.info[_OUT_SINCE] = time.monotonic()
