@@ -313,14 +313,18 @@ export class EditStore {
       if (!f.buffered || version > f.buffered.version) f.buffered = { value, version }
       return
     }
-    const apply = () => {
+    this.whenNotComposing(f, () => {
       if (version <= f.baseVersion) return
       f.local = this.rebase(f, f.base, value, f.local)
       f.base = value
       f.baseVersion = version
       this.persist()
       this.emit()
-    }
+    })
+  }
+
+  /** Now, or once the input method's composition ends: a composing field's text is not replaced under it. */
+  private whenNotComposing(f: FieldState, apply: () => void): void {
     if (f.composing) f.deferred.push(apply)
     else apply()
   }
@@ -422,18 +426,7 @@ export class EditStore {
       const later = f.buffered && f.buffered.version > version ? f.buffered : null
       const serverValue = later ? later.value : committed
       const serverVersion = later ? later.version : version
-      const apply = () => {
-        f.local = this.rebase(f, sent, serverValue, f.local)
-        f.base = serverValue
-        f.baseVersion = Math.max(f.baseVersion, serverVersion)
-        f.inflight = null
-        f.buffered = null
-        this.persist()
-        this.emit()
-        if (!same(f.local, f.base)) this.schedule(f.key)
-      }
-      if (f.composing) f.deferred.push(apply)
-      else apply()
+      this.settle(f, serverValue, serverVersion, () => this.rebase(f, sent, serverValue, f.local))
       return
     }
     const current = ack.current
@@ -441,19 +434,10 @@ export class EditStore {
       // Refused as a conflict: take the server's state and rebase our text on it.
       const serverValue = current[f.field] as Value
       const serverVersion = typeof current.version === 'number' ? current.version : f.baseVersion
-      const apply = () => {
-        f.local = f.text ? this.rebase(f, f.base, serverValue, f.local) : serverValue
+      this.settle(f, serverValue, serverVersion, () => {
         f.conflict = !f.text
-        f.base = serverValue
-        f.baseVersion = Math.max(f.baseVersion, serverVersion)
-        f.inflight = null
-        f.buffered = null
-        this.persist()
-        this.emit()
-        if (!same(f.local, f.base)) this.schedule(f.key)
-      }
-      if (f.composing) f.deferred.push(apply)
-      else apply()
+        return f.text ? this.rebase(f, f.base, serverValue, f.local) : serverValue
+      })
       return
     }
     // Refused for another reason (validation, permission): keep the text, show the error.
@@ -462,6 +446,21 @@ export class EditStore {
     f.error = errorText(ack.error)
     this.persist()
     this.emit()
+  }
+
+  /** The op is answered: the server's value becomes the base, `local` (computed against the
+   *  old base) what the field shows; what is still unsent goes next. */
+  private settle(f: FieldState, serverValue: Value, serverVersion: number, local: () => Value): void {
+    this.whenNotComposing(f, () => {
+      f.local = local()
+      f.base = serverValue
+      f.baseVersion = Math.max(f.baseVersion, serverVersion)
+      f.inflight = null
+      f.buffered = null
+      this.persist()
+      this.emit()
+      if (!same(f.local, f.base)) this.schedule(f.key)
+    })
   }
 
   // ---- persistence ----------------------------------------------------------
