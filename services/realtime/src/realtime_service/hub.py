@@ -34,6 +34,7 @@ from pydantic import ValidationError
 from .bootstrap import Container
 from .metrics import (
     CONNECTIONS,
+    DISCARDED,
     EDIT_LATENCY,
     EMITS,
     PRESENCE_HEARTBEATS,
@@ -550,10 +551,13 @@ class Hub:
         if sock is None:
             return
         if discard_queue:
+            discarded = 0
             with contextlib.suppress(asyncio.QueueEmpty, ValueError):
                 while True:
                     sock.queue.get_nowait()
                     sock.queue.task_done()
+                    discarded += 1
+            DISCARDED.inc(discarded)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.sio.eio.disconnect(eio_sid), 5)
 

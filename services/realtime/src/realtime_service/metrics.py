@@ -14,6 +14,8 @@ EDIT_LATENCY = Histogram(
     buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
 )
 SLOW_DROPPED = Counter("boost_realtime_slow_clients_dropped_total", "Sockets dropped for not reading their messages")
+DISCARDED = Counter("boost_realtime_discarded_messages_total",
+                    "Messages thrown away with the queue of a socket dropped for not reading them (its client reconnects and refetches)")
 PRESENCE_HEARTBEATS = Counter("boost_realtime_presence_heartbeats_total", "Presence heartbeats", ["origin"])
 PRESENCE_SHED = Counter(
     "boost_realtime_presence_shed_total",
