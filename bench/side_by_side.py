@@ -113,7 +113,7 @@ def report(ref: str, runs: list[tuple[str, dict[str, Any]]]) -> str:
         for step in result["steps"]:
             per_rate[side].setdefault(step["target_rate"], []).append(step)
             op, p99 = _worst(step)
-            errors = sum(step["errors"].values()) if isinstance(step["errors"], dict) else step["errors"]
+            errors = sum(step["errors"].values())
             cpu = step["ms_cpu_per_request"]
             lines.append(f"| {label} | {speed or '—'} ns | {step['target_rate']:g} | {step['achieved_rate']:.1f} | "
                          f"{'**yes**' if step['held'] else 'no'} | {p99:.0f} ms ({op}) | {errors} | "
